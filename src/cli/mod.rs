@@ -1,0 +1,255 @@
+//! The command line of `atender-admin`: where the data is, who acts, and the scriptable
+//! commands. Opening a local store (offline or demo) lives here so the console and the
+//! commands open it the same way.
+
+mod output;
+
+use crate::demo;
+use crate::domain::{Error, HashCost, User, UserStatus, Workspace};
+use crate::service::{AdminApi, Core, CoreConfig, LocalAdmin, UserQuery};
+use crate::store::{SledStore, Store};
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "atender-admin",
+    version,
+    about = "Manage the users of an Atender workspace from a terminal"
+)]
+pub struct Cli {
+    /// Folder of the local store (offline mode). With --demo, where the demo lives.
+    #[arg(long, env = "ATENDER_DATA", global = true)]
+    pub data: Option<PathBuf>,
+    /// Use the demo workspace "Demo Support Co", created on first use.
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// Recreate the demo workspace from scratch (implies --demo).
+    #[arg(long, global = true)]
+    pub reset_demo: bool,
+    /// Number of users in a newly created demo workspace.
+    #[arg(long, default_value_t = demo::DEFAULT_SIZE, global = true, value_parser = clap::value_parser!(u32).range(20..=1_000_000))]
+    pub demo_size: u32,
+    /// Workspace address (slug) in a store holding several.
+    #[arg(long, env = "ATENDER_WORKSPACE", global = true)]
+    pub workspace: Option<String>,
+    /// Act as this Owner or Admin (default: the first active Owner).
+    #[arg(long = "as", value_name = "EMAIL", global = true)]
+    pub act_as: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List users.
+    Users {
+        /// active, inactive or invited (default: all).
+        #[arg(long)]
+        status: Option<String>,
+        /// Only users matching this text (name, email, role or team).
+        #[arg(long, short)]
+        filter: Option<String>,
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// A store opened for one workspace, acting as one admin.
+pub struct LocalSession {
+    pub core: Core<SledStore>,
+    pub admin: LocalAdmin<SledStore>,
+    pub workspace: Workspace,
+    pub actor: User,
+    pub mode: String,
+}
+
+impl Cli {
+    pub fn wants_demo(&self) -> bool {
+        self.demo || self.reset_demo
+    }
+
+    fn store_path(&self) -> anyhow::Result<PathBuf> {
+        if let Some(p) = &self.data {
+            return Ok(p.clone());
+        }
+        if self.wants_demo() {
+            let dirs = directories::ProjectDirs::from("io", "Atender", "atender-admin")
+                .context("no home folder to keep the demo in; pass --data DIR")?;
+            return Ok(dirs.data_dir().join("demo"));
+        }
+        anyhow::bail!(
+            "say where the data is: --data DIR for a local store, or --demo for the demo workspace"
+        )
+    }
+}
+
+/// Opens the local store the flags name, seeding the demo if asked, and picks the acting admin.
+pub async fn open_local(cli: &Cli) -> anyhow::Result<LocalSession> {
+    let path = cli.store_path()?;
+    if cli.reset_demo && path.exists() {
+        // Refuse to wipe a folder that isn't a store of ours.
+        match SledStore::open(&path) {
+            Ok(store) => {
+                let foreign = store
+                    .workspaces()
+                    .map(|w| w.iter().any(|w| w.slug != demo::DEMO_SLUG))
+                    .unwrap_or(true);
+                drop(store);
+                if foreign {
+                    anyhow::bail!(
+                        "{} holds workspaces other than the demo; not resetting it",
+                        path.display()
+                    );
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+        std::fs::remove_dir_all(&path).with_context(|| format!("removing {}", path.display()))?;
+    }
+    if !cli.wants_demo() && !path.exists() {
+        anyhow::bail!(
+            "there is no store at {}: check the path, or create one with `atender-server init --data {}`",
+            path.display(),
+            path.display()
+        );
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
+    }
+    let store = SledStore::open(&path)?;
+    let core = Core::with_system_clock(store, CoreConfig::default());
+    let (workspace, default_actor) = if cli.wants_demo() {
+        let (size, now, store) = (cli.demo_size as usize, core.now(), core.store().clone());
+        tokio::task::spawn_blocking(move || demo::seed(&store, now, size, HashCost::owasp()))
+            .await
+            .context("seeding the demo")??
+    } else {
+        pick_workspace(&core, cli.workspace.as_deref()).await?
+    };
+    let actor = match &cli.act_as {
+        Some(email) => core.user_by_email(workspace.id, email).await?,
+        None => default_actor,
+    };
+    if actor.status != UserStatus::Active || !actor.roles.can_manage() {
+        anyhow::bail!(
+            "{} can't manage users: pick an active Owner or Admin with --as EMAIL",
+            actor.email
+        );
+    }
+    let mode = if cli.wants_demo() {
+        "DEMO".to_string()
+    } else {
+        format!("OFFLINE {}", path.display())
+    };
+    let admin = core.admin(workspace.id, actor.id);
+    Ok(LocalSession {
+        core,
+        admin,
+        workspace,
+        actor,
+        mode,
+    })
+}
+
+async fn pick_workspace(
+    core: &Core<SledStore>,
+    slug: Option<&str>,
+) -> anyhow::Result<(Workspace, User)> {
+    let all = core.workspaces().await?;
+    let ws = match slug {
+        Some(slug) => core.workspace_by_slug(slug).await?,
+        None => match all.as_slice() {
+            [one] => one.clone(),
+            [] => anyhow::bail!(
+                "the store at {} has no workspace yet: create one with `atender-server init`, or try --demo",
+                core.store().path().display()
+            ),
+            many => anyhow::bail!(
+                "the store holds {} workspaces; pick one with --workspace ({})",
+                many.len(),
+                many.iter()
+                    .map(|w| w.slug.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+    };
+    let owner = core
+        .store()
+        .users(ws.id)?
+        .into_iter()
+        .find(User::is_active_owner)
+        .with_context(|| {
+            format!(
+                "workspace {} has no active Owner yet: accept the Owner's invite first",
+                ws.slug
+            )
+        })?;
+    Ok((ws, owner))
+}
+
+/// Runs a command; `Ok(false)` if there was none (the caller opens the console).
+pub async fn run_command(cli: &Cli) -> anyhow::Result<bool> {
+    let Some(command) = &cli.command else {
+        return Ok(false);
+    };
+    let session = open_local(cli).await?;
+    match command {
+        Command::Users {
+            status,
+            filter,
+            json,
+        } => {
+            let status = match status {
+                Some(s) => Some(UserStatus::parse(s).with_context(|| {
+                    format!("unknown status \"{s}\": use active, inactive or invited")
+                })?),
+                None => None,
+            };
+            let mut users = Vec::new();
+            let mut after = None;
+            loop {
+                let page = session
+                    .admin
+                    .list_users(UserQuery {
+                        status,
+                        q: filter.clone(),
+                        limit: Some(crate::service::admin_max_page()),
+                        after,
+                    })
+                    .await?;
+                users.extend(page.items);
+                match page.next.and_then(|n| n.parse().ok()) {
+                    Some(next) => after = Some(next),
+                    None => break,
+                }
+            }
+            let teams = session.admin.list_teams().await?;
+            let mut out = std::io::stdout().lock();
+            if *json {
+                output::users_json(&mut out, &users)?;
+            } else {
+                output::users_table(&mut out, &session.workspace, &users, &teams)?;
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// The exit code for an error: 2 for a store or setup problem, 1 otherwise.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    match err.downcast_ref::<Error>() {
+        Some(
+            Error::StoreInUse { .. }
+            | Error::UnknownSchema { .. }
+            | Error::StoreCorrupt { .. }
+            | Error::Storage { .. },
+        ) => 2,
+        Some(_) => 1,
+        None => 2,
+    }
+}

@@ -1,0 +1,461 @@
+//! The demo workspace, "Demo Support Co": a deterministic (seeded) generator of a realistic
+//! support team. The default size is about 250 users; a size parameter scales it to 100,000 for
+//! benchmarks. Every record it writes is built from parsed domain types and obeys every rule.
+
+use crate::domain::{
+    AuditAction, AuditEvent, AuditTarget, Email, EventId, HashCost, Invite, Password, PasswordHash,
+    PersonName, Result, Role, Roles, Team, TeamId, TeamName, Token, User, UserId, UserStatus,
+    Workspace, WorkspaceId, WorkspaceName,
+};
+use crate::store::{Store, TxMode};
+use std::collections::BTreeSet;
+use time::{Duration, OffsetDateTime};
+
+pub const DEMO_NAME: &str = "Demo Support Co";
+pub const DEMO_SLUG: &str = "demo-support-co";
+pub const DEMO_DOMAIN: &str = "demo-support.example";
+/// The password of every active demo user, so the demo can also be used to try signing in.
+pub const DEMO_PASSWORD: &str = "demo-password";
+pub const DEFAULT_SIZE: u32 = 250;
+const SEED: u64 = 0x0A7E_17DE_2026;
+
+/// A small, stable PRNG (SplitMix64): the demo must not change when a crate's RNG does.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+
+    /// A time-ordered id at a given instant, with random bits from this generator.
+    fn uuid_at(&mut self, at: OffsetDateTime) -> uuid::Uuid {
+        let mut bytes = [0u8; 10];
+        bytes[..8].copy_from_slice(&self.next().to_be_bytes());
+        bytes[8..].copy_from_slice(&self.next().to_be_bytes()[..2]);
+        let millis = (at.unix_timestamp_nanos() / 1_000_000).max(0) as u64;
+        uuid::Builder::from_unix_timestamp_millis(millis, &bytes).into_uuid()
+    }
+}
+
+const FIRST: &[&str] = &[
+    "Ana",
+    "Bruno",
+    "Chloé",
+    "Daniel",
+    "Elif",
+    "Farah",
+    "Gustavo",
+    "Hana",
+    "Ivan",
+    "Julia",
+    "Kenji",
+    "Léa",
+    "Mateus",
+    "Nadia",
+    "Oskar",
+    "Priya",
+    "Quentin",
+    "Rosa",
+    "Søren",
+    "Tomás",
+    "Uma",
+    "Valentina",
+    "Wei",
+    "Ximena",
+    "Yusuf",
+    "Zoë",
+    "Łukasz",
+    "Björn",
+    "Ingrid",
+    "Amélie",
+    "Noah",
+    "Mia",
+    "Lucas",
+    "Sofía",
+    "Ethan",
+    "Aïcha",
+    "Ravi",
+    "Emma",
+    "Olu",
+    "Grace",
+];
+const LAST: &[&str] = &[
+    "Silva",
+    "Okafor",
+    "Müller",
+    "García",
+    "Nguyen",
+    "Kowalski",
+    "Haddad",
+    "Johansson",
+    "Rossi",
+    "Tanaka",
+    "O'Brien",
+    "Dubois",
+    "Petrov",
+    "Costa",
+    "Schmidt",
+    "Yılmaz",
+    "Andersen",
+    "Moreau",
+    "Lindqvist",
+    "Fernández",
+    "Kim",
+    "Novak",
+    "Pereira",
+    "Walsh",
+    "Ibrahim",
+    "Santos",
+    "Bauer",
+];
+const CJK: &[(&str, &str)] = &[
+    ("山田 太郎", "yamada.taro"),
+    ("王 芳", "wang.fang"),
+    ("김 민준", "kim.minjun"),
+    ("佐藤 花子", "sato.hanako"),
+    ("陳 志明", "chen.zhiming"),
+];
+const TEAMS: &[&str] = &[
+    "Billing",
+    "Technical Support",
+    "Onboarding",
+    "Enterprise",
+    "Returns",
+    "Night Shift",
+];
+const LONG_NAME: &str = "Maria Fernanda Guadalupe de los Ángeles Villanueva-Castellanos y Montenegro de la Santísima Trinidad";
+
+/// ASCII email local part from a name: "Chloé Müller" → "chloe.muller".
+fn ascii_local(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        let mapped = match c {
+            'á' | 'à' | 'â' | 'ä' | 'ã' | 'Á' => "a",
+            'é' | 'è' | 'ê' | 'ë' | 'É' => "e",
+            'í' | 'ï' | 'ı' | 'Í' => "i",
+            'ó' | 'ö' | 'ø' | 'ô' | 'Ø' | 'Ó' => "o",
+            'ú' | 'ü' | 'Ú' => "u",
+            'ñ' => "n",
+            'ç' => "c",
+            'ł' | 'Ł' => "l",
+            ' ' | '-' => ".",
+            c if c.is_ascii_alphanumeric() => {
+                out.push(c.to_ascii_lowercase());
+                continue;
+            }
+            _ => "",
+        };
+        out.push_str(mapped);
+    }
+    out
+}
+
+struct Draft {
+    name: String,
+    local: String,
+    roles: Roles,
+    status: UserStatus,
+}
+
+/// The users of a demo of `size` users, in creation order. Role and status mix follows the
+/// product's typical workspace: 1 Owner, 2 Admins, ~4% Supervisors, ~8% inactive, ~5% invited.
+fn drafts(rng: &mut Rng, size: usize) -> Vec<Draft> {
+    let size = size.max(20);
+    let supervisors = (size / 25).max(2);
+    let inactive = (size / 12).max(2);
+    let invited = (size / 20).max(3);
+    let mut out = Vec::with_capacity(size);
+    let mut used = BTreeSet::new();
+    for i in 0..size {
+        let (roles, status) = match i {
+            0 => (Roles::one(Role::Owner), UserStatus::Active),
+            1 | 2 => (Roles::one(Role::Admin), UserStatus::Active),
+            i if i < 3 + supervisors => {
+                let r = if rng.chance(30) {
+                    Roles::new([Role::Supervisor, Role::Agent])
+                } else {
+                    Ok(Roles::one(Role::Supervisor))
+                };
+                (
+                    r.unwrap_or(Roles::one(Role::Supervisor)),
+                    UserStatus::Active,
+                )
+            }
+            i if i >= size - invited => {
+                let role = if rng.chance(15) {
+                    Role::Supervisor
+                } else {
+                    Role::Agent
+                };
+                (Roles::one(role), UserStatus::Invited)
+            }
+            i if i >= size - invited - inactive => (Roles::one(Role::Agent), UserStatus::Inactive),
+            _ => (Roles::one(Role::Agent), UserStatus::Active),
+        };
+        let (name, mut local) = match i {
+            7 => (LONG_NAME.to_string(), "maria.villanueva".to_string()),
+            i if i % 37 == 11 => {
+                let (n, l) = CJK[rng.below(CJK.len())];
+                (n.to_string(), l.to_string())
+            }
+            _ => {
+                let n = format!("{} {}", rng.pick(FIRST), rng.pick(LAST));
+                let l = ascii_local(&n);
+                (n, l)
+            }
+        };
+        if !used.insert(local.clone()) {
+            local = format!("{local}{i}");
+            used.insert(local.clone());
+        }
+        out.push(Draft {
+            name,
+            local,
+            roles,
+            status,
+        });
+    }
+    out
+}
+
+/// Seeds the demo workspace into `store` unless it is already there; returns it and its Owner.
+/// Deterministic for a given `now` and `size` (invite tokens aside: they are random, and only
+/// their hashes are kept, so a demo invite link is obtained by resending it).
+pub fn seed<S: Store>(
+    store: &S,
+    now: OffsetDateTime,
+    size: usize,
+    cost: HashCost,
+) -> Result<(Workspace, User)> {
+    if let Some(found) = find(store)? {
+        return Ok(found);
+    }
+    let mut rng = Rng(SEED);
+    let start = now - Duration::days(400);
+    let ws = Workspace {
+        id: WorkspaceId::from_uuid(rng.uuid_at(start)),
+        name: WorkspaceName::parse(DEMO_NAME)?,
+        slug: DEMO_SLUG.into(),
+        created_at: start,
+    };
+    let mut teams: Vec<Team> = TEAMS
+        .iter()
+        .map(|name| {
+            Ok(Team {
+                id: TeamId::from_uuid(rng.uuid_at(start)),
+                workspace: ws.id,
+                name: TeamName::parse(name)?,
+                member_count: 0,
+                created_at: start,
+            })
+        })
+        .collect::<Result<_>>()?;
+    let password = PasswordHash::new(&Password::parse(DEMO_PASSWORD)?, cost)?;
+    let drafts = drafts(&mut rng, size);
+    let span = (now - Duration::days(30) - start).whole_seconds().max(1) as u64;
+    let mut users: Vec<User> = Vec::with_capacity(drafts.len());
+    let mut invites = Vec::new();
+    let mut events = Vec::new();
+    for (i, d) in drafts.iter().enumerate() {
+        // Creation times spread over the first year, in order.
+        let created = start + Duration::seconds((span * i as u64 / drafts.len() as u64) as i64);
+        let created = if d.status == UserStatus::Invited {
+            now - Duration::days(rng.below(14) as i64) - Duration::hours(rng.below(20) as i64 + 1)
+        } else {
+            created
+        };
+        let id = UserId::from_uuid(rng.uuid_at(created));
+        let mut team_ids = BTreeSet::new();
+        if !d.roles.can_manage() {
+            let t = rng.below(teams.len());
+            team_ids.insert(teams[t].id);
+            // a few people work in several teams
+            if rng.chance(8) {
+                team_ids.insert(teams[(t + 1 + rng.below(teams.len() - 1)) % teams.len()].id);
+            }
+        }
+        for t in &mut teams {
+            if team_ids.contains(&t.id) {
+                t.member_count += 1;
+            }
+        }
+        let name = PersonName::parse(&d.name)?;
+        let display = if d.name.contains(' ') && rng.chance(25) && !d.name.contains('山') {
+            PersonName::parse(d.name.split(' ').next().unwrap_or(&d.name))?
+        } else {
+            name.clone()
+        };
+        let inviter = if i == 0 {
+            None
+        } else {
+            Some(users[rng.below(3.min(users.len()))].id)
+        };
+        let deactivated_by = (d.status == UserStatus::Inactive).then(|| users[rng.below(3)].id);
+        let deactivated_at = deactivated_by.map(|_| now - Duration::days(rng.below(90) as i64 + 1));
+        let user = User {
+            id,
+            workspace: ws.id,
+            email: Email::parse(&format!("{}@{DEMO_DOMAIN}", d.local))?,
+            full_name: name,
+            display_name: display,
+            roles: d.roles,
+            teams: team_ids,
+            status: d.status,
+            beta: d.status == UserStatus::Active && rng.chance(6),
+            created_at: created,
+            updated_at: deactivated_at.unwrap_or(created),
+            invited_by: inviter,
+            last_login_at: (d.status != UserStatus::Invited)
+                .then(|| now - Duration::hours(rng.below(24 * 60) as i64 + 1)),
+            deactivated_at,
+            deactivated_by,
+            version: 1,
+            session_epoch: u32::from(deactivated_at.is_some()),
+        };
+        let event = |rng: &mut Rng, action, at, actor: Option<&User>, detail: String| AuditEvent {
+            id: EventId::from_uuid(rng.uuid_at(at)),
+            workspace: ws.id,
+            at,
+            actor: actor.map(|a| a.id),
+            actor_label: actor.map_or("system".into(), |a| a.email.to_string()),
+            action,
+            target: AuditTarget::User(user.id),
+            target_label: user.email.to_string(),
+            detail,
+        };
+        let inviter_user = inviter.and_then(|id| users.iter().find(|u| u.id == id));
+        events.push(event(
+            &mut rng,
+            AuditAction::UserInvited,
+            created,
+            inviter_user,
+            format!("as {}", user.roles),
+        ));
+        if d.status == UserStatus::Invited {
+            // about a third of the pending invites have expired
+            let sent_at = created;
+            let lifetime = if rng.chance(35) {
+                Duration::days(1)
+            } else {
+                Duration::days(7)
+            };
+            invites.push(Invite {
+                user_id: user.id,
+                workspace: ws.id,
+                sent_by: inviter.unwrap_or(user.id),
+                sent_at,
+                expires_at: sent_at + lifetime,
+                times_sent: 1 + u32::from(rng.chance(20)),
+                send_requested: true,
+                email_sent: false,
+                token_hash: Token::generate()?.hash(),
+                accepted_at: None,
+            });
+        } else {
+            events.push(event(
+                &mut rng,
+                AuditAction::InviteAccepted,
+                created + Duration::hours(3),
+                Some(&user),
+                "password set".into(),
+            ));
+        }
+        if let (Some(at), Some(by)) = (deactivated_at, deactivated_by) {
+            let by = users.iter().find(|u| u.id == by);
+            events.push(event(
+                &mut rng,
+                AuditAction::UserDeactivated,
+                at,
+                by,
+                String::new(),
+            ));
+        }
+        users.push(user);
+    }
+    // Write in chunks: one transaction per chunk keeps memory flat at 100,000 users.
+    store.transact(TxMode::Commit, &|tx| {
+        tx.put_workspace(&ws)?;
+        for t in &teams {
+            tx.put_team(t)?;
+        }
+        Ok(())
+    })?;
+    for chunk in users.chunks(2000) {
+        store.transact(TxMode::Commit, &|tx| {
+            for u in chunk {
+                tx.put_user(u)?;
+                if u.status != UserStatus::Invited {
+                    tx.put_password(ws.id, u.id, &password)?;
+                }
+            }
+            Ok(())
+        })?;
+    }
+    store.transact(TxMode::Commit, &|tx| {
+        invites.iter().try_for_each(|i| tx.put_invite(i))
+    })?;
+    for chunk in events.chunks(2000) {
+        store.transact(TxMode::Commit, &|tx| {
+            chunk.iter().try_for_each(|e| tx.append_audit(e))
+        })?;
+    }
+    store.flush()?;
+    Ok((ws, users.swap_remove(0)))
+}
+
+/// The demo workspace and its Owner, if the store holds it.
+pub fn find<S: Store>(store: &S) -> Result<Option<(Workspace, User)>> {
+    let Some(ws) = store
+        .workspaces()?
+        .into_iter()
+        .find(|w| w.slug == DEMO_SLUG)
+    else {
+        return Ok(None);
+    };
+    let owner = store.users(ws.id)?.into_iter().find(User::is_active_owner);
+    Ok(owner.map(|o| (ws, o)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_locals_are_ascii() {
+        assert_eq!(ascii_local("Chloé Müller"), "chloe.muller");
+        assert_eq!(ascii_local("Łukasz O'Brien"), "lukasz.obrien");
+    }
+
+    #[test]
+    fn default_mix_matches_the_brief() {
+        let d = drafts(&mut Rng(SEED), DEFAULT_SIZE as usize);
+        let count = |f: &dyn Fn(&Draft) -> bool| d.iter().filter(|x| f(x)).count();
+        assert_eq!(count(&|x| x.roles.is_owner()), 1);
+        assert_eq!(count(&|x| x.roles.contains(Role::Admin)), 2);
+        assert_eq!(
+            count(&|x| x.roles.contains(Role::Supervisor) && x.status == UserStatus::Active),
+            10
+        );
+        assert_eq!(count(&|x| x.status == UserStatus::Inactive), 20);
+        assert_eq!(count(&|x| x.status == UserStatus::Invited), 12);
+        assert!(count(&|x| x.roles == Roles::one(Role::Agent)) >= 200);
+        assert!(d.iter().any(|x| x.name == LONG_NAME));
+        assert!(d.iter().any(|x| !x.name.is_ascii()));
+    }
+}

@@ -1,0 +1,168 @@
+//! The login identifier. Parsed once: an `Email` is always trimmed, lower-cased and plausible.
+
+use super::error::{Error, Field, Result};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The RFC 5321 limit on a forward path.
+pub const MAX_EMAIL_LEN: usize = 254;
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Email(String);
+
+impl Email {
+    /// Trims, lower-cases and checks the shape `local@domain.tld`. Deliverability is the mail
+    /// server's business; this only refuses what can never be an address.
+    pub fn parse(input: &str) -> Result<Self> {
+        let trimmed = input.trim();
+        let bad = |reason: &str| Err(Error::invalid(Field::Email, reason));
+        if trimmed.is_empty() {
+            return bad("enter an email address, like ann@example.com");
+        }
+        if trimmed.chars().count() > MAX_EMAIL_LEN {
+            return bad("is longer than 254 characters");
+        }
+        if trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return bad("must not contain spaces or control characters");
+        }
+        let Some((local, domain)) = trimmed.rsplit_once('@') else {
+            return bad("needs an @, like ann@example.com");
+        };
+        if local.is_empty() || local.len() > 64 {
+            return bad("needs 1 to 64 characters before the @");
+        }
+        if local.contains('@')
+            || local.contains(['<', '>', '(', ')', '[', ']', ',', ';', ':', '"', '\\'])
+        {
+            return bad("has a character that is not allowed before the @");
+        }
+        if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+            return bad("can't start or end with a dot or have two dots in a row before the @");
+        }
+        let labels: Vec<&str> = domain.split('.').collect();
+        if labels.len() < 2 {
+            return bad("needs a domain with a dot after the @, like example.com");
+        }
+        for label in &labels {
+            let ok = !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_alphanumeric() || c == '-');
+            if !ok {
+                return bad("has an invalid domain after the @");
+            }
+        }
+        Ok(Self(trimmed.to_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Email {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+// Deserialising goes through `parse`, so nothing read from the wire or an old store skips it.
+impl<'de> Deserialize<'de> for Email {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Email::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trims_and_lowercases() {
+        assert_eq!(
+            Email::parse("  Ann@ACME.io ").unwrap().as_str(),
+            "ann@acme.io"
+        );
+    }
+
+    #[test]
+    fn accepts_plausible_addresses() {
+        for ok in [
+            "a@b.co",
+            "first.last+tag@sub.example.org",
+            "josé@correo.es",
+            "x@xn--80ak6aa92e.com",
+        ] {
+            assert!(Email::parse(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn refuses_what_cannot_be_an_address() {
+        for bad in [
+            "",
+            "   ",
+            "ann",
+            "ann@",
+            "@acme.io",
+            "ann@acme",
+            "ann@@acme.io",
+            "an n@acme.io",
+            "ann@acme..io",
+            ".ann@acme.io",
+            "ann.@acme.io",
+            "ann@-acme.io",
+            "a\u{1b}[31m@acme.io",
+            "ann@acme.io\n",
+        ] {
+            let r = Email::parse(bad);
+            if bad == "ann@acme.io\n" {
+                // a trailing newline is whitespace and is trimmed
+                assert!(r.is_ok());
+                continue;
+            }
+            assert!(
+                matches!(
+                    r,
+                    Err(Error::Invalid {
+                        field: Field::Email,
+                        ..
+                    })
+                ),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn length_limit_is_254() {
+        let domain = format!(
+            "{}.{}.{}.io",
+            "a".repeat(63),
+            "b".repeat(63),
+            "c".repeat(63)
+        );
+        let local = "l".repeat(254 - 1 - domain.len());
+        let at_limit = format!("{local}@{domain}");
+        assert_eq!(at_limit.len(), 254);
+        assert!(Email::parse(&at_limit).is_ok());
+        let over = format!("l{at_limit}");
+        assert!(Email::parse(&over).is_err());
+    }
+
+    #[test]
+    fn deserialising_validates() {
+        assert!(serde_json::from_str::<Email>("\"nope\"").is_err());
+        let e: Email = serde_json::from_str("\"Ann@Acme.io\"").unwrap();
+        assert_eq!(e.as_str(), "ann@acme.io");
+    }
+}

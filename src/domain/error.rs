@@ -1,0 +1,282 @@
+//! The one error type of the core. Every variant is something a person can act on, and its
+//! message is written for the admin who will read it. The server maps variants to HTTP statuses
+//! and the client maps them back, so the same message is shown offline and online.
+
+use serde::{Deserialize, Serialize};
+
+/// Everything the core can refuse, with enough detail to say what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum Error {
+    // ---- input that does not parse -------------------------------------------------------
+    #[error("{field}: {reason}")]
+    Invalid { field: Field, reason: String },
+    #[error("{}", list_problems(problems))]
+    InvalidFields { problems: Vec<FieldProblem> },
+
+    // ---- uniqueness ----------------------------------------------------------------------
+    #[error("{email} already belongs to a user or a pending invite in this workspace")]
+    DuplicateEmail { email: String },
+    #[error("a team named \"{name}\" already exists in this workspace")]
+    DuplicateTeam { name: String },
+    #[error("a workspace with the address \"{slug}\" already exists")]
+    DuplicateWorkspace { slug: String },
+
+    // ---- missing -------------------------------------------------------------------------
+    #[error("no {what} with id {id} in this workspace")]
+    NotFound { what: Entity, id: String },
+    #[error("no workspace \"{workspace}\"")]
+    WorkspaceNotFound { workspace: String },
+
+    // ---- permissions ---------------------------------------------------------------------
+    #[error("{actor} can't manage users or teams: only Owners and Admins can")]
+    NotAnAdmin { actor: String },
+    #[error("only an Owner can {action}")]
+    OwnerOnly { action: String },
+    #[error("you can't {action} your own account: ask another admin")]
+    OwnAccount { action: String },
+    #[error("{actor} is no longer an active user of this workspace")]
+    ActorInactive { actor: String },
+
+    // ---- the product's rules -------------------------------------------------------------
+    #[error("{email} is the last Owner: assign Owner to another user first")]
+    LastOwner { email: String },
+    #[error("{email} is {status}: {hint}")]
+    WrongStatus {
+        email: String,
+        status: String,
+        hint: String,
+    },
+
+    // ---- invites and sign-in -------------------------------------------------------------
+    #[error("this invite has expired; ask an admin to resend it")]
+    InviteExpired,
+    #[error(
+        "this invite link is not valid: it was already used, replaced by a newer one, or cancelled"
+    )]
+    InviteInvalid,
+    #[error("wrong email or password")]
+    InvalidCredentials,
+    #[error("this account is deactivated; ask an admin of the workspace to reactivate it")]
+    AccountInactive,
+    #[error("your session has expired or was ended; sign in again")]
+    Unauthenticated,
+
+    // ---- concurrency ---------------------------------------------------------------------
+    #[error(
+        "{what} was changed by someone else since you opened it (now at version {current}); reload and try again"
+    )]
+    Conflict { what: String, current: u64 },
+
+    // ---- the store -----------------------------------------------------------------------
+    #[error(
+        "the store at {path} is in use by another process; close it (another atender-admin or atender-server) and try again"
+    )]
+    StoreInUse { path: String },
+    #[error(
+        "the store at {path} was written by schema version {found}, but this build understands version {supported}; use a matching atender-admin or export and import the data"
+    )]
+    UnknownSchema {
+        path: String,
+        found: u32,
+        supported: u32,
+    },
+    #[error(
+        "the store at {path} is damaged and was left untouched ({detail}); restore it from a backup or move it aside"
+    )]
+    StoreCorrupt { path: String, detail: String },
+    #[error("storage error: {detail}")]
+    Storage { detail: String },
+}
+
+/// One field's problem, when a form has several.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldProblem {
+    pub field: Field,
+    pub reason: String,
+}
+
+fn list_problems(problems: &[FieldProblem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("{}: {}", p.field, p.reason))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Which input a validation error is about, so forms can show it next to the right field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Email,
+    FullName,
+    DisplayName,
+    Roles,
+    Teams,
+    TeamName,
+    WorkspaceName,
+    Password,
+    Token,
+    Ids,
+}
+
+impl Field {
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Email => "email",
+            Field::FullName => "full name",
+            Field::DisplayName => "display name",
+            Field::Roles => "roles",
+            Field::Teams => "teams",
+            Field::TeamName => "team name",
+            Field::WorkspaceName => "workspace name",
+            Field::Password => "password",
+            Field::Token => "invite token",
+            Field::Ids => "ids",
+        }
+    }
+}
+
+impl std::fmt::Display for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// What a `NotFound` is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Entity {
+    User,
+    Team,
+    Invite,
+}
+
+impl std::fmt::Display for Entity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Entity::User => "user",
+            Entity::Team => "team",
+            Entity::Invite => "pending invite",
+        })
+    }
+}
+
+impl Error {
+    pub fn invalid(field: Field, reason: impl Into<String>) -> Self {
+        Error::Invalid {
+            field,
+            reason: reason.into(),
+        }
+    }
+
+    pub fn not_found(what: Entity, id: impl ToString) -> Self {
+        Error::NotFound {
+            what,
+            id: id.to_string(),
+        }
+    }
+
+    pub fn storage(detail: impl ToString) -> Self {
+        Error::Storage {
+            detail: detail.to_string(),
+        }
+    }
+
+    /// The form field this error belongs next to, if any.
+    pub fn field(&self) -> Option<Field> {
+        match self {
+            Error::Invalid { field, .. } => Some(*field),
+            Error::InvalidFields { problems } => problems.first().map(|p| p.field),
+            Error::DuplicateEmail { .. } => Some(Field::Email),
+            Error::DuplicateTeam { .. } => Some(Field::TeamName),
+            Error::DuplicateWorkspace { .. } => Some(Field::WorkspaceName),
+            Error::LastOwner { .. } | Error::OwnerOnly { .. } => Some(Field::Roles),
+            _ => None,
+        }
+    }
+
+    /// Every field problem this error reports, for showing next to form fields.
+    pub fn field_problems(&self) -> Vec<FieldProblem> {
+        match self {
+            Error::InvalidFields { problems } => problems.clone(),
+            other => match other.field() {
+                Some(field) => vec![FieldProblem {
+                    field,
+                    reason: match other {
+                        Error::Invalid { reason, .. } => reason.clone(),
+                        _ => other.to_string(),
+                    },
+                }],
+                None => vec![],
+            },
+        }
+    }
+
+    /// A stable machine-readable code (the serde tag), for the wire and for scripts.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Invalid { .. } => "invalid",
+            Error::InvalidFields { .. } => "invalid_fields",
+            Error::DuplicateEmail { .. } => "duplicate_email",
+            Error::DuplicateTeam { .. } => "duplicate_team",
+            Error::DuplicateWorkspace { .. } => "duplicate_workspace",
+            Error::NotFound { .. } => "not_found",
+            Error::WorkspaceNotFound { .. } => "workspace_not_found",
+            Error::NotAnAdmin { .. } => "not_an_admin",
+            Error::OwnerOnly { .. } => "owner_only",
+            Error::OwnAccount { .. } => "own_account",
+            Error::ActorInactive { .. } => "actor_inactive",
+            Error::LastOwner { .. } => "last_owner",
+            Error::WrongStatus { .. } => "wrong_status",
+            Error::InviteExpired => "invite_expired",
+            Error::InviteInvalid => "invite_invalid",
+            Error::InvalidCredentials => "invalid_credentials",
+            Error::AccountInactive => "account_inactive",
+            Error::Unauthenticated => "unauthenticated",
+            Error::Conflict { .. } => "conflict",
+            Error::StoreInUse { .. } => "store_in_use",
+            Error::UnknownSchema { .. } => "unknown_schema",
+            Error::StoreCorrupt { .. } => "store_corrupt",
+            Error::Storage { .. } => "storage",
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_owner_message_says_what_to_do() {
+        let e = Error::LastOwner {
+            email: "alice@acme.io".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "alice@acme.io is the last Owner: assign Owner to another user first"
+        );
+        assert_eq!(e.field(), Some(Field::Roles));
+    }
+
+    #[test]
+    fn code_matches_the_serde_tag() {
+        let samples = [
+            Error::invalid(Field::Email, "x"),
+            Error::InviteExpired,
+            Error::Conflict {
+                what: "u".into(),
+                current: 3,
+            },
+            Error::not_found(Entity::Team, "t"),
+        ];
+        for e in samples {
+            let json = serde_json::to_value(&e).unwrap();
+            assert_eq!(json["code"], e.code());
+            let back: Error = serde_json::from_value(json).unwrap();
+            assert_eq!(back, e);
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! Human-readable names: person names (full and display), team names, workspace names.
+//! Parsed once: a name is trimmed, within its length limit, and free of characters that could
+//! rewrite a terminal or reorder text on screen.
+
+use super::error::{Error, Field, Result};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+pub const MAX_PERSON_NAME: usize = 100;
+pub const MAX_TEAM_NAME: usize = 64;
+pub const MAX_WORKSPACE_NAME: usize = 64;
+
+/// Characters a stored name must never hold: C0/C1 controls (ESC among them), the bidi
+/// embedding, override and isolate controls, and the line/paragraph separators that would break
+/// a row in two. Joiners (ZWJ U+200D, ZWNJ U+200C) stay allowed: Persian and Indic names need them.
+pub fn forbidden_in_name(c: char) -> bool {
+    c.is_control()
+        || ('\u{202A}'..='\u{202E}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+        || c == '\u{2028}'
+        || c == '\u{2029}'
+}
+
+fn parse_name(input: &str, field: Field, max: usize) -> Result<String> {
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        return Err(Error::invalid(field, "can't be empty"));
+    }
+    let len = trimmed.chars().count();
+    if len > max {
+        return Err(Error::invalid(
+            field,
+            format!("is {len} characters long; the limit is {max}"),
+        ));
+    }
+    if let Some(c) = trimmed.chars().find(|&c| forbidden_in_name(c)) {
+        return Err(Error::invalid(
+            field,
+            format!(
+                "contains the invisible control character U+{:04X}; remove it (paste as plain text)",
+                c as u32
+            ),
+        ));
+    }
+    Ok(trimmed.to_string())
+}
+
+macro_rules! name_type {
+    ($(#[$doc:meta])* $name:ident, $field:expr, $max:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn parse(input: &str) -> Result<Self> {
+                parse_name(input, $field, $max).map(Self)
+            }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+            /// Builds a name without checking it. Only for tests that must show how the front
+            /// ends treat data that bypassed the core (an older store, a misbehaving server).
+            #[doc(hidden)]
+            pub fn unchecked(raw: impl Into<String>) -> Self {
+                Self(raw.into())
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Self::parse(&s).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+name_type!(
+    /// A user's full name or display name: 1 to 100 characters.
+    PersonName, Field::FullName, MAX_PERSON_NAME
+);
+name_type!(
+    /// A team's name: 1 to 64 characters, unique per workspace ignoring case.
+    TeamName, Field::TeamName, MAX_TEAM_NAME
+);
+name_type!(
+    /// A workspace's name: 1 to 64 characters.
+    WorkspaceName, Field::WorkspaceName, MAX_WORKSPACE_NAME
+);
+
+impl PersonName {
+    /// Parses a display name: the same rules as a full name, reported against its own field.
+    pub fn parse_display(input: &str) -> Result<Self> {
+        parse_name(input, Field::DisplayName, MAX_PERSON_NAME).map(Self)
+    }
+}
+
+impl TeamName {
+    /// The key that makes team names unique regardless of case.
+    pub fn folded(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+impl WorkspaceName {
+    /// A short address for sign-in, from the name: lower-case ASCII letters, digits and dashes.
+    pub fn slug(&self) -> String {
+        let mut slug = String::new();
+        for c in self.0.chars().flat_map(char::to_lowercase) {
+            if c.is_ascii_alphanumeric() {
+                slug.push(c);
+            } else if !slug.is_empty() && !slug.ends_with('-') {
+                slug.push('-');
+            }
+        }
+        let slug = slug.trim_end_matches('-').to_string();
+        if slug.is_empty() {
+            "workspace".into()
+        } else {
+            slug
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trims_and_keeps_real_names() {
+        for ok in [
+            "Ann Lee",
+            "José Álvarez",
+            "山田 太郎",
+            "می\u{200C}خواهم",
+            "👩\u{200D}💻 Dev",
+            "O'Brien-Smith",
+        ] {
+            let n = PersonName::parse(&format!("  {ok} ")).unwrap();
+            assert_eq!(n.as_str(), ok);
+        }
+    }
+
+    #[test]
+    fn refuses_empty_and_overlong() {
+        assert!(PersonName::parse("   ").is_err());
+        assert!(PersonName::parse(&"x".repeat(100)).is_ok());
+        let e = PersonName::parse(&"x".repeat(101)).unwrap_err();
+        assert_eq!(e.field(), Some(Field::FullName));
+        // the limit counts characters, not bytes
+        assert!(PersonName::parse(&"é".repeat(100)).is_ok());
+        assert!(TeamName::parse(&"t".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn refuses_controls_and_bidi_overrides() {
+        for bad in [
+            "Ann\u{1b}[2J",
+            "Ann\u{7}",
+            "Ann\u{9b}31m",
+            "Ann\u{202E}eel",
+            "Ann\u{2066}x",
+            "A\u{2029}B",
+            "a\tb",
+        ] {
+            assert!(PersonName::parse(bad).is_err(), "{bad:?}");
+            assert!(TeamName::parse(bad).is_err(), "{bad:?}");
+        }
+        let e = PersonName::parse_display("Ann\u{202E}").unwrap_err();
+        assert_eq!(e.field(), Some(Field::DisplayName));
+        assert!(e.to_string().contains("U+202E"));
+    }
+
+    #[test]
+    fn team_names_fold_case() {
+        assert_eq!(
+            TeamName::parse("Billing").unwrap().folded(),
+            TeamName::parse("BILLING").unwrap().folded()
+        );
+    }
+
+    #[test]
+    fn slugs() {
+        assert_eq!(
+            WorkspaceName::parse("Acme, Inc.").unwrap().slug(),
+            "acme-inc"
+        );
+        assert_eq!(
+            WorkspaceName::parse("Demo Support Co").unwrap().slug(),
+            "demo-support-co"
+        );
+        assert_eq!(WorkspaceName::parse("山田").unwrap().slug(), "workspace");
+    }
+
+    #[test]
+    fn deserialising_validates() {
+        assert!(serde_json::from_str::<PersonName>("\"a\\u001b[31m\"").is_err());
+    }
+}

@@ -1,0 +1,157 @@
+//! Passwords: 8 to 256 characters, stored only as argon2id PHC strings.
+
+use super::error::{Error, Field, Result};
+use argon2::password_hash::phc::PasswordHash as Phc;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Algorithm, Argon2, Params, Version};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+pub const MIN_PASSWORD: usize = 8;
+pub const MAX_PASSWORD: usize = 256;
+
+/// A password as typed, checked for length. Never printed.
+#[derive(Clone)]
+pub struct Password(String);
+
+impl Password {
+    pub fn parse(input: &str) -> Result<Self> {
+        let len = input.chars().count();
+        if len < MIN_PASSWORD {
+            return Err(Error::invalid(
+                Field::Password,
+                format!("must be at least {MIN_PASSWORD} characters"),
+            ));
+        }
+        if len > MAX_PASSWORD {
+            return Err(Error::invalid(
+                Field::Password,
+                format!("must be at most {MAX_PASSWORD} characters"),
+            ));
+        }
+        Ok(Password(input.to_string()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
+}
+
+/// argon2id cost parameters. `owasp()` is what production uses; tests may use cheaper ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HashCost {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl HashCost {
+    /// OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1.
+    pub const fn owasp() -> Self {
+        HashCost {
+            memory_kib: 19 * 1024,
+            iterations: 2,
+            parallelism: 1,
+        }
+    }
+
+    /// For tests only: the smallest cost argon2 accepts.
+    pub const fn insecure_for_tests() -> Self {
+        HashCost {
+            memory_kib: 8,
+            iterations: 1,
+            parallelism: 1,
+        }
+    }
+
+    fn hasher(self) -> Result<Argon2<'static>> {
+        let params = Params::new(self.memory_kib, self.iterations, self.parallelism, None)
+            .map_err(|e| Error::storage(format!("bad argon2 parameters: {e}")))?;
+        Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+    }
+}
+
+impl Default for HashCost {
+    fn default() -> Self {
+        Self::owasp()
+    }
+}
+
+/// A stored password hash (PHC string, salt included).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PasswordHash(String);
+
+impl fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PasswordHash(<redacted>)")
+    }
+}
+
+impl PasswordHash {
+    /// Hashes with a fresh random salt. Slow by design: call from a blocking context.
+    pub fn new(password: &Password, cost: HashCost) -> Result<Self> {
+        let hash = cost
+            .hasher()?
+            .hash_password(password.expose().as_bytes())
+            .map_err(|e| Error::storage(format!("password hashing failed: {e}")))?;
+        Ok(PasswordHash(hash.to_string()))
+    }
+
+    /// Checks a password with the parameters recorded in the hash itself.
+    pub fn verify(&self, password: &str) -> bool {
+        let Ok(parsed) = Phc::new(&self.0) else {
+            return false;
+        };
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    }
+
+    pub fn as_phc(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn length_limits() {
+        assert!(Password::parse("1234567").is_err());
+        assert!(Password::parse("12345678").is_ok());
+        assert!(Password::parse(&"p".repeat(256)).is_ok());
+        let e = Password::parse(&"p".repeat(257)).unwrap_err();
+        assert_eq!(e.field(), Some(Field::Password));
+    }
+
+    #[test]
+    fn hash_and_verify() {
+        let pw = Password::parse("correct horse").unwrap();
+        let h = PasswordHash::new(&pw, HashCost::insecure_for_tests()).unwrap();
+        assert!(h.as_phc().starts_with("$argon2id$v=19$"));
+        assert!(h.verify("correct horse"));
+        assert!(!h.verify("correct horsE"));
+        assert!(!format!("{h:?}").contains("argon2"));
+        assert!(!format!("{pw:?}").contains("horse"));
+    }
+
+    #[test]
+    fn production_cost_is_owasp_argon2id() {
+        let c = HashCost::default();
+        assert_eq!((c.memory_kib, c.iterations, c.parallelism), (19456, 2, 1));
+        let h = PasswordHash::new(&Password::parse("long enough").unwrap(), c).unwrap();
+        assert!(
+            h.as_phc().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{}",
+            h.as_phc()
+        );
+    }
+}

@@ -1,0 +1,376 @@
+//! The product's rules about who may do what to whom, as pure functions. The service calls them
+//! inside the store transaction that performs the change, so the check and the write it guards
+//! can't be separated; front ends call the same functions only through the service (dry runs).
+
+use super::error::{Error, Result};
+use super::{Invite, Roles, User, UserId, UserStatus};
+use std::collections::BTreeSet;
+use time::OffsetDateTime;
+
+/// The acting user must be active and an Owner or Admin.
+pub fn require_manager(actor: &User) -> Result<()> {
+    if actor.status != UserStatus::Active {
+        return Err(Error::ActorInactive {
+            actor: actor.email.to_string(),
+        });
+    }
+    if !actor.roles.can_manage() {
+        return Err(Error::NotAnAdmin {
+            actor: actor.email.to_string(),
+        });
+    }
+    Ok(())
+}
+
+fn require_owner(actor: &User, action: &str) -> Result<()> {
+    if actor.roles.is_owner() {
+        Ok(())
+    } else {
+        Err(Error::OwnerOnly {
+            action: action.into(),
+        })
+    }
+}
+
+fn wrong_status(target: &User, hint: &str) -> Error {
+    Error::WrongStatus {
+        email: target.email.to_string(),
+        status: target.status.label().into(),
+        hint: hint.into(),
+    }
+}
+
+/// Refuses a change that would leave the workspace without an active Owner.
+fn keep_an_owner(target: &User, active_owners: &BTreeSet<UserId>) -> Result<()> {
+    let others = active_owners.iter().any(|id| *id != target.id);
+    if target.is_active_owner() && !others {
+        return Err(Error::LastOwner {
+            email: target.email.to_string(),
+        });
+    }
+    Ok(())
+}
+
+pub fn check_invite(actor: &User, roles: Roles) -> Result<()> {
+    require_manager(actor)?;
+    if roles.is_owner() {
+        require_owner(actor, "invite a new Owner")?;
+    }
+    Ok(())
+}
+
+pub fn check_deactivate(
+    actor: &User,
+    target: &User,
+    active_owners: &BTreeSet<UserId>,
+) -> Result<()> {
+    require_manager(actor)?;
+    if actor.id == target.id {
+        return Err(Error::OwnAccount {
+            action: "deactivate".into(),
+        });
+    }
+    match target.status {
+        UserStatus::Active => {}
+        UserStatus::Inactive => return Err(wrong_status(target, "already deactivated")),
+        UserStatus::Invited => {
+            return Err(wrong_status(target, "cancel the pending invite instead"));
+        }
+    }
+    if target.roles.is_owner() {
+        require_owner(actor, "deactivate an Owner")?;
+    }
+    keep_an_owner(target, active_owners)
+}
+
+pub fn check_reactivate(actor: &User, target: &User) -> Result<()> {
+    require_manager(actor)?;
+    if target.status != UserStatus::Inactive {
+        let hint = match target.status {
+            UserStatus::Active => "already active",
+            _ => "the invite is still pending; resend it instead",
+        };
+        return Err(wrong_status(target, hint));
+    }
+    if target.roles.is_owner() {
+        require_owner(actor, "reactivate an Owner")?;
+    }
+    Ok(())
+}
+
+pub fn check_delete(actor: &User, target: &User, active_owners: &BTreeSet<UserId>) -> Result<()> {
+    require_manager(actor)?;
+    if actor.id == target.id {
+        return Err(Error::OwnAccount {
+            action: "delete".into(),
+        });
+    }
+    if target.roles.is_owner() {
+        require_owner(actor, "delete an Owner")?;
+    }
+    keep_an_owner(target, active_owners)
+}
+
+pub fn check_set_roles(
+    actor: &User,
+    target: &User,
+    new_roles: Roles,
+    active_owners: &BTreeSet<UserId>,
+) -> Result<()> {
+    require_manager(actor)?;
+    if target.roles.is_owner() != new_roles.is_owner() {
+        require_owner(actor, "grant or remove the Owner role")?;
+        if !new_roles.is_owner() {
+            keep_an_owner(target, active_owners)?;
+        }
+    }
+    Ok(())
+}
+
+/// Profile, team and beta changes: any Owner or Admin, on any user of the workspace.
+pub fn check_edit(actor: &User) -> Result<()> {
+    require_manager(actor)
+}
+
+/// Resending or cancelling an invite. An Owner's invite is an Owner's business: resending it
+/// shows the link to whoever resends, who could then accept it themselves.
+pub fn check_invite_change(actor: &User, target: &User, action: &str) -> Result<()> {
+    require_manager(actor)?;
+    if target.status != UserStatus::Invited {
+        return Err(wrong_status(target, "there is no pending invite"));
+    }
+    if target.roles.is_owner() {
+        require_owner(actor, &format!("{action} an Owner's invite"))?;
+    }
+    Ok(())
+}
+
+/// Accepting: the invite must be pending, the token current (checked by the caller through the
+/// token index) and unexpired.
+pub fn check_accept(user: &User, invite: &Invite, now: OffsetDateTime) -> Result<()> {
+    if user.status != UserStatus::Invited || !invite.is_pending() {
+        return Err(Error::InviteInvalid);
+    }
+    if invite.is_expired(now) {
+        return Err(Error::InviteExpired);
+    }
+    Ok(())
+}
+
+/// Whether a user can sign in, and if not, why: the answer to "this user can't access".
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Access {
+    CanSignIn,
+    /// Active, but has no password (an account seeded without one).
+    NoPassword,
+    InvitePending {
+        #[serde(with = "time::serde::rfc3339")]
+        expires_at: OffsetDateTime,
+    },
+    InviteExpired {
+        #[serde(with = "time::serde::rfc3339")]
+        expired_at: OffsetDateTime,
+    },
+    Deactivated {
+        #[serde(with = "time::serde::rfc3339::option")]
+        at: Option<OffsetDateTime>,
+        by: Option<UserId>,
+    },
+}
+
+pub fn access(
+    user: &User,
+    invite: Option<&Invite>,
+    has_password: bool,
+    now: OffsetDateTime,
+) -> Access {
+    match user.status {
+        UserStatus::Active if has_password => Access::CanSignIn,
+        UserStatus::Active => Access::NoPassword,
+        UserStatus::Inactive => Access::Deactivated {
+            at: user.deactivated_at,
+            by: user.deactivated_by,
+        },
+        UserStatus::Invited => match invite {
+            Some(inv) if inv.is_expired(now) => Access::InviteExpired {
+                expired_at: inv.expires_at,
+            },
+            Some(inv) => Access::InvitePending {
+                expires_at: inv.expires_at,
+            },
+            None => Access::InviteExpired { expired_at: now },
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Email, PersonName, Role, WorkspaceId};
+
+    fn user(email: &str, roles: &[Role], status: UserStatus) -> User {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        User {
+            id: UserId::new(),
+            workspace: WorkspaceId::from_bytes([0; 16]),
+            email: Email::parse(email).unwrap(),
+            full_name: PersonName::parse("X").unwrap(),
+            display_name: PersonName::parse("X").unwrap(),
+            roles: Roles::new(roles.iter().copied()).unwrap(),
+            teams: Default::default(),
+            status,
+            beta: false,
+            created_at: now,
+            updated_at: now,
+            invited_by: None,
+            last_login_at: None,
+            deactivated_at: None,
+            deactivated_by: None,
+            version: 1,
+            session_epoch: 0,
+        }
+    }
+
+    fn owners(users: &[&User]) -> BTreeSet<UserId> {
+        users
+            .iter()
+            .filter(|u| u.is_active_owner())
+            .map(|u| u.id)
+            .collect()
+    }
+
+    #[test]
+    fn only_owners_and_admins_manage() {
+        let agent = user("a@x.io", &[Role::Agent], UserStatus::Active);
+        let sup = user(
+            "s@x.io",
+            &[Role::Supervisor, Role::Agent],
+            UserStatus::Active,
+        );
+        let admin = user("ad@x.io", &[Role::Admin], UserStatus::Active);
+        let target = user("t@x.io", &[Role::Agent], UserStatus::Active);
+        let set = owners(&[]);
+        assert!(matches!(
+            check_deactivate(&agent, &target, &set),
+            Err(Error::NotAnAdmin { .. })
+        ));
+        assert!(matches!(
+            check_deactivate(&sup, &target, &set),
+            Err(Error::NotAnAdmin { .. })
+        ));
+        assert!(check_deactivate(&admin, &target, &set).is_ok());
+        assert!(matches!(
+            check_invite(&agent, Roles::one(Role::Agent)),
+            Err(Error::NotAnAdmin { .. })
+        ));
+        let mut inactive_admin = admin.clone();
+        inactive_admin.status = UserStatus::Inactive;
+        assert!(matches!(
+            check_edit(&inactive_admin),
+            Err(Error::ActorInactive { .. })
+        ));
+    }
+
+    #[test]
+    fn owner_only_actions() {
+        let admin = user("ad@x.io", &[Role::Admin], UserStatus::Active);
+        let owner = user("o@x.io", &[Role::Owner], UserStatus::Active);
+        let owner2 = user("o2@x.io", &[Role::Owner], UserStatus::Active);
+        let agent = user("a@x.io", &[Role::Agent], UserStatus::Active);
+        let set = owners(&[&owner, &owner2]);
+        assert!(matches!(
+            check_invite(&admin, Roles::one(Role::Owner)),
+            Err(Error::OwnerOnly { .. })
+        ));
+        assert!(check_invite(&owner, Roles::one(Role::Owner)).is_ok());
+        assert!(matches!(
+            check_deactivate(&admin, &owner2, &set),
+            Err(Error::OwnerOnly { .. })
+        ));
+        assert!(matches!(
+            check_delete(&admin, &owner2, &set),
+            Err(Error::OwnerOnly { .. })
+        ));
+        assert!(matches!(
+            check_set_roles(&admin, &agent, Roles::one(Role::Owner), &set),
+            Err(Error::OwnerOnly { .. })
+        ));
+        assert!(matches!(
+            check_set_roles(&admin, &owner2, Roles::one(Role::Agent), &set),
+            Err(Error::OwnerOnly { .. })
+        ));
+        // an Admin may change an Owner's other roles as long as Owner stays
+        let both = Roles::new([Role::Owner, Role::Agent]).unwrap();
+        assert!(check_set_roles(&admin, &owner2, both, &set).is_ok());
+        assert!(check_set_roles(&owner, &agent, Roles::one(Role::Owner), &set).is_ok());
+    }
+
+    #[test]
+    fn last_owner_is_protected() {
+        let owner = user("o@x.io", &[Role::Owner], UserStatus::Active);
+        let other = user("p@x.io", &[Role::Owner, Role::Admin], UserStatus::Active);
+        let only = owners(&[&owner]);
+        let e = check_set_roles(&owner, &owner, Roles::one(Role::Admin), &only).unwrap_err();
+        assert_eq!(
+            e,
+            Error::LastOwner {
+                email: "o@x.io".into()
+            }
+        );
+        // the set says `owner` is the last one; `other` acting on them is refused too
+        assert!(matches!(
+            check_deactivate(&other, &owner, &only),
+            Err(Error::LastOwner { .. })
+        ));
+        assert!(matches!(
+            check_delete(&other, &owner, &only),
+            Err(Error::LastOwner { .. })
+        ));
+        let two = owners(&[&owner, &other]);
+        assert!(check_deactivate(&other, &owner, &two).is_ok());
+        assert!(check_set_roles(&owner, &owner, Roles::one(Role::Admin), &two).is_ok());
+    }
+
+    #[test]
+    fn nobody_deactivates_or_deletes_themselves() {
+        let owner = user("o@x.io", &[Role::Owner], UserStatus::Active);
+        let other = user("p@x.io", &[Role::Owner], UserStatus::Active);
+        let set = owners(&[&owner, &other]);
+        assert!(matches!(
+            check_deactivate(&owner, &owner, &set),
+            Err(Error::OwnAccount { .. })
+        ));
+        assert!(matches!(
+            check_delete(&owner, &owner, &set),
+            Err(Error::OwnAccount { .. })
+        ));
+    }
+
+    #[test]
+    fn status_must_fit_the_action() {
+        let admin = user("ad@x.io", &[Role::Admin], UserStatus::Active);
+        let invited = user("i@x.io", &[Role::Agent], UserStatus::Invited);
+        let inactive = user("n@x.io", &[Role::Agent], UserStatus::Inactive);
+        let active = user("a@x.io", &[Role::Agent], UserStatus::Active);
+        let set = BTreeSet::new();
+        assert!(matches!(
+            check_deactivate(&admin, &invited, &set),
+            Err(Error::WrongStatus { .. })
+        ));
+        assert!(matches!(
+            check_deactivate(&admin, &inactive, &set),
+            Err(Error::WrongStatus { .. })
+        ));
+        assert!(check_reactivate(&admin, &inactive).is_ok());
+        assert!(matches!(
+            check_reactivate(&admin, &active),
+            Err(Error::WrongStatus { .. })
+        ));
+        assert!(check_invite_change(&admin, &invited, "resend").is_ok());
+        assert!(matches!(
+            check_invite_change(&admin, &active, "resend"),
+            Err(Error::WrongStatus { .. })
+        ));
+    }
+}

@@ -1,0 +1,11 @@
+//! atender-admin: manage the users of an Atender workspace from a terminal.
+//!
+//! Layers, each knowing only those below it: `domain` (types and rules) → `store` (durable
+//! storage) → `service` (the async API every front end uses) → front ends (console, CLI, server).
+
+pub mod cli;
+pub mod demo;
+pub mod domain;
+pub mod service;
+pub mod store;
+pub mod text;

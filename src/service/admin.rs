@@ -1,0 +1,749 @@
+//! `AdminApi`: what an Owner or Admin can do in their workspace. `LocalAdmin` implements it over
+//! a store (offline mode, the demo, and inside the server); the HTTP client implements it over
+//! the server's REST API, so the console does not know which one it talks to.
+
+use super::ops::{self, Ctx};
+use super::types::*;
+use super::{Core, FieldErrors};
+use crate::domain::rules;
+use crate::domain::search::{Filter, team_names};
+use crate::domain::{
+    AuditAction, AuditEvent, AuditTarget, Email, Entity, Error, EventId, Invite, PersonName,
+    Result, Roles, Team, TeamId, TeamName, Token, User, UserId, UserStatus, Workspace, WorkspaceId,
+};
+use crate::store::{Store, TxMode};
+use async_trait::async_trait;
+use std::collections::BTreeSet;
+
+/// How many audit events the detail pane shows.
+const RECENT_EVENTS: usize = 20;
+/// The largest page any listing returns.
+pub const MAX_PAGE: usize = 1000;
+
+#[async_trait]
+pub trait AdminApi: Send + Sync {
+    /// The acting user.
+    async fn me(&self) -> Result<User>;
+    async fn workspace(&self) -> Result<Workspace>;
+    /// Users, teams and invites in one consistent read, for the console.
+    async fn snapshot(&self) -> Result<Snapshot>;
+    /// A page of users in a stable order (creation order).
+    async fn list_users(&self, query: UserQuery) -> Result<Page<User>>;
+    async fn user_detail(&self, id: UserId) -> Result<UserDetail>;
+    /// Pending invites with their users.
+    async fn list_invites(&self) -> Result<Vec<(User, Invite)>>;
+
+    async fn invite(&self, new: NewInvite) -> Result<InviteIssued>;
+    async fn resend_invite(&self, id: UserId) -> Result<InviteIssued>;
+    async fn cancel_invite(&self, id: UserId) -> Result<()>;
+
+    /// Edits one user; `expected_version` is the version the edit started from.
+    async fn update_user(
+        &self,
+        id: UserId,
+        expected_version: u64,
+        patch: UserPatch,
+    ) -> Result<User>;
+    /// Applies one change to many users, each on its own: one refusal never blocks the others.
+    /// With `dry_run`, nothing is kept and the outcomes say what would happen.
+    async fn bulk(
+        &self,
+        change: BulkChange,
+        ids: Vec<UserId>,
+        dry_run: bool,
+    ) -> Result<Vec<Outcome>>;
+    /// Deletes a user for good, with their invites, sessions and history.
+    async fn delete_user(&self, id: UserId) -> Result<()>;
+
+    async fn list_teams(&self) -> Result<Vec<Team>>;
+    async fn create_team(&self, name: String) -> Result<Team>;
+    async fn rename_team(&self, id: TeamId, name: String) -> Result<Team>;
+    /// Deletes a team and removes it from all its members.
+    async fn delete_team(&self, id: TeamId) -> Result<()>;
+
+    /// The audit log, newest first; `before` continues from an earlier page's `next`.
+    async fn audit(&self, before: Option<EventId>, limit: usize) -> Result<Page<AuditEvent>>;
+}
+
+/// An admin acting through a local store.
+pub struct LocalAdmin<S: Store> {
+    core: Core<S>,
+    ws: WorkspaceId,
+    actor: UserId,
+}
+
+impl<S: Store> Clone for LocalAdmin<S> {
+    fn clone(&self) -> Self {
+        LocalAdmin {
+            core: self.core.clone(),
+            ws: self.ws,
+            actor: self.actor,
+        }
+    }
+}
+
+impl<S: Store> LocalAdmin<S> {
+    pub(crate) fn new(core: Core<S>, ws: WorkspaceId, actor: UserId) -> Self {
+        LocalAdmin { core, ws, actor }
+    }
+
+    pub fn core(&self) -> &Core<S> {
+        &self.core
+    }
+
+    pub fn actor_id(&self) -> UserId {
+        self.actor
+    }
+
+    pub fn workspace_id(&self) -> WorkspaceId {
+        self.ws
+    }
+
+    /// Runs one committed transaction as this admin and flushes it.
+    async fn commit<R, F>(&self, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: Fn(&dyn crate::store::Tx, &Ctx) -> Result<R> + Send + Sync + 'static,
+    {
+        let (ws, actor) = (self.ws, self.actor);
+        self.core
+            .blocking(move |inner| {
+                let ctx = Ctx {
+                    ws,
+                    actor,
+                    now: inner.clock.now(),
+                };
+                let r = inner.store.transact(TxMode::Commit, &|tx| f(tx, &ctx))?;
+                inner.store.flush()?;
+                Ok(r)
+            })
+            .await
+    }
+
+    /// Checks, in a read-only transaction, that the actor may manage the workspace.
+    async fn read<R, F>(&self, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&S, &User) -> Result<R> + Send + 'static,
+    {
+        let (ws, actor) = (self.ws, self.actor);
+        self.core
+            .blocking(move |inner| {
+                let me = inner.store.transact(TxMode::DryRun, &|tx| {
+                    Ctx {
+                        ws,
+                        actor,
+                        now: inner.clock.now(),
+                    }
+                    .manager(tx)
+                })?;
+                f(&inner.store, &me)
+            })
+            .await
+    }
+
+    fn issue(
+        ctx: &Ctx,
+        user: &User,
+        actor: &User,
+        token: &Token,
+        lifetime: time::Duration,
+        previous: Option<&Invite>,
+        send: bool,
+    ) -> Invite {
+        Invite {
+            user_id: user.id,
+            workspace: ctx.ws,
+            sent_by: actor.id,
+            sent_at: ctx.now,
+            expires_at: ctx.now + lifetime,
+            times_sent: previous.map_or(1, |p| p.times_sent + 1),
+            send_requested: send,
+            email_sent: false,
+            token_hash: token.hash(),
+            accepted_at: None,
+        }
+    }
+}
+
+fn parse_roles(roles: &[crate::domain::Role]) -> Result<Roles> {
+    Roles::new(roles.iter().copied())
+}
+
+fn display_name_or(full: &PersonName, display: Option<&str>) -> Result<PersonName> {
+    match display.map(str::trim) {
+        Some(d) if !d.is_empty() => PersonName::parse_display(d),
+        _ => Ok(full.clone()),
+    }
+}
+
+#[async_trait]
+impl<S: Store> AdminApi for LocalAdmin<S> {
+    async fn me(&self) -> Result<User> {
+        let (ws, actor) = (self.ws, self.actor);
+        self.core
+            .blocking(move |inner| {
+                inner.store.transact(TxMode::DryRun, &|tx| {
+                    tx.user(ws, actor)?.ok_or(Error::Unauthenticated)
+                })
+            })
+            .await
+    }
+
+    async fn workspace(&self) -> Result<Workspace> {
+        let ws = self.ws;
+        self.core
+            .blocking(move |inner| {
+                inner.store.transact(TxMode::DryRun, &|tx| {
+                    tx.workspace(ws)?.ok_or_else(|| Error::WorkspaceNotFound {
+                        workspace: ws.to_string(),
+                    })
+                })
+            })
+            .await
+    }
+
+    async fn snapshot(&self) -> Result<Snapshot> {
+        let ws = self.ws;
+        self.read(move |store, me| {
+            let workspace = store
+                .workspaces()?
+                .into_iter()
+                .find(|w| w.id == ws)
+                .ok_or_else(|| Error::WorkspaceNotFound {
+                    workspace: ws.to_string(),
+                })?;
+            Ok(Snapshot {
+                workspace,
+                me: me.clone(),
+                users: store.users(ws)?,
+                invites: store
+                    .invites(ws)?
+                    .into_iter()
+                    .filter(Invite::is_pending)
+                    .collect(),
+                teams: store.teams(ws)?,
+            })
+        })
+        .await
+    }
+
+    async fn list_users(&self, query: UserQuery) -> Result<Page<User>> {
+        let ws = self.ws;
+        self.read(move |store, _| {
+            let limit = query.limit.unwrap_or(100).clamp(1, MAX_PAGE);
+            let filter = Filter::new(query.q.as_deref().unwrap_or(""));
+            let names = team_names(&store.teams(ws)?);
+            let mut items: Vec<User> = store
+                .users(ws)?
+                .into_iter()
+                .filter(|u| query.status.is_none_or(|s| u.status == s))
+                .filter(|u| query.after.is_none_or(|a| u.id > a))
+                .filter(|u| filter.matches(u, &names))
+                .take(limit + 1)
+                .collect();
+            let next = if items.len() > limit {
+                items.truncate(limit);
+                items.last().map(|u| u.id.to_string())
+            } else {
+                None
+            };
+            Ok(Page { items, next })
+        })
+        .await
+    }
+
+    async fn user_detail(&self, id: UserId) -> Result<UserDetail> {
+        let ws = self.ws;
+        let now = self.core.now();
+        self.read(move |store, _| {
+            let (user, invite) = store.transact(TxMode::DryRun, &|tx| {
+                Ok((ops::user(tx, ws, id)?, tx.invite(ws, id)?))
+            })?;
+            let has_password = store.has_password(ws, id)?;
+            Ok(UserDetail {
+                access: rules::access(&user, invite.as_ref(), has_password, now),
+                recent_events: store.user_audit(ws, id, RECENT_EVENTS)?,
+                user,
+                invite,
+            })
+        })
+        .await
+    }
+
+    async fn list_invites(&self) -> Result<Vec<(User, Invite)>> {
+        let ws = self.ws;
+        self.read(move |store, _| {
+            let invites = store.invites(ws)?;
+            let users = store.users(ws)?;
+            let by_id: std::collections::HashMap<UserId, User> =
+                users.into_iter().map(|u| (u.id, u)).collect();
+            Ok(invites
+                .into_iter()
+                .filter(Invite::is_pending)
+                .filter_map(|i| by_id.get(&i.user_id).cloned().map(|u| (u, i)))
+                .filter(|(u, _)| u.status == UserStatus::Invited)
+                .collect())
+        })
+        .await
+    }
+
+    async fn invite(&self, new: NewInvite) -> Result<InviteIssued> {
+        let mut errors = FieldErrors::default();
+        let email = errors.take(Email::parse(&new.email));
+        let full_name = errors.take(PersonName::parse(&new.full_name));
+        let display = full_name
+            .as_ref()
+            .and_then(|f| errors.take(display_name_or(f, new.display_name.as_deref())));
+        let roles = errors.take(parse_roles(&new.roles));
+        errors.finish()?;
+        let (Some(email), Some(full_name), Some(display_name), Some(roles)) =
+            (email, full_name, display, roles)
+        else {
+            return Err(Error::storage("form parsing lost a field"));
+        };
+        let teams: BTreeSet<TeamId> = new.teams.iter().copied().collect();
+        let token = Token::generate()?;
+        let lifetime = self.core.config().invite_lifetime;
+        let send = new.send_invite;
+        self.commit(move |tx, ctx| {
+            let actor = ctx.actor(tx)?;
+            rules::check_invite(&actor, roles)?;
+            if tx.user_id_by_email(ctx.ws, &email)?.is_some() {
+                return Err(Error::DuplicateEmail {
+                    email: email.to_string(),
+                });
+            }
+            let mut user = User {
+                id: UserId::new(),
+                workspace: ctx.ws,
+                email: email.clone(),
+                full_name: full_name.clone(),
+                display_name: display_name.clone(),
+                roles,
+                teams: BTreeSet::new(),
+                status: UserStatus::Invited,
+                beta: false,
+                created_at: ctx.now,
+                updated_at: ctx.now,
+                invited_by: Some(actor.id),
+                last_login_at: None,
+                deactivated_at: None,
+                deactivated_by: None,
+                version: 1,
+                session_epoch: 0,
+            };
+            let team_change = ops::replace_teams(tx, ctx, &mut user, &teams)?;
+            tx.put_user(&user)?;
+            let invite = Self::issue(ctx, &user, &actor, &token, lifetime, None, send);
+            tx.put_invite(&invite)?;
+            let mut detail = format!("as {roles}");
+            if !team_change.is_empty() {
+                detail.push_str(&format!("; teams {team_change}"));
+            }
+            ctx.audit_user(tx, &actor, AuditAction::UserInvited, &user, detail)?;
+            Ok(InviteIssued {
+                user,
+                invite,
+                token: token.clone(),
+            })
+        })
+        .await
+    }
+
+    async fn resend_invite(&self, id: UserId) -> Result<InviteIssued> {
+        let token = Token::generate()?;
+        let lifetime = self.core.config().invite_lifetime;
+        self.commit(move |tx, ctx| {
+            let actor = ctx.actor(tx)?;
+            let user = ops::user(tx, ctx.ws, id)?;
+            rules::check_invite_change(&actor, &user, "resend")?;
+            let previous = tx
+                .invite(ctx.ws, id)?
+                .ok_or_else(|| Error::not_found(Entity::Invite, id))?;
+            let invite = Self::issue(
+                ctx,
+                &user,
+                &actor,
+                &token,
+                lifetime,
+                Some(&previous),
+                previous.send_requested,
+            );
+            tx.put_invite(&invite)?;
+            let detail = format!(
+                "sent {} times; new link expires {}",
+                invite.times_sent,
+                invite.expires_at.date()
+            );
+            ctx.audit_user(tx, &actor, AuditAction::InviteResent, &user, detail)?;
+            Ok(InviteIssued {
+                user,
+                invite,
+                token: token.clone(),
+            })
+        })
+        .await
+    }
+
+    async fn cancel_invite(&self, id: UserId) -> Result<()> {
+        self.commit(move |tx, ctx| {
+            let actor = ctx.actor(tx)?;
+            let mut user = ops::user(tx, ctx.ws, id)?;
+            rules::check_invite_change(&actor, &user, "cancel")?;
+            ops::replace_teams(tx, ctx, &mut user, &BTreeSet::new())?;
+            tx.remove_invite(ctx.ws, id)?;
+            tx.remove_user(ctx.ws, id)?;
+            ctx.audit_user(
+                tx,
+                &actor,
+                AuditAction::InviteCancelled,
+                &user,
+                String::new(),
+            )
+        })
+        .await
+    }
+
+    async fn update_user(
+        &self,
+        id: UserId,
+        expected_version: u64,
+        patch: UserPatch,
+    ) -> Result<User> {
+        let mut errors = FieldErrors::default();
+        let full_name = patch
+            .full_name
+            .as_deref()
+            .and_then(|f| errors.take(PersonName::parse(f)).map(Some))
+            .unwrap_or(None);
+        let display: Option<Option<PersonName>> = patch.display_name.as_deref().map(|d| {
+            if d.trim().is_empty() {
+                None // blank: follow the full name
+            } else {
+                errors.take(PersonName::parse_display(d))
+            }
+        });
+        let roles = match &patch.roles {
+            Some(r) => errors.take(parse_roles(r)).map(Some).unwrap_or(None),
+            None => None,
+        };
+        errors.finish()?;
+        let teams: Option<BTreeSet<TeamId>> =
+            patch.teams.as_ref().map(|t| t.iter().copied().collect());
+        let beta = patch.beta;
+        self.commit(move |tx, ctx| {
+            let actor = ctx.actor(tx)?;
+            rules::check_edit(&actor)?;
+            let mut user = ops::user(tx, ctx.ws, id)?;
+            if user.version != expected_version {
+                return Err(Error::Conflict {
+                    what: user.email.to_string(),
+                    current: user.version,
+                });
+            }
+            let before = user.clone();
+            let mut events: Vec<(AuditAction, String)> = Vec::new();
+            if let Some(roles) = roles
+                && roles != user.roles
+            {
+                rules::check_set_roles(&actor, &user, roles, &tx.active_owners(ctx.ws)?)?;
+                events.push((
+                    AuditAction::RolesChanged,
+                    format!("{} → {}", user.roles, roles),
+                ));
+                user.roles = roles;
+            }
+            let follows = before.display_name == before.full_name;
+            if let Some(full) = &full_name {
+                user.full_name = full.clone();
+            }
+            match &display {
+                Some(Some(d)) => user.display_name = d.clone(),
+                Some(None) => user.display_name = user.full_name.clone(),
+                // untouched display name keeps following the full name if it did
+                None if follows => user.display_name = user.full_name.clone(),
+                None => {}
+            }
+            if user.full_name != before.full_name || user.display_name != before.display_name {
+                events.push((AuditAction::ProfileChanged, "name".into()));
+            }
+            if let Some(teams) = &teams {
+                let change = ops::replace_teams(tx, ctx, &mut user, teams)?;
+                if !change.is_empty() {
+                    events.push((AuditAction::TeamsChanged, change));
+                }
+            }
+            if let Some(beta) = beta
+                && beta != user.beta
+            {
+                user.beta = beta;
+                events.push((
+                    AuditAction::BetaChanged,
+                    if beta { "on" } else { "off" }.into(),
+                ));
+            }
+            if events.is_empty() {
+                return Ok(user);
+            }
+            user.touch(ctx.now);
+            tx.put_user(&user)?;
+            for (action, detail) in events {
+                ctx.audit_user(tx, &actor, action, &user, detail)?;
+            }
+            Ok(user)
+        })
+        .await
+    }
+
+    async fn bulk(
+        &self,
+        change: BulkChange,
+        ids: Vec<UserId>,
+        dry_run: bool,
+    ) -> Result<Vec<Outcome>> {
+        if let BulkChange::SetRoles { roles } = &change {
+            parse_roles(roles)?;
+        }
+        let mut seen = BTreeSet::new();
+        let ids: Vec<UserId> = ids.into_iter().filter(|id| seen.insert(*id)).collect();
+        let (ws, actor) = (self.ws, self.actor);
+        self.core
+            .blocking(move |inner| {
+                let ctx = Ctx {
+                    ws,
+                    actor,
+                    now: inner.clock.now(),
+                };
+                let label = |tx: &dyn crate::store::Tx, id| -> Result<Option<String>> {
+                    Ok(tx.user(ws, id)?.map(|u| u.email.to_string()))
+                };
+                let outcome = |id, email, r: Result<()>| Outcome {
+                    id,
+                    email,
+                    result: match r {
+                        Ok(()) => OutcomeResult::Done,
+                        Err(error) => OutcomeResult::Refused { error },
+                    },
+                };
+                if dry_run {
+                    // One rolled-back transaction over all of them, so each check sees the
+                    // effect of the ones before it (the second of two Owners is refused).
+                    return inner.store.transact(TxMode::DryRun, &|tx| {
+                        ids.iter()
+                            .map(|&id| {
+                                let email = label(tx, id)?;
+                                let r = ops::apply_bulk(tx, &ctx, &change, id);
+                                if let Err(Error::Storage { .. }) = r {
+                                    r.clone()?;
+                                }
+                                Ok(outcome(id, email, r))
+                            })
+                            .collect()
+                    });
+                }
+                let mut outcomes = Vec::with_capacity(ids.len());
+                for &id in &ids {
+                    let r = inner.store.transact(TxMode::Commit, &|tx| {
+                        let email = label(tx, id)?;
+                        ops::apply_bulk(tx, &ctx, &change, id)?;
+                        Ok(email)
+                    });
+                    let o = match r {
+                        Ok(email) => outcome(id, email, Ok(())),
+                        Err(e @ Error::Storage { .. }) => return Err(e),
+                        Err(e) => {
+                            let email =
+                                inner.store.transact(TxMode::DryRun, &|tx| label(tx, id))?;
+                            outcome(id, email, Err(e))
+                        }
+                    };
+                    outcomes.push(o);
+                }
+                inner.store.flush()?;
+                Ok(outcomes)
+            })
+            .await
+    }
+
+    async fn delete_user(&self, id: UserId) -> Result<()> {
+        let (ws, actor) = (self.ws, self.actor);
+        self.core
+            .blocking(move |inner| {
+                let ctx = Ctx {
+                    ws,
+                    actor,
+                    now: inner.clock.now(),
+                };
+                let sessions = inner.store.user_sessions(ws, id)?;
+                inner.store.transact(TxMode::Commit, &|tx| {
+                    let actor = ctx.actor(tx)?;
+                    let mut target = ops::user(tx, ws, id)?;
+                    rules::check_delete(&actor, &target, &tx.active_owners(ws)?)?;
+                    ops::replace_teams(tx, &ctx, &mut target, &BTreeSet::new())?;
+                    tx.erase_audit_naming(ws, id)?;
+                    tx.remove_invite(ws, id)?;
+                    for s in &sessions {
+                        tx.remove_session(s)?;
+                    }
+                    tx.remove_user(ws, id)?;
+                    // Only that a user id was deleted, by whom and when: no email, no name.
+                    ctx.audit(
+                        tx,
+                        &actor,
+                        AuditAction::UserDeleted,
+                        AuditTarget::User(id),
+                        "",
+                        String::new(),
+                    )
+                })?;
+                // A sign-in that committed between the scan and the deletion left a session
+                // behind; it can't authenticate (its user is gone), and is removed here.
+                let late = inner.store.user_sessions(ws, id)?;
+                if !late.is_empty() {
+                    inner.store.transact(TxMode::Commit, &|tx| {
+                        late.iter().try_for_each(|s| tx.remove_session(s))
+                    })?;
+                }
+                inner.store.flush()
+            })
+            .await
+    }
+
+    async fn list_teams(&self) -> Result<Vec<Team>> {
+        let ws = self.ws;
+        self.read(move |store, _| store.teams(ws)).await
+    }
+
+    async fn create_team(&self, name: String) -> Result<Team> {
+        let name = TeamName::parse(&name)?;
+        self.commit(move |tx, ctx| {
+            let actor = ctx.manager(tx)?;
+            if tx.team_id_by_name(ctx.ws, &name.folded())?.is_some() {
+                return Err(Error::DuplicateTeam {
+                    name: name.to_string(),
+                });
+            }
+            let team = Team {
+                id: TeamId::new(),
+                workspace: ctx.ws,
+                name: name.clone(),
+                member_count: 0,
+                created_at: ctx.now,
+            };
+            tx.put_team(&team)?;
+            ctx.audit(
+                tx,
+                &actor,
+                AuditAction::TeamCreated,
+                AuditTarget::Team(team.id),
+                team.name.as_str(),
+                String::new(),
+            )?;
+            Ok(team)
+        })
+        .await
+    }
+
+    async fn rename_team(&self, id: TeamId, name: String) -> Result<Team> {
+        let name = TeamName::parse(&name)?;
+        self.commit(move |tx, ctx| {
+            let actor = ctx.manager(tx)?;
+            let mut team = ops::team(tx, ctx.ws, id)?;
+            if let Some(other) = tx.team_id_by_name(ctx.ws, &name.folded())?
+                && other != id
+            {
+                return Err(Error::DuplicateTeam {
+                    name: name.to_string(),
+                });
+            }
+            let detail = format!("{} → {}", team.name, name);
+            team.name = name.clone();
+            tx.put_team(&team)?;
+            ctx.audit(
+                tx,
+                &actor,
+                AuditAction::TeamRenamed,
+                AuditTarget::Team(id),
+                team.name.as_str(),
+                detail,
+            )?;
+            Ok(team)
+        })
+        .await
+    }
+
+    async fn delete_team(&self, id: TeamId) -> Result<()> {
+        let (ws, actor) = (self.ws, self.actor);
+        self.core
+            .blocking(move |inner| {
+                let ctx = Ctx {
+                    ws,
+                    actor,
+                    now: inner.clock.now(),
+                };
+                // Transactions can't scan: find the members first, then check inside the
+                // transaction that the team's member count still agrees, and retry if it moved.
+                for _ in 0..10 {
+                    let members: Vec<UserId> = inner
+                        .store
+                        .users(ws)?
+                        .into_iter()
+                        .filter(|u| u.teams.contains(&id))
+                        .map(|u| u.id)
+                        .collect();
+                    let r = inner.store.transact(TxMode::Commit, &|tx| {
+                        let actor = ctx.manager(tx)?;
+                        let team = ops::team(tx, ws, id)?;
+                        let mut holding = Vec::new();
+                        for &m in &members {
+                            if let Some(u) = tx.user(ws, m)?
+                                && u.teams.contains(&id)
+                            {
+                                holding.push(u);
+                            }
+                        }
+                        if holding.len() as u64 != team.member_count {
+                            return Ok(false);
+                        }
+                        for mut u in holding {
+                            u.teams.remove(&id);
+                            u.touch(ctx.now);
+                            tx.put_user(&u)?;
+                        }
+                        tx.remove_team(ws, id)?;
+                        let detail = format!("removed from {} members", team.member_count);
+                        ctx.audit(
+                            tx,
+                            &actor,
+                            AuditAction::TeamDeleted,
+                            AuditTarget::Team(id),
+                            team.name.as_str(),
+                            detail,
+                        )?;
+                        Ok(true)
+                    })?;
+                    if r {
+                        return inner.store.flush();
+                    }
+                }
+                Err(Error::storage(
+                    "the team's members kept changing; try again",
+                ))
+            })
+            .await
+    }
+
+    async fn audit(&self, before: Option<EventId>, limit: usize) -> Result<Page<AuditEvent>> {
+        let ws = self.ws;
+        self.read(move |store, _| {
+            let limit = limit.clamp(1, MAX_PAGE);
+            let items = store.audit_page(ws, before, limit)?;
+            let next = (items.len() == limit)
+                .then(|| items.last().map(|e| e.id.to_string()))
+                .flatten();
+            Ok(Page { items, next })
+        })
+        .await
+    }
+}

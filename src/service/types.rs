@@ -1,0 +1,153 @@
+//! What goes in and out of the service API. These are also the wire types of the HTTP API, so
+//! inputs are plain (strings as typed) and parsed by the service, which reports each problem
+//! against its field.
+
+use crate::domain::rules::Access;
+use crate::domain::{
+    AuditEvent, Error, Invite, Role, Team, TeamId, Token, User, UserId, UserStatus, Workspace,
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewInvite {
+    pub email: String,
+    pub full_name: String,
+    /// Defaults to the full name when missing or blank.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    pub roles: Vec<Role>,
+    #[serde(default)]
+    pub teams: Vec<TeamId>,
+    /// Ask for an invite email (only a server can send one).
+    #[serde(default = "yes")]
+    pub send_invite: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A partial edit: only the fields present change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_name: Option<String>,
+    /// Blank means "same as the full name".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<Role>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teams: Option<Vec<TeamId>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beta: Option<bool>,
+}
+
+/// A freshly issued invite link's token, shown once to whoever must deliver it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InviteIssued {
+    pub user: User,
+    pub invite: Invite,
+    pub token: Token,
+}
+
+/// The outcome of a bulk operation for one user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    pub id: UserId,
+    /// The user's email, when the user exists.
+    pub email: Option<String>,
+    #[serde(flatten)]
+    pub result: OutcomeResult,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum OutcomeResult {
+    /// Changed (or already as asked: nothing to do).
+    Done,
+    Refused {
+        error: Error,
+    },
+}
+
+impl Outcome {
+    pub fn is_done(&self) -> bool {
+        matches!(self.result, OutcomeResult::Done)
+    }
+
+    pub fn refusal(&self) -> Option<&Error> {
+        match &self.result {
+            OutcomeResult::Refused { error } => Some(error),
+            OutcomeResult::Done => None,
+        }
+    }
+}
+
+/// The bulk changes, so front ends can hold "what was asked" as data (for confirm and undo).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum BulkChange {
+    Deactivate,
+    Reactivate,
+    SetRoles { roles: Vec<Role> },
+    AddTeam { team: TeamId },
+    RemoveTeam { team: TeamId },
+    SetBeta { beta: bool },
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserQuery {
+    pub status: Option<UserStatus>,
+    /// Case-insensitive match on names, email, roles and team names.
+    pub q: Option<String>,
+    pub limit: Option<usize>,
+    /// Continue after this user (the `next` of the previous page).
+    pub after: Option<UserId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `after` (users) or `before` (audit) for the next page; `None` at the end.
+    pub next: Option<String>,
+}
+
+/// One user with everything the detail pane shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserDetail {
+    pub user: User,
+    pub invite: Option<Invite>,
+    pub access: Access,
+    /// Newest first.
+    pub recent_events: Vec<AuditEvent>,
+}
+
+/// Everything the console shows at once, read consistently.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub workspace: Workspace,
+    pub me: User,
+    pub users: Vec<User>,
+    pub invites: Vec<Invite>,
+    pub teams: Vec<Team>,
+}
+
+/// A signed-in session, from `login`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SignedIn {
+    pub token: Token,
+    pub workspace: Workspace,
+    pub user: User,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: time::OffsetDateTime,
+}
+
+/// Who a valid session token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authenticated {
+    pub workspace: Workspace,
+    pub user: User,
+}
