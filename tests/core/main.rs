@@ -1,0 +1,12 @@
+//! Integration tests of the core: domain rules through the service, over the real sled store.
+
+mod concurrency;
+mod deletion;
+mod invariants;
+mod invites;
+mod permissions;
+mod sessions;
+mod store;
+mod support;
+mod teams_and_edits;
+mod tenants;

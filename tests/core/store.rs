@@ -1,0 +1,337 @@
+//! The sled store: every change survives closing and reopening; opening refuses, with its own
+//! error and without touching anything, a store in use, of an unknown schema, or damaged.
+
+use crate::support::*;
+use atender_admin::domain::{Error, Role, UserStatus};
+use atender_admin::service::{AdminApi, BulkChange, UserPatch};
+use atender_admin::store::{SledStore, Store};
+
+#[tokio::test]
+async fn every_kind_of_change_survives_reopening() {
+    let w = World::new().await;
+    let api = w.owner_api();
+    let team = api.create_team("Billing".into()).await.unwrap();
+    let gone_team = api.create_team("Gone".into()).await.unwrap();
+    let renamed = api.create_team("Old name".into()).await.unwrap();
+    api.rename_team(renamed.id, "New name".into())
+        .await
+        .unwrap();
+    let a = w.add("a@acme.io", &[Role::Agent]).await;
+    let b = w.add("b@acme.io", &[Role::Agent]).await;
+    let c = w.add("c@acme.io", &[Role::Agent]).await;
+    let deleted = w.add("d@acme.io", &[Role::Agent]).await;
+    let (pending, _) = w.invite("p@acme.io", &[Role::Supervisor]).await;
+    let resent = api.resend_invite(pending.id).await.unwrap().token.encode();
+    let (cancelled, _) = w.invite("x@acme.io", &[Role::Agent]).await;
+    api.cancel_invite(cancelled.id).await.unwrap();
+    api.bulk(BulkChange::AddTeam { team: team.id }, vec![a.id], false)
+        .await
+        .unwrap();
+    api.bulk(
+        BulkChange::AddTeam { team: gone_team.id },
+        vec![b.id],
+        false,
+    )
+    .await
+    .unwrap();
+    api.delete_team(gone_team.id).await.unwrap();
+    api.bulk(BulkChange::Deactivate, vec![b.id], false)
+        .await
+        .unwrap();
+    api.bulk(BulkChange::SetBeta { beta: true }, vec![c.id], false)
+        .await
+        .unwrap();
+    api.bulk(
+        BulkChange::SetRoles {
+            roles: vec![Role::Admin, Role::Agent],
+        },
+        vec![c.id],
+        false,
+    )
+    .await
+    .unwrap();
+    let c = w.user(c.id).await.unwrap();
+    api.update_user(
+        c.id,
+        c.version,
+        UserPatch {
+            display_name: Some("Cee".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    api.delete_user(deleted.id).await.unwrap();
+    let session = w
+        .core
+        .login(&w.ws.slug, "a@acme.io", PASSWORD)
+        .await
+        .unwrap()
+        .token
+        .encode();
+    let before_users = w.core.store().users(w.ws.id).unwrap();
+    let before_audit = api.audit(None, 1000).await.unwrap();
+    let before_teams = api.list_teams().await.unwrap();
+    let before_invites = api.list_invites().await.unwrap();
+
+    drop(api);
+    let w = w.reopen();
+    let api = w.owner_api();
+    assert_eq!(w.core.store().users(w.ws.id).unwrap(), before_users);
+    assert_eq!(api.audit(None, 1000).await.unwrap(), before_audit);
+    assert_eq!(api.list_teams().await.unwrap(), before_teams);
+    assert_eq!(
+        api.list_invites().await.unwrap().len(),
+        before_invites.len()
+    );
+    assert_eq!(w.user(b.id).await.unwrap().status, UserStatus::Inactive);
+    assert!(w.user(deleted.id).await.is_none());
+    assert!(w.user(cancelled.id).await.is_none());
+    assert_eq!(w.user(c.id).await.unwrap().display_name.as_str(), "Cee");
+    assert!(w.user(a.id).await.unwrap().teams.contains(&team.id));
+    assert!(w.user(b.id).await.unwrap().teams.is_empty());
+    // sessions, passwords, tokens and indexes came back too
+    assert_eq!(w.core.authenticate(&session).await.unwrap().user.id, a.id);
+    w.core
+        .login(&w.ws.slug, "c@acme.io", PASSWORD)
+        .await
+        .unwrap();
+    assert!(matches!(
+        api.invite(new_invite("A@acme.io", &[Role::Agent])).await,
+        Err(Error::DuplicateEmail { .. })
+    ));
+    assert!(matches!(
+        api.create_team("billing".into()).await,
+        Err(Error::DuplicateTeam { .. })
+    ));
+    assert_eq!(
+        w.core.accept_invite(&resent, PASSWORD).await.unwrap().id,
+        pending.id
+    );
+    // the Owner set came back: the last Owner is still protected
+    let out = api
+        .bulk(
+            BulkChange::SetRoles {
+                roles: vec![Role::Admin],
+            },
+            vec![w.owner.id],
+            false,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(out[0].refusal(), Some(Error::LastOwner { .. })));
+}
+
+#[test]
+fn a_store_in_use_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let _held = SledStore::open(dir.path()).unwrap();
+    let e = SledStore::open(dir.path()).unwrap_err();
+    assert_eq!(
+        e,
+        Error::StoreInUse {
+            path: dir.path().display().to_string()
+        }
+    );
+    assert!(
+        e.to_string().contains("is in use by another process"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_store_in_use_by_another_process_says_so() {
+    // The real binary holds the store while its listing runs; a child process keeps it open.
+    let dir = tempfile::tempdir().unwrap();
+    let held = SledStore::open(dir.path()).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_atender-admin"))
+        .args(["--data", dir.path().to_str().unwrap(), "users"])
+        .output()
+        .unwrap();
+    drop(held);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is in use by another process"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_schema_version_is_refused_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    SledStore::open(dir.path())
+        .unwrap()
+        .overwrite_schema_version_for_tests(99)
+        .unwrap();
+    let e = SledStore::open(dir.path()).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::UnknownSchema {
+                found: 99,
+                supported: 1,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    // still 99: opening wrote nothing
+    assert!(matches!(
+        SledStore::open(dir.path()).unwrap_err(),
+        Error::UnknownSchema { found: 99, .. }
+    ));
+}
+
+#[test]
+fn a_damaged_store_is_refused_and_left_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = SledStore::open(dir.path()).unwrap();
+        store.flush().unwrap();
+    }
+    let snapshot = |d: &std::path::Path| -> Vec<(String, Vec<u8>)> {
+        let mut files: Vec<_> = walk(d)
+            .into_iter()
+            .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
+            .collect();
+        files.sort();
+        files
+    };
+    // garbage over the whole data file
+    let db = dir.path().join("db");
+    let len = std::fs::metadata(&db).unwrap().len() as usize;
+    std::fs::write(&db, vec![0xA5; len.max(4096)]).unwrap();
+    let conf = dir.path().join("conf");
+    std::fs::write(&conf, b"not a sled config").unwrap();
+    let before = snapshot(dir.path());
+    let e = SledStore::open(dir.path()).unwrap_err();
+    assert!(
+        matches!(e, Error::StoreCorrupt { .. } | Error::Storage { .. }),
+        "{e:?}"
+    );
+    assert_eq!(snapshot(dir.path()), before, "nothing was overwritten");
+}
+
+#[test]
+fn a_foreign_sled_database_is_not_adopted() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let db = sled::open(dir.path()).unwrap();
+        db.insert(b"someone else's", b"data").unwrap();
+        db.flush().unwrap();
+    }
+    assert!(matches!(
+        SledStore::open(dir.path()).unwrap_err(),
+        Error::StoreCorrupt { .. }
+    ));
+    let file = dir.path().join("plain-file");
+    std::fs::write(&file, b"x").unwrap();
+    assert!(matches!(
+        SledStore::open(&file).unwrap_err(),
+        Error::StoreCorrupt { .. }
+    ));
+}
+
+fn walk(d: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(d).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_demo_is_deterministic_and_obeys_every_rule() {
+    use atender_admin::demo;
+    use atender_admin::domain::HashCost;
+    let now = time::macros::datetime!(2026-11-28 12:00 UTC);
+    let seeded = |dir: &std::path::Path| {
+        let store = SledStore::open(dir).unwrap();
+        let (ws, owner) = demo::seed(&store, now, 250, HashCost::insecure_for_tests()).unwrap();
+        (store, ws, owner)
+    };
+    let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (s1, ws1, owner) = seeded(d1.path());
+    let (s2, ws2, _) = seeded(d2.path());
+    assert_eq!(ws1, ws2);
+    let strip = |s: &SledStore, ws| {
+        let mut inv = s.invites(ws).unwrap();
+        for i in &mut inv {
+            i.token_hash = atender_admin::domain::TokenHash([0; 32]);
+        }
+        (
+            s.users(ws).unwrap(),
+            inv,
+            s.teams(ws).unwrap(),
+            s.audit_page(ws, None, 10_000).unwrap(),
+        )
+    };
+    assert_eq!(
+        strip(&s1, ws1.id),
+        strip(&s2, ws2.id),
+        "same seed, same demo"
+    );
+
+    let users = s1.users(ws1.id).unwrap();
+    assert_eq!(users.len(), 250);
+    let count = |st: UserStatus| users.iter().filter(|u| u.status == st).count();
+    assert_eq!(count(UserStatus::Inactive), 20);
+    assert_eq!(count(UserStatus::Invited), 12);
+    assert_eq!(users.iter().filter(|u| u.is_active_owner()).count(), 1);
+    assert!(owner.is_active_owner());
+    let emails: std::collections::BTreeSet<_> = users.iter().map(|u| u.email.clone()).collect();
+    assert_eq!(emails.len(), users.len(), "unique emails");
+    let teams = s1.teams(ws1.id).unwrap();
+    assert!((5..=6).contains(&teams.len()));
+    for t in &teams {
+        let members = users.iter().filter(|u| u.teams.contains(&t.id)).count() as u64;
+        assert_eq!(members, t.member_count, "{}", t.name);
+    }
+    assert!(users.iter().filter(|u| u.teams.len() > 1).count() >= 2);
+    assert!(users.iter().any(|u| u.beta));
+    assert!(
+        users
+            .iter()
+            .any(|u| u.full_name.as_str().chars().count() > 90)
+    );
+    assert!(
+        users
+            .iter()
+            .any(|u| u.full_name.as_str().contains('山') || u.full_name.as_str().contains('王'))
+    );
+    let invites = s1.invites(ws1.id).unwrap();
+    let expired = invites.iter().filter(|i| i.is_expired(now)).count();
+    assert!(
+        expired >= 2 && expired < invites.len(),
+        "some but not all invites expired: {expired}"
+    );
+    // the demo is usable through the service, with its rules
+    drop(s2);
+    let core = atender_admin::service::Core::new(
+        s1,
+        std::sync::Arc::new(atender_admin::service::ManualClock::new(now)),
+        config(),
+    );
+    let api = core.admin(ws1.id, owner.id);
+    let out = api
+        .bulk(
+            BulkChange::SetRoles {
+                roles: vec![Role::Admin],
+            },
+            vec![owner.id],
+            false,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(out[0].refusal(), Some(Error::LastOwner { .. })));
+    core.login(demo::DEMO_SLUG, owner.email.as_str(), demo::DEMO_PASSWORD)
+        .await
+        .unwrap();
+    // seeding again finds the demo instead of writing a second one
+    let (again, _) = demo::seed(core.store(), now, 250, HashCost::insecure_for_tests()).unwrap();
+    assert_eq!(again.id, ws1.id);
+    assert_eq!(core.store().workspaces().unwrap().len(), 1);
+}
