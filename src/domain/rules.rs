@@ -210,26 +210,17 @@ mod tests {
     use crate::domain::{Email, PersonName, Role, WorkspaceId};
 
     fn user(email: &str, roles: &[Role], status: UserStatus) -> User {
-        let now = OffsetDateTime::UNIX_EPOCH;
-        User {
-            id: UserId::new(),
-            workspace: WorkspaceId::from_bytes([0; 16]),
-            email: Email::parse(email).unwrap(),
-            full_name: PersonName::parse("X").unwrap(),
-            display_name: PersonName::parse("X").unwrap(),
-            roles: Roles::new(roles.iter().copied()).unwrap(),
-            teams: Default::default(),
-            status,
-            beta: false,
-            created_at: now,
-            updated_at: now,
-            invited_by: None,
-            last_login_at: None,
-            deactivated_at: None,
-            deactivated_by: None,
-            version: 1,
-            session_epoch: 0,
-        }
+        let mut u = User::new_invited(
+            WorkspaceId::from_bytes([0; 16]),
+            Email::parse(email).unwrap(),
+            PersonName::parse("X").unwrap(),
+            PersonName::parse("X").unwrap(),
+            Roles::new(roles.iter().copied()).unwrap(),
+            None,
+            OffsetDateTime::UNIX_EPOCH,
+        );
+        u.status = status;
+        u
     }
 
     fn owners(users: &[&User]) -> BTreeSet<UserId> {

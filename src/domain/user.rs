@@ -70,6 +70,37 @@ pub struct User {
 }
 
 impl User {
+    /// A user as an invite creates them: Invited, version 1, no team yet.
+    pub fn new_invited(
+        workspace: WorkspaceId,
+        email: Email,
+        full_name: PersonName,
+        display_name: PersonName,
+        roles: Roles,
+        invited_by: Option<UserId>,
+        now: OffsetDateTime,
+    ) -> User {
+        User {
+            id: UserId::new(),
+            workspace,
+            email,
+            full_name,
+            display_name,
+            roles,
+            teams: BTreeSet::new(),
+            status: UserStatus::Invited,
+            beta: false,
+            created_at: now,
+            updated_at: now,
+            invited_by,
+            last_login_at: None,
+            deactivated_at: None,
+            deactivated_by: None,
+            version: 1,
+            session_epoch: 0,
+        }
+    }
+
     pub fn is_active_owner(&self) -> bool {
         self.status == UserStatus::Active && self.roles.is_owner()
     }

@@ -99,25 +99,33 @@ impl<S: Store> LocalAdmin<S> {
         self.ws
     }
 
+    /// Runs blocking work with this admin's context (workspace, actor, the time now).
+    async fn as_actor<R, F>(&self, f: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&super::Inner<S>, Ctx) -> Result<R> + Send + 'static,
+    {
+        let (ws, actor) = (self.ws, self.actor);
+        self.core
+            .blocking(move |inner| {
+                let now = inner.clock.now();
+                f(inner, Ctx { ws, actor, now })
+            })
+            .await
+    }
+
     /// Runs one committed transaction as this admin and flushes it.
     async fn commit<R, F>(&self, f: F) -> Result<R>
     where
         R: Send + 'static,
         F: Fn(&dyn crate::store::Tx, &Ctx) -> Result<R> + Send + Sync + 'static,
     {
-        let (ws, actor) = (self.ws, self.actor);
-        self.core
-            .blocking(move |inner| {
-                let ctx = Ctx {
-                    ws,
-                    actor,
-                    now: inner.clock.now(),
-                };
-                let r = inner.store.transact(TxMode::Commit, &|tx| f(tx, &ctx))?;
-                inner.store.flush()?;
-                Ok(r)
-            })
-            .await
+        self.as_actor(move |inner, ctx| {
+            let r = inner.store.transact(TxMode::Commit, &|tx| f(tx, &ctx))?;
+            inner.store.flush()?;
+            Ok(r)
+        })
+        .await
     }
 
     /// Checks, in a read-only transaction, that the actor may manage the workspace.
@@ -314,25 +322,15 @@ impl<S: Store> AdminApi for LocalAdmin<S> {
                     email: email.to_string(),
                 });
             }
-            let mut user = User {
-                id: UserId::new(),
-                workspace: ctx.ws,
-                email: email.clone(),
-                full_name: full_name.clone(),
-                display_name: display_name.clone(),
+            let mut user = User::new_invited(
+                ctx.ws,
+                email.clone(),
+                full_name.clone(),
+                display_name.clone(),
                 roles,
-                teams: BTreeSet::new(),
-                status: UserStatus::Invited,
-                beta: false,
-                created_at: ctx.now,
-                updated_at: ctx.now,
-                invited_by: Some(actor.id),
-                last_login_at: None,
-                deactivated_at: None,
-                deactivated_by: None,
-                version: 1,
-                session_epoch: 0,
-            };
+                Some(actor.id),
+                ctx.now,
+            );
             let team_change = ops::replace_teams(tx, ctx, &mut user, &teams)?;
             tx.put_user(&user)?;
             let invite = Self::issue(ctx, &user, &actor, &token, lifetime, None, send);
@@ -507,107 +505,94 @@ impl<S: Store> AdminApi for LocalAdmin<S> {
         }
         let mut seen = BTreeSet::new();
         let ids: Vec<UserId> = ids.into_iter().filter(|id| seen.insert(*id)).collect();
-        let (ws, actor) = (self.ws, self.actor);
-        self.core
-            .blocking(move |inner| {
-                let ctx = Ctx {
-                    ws,
-                    actor,
-                    now: inner.clock.now(),
+        let ws = self.ws;
+        self.as_actor(move |inner, ctx| {
+            let label = |tx: &dyn crate::store::Tx, id| -> Result<Option<String>> {
+                Ok(tx.user(ws, id)?.map(|u| u.email.to_string()))
+            };
+            let outcome = |id, email, r: Result<()>| Outcome {
+                id,
+                email,
+                result: match r {
+                    Ok(()) => OutcomeResult::Done,
+                    Err(error) => OutcomeResult::Refused { error },
+                },
+            };
+            if dry_run {
+                // One rolled-back transaction over all of them, so each check sees the
+                // effect of the ones before it (the second of two Owners is refused).
+                return inner.store.transact(TxMode::DryRun, &|tx| {
+                    ids.iter()
+                        .map(|&id| {
+                            let email = label(tx, id)?;
+                            let r = ops::apply_bulk(tx, &ctx, &change, id);
+                            if let Err(Error::Storage { .. }) = r {
+                                r.clone()?;
+                            }
+                            Ok(outcome(id, email, r))
+                        })
+                        .collect()
+                });
+            }
+            let mut outcomes = Vec::with_capacity(ids.len());
+            for &id in &ids {
+                let r = inner.store.transact(TxMode::Commit, &|tx| {
+                    let email = label(tx, id)?;
+                    ops::apply_bulk(tx, &ctx, &change, id)?;
+                    Ok(email)
+                });
+                let o = match r {
+                    Ok(email) => outcome(id, email, Ok(())),
+                    Err(e @ Error::Storage { .. }) => return Err(e),
+                    Err(e) => {
+                        let email = inner.store.transact(TxMode::DryRun, &|tx| label(tx, id))?;
+                        outcome(id, email, Err(e))
+                    }
                 };
-                let label = |tx: &dyn crate::store::Tx, id| -> Result<Option<String>> {
-                    Ok(tx.user(ws, id)?.map(|u| u.email.to_string()))
-                };
-                let outcome = |id, email, r: Result<()>| Outcome {
-                    id,
-                    email,
-                    result: match r {
-                        Ok(()) => OutcomeResult::Done,
-                        Err(error) => OutcomeResult::Refused { error },
-                    },
-                };
-                if dry_run {
-                    // One rolled-back transaction over all of them, so each check sees the
-                    // effect of the ones before it (the second of two Owners is refused).
-                    return inner.store.transact(TxMode::DryRun, &|tx| {
-                        ids.iter()
-                            .map(|&id| {
-                                let email = label(tx, id)?;
-                                let r = ops::apply_bulk(tx, &ctx, &change, id);
-                                if let Err(Error::Storage { .. }) = r {
-                                    r.clone()?;
-                                }
-                                Ok(outcome(id, email, r))
-                            })
-                            .collect()
-                    });
-                }
-                let mut outcomes = Vec::with_capacity(ids.len());
-                for &id in &ids {
-                    let r = inner.store.transact(TxMode::Commit, &|tx| {
-                        let email = label(tx, id)?;
-                        ops::apply_bulk(tx, &ctx, &change, id)?;
-                        Ok(email)
-                    });
-                    let o = match r {
-                        Ok(email) => outcome(id, email, Ok(())),
-                        Err(e @ Error::Storage { .. }) => return Err(e),
-                        Err(e) => {
-                            let email =
-                                inner.store.transact(TxMode::DryRun, &|tx| label(tx, id))?;
-                            outcome(id, email, Err(e))
-                        }
-                    };
-                    outcomes.push(o);
-                }
-                inner.store.flush()?;
-                Ok(outcomes)
-            })
-            .await
+                outcomes.push(o);
+            }
+            inner.store.flush()?;
+            Ok(outcomes)
+        })
+        .await
     }
 
     async fn delete_user(&self, id: UserId) -> Result<()> {
-        let (ws, actor) = (self.ws, self.actor);
-        self.core
-            .blocking(move |inner| {
-                let ctx = Ctx {
-                    ws,
-                    actor,
-                    now: inner.clock.now(),
-                };
-                let sessions = inner.store.user_sessions(ws, id)?;
-                inner.store.transact(TxMode::Commit, &|tx| {
-                    let actor = ctx.actor(tx)?;
-                    let mut target = ops::user(tx, ws, id)?;
-                    rules::check_delete(&actor, &target, &tx.active_owners(ws)?)?;
-                    ops::replace_teams(tx, &ctx, &mut target, &BTreeSet::new())?;
-                    tx.erase_audit_naming(ws, id)?;
-                    tx.remove_invite(ws, id)?;
-                    for s in &sessions {
-                        tx.remove_session(s)?;
-                    }
-                    tx.remove_user(ws, id)?;
-                    // Only that a user id was deleted, by whom and when: no email, no name.
-                    ctx.audit(
-                        tx,
-                        &actor,
-                        AuditAction::UserDeleted,
-                        AuditTarget::User(id),
-                        "",
-                        String::new(),
-                    )
-                })?;
-                // A sign-in that committed between the scan and the deletion left a session
-                // behind; it can't authenticate (its user is gone), and is removed here.
-                let late = inner.store.user_sessions(ws, id)?;
-                if !late.is_empty() {
-                    inner.store.transact(TxMode::Commit, &|tx| {
-                        late.iter().try_for_each(|s| tx.remove_session(s))
-                    })?;
+        let ws = self.ws;
+        self.as_actor(move |inner, ctx| {
+            let sessions = inner.store.user_sessions(ws, id)?;
+            inner.store.transact(TxMode::Commit, &|tx| {
+                let actor = ctx.actor(tx)?;
+                let mut target = ops::user(tx, ws, id)?;
+                rules::check_delete(&actor, &target, &tx.active_owners(ws)?)?;
+                ops::replace_teams(tx, &ctx, &mut target, &BTreeSet::new())?;
+                tx.erase_audit_naming(ws, id)?;
+                tx.remove_invite(ws, id)?;
+                for s in &sessions {
+                    tx.remove_session(s)?;
                 }
-                inner.store.flush()
-            })
-            .await
+                tx.remove_user(ws, id)?;
+                // Only that a user id was deleted, by whom and when: no email, no name.
+                ctx.audit(
+                    tx,
+                    &actor,
+                    AuditAction::UserDeleted,
+                    AuditTarget::User(id),
+                    "",
+                    String::new(),
+                )
+            })?;
+            // A sign-in that committed between the scan and the deletion left a session
+            // behind; it can't authenticate (its user is gone), and is removed here.
+            let late = inner.store.user_sessions(ws, id)?;
+            if !late.is_empty() {
+                inner.store.transact(TxMode::Commit, &|tx| {
+                    late.iter().try_for_each(|s| tx.remove_session(s))
+                })?;
+            }
+            inner.store.flush()
+        })
+        .await
     }
 
     async fn list_teams(&self) -> Result<Vec<Team>> {
@@ -674,64 +659,58 @@ impl<S: Store> AdminApi for LocalAdmin<S> {
     }
 
     async fn delete_team(&self, id: TeamId) -> Result<()> {
-        let (ws, actor) = (self.ws, self.actor);
-        self.core
-            .blocking(move |inner| {
-                let ctx = Ctx {
-                    ws,
-                    actor,
-                    now: inner.clock.now(),
-                };
-                // Transactions can't scan: find the members first, then check inside the
-                // transaction that the team's member count still agrees, and retry if it moved.
-                for _ in 0..10 {
-                    let members: Vec<UserId> = inner
-                        .store
-                        .users(ws)?
-                        .into_iter()
-                        .filter(|u| u.teams.contains(&id))
-                        .map(|u| u.id)
-                        .collect();
-                    let r = inner.store.transact(TxMode::Commit, &|tx| {
-                        let actor = ctx.manager(tx)?;
-                        let team = ops::team(tx, ws, id)?;
-                        let mut holding = Vec::new();
-                        for &m in &members {
-                            if let Some(u) = tx.user(ws, m)?
-                                && u.teams.contains(&id)
-                            {
-                                holding.push(u);
-                            }
+        let ws = self.ws;
+        self.as_actor(move |inner, ctx| {
+            // Transactions can't scan: find the members first, then check inside the
+            // transaction that the team's member count still agrees, and retry if it moved.
+            for _ in 0..10 {
+                let members: Vec<UserId> = inner
+                    .store
+                    .users(ws)?
+                    .into_iter()
+                    .filter(|u| u.teams.contains(&id))
+                    .map(|u| u.id)
+                    .collect();
+                let r = inner.store.transact(TxMode::Commit, &|tx| {
+                    let actor = ctx.manager(tx)?;
+                    let team = ops::team(tx, ws, id)?;
+                    let mut holding = Vec::new();
+                    for &m in &members {
+                        if let Some(u) = tx.user(ws, m)?
+                            && u.teams.contains(&id)
+                        {
+                            holding.push(u);
                         }
-                        if holding.len() as u64 != team.member_count {
-                            return Ok(false);
-                        }
-                        for mut u in holding {
-                            u.teams.remove(&id);
-                            u.touch(ctx.now);
-                            tx.put_user(&u)?;
-                        }
-                        tx.remove_team(ws, id)?;
-                        let detail = format!("removed from {} members", team.member_count);
-                        ctx.audit(
-                            tx,
-                            &actor,
-                            AuditAction::TeamDeleted,
-                            AuditTarget::Team(id),
-                            team.name.as_str(),
-                            detail,
-                        )?;
-                        Ok(true)
-                    })?;
-                    if r {
-                        return inner.store.flush();
                     }
+                    if holding.len() as u64 != team.member_count {
+                        return Ok(false);
+                    }
+                    for mut u in holding {
+                        u.teams.remove(&id);
+                        u.touch(ctx.now);
+                        tx.put_user(&u)?;
+                    }
+                    tx.remove_team(ws, id)?;
+                    let detail = format!("removed from {} members", team.member_count);
+                    ctx.audit(
+                        tx,
+                        &actor,
+                        AuditAction::TeamDeleted,
+                        AuditTarget::Team(id),
+                        team.name.as_str(),
+                        detail,
+                    )?;
+                    Ok(true)
+                })?;
+                if r {
+                    return inner.store.flush();
                 }
-                Err(Error::storage(
-                    "the team's members kept changing; try again",
-                ))
-            })
-            .await
+            }
+            Err(Error::storage(
+                "the team's members kept changing; try again",
+            ))
+        })
+        .await
     }
 
     async fn audit(&self, before: Option<EventId>, limit: usize) -> Result<Page<AuditEvent>> {

@@ -140,25 +140,15 @@ impl<S: Store> Core<S> {
                     created_at: now,
                 };
                 tx.put_workspace(&ws)?;
-                let user = User {
-                    id: UserId::new(),
-                    workspace: ws.id,
-                    email: email.clone(),
-                    full_name: full_name.clone(),
-                    display_name: full_name.clone(),
-                    roles: Roles::one(Role::Owner),
-                    teams: Default::default(),
-                    status: UserStatus::Invited,
-                    beta: false,
-                    created_at: now,
-                    updated_at: now,
-                    invited_by: None,
-                    last_login_at: None,
-                    deactivated_at: None,
-                    deactivated_by: None,
-                    version: 1,
-                    session_epoch: 0,
-                };
+                let user = User::new_invited(
+                    ws.id,
+                    email.clone(),
+                    full_name.clone(),
+                    full_name.clone(),
+                    Roles::one(Role::Owner),
+                    None,
+                    now,
+                );
                 tx.put_user(&user)?;
                 let invite = Invite {
                     user_id: user.id,
