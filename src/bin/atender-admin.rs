@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Before the console takes the terminal, so a panic is logged and then the terminal restored.
+    cli::init_logging();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -28,14 +30,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     if cli::run_command(&cli).await? {
         return Ok(());
     }
-    // Until the console lands, the default is the user list of the chosen workspace.
-    let mut listing = cli;
-    listing.command = Some(cli::Command::Users {
-        status: None,
-        filter: None,
-        json: false,
-    });
-    cli::run_command(&listing).await.map(drop)
+    cli::run_console(&cli).await
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

@@ -37,6 +37,15 @@ pub struct Cli {
     /// Act as this Owner or Admin (default: the first active Owner).
     #[arg(long = "as", value_name = "EMAIL", global = true)]
     pub act_as: Option<String>,
+    /// Where invite links point: the address of the atender-server that serves this store's
+    /// accept page.
+    #[arg(
+        long,
+        env = "ATENDER_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
+    pub public_url: String,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -252,4 +261,43 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         Some(_) => 1,
         None => 2,
     }
+}
+
+/// Opens the console on the local store the flags name.
+pub async fn run_console(cli: &Cli) -> anyhow::Result<()> {
+    let session = open_local(cli).await?;
+    let context = crate::tui::state::Context {
+        mode: session.mode.clone(),
+        public_url: cli.public_url.clone(),
+    };
+    tracing::info!(workspace = %session.workspace.slug, mode = %session.mode, "console started");
+    crate::tui::run(std::sync::Arc::new(session.admin), context).await
+}
+
+/// Sends logs to a file under the user's state (or data) folder, never to the screen.
+/// Returns the file's path, or `None` if no folder could be had (logging is then off).
+pub fn init_logging() -> Option<PathBuf> {
+    let dirs = directories::ProjectDirs::from("io", "Atender", "atender-admin")?;
+    let dir = dirs.state_dir().unwrap_or(dirs.data_dir()).to_path_buf();
+    std::fs::create_dir_all(&dir).ok()?;
+    let path = dir.join("atender-admin.log");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .ok()?;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ATENDER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(file))
+        .try_init()
+        .ok()?;
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        tracing::error!(%info, "panic");
+        previous(info);
+    }));
+    Some(path)
 }

@@ -1,0 +1,509 @@
+//! The invite and edit forms: what was typed, which field has focus, and the core's errors next
+//! to their fields. A form never validates on its own: the core does, and the form shows it.
+//! Whatever happens, what the admin typed stays until they save or choose to discard it.
+
+use crate::domain::{Error, Field, Role, Team, TeamId, User};
+use crate::service::{NewInvite, UserPatch};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::{BTreeSet, HashMap};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+/// A list of checkboxes with a cursor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckList<T> {
+    pub items: Vec<(T, String, bool)>,
+    pub cursor: usize,
+}
+
+impl<T: Copy + PartialEq> CheckList<T> {
+    pub fn new(items: Vec<(T, String, bool)>) -> Self {
+        CheckList { items, cursor: 0 }
+    }
+
+    pub fn checked(&self) -> Vec<T> {
+        self.items.iter().filter(|i| i.2).map(|i| i.0).collect()
+    }
+
+    pub fn set(&mut self, value: T, on: bool) {
+        if let Some(item) = self.items.iter_mut().find(|i| i.0 == value) {
+            item.2 = on;
+        }
+    }
+
+    /// Arrow keys move, Space toggles. Returns whether the key was used.
+    fn handle(&mut self, key: &KeyEvent) -> bool {
+        match key.code {
+            KeyCode::Up | KeyCode::Left if self.cursor > 0 => self.cursor -= 1,
+            KeyCode::Down | KeyCode::Right if self.cursor + 1 < self.items.len() => {
+                self.cursor += 1
+            }
+            KeyCode::Char(' ') => {
+                if let Some(item) = self.items.get_mut(self.cursor) {
+                    item.2 = !item.2;
+                }
+            }
+            KeyCode::Up | KeyCode::Down | KeyCode::Left | KeyCode::Right => {}
+            _ => return false,
+        }
+        true
+    }
+}
+
+fn role_list(selected: &[Role]) -> CheckList<Role> {
+    CheckList::new(
+        Role::ALL
+            .iter()
+            .map(|r| (*r, r.label().to_string(), selected.contains(r)))
+            .collect(),
+    )
+}
+
+fn team_list(teams: &[Team], selected: &BTreeSet<TeamId>) -> CheckList<TeamId> {
+    CheckList::new(
+        teams
+            .iter()
+            .map(|t| (t.id, t.name.as_str().to_string(), selected.contains(&t.id)))
+            .collect(),
+    )
+}
+
+/// What a key did to a form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormOutcome {
+    Stay,
+    Submit,
+    /// Esc: close (the caller asks first if anything was typed).
+    Close,
+    CreateTeam(String),
+    /// Ctrl-R in an edit form: load the user's current data into it.
+    Reload,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InviteField {
+    Email,
+    FullName,
+    DisplayName,
+    Roles,
+    Teams,
+    NewTeam,
+    Send,
+    Save,
+}
+
+const INVITE_ORDER: [InviteField; 8] = [
+    InviteField::Email,
+    InviteField::FullName,
+    InviteField::DisplayName,
+    InviteField::Roles,
+    InviteField::Teams,
+    InviteField::NewTeam,
+    InviteField::Send,
+    InviteField::Save,
+];
+
+#[derive(Debug, Clone)]
+pub struct InviteForm {
+    pub email: Input,
+    pub full_name: Input,
+    pub display_name: Input,
+    /// The display name follows the full name until edited.
+    pub display_edited: bool,
+    pub roles: CheckList<Role>,
+    pub teams: CheckList<TeamId>,
+    pub new_team: Input,
+    pub send: bool,
+    pub focus: InviteField,
+    pub errors: HashMap<Field, String>,
+    pub error: Option<String>,
+    pub busy: bool,
+}
+
+impl InviteForm {
+    pub fn new(teams: &[Team]) -> Self {
+        InviteForm {
+            email: Input::default(),
+            full_name: Input::default(),
+            display_name: Input::default(),
+            display_edited: false,
+            roles: role_list(&[Role::Agent]),
+            teams: team_list(teams, &BTreeSet::new()),
+            new_team: Input::default(),
+            send: true,
+            focus: InviteField::Email,
+            errors: HashMap::new(),
+            error: None,
+            busy: false,
+        }
+    }
+
+    pub fn has_input(&self) -> bool {
+        !self.email.value().trim().is_empty()
+            || !self.full_name.value().trim().is_empty()
+            || self.display_edited
+            || !self.teams.checked().is_empty()
+    }
+
+    pub fn request(&self) -> NewInvite {
+        NewInvite {
+            email: self.email.value().to_string(),
+            full_name: self.full_name.value().to_string(),
+            display_name: Some(self.display_name.value().to_string()),
+            roles: self.roles.checked(),
+            teams: self.teams.checked(),
+            send_invite: self.send,
+        }
+    }
+
+    pub fn show_error(&mut self, e: &Error) {
+        show_error(&mut self.errors, &mut self.error, e);
+        if let Some(field) = e.field() {
+            self.focus = match field {
+                Field::Email => InviteField::Email,
+                Field::FullName => InviteField::FullName,
+                Field::DisplayName => InviteField::DisplayName,
+                Field::Roles => InviteField::Roles,
+                Field::Teams => InviteField::Teams,
+                Field::TeamName => InviteField::NewTeam,
+                _ => self.focus,
+            };
+        }
+    }
+
+    /// Adds a team created from the form and ticks it.
+    pub fn add_team(&mut self, team: &Team) {
+        self.teams
+            .items
+            .push((team.id, team.name.as_str().to_string(), true));
+        self.new_team = Input::default();
+        self.errors.remove(&Field::TeamName);
+    }
+
+    pub fn handle(&mut self, key: &KeyEvent) -> FormOutcome {
+        if let Some(o) = common_keys(key, &mut self.focus, &INVITE_ORDER, InviteField::Save) {
+            return o;
+        }
+        let event = crossterm::event::Event::Key(*key);
+        match self.focus {
+            InviteField::Email => {
+                self.email.handle_event(&event);
+            }
+            InviteField::FullName => {
+                self.full_name.handle_event(&event);
+                if !self.display_edited {
+                    self.display_name = Input::new(self.full_name.value().to_string());
+                }
+            }
+            InviteField::DisplayName => {
+                if self
+                    .display_name
+                    .handle_event(&event)
+                    .is_some_and(|c| c.value)
+                {
+                    self.display_edited = true;
+                }
+            }
+            InviteField::Roles => {
+                self.roles.handle(key);
+            }
+            InviteField::Teams => {
+                self.teams.handle(key);
+            }
+            InviteField::NewTeam => {
+                if key.code == KeyCode::Enter {
+                    let name = self.new_team.value().trim().to_string();
+                    return if name.is_empty() {
+                        FormOutcome::Stay
+                    } else {
+                        FormOutcome::CreateTeam(name)
+                    };
+                }
+                self.new_team.handle_event(&event);
+            }
+            InviteField::Send => {
+                if key.code == KeyCode::Char(' ') {
+                    self.send = !self.send;
+                }
+            }
+            InviteField::Save => {
+                if matches!(key.code, KeyCode::Enter | KeyCode::Char(' ')) {
+                    return FormOutcome::Submit;
+                }
+            }
+        }
+        if key.code == KeyCode::Enter && self.focus != InviteField::NewTeam {
+            // Enter in a text field moves on, like Tab; on Save it submits (above).
+            advance(&mut self.focus, &INVITE_ORDER, 1);
+        }
+        FormOutcome::Stay
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditField {
+    FullName,
+    DisplayName,
+    Roles,
+    Teams,
+    Beta,
+    Save,
+}
+
+const EDIT_ORDER: [EditField; 6] = [
+    EditField::FullName,
+    EditField::DisplayName,
+    EditField::Roles,
+    EditField::Teams,
+    EditField::Beta,
+    EditField::Save,
+];
+
+#[derive(Debug, Clone)]
+pub struct EditForm {
+    pub user: User,
+    pub full_name: Input,
+    pub display_name: Input,
+    pub display_follows: bool,
+    pub roles: CheckList<Role>,
+    pub teams: CheckList<TeamId>,
+    pub beta: bool,
+    pub focus: EditField,
+    pub errors: HashMap<Field, String>,
+    pub error: Option<String>,
+    /// The user changed since the form opened; Ctrl-R loads the new version.
+    pub conflict: bool,
+    pub busy: bool,
+}
+
+impl EditForm {
+    pub fn new(user: &User, teams: &[Team]) -> Self {
+        EditForm {
+            full_name: Input::new(user.full_name.as_str().to_string()),
+            display_name: Input::new(user.display_name.as_str().to_string()),
+            display_follows: user.display_name == user.full_name,
+            roles: role_list(&user.roles.iter().collect::<Vec<_>>()),
+            teams: team_list(teams, &user.teams),
+            beta: user.beta,
+            focus: EditField::FullName,
+            errors: HashMap::new(),
+            error: None,
+            conflict: false,
+            busy: false,
+            user: user.clone(),
+        }
+    }
+
+    /// The fields that differ from the user as loaded.
+    pub fn patch(&self) -> UserPatch {
+        let u = &self.user;
+        let full = self.full_name.value();
+        let display = self.display_name.value();
+        let roles = self.roles.checked();
+        let teams: BTreeSet<TeamId> = self.teams.checked().into_iter().collect();
+        UserPatch {
+            full_name: (full != u.full_name.as_str()).then(|| full.to_string()),
+            display_name: (display != u.display_name.as_str()).then(|| display.to_string()),
+            roles: (roles != u.roles.iter().collect::<Vec<_>>()).then_some(roles),
+            teams: (teams != u.teams).then(|| teams.into_iter().collect()),
+            beta: (self.beta != u.beta).then_some(self.beta),
+        }
+    }
+
+    pub fn has_changes(&self) -> bool {
+        self.patch() != UserPatch::default()
+    }
+
+    /// Takes the user's current data, keeping the admin's own changes on top where they can.
+    pub fn rebase(&mut self, fresh: &User, teams: &[Team]) {
+        let mine = self.patch();
+        let mut form = EditForm::new(fresh, teams);
+        if let Some(f) = mine.full_name {
+            form.full_name = Input::new(f);
+        }
+        if let Some(d) = mine.display_name {
+            form.display_name = Input::new(d);
+        }
+        if let Some(roles) = mine.roles {
+            for (role, _, on) in &mut form.roles.items {
+                *on = roles.contains(role);
+            }
+        }
+        if let Some(t) = mine.teams {
+            for (id, _, on) in &mut form.teams.items {
+                *on = t.contains(id);
+            }
+        }
+        if let Some(b) = mine.beta {
+            form.beta = b;
+        }
+        form.focus = self.focus;
+        *self = form;
+    }
+
+    pub fn show_error(&mut self, e: &Error) {
+        self.conflict = matches!(e, Error::Conflict { .. });
+        if self.conflict {
+            self.error = Some("changed by someone else since you opened it: Ctrl-R loads their version (your changes are kept on top), then save again".into());
+            self.errors.clear();
+            return;
+        }
+        show_error(&mut self.errors, &mut self.error, e);
+        if let Some(field) = e.field() {
+            self.focus = match field {
+                Field::FullName => EditField::FullName,
+                Field::DisplayName => EditField::DisplayName,
+                Field::Roles => EditField::Roles,
+                Field::Teams => EditField::Teams,
+                _ => self.focus,
+            };
+        }
+    }
+
+    pub fn handle(&mut self, key: &KeyEvent) -> FormOutcome {
+        if key.code == KeyCode::Char('r') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            return FormOutcome::Reload;
+        }
+        if let Some(o) = common_keys(key, &mut self.focus, &EDIT_ORDER, EditField::Save) {
+            return o;
+        }
+        let event = crossterm::event::Event::Key(*key);
+        match self.focus {
+            EditField::FullName => {
+                self.full_name.handle_event(&event);
+                if self.display_follows {
+                    self.display_name = Input::new(self.full_name.value().to_string());
+                }
+            }
+            EditField::DisplayName => {
+                if self
+                    .display_name
+                    .handle_event(&event)
+                    .is_some_and(|c| c.value)
+                {
+                    self.display_follows = false;
+                }
+            }
+            EditField::Roles => {
+                self.roles.handle(key);
+            }
+            EditField::Teams => {
+                self.teams.handle(key);
+            }
+            EditField::Beta => {
+                if key.code == KeyCode::Char(' ') {
+                    self.beta = !self.beta;
+                }
+            }
+            EditField::Save => {
+                if matches!(key.code, KeyCode::Enter | KeyCode::Char(' ')) {
+                    return FormOutcome::Submit;
+                }
+            }
+        }
+        if key.code == KeyCode::Enter {
+            advance(&mut self.focus, &EDIT_ORDER, 1);
+        }
+        FormOutcome::Stay
+    }
+}
+
+fn show_error(errors: &mut HashMap<Field, String>, general: &mut Option<String>, e: &Error) {
+    errors.clear();
+    *general = None;
+    let problems = e.field_problems();
+    if problems.is_empty() {
+        *general = Some(e.to_string());
+    }
+    for p in problems {
+        errors.insert(p.field, p.reason);
+    }
+}
+
+fn advance<F: Copy + PartialEq>(focus: &mut F, order: &[F], step: isize) {
+    let i = order.iter().position(|f| f == focus).unwrap_or(0) as isize;
+    let n = order.len() as isize;
+    *focus = order[((i + step).rem_euclid(n)) as usize];
+}
+
+/// Keys every form shares: Tab / Shift-Tab move, Ctrl-S saves, Esc closes.
+fn common_keys<F: Copy + PartialEq>(
+    key: &KeyEvent,
+    focus: &mut F,
+    order: &[F],
+    save: F,
+) -> Option<FormOutcome> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Esc => Some(FormOutcome::Close),
+        KeyCode::Char('s') if ctrl => Some(FormOutcome::Submit),
+        KeyCode::Tab => {
+            advance(focus, order, 1);
+            Some(FormOutcome::Stay)
+        }
+        KeyCode::BackTab => {
+            advance(focus, order, -1);
+            Some(FormOutcome::Stay)
+        }
+        KeyCode::Enter if *focus == save => Some(FormOutcome::Submit),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn type_text(form: &mut InviteForm, text: &str) {
+        for c in text.chars() {
+            form.handle(&KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+    }
+
+    fn press(form: &mut InviteForm, code: KeyCode) -> FormOutcome {
+        form.handle(&KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    #[test]
+    fn display_name_follows_full_name_until_edited() {
+        let mut f = InviteForm::new(&[]);
+        press(&mut f, KeyCode::Tab);
+        type_text(&mut f, "Ann Lee");
+        assert_eq!(f.display_name.value(), "Ann Lee");
+        press(&mut f, KeyCode::Tab);
+        type_text(&mut f, "!");
+        press(&mut f, KeyCode::BackTab);
+        type_text(&mut f, "x");
+        assert_eq!(f.display_name.value(), "Ann Lee!");
+    }
+
+    #[test]
+    fn space_toggles_roles_and_ctrl_s_submits() {
+        let mut f = InviteForm::new(&[]);
+        type_text(&mut f, "a@b.co");
+        for _ in 0..3 {
+            press(&mut f, KeyCode::Tab);
+        }
+        assert_eq!(f.focus, InviteField::Roles);
+        press(&mut f, KeyCode::Char(' ')); // Owner on
+        assert_eq!(f.roles.checked(), vec![Role::Owner, Role::Agent]);
+        let out = f.handle(&KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL));
+        assert_eq!(out, FormOutcome::Submit);
+        assert_eq!(f.request().email, "a@b.co");
+    }
+
+    #[test]
+    fn errors_land_next_to_their_fields_and_keep_the_input() {
+        let mut f = InviteForm::new(&[]);
+        type_text(&mut f, "bad");
+        f.show_error(&Error::invalid(Field::Email, "needs an @"));
+        assert_eq!(
+            f.errors.get(&Field::Email).map(String::as_str),
+            Some("needs an @")
+        );
+        assert_eq!(f.email.value(), "bad");
+        assert_eq!(f.focus, InviteField::Email);
+        assert_eq!(press(&mut f, KeyCode::Esc), FormOutcome::Close);
+        assert!(f.has_input());
+    }
+}

@@ -1,0 +1,105 @@
+//! The console: a ratatui application for admins in a terminal (often over SSH).
+//!
+//! State (`state`), reactions (`update`), drawing (`ui`) and work for the service (`effects`)
+//! are kept apart: keys and answers change the state, drawing only reads it, and every service
+//! call runs as a task that answers with a message, so the screen never waits.
+
+pub mod effects;
+pub mod format;
+pub mod forms;
+pub mod keymap;
+pub mod state;
+pub mod theme;
+pub mod ui;
+pub mod update;
+
+use crate::service::AdminApi;
+use base64::Engine;
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures_util::{FutureExt, StreamExt};
+use ratatui::DefaultTerminal;
+use state::{App, Context};
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+use theme::Theme;
+
+/// Runs the console until the admin quits. The terminal is restored on every way out,
+/// including a panic (ratatui's hook).
+pub async fn run(api: Arc<dyn AdminApi>, context: Context) -> anyhow::Result<()> {
+    let theme = Theme::from_env();
+    let mut terminal = ratatui::try_init()?;
+    let result = event_loop(&mut terminal, api, context, theme).await;
+    ratatui::restore();
+    result
+}
+
+fn handle(app: &mut App, event: Event) {
+    match event {
+        Event::Key(key) if key.kind == KeyEventKind::Press => app.on_key(key),
+        Event::Resize(w, h) => app.on_resize(w, h),
+        _ => {}
+    }
+}
+
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    api: Arc<dyn AdminApi>,
+    context: Context,
+    theme: Theme,
+) -> anyhow::Result<()> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut app = App::new(context);
+    let size = terminal.size()?;
+    app.on_resize(size.width, size.height);
+    app.reload();
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    loop {
+        for effect in app.take_effects() {
+            tracing::debug!(?effect, "effect");
+            effects::spawn(api.clone(), effect, tx.clone());
+        }
+        if app.stale_views {
+            app.refresh_views();
+        }
+        terminal.draw(|frame| ui::draw(frame, &app, &theme))?;
+        if let Some(text) = app.clipboard.take() {
+            copy_osc52(&text)?;
+        }
+        if app.quit {
+            return Ok(());
+        }
+        tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(event)) => handle(&mut app, event),
+                Some(Err(e)) => return Err(e.into()),
+                None => return Ok(()),
+            },
+            Some(msg) = rx.recv() => app.on_msg(msg),
+            _ = tick.tick() => app.on_tick(),
+        }
+        // Take everything already queued before drawing again: fast typing never queues frames.
+        while let Some(Some(Ok(event))) = events.next().now_or_never() {
+            handle(&mut app, event);
+        }
+        while let Ok(msg) = rx.try_recv() {
+            app.on_msg(msg);
+        }
+    }
+}
+
+/// Puts text on the clipboard of the admin's own terminal (works over SSH), through tmux's
+/// passthrough when inside tmux.
+fn copy_osc52(text: &str) -> std::io::Result<()> {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    let osc = format!("\x1b]52;c;{encoded}\x07");
+    let seq = if std::env::var_os("TMUX").is_some() {
+        format!("\x1bPtmux;{}\x1b\\", osc.replace('\x1b', "\x1b\x1b"))
+    } else {
+        osc
+    };
+    let mut out = std::io::stdout();
+    out.write_all(seq.as_bytes())?;
+    out.flush()
+}

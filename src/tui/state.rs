@@ -1,0 +1,464 @@
+//! The console's state: the workspace data as last loaded, and what the admin sees of it
+//! (tab, filter, sort, cursor, marks, dialogs). Changed only by `update`, read by `ui`.
+
+use super::forms::{EditForm, InviteForm};
+use crate::domain::search::{Filter, team_names};
+use crate::domain::{AuditEvent, Invite, Team, TeamId, User, UserId, UserStatus, Workspace};
+use crate::service::{BulkChange, Outcome, Snapshot, UserDetail};
+use std::collections::{HashMap, HashSet};
+use time::OffsetDateTime;
+use tui_input::Input;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tab {
+    Active,
+    Inactive,
+    Pending,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 3] = [Tab::Active, Tab::Inactive, Tab::Pending];
+
+    pub fn status(self) -> UserStatus {
+        match self {
+            Tab::Active => UserStatus::Active,
+            Tab::Inactive => UserStatus::Inactive,
+            Tab::Pending => UserStatus::Invited,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Active => "Active",
+            Tab::Inactive => "Inactive",
+            Tab::Pending => "Pending Invites",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Columns a table can be sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Name,
+    Email,
+    Roles,
+    Teams,
+    Sent,
+    Expires,
+}
+
+impl SortKey {
+    pub fn cycle(tab: Tab) -> &'static [SortKey] {
+        match tab {
+            Tab::Pending => &[
+                SortKey::Sent,
+                SortKey::Expires,
+                SortKey::Email,
+                SortKey::Name,
+            ],
+            _ => &[
+                SortKey::Name,
+                SortKey::Email,
+                SortKey::Roles,
+                SortKey::Teams,
+            ],
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Name => "name",
+            SortKey::Email => "email",
+            SortKey::Roles => "roles",
+            SortKey::Teams => "teams",
+            SortKey::Sent => "sent",
+            SortKey::Expires => "expires",
+        }
+    }
+}
+
+/// The workspace as last loaded.
+#[derive(Debug, Clone)]
+pub struct Data {
+    pub workspace: Workspace,
+    pub me: User,
+    pub users: Vec<User>,
+    pub invites: HashMap<UserId, Invite>,
+    pub teams: Vec<Team>,
+    pub team_names: HashMap<TeamId, String>,
+    /// Position of each user in `users`.
+    pub by_id: HashMap<UserId, usize>,
+}
+
+impl Data {
+    pub fn from_snapshot(s: Snapshot) -> Self {
+        Data {
+            by_id: s.users.iter().enumerate().map(|(i, u)| (u.id, i)).collect(),
+            team_names: team_names(&s.teams),
+            invites: s.invites.into_iter().map(|i| (i.user_id, i)).collect(),
+            workspace: s.workspace,
+            me: s.me,
+            users: s.users,
+            teams: s.teams,
+        }
+    }
+
+    pub fn user(&self, id: UserId) -> Option<&User> {
+        self.by_id.get(&id).map(|&i| &self.users[i])
+    }
+
+    pub fn count(&self, status: UserStatus) -> usize {
+        self.users.iter().filter(|u| u.status == status).count()
+    }
+
+    pub fn teams_of(&self, user: &User) -> Vec<&str> {
+        let mut names: Vec<&str> = user
+            .teams
+            .iter()
+            .filter_map(|t| self.team_names.get(t).map(String::as_str))
+            .collect();
+        names.sort_unstable();
+        names
+    }
+}
+
+/// One tab's view: which users it shows, in which order, and where the cursor is.
+#[derive(Debug, Clone, Default)]
+pub struct TabView {
+    /// Indexes into `Data::users`.
+    pub rows: Vec<usize>,
+    pub cursor: usize,
+    pub offset: usize,
+    pub sort: usize,
+    pub reversed: bool,
+    /// The user under the cursor, so it stays put across reloads and re-sorts.
+    pub cursor_user: Option<UserId>,
+}
+
+/// A message in the footer: the result of the last action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
+}
+
+/// A change waiting for the admin's yes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pending {
+    Bulk {
+        change: BulkChange,
+        ids: Vec<UserId>,
+    },
+    Resend {
+        ids: Vec<UserId>,
+    },
+    Cancel {
+        ids: Vec<UserId>,
+    },
+    /// Close the top form and drop what was typed.
+    DiscardForm,
+    Quit,
+}
+
+#[derive(Debug, Clone)]
+pub struct Confirm {
+    pub pending: Pending,
+    pub title: String,
+    pub lines: Vec<String>,
+    /// The refusals a dry run predicts, once it has answered.
+    pub preview: Option<Vec<Outcome>>,
+    pub preview_error: Option<String>,
+    pub yes: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeleteDialog {
+    pub user: User,
+    pub typed: Input,
+    pub error: Option<String>,
+    pub busy: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LogView {
+    pub events: Vec<AuditEvent>,
+    pub next: Option<String>,
+    pub scroll: usize,
+    pub loading: bool,
+    pub error: Option<String>,
+}
+
+/// Everything drawn over the tables, top of the stack on top.
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    Detail {
+        id: UserId,
+        detail: Option<UserDetail>,
+        error: Option<String>,
+        scroll: usize,
+    },
+    Help {
+        scroll: usize,
+    },
+    Confirm(Confirm),
+    Delete(DeleteDialog),
+    Invite(InviteForm),
+    Edit(EditForm),
+    Log(LogView),
+    /// A freshly issued invite link, shown once.
+    Link {
+        email: String,
+        link: String,
+    },
+}
+
+/// The undo of the last bulk deactivation or reactivation: the opposite change, on exactly the
+/// users it changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undo {
+    pub change: BulkChange,
+    pub ids: Vec<UserId>,
+}
+
+/// Who and where, for the header.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub mode: String,
+    /// Where invite links point (the accept page of the server for this store).
+    pub public_url: String,
+}
+
+pub struct App {
+    pub context: Context,
+    pub data: Option<Data>,
+    pub load_error: Option<String>,
+    pub tab: Tab,
+    pub views: [TabView; 3],
+    pub filter: Input,
+    pub filter_focus: bool,
+    pub marks: HashSet<UserId>,
+    pub overlays: Vec<Overlay>,
+    pub notice: Option<Notice>,
+    pub in_flight: usize,
+    pub spinner: usize,
+    /// Invite links issued in this session, by user.
+    pub links: HashMap<UserId, String>,
+    pub undo: Option<Undo>,
+    /// The terminal's size, for paging and the too-small check.
+    pub size: (u16, u16),
+    pub quit: bool,
+    pub now: OffsetDateTime,
+    /// Bumped per reload request; older answers are dropped.
+    pub load_generation: u64,
+    /// Text to put on the clipboard (OSC 52) at the next draw.
+    pub clipboard: Option<String>,
+    /// Views need recomputing (data, filter or sort changed).
+    pub stale_views: bool,
+    pub effects: Vec<super::effects::Effect>,
+}
+
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+impl App {
+    pub fn new(context: Context) -> Self {
+        App {
+            context,
+            data: None,
+            load_error: None,
+            tab: Tab::Active,
+            views: Default::default(),
+            filter: Input::default(),
+            filter_focus: false,
+            marks: HashSet::new(),
+            overlays: Vec::new(),
+            notice: None,
+            in_flight: 0,
+            spinner: 0,
+            links: HashMap::new(),
+            undo: None,
+            size: (MIN_WIDTH, MIN_HEIGHT),
+            quit: false,
+            now: OffsetDateTime::now_utc(),
+            load_generation: 0,
+            clipboard: None,
+            stale_views: true,
+            effects: Vec::new(),
+        }
+    }
+
+    pub fn too_small(&self) -> bool {
+        self.size.0 < MIN_WIDTH || self.size.1 < MIN_HEIGHT
+    }
+
+    pub fn view(&self) -> &TabView {
+        &self.views[self.tab.index()]
+    }
+
+    pub fn view_mut(&mut self) -> &mut TabView {
+        &mut self.views[self.tab.index()]
+    }
+
+    /// Table rows that fit on screen: the terminal minus header, tabs, table header and two footer lines.
+    pub fn page_height(&self) -> usize {
+        usize::from(self.size.1.saturating_sub(5)).max(1)
+    }
+
+    pub fn current_user(&self) -> Option<&User> {
+        let data = self.data.as_ref()?;
+        let view = self.view();
+        view.rows.get(view.cursor).map(|&i| &data.users[i])
+    }
+
+    /// Marked users of the current tab in table order, then those the filter hides.
+    pub fn marked_in_tab(&self) -> Vec<&User> {
+        let Some(data) = &self.data else {
+            return vec![];
+        };
+        if self.marks.is_empty() {
+            return vec![];
+        }
+        let status = self.tab.status();
+        let mut out: Vec<&User> = self
+            .view()
+            .rows
+            .iter()
+            .map(|&i| &data.users[i])
+            .filter(|u| self.marks.contains(&u.id))
+            .collect();
+        let shown: HashSet<UserId> = out.iter().map(|u| u.id).collect();
+        out.extend(data.users.iter().filter(|u| {
+            u.status == status && self.marks.contains(&u.id) && !shown.contains(&u.id)
+        }));
+        out
+    }
+
+    /// The users an action applies to: the marked ones of this tab, or else the current one.
+    pub fn targets(&self) -> Vec<&User> {
+        let marked = self.marked_in_tab();
+        if !marked.is_empty() {
+            return marked;
+        }
+        self.current_user().into_iter().collect()
+    }
+
+    pub fn hidden_by_filter(&self, ids: &[UserId]) -> usize {
+        let Some(data) = &self.data else { return 0 };
+        let shown: HashSet<UserId> = self.view().rows.iter().map(|&i| data.users[i].id).collect();
+        ids.iter().filter(|id| !shown.contains(id)).count()
+    }
+
+    pub fn form_has_input(&self) -> bool {
+        self.overlays.iter().any(|o| match o {
+            Overlay::Invite(f) => f.has_input(),
+            Overlay::Edit(f) => f.has_changes(),
+            _ => false,
+        })
+    }
+
+    /// Recomputes every tab's rows from data, filter and sort, keeping each cursor on its user.
+    pub fn refresh_views(&mut self) {
+        self.stale_views = false;
+        let Some(data) = &self.data else { return };
+        let filter = Filter::new(self.filter.value());
+        let page = self.page_height();
+        for tab in Tab::ALL {
+            let view = &mut self.views[tab.index()];
+            let status = tab.status();
+            let mut rows: Vec<usize> = data
+                .users
+                .iter()
+                .enumerate()
+                .filter(|(_, u)| u.status == status && filter.matches(u, &data.team_names))
+                .map(|(i, _)| i)
+                .collect();
+            let key = SortKey::cycle(tab)[view.sort % SortKey::cycle(tab).len()];
+            sort_rows(&mut rows, data, key);
+            if view.reversed {
+                rows.reverse();
+            }
+            view.rows = rows;
+            let keep = view
+                .cursor_user
+                .and_then(|id| view.rows.iter().position(|&i| data.users[i].id == id));
+            view.cursor = keep.unwrap_or(view.cursor.min(view.rows.len().saturating_sub(1)));
+            clamp_offset(view, page);
+            view.cursor_user = view.rows.get(view.cursor).map(|&i| data.users[i].id);
+        }
+    }
+
+    /// Moves the cursor of the current tab to `row`, scrolling as needed.
+    pub fn move_to(&mut self, row: usize) {
+        let page = self.page_height();
+        let users = self.data.as_ref().map(|d| &d.users);
+        let view = &mut self.views[self.tab.index()];
+        if view.rows.is_empty() {
+            view.cursor = 0;
+            view.offset = 0;
+            view.cursor_user = None;
+            return;
+        }
+        view.cursor = row.min(view.rows.len() - 1);
+        clamp_offset(view, page);
+        view.cursor_user = users.map(|u| u[view.rows[view.cursor]].id);
+    }
+
+    pub fn notice(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            error: false,
+        });
+    }
+
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            error: true,
+        });
+    }
+}
+
+fn clamp_offset(view: &mut TabView, page: usize) {
+    if view.cursor < view.offset {
+        view.offset = view.cursor;
+    } else if view.cursor >= view.offset + page {
+        view.offset = view.cursor + 1 - page;
+    }
+    let max_offset = view.rows.len().saturating_sub(page);
+    view.offset = view.offset.min(max_offset);
+}
+
+fn sort_rows(rows: &mut [usize], data: &Data, key: SortKey) {
+    let users = &data.users;
+    match key {
+        SortKey::Name => {
+            rows.sort_by_cached_key(|&i| users[i].display_name.as_str().to_lowercase())
+        }
+        SortKey::Email => rows.sort_by(|&a, &b| users[a].email.cmp(&users[b].email)),
+        SortKey::Roles => rows.sort_by_key(|&i| (users[i].roles.highest(), users[i].email.clone())),
+        SortKey::Teams => {
+            rows.sort_by_cached_key(|&i| data.teams_of(&users[i]).join(",").to_lowercase())
+        }
+        SortKey::Sent => rows.sort_by_key(|&i| {
+            std::cmp::Reverse(data.invites.get(&users[i].id).map(|inv| inv.sent_at))
+        }),
+        SortKey::Expires => {
+            rows.sort_by_key(|&i| data.invites.get(&users[i].id).map(|inv| inv.expires_at))
+        }
+    }
+}
+
+/// Replaces the data after a load, keeping marks that still name a user.
+pub fn apply_snapshot(app: &mut App, snapshot: Snapshot) {
+    let data = Data::from_snapshot(snapshot);
+    let ids: HashSet<UserId> = data.users.iter().map(|u| u.id).collect();
+    app.marks.retain(|id| ids.contains(id));
+    app.data = Some(data);
+    app.load_error = None;
+    app.stale_views = true;
+    app.refresh_views();
+}

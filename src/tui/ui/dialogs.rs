@@ -1,0 +1,370 @@
+//! Dialogs over the tables: confirmation, deletion, detail pane, help, activity log, invite link.
+
+use super::centered;
+use crate::domain::AuditEvent;
+use crate::text::safe;
+use crate::tui::format::{ago, date_time, until};
+use crate::tui::keymap::{BINDINGS, Scope};
+use crate::tui::state::{App, Confirm, DeleteDialog, LogView, Overlay};
+use crate::tui::theme::Theme;
+use crate::tui::update::access_line;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+
+pub fn draw(frame: &mut Frame, area: Rect, overlay: &Overlay, app: &App, theme: &Theme) {
+    match overlay {
+        Overlay::Confirm(c) => confirm(frame, area, c, theme),
+        Overlay::Delete(d) => delete(frame, area, d, theme),
+        Overlay::Detail {
+            detail,
+            error,
+            scroll,
+            ..
+        } => detail_pane(
+            frame,
+            area,
+            detail.as_ref(),
+            error.as_deref(),
+            *scroll,
+            app,
+            theme,
+        ),
+        Overlay::Help { scroll } => help(frame, area, *scroll, theme),
+        Overlay::Log(log) => activity(frame, area, log, theme),
+        Overlay::Link { email, link } => link_dialog(frame, area, email, link, theme),
+        Overlay::Invite(_) | Overlay::Edit(_) => {}
+    }
+}
+
+fn popup<'a>(frame: &mut Frame, area: Rect, title: &'a str, theme: &Theme) -> (Rect, Block<'a>) {
+    frame.render_widget(Clear, area);
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .title(Span::styled(format!(" {title} "), theme.title()));
+    (block.inner(area), block)
+}
+
+fn buttons(yes: bool, yes_label: &str, theme: &Theme) -> Line<'static> {
+    let style = |on: bool| if on { theme.focus() } else { theme.plain() };
+    Line::from(vec![
+        Span::styled(format!("[ {yes_label} ]"), style(yes)),
+        Span::raw("   "),
+        Span::styled("[ No ]", style(!yes)),
+        Span::styled("    y yes · n/Esc no · ←→ choose", theme.dim()),
+    ])
+}
+
+fn confirm(frame: &mut Frame, area: Rect, c: &Confirm, theme: &Theme) {
+    let mut lines: Vec<Line> = vec![Line::styled(safe(&c.title), theme.title()), Line::raw("")];
+    lines.extend(c.lines.iter().map(|l| Line::raw(safe(l))));
+    match (&c.preview, &c.preview_error) {
+        (Some(outcomes), _) => {
+            let refused: Vec<_> = outcomes.iter().filter_map(|o| o.refusal()).collect();
+            if refused.is_empty() {
+                lines.push(Line::styled(
+                    format!("All {} can be changed.", outcomes.len()),
+                    theme.ok(),
+                ));
+            } else {
+                lines.push(Line::styled(
+                    format!("{} of {} will be refused:", refused.len(), outcomes.len()),
+                    theme.warn(),
+                ));
+                for e in refused.iter().take(5) {
+                    lines.push(Line::styled(
+                        format!("  ✗ {}", safe(&e.to_string())),
+                        theme.error(),
+                    ));
+                }
+                if refused.len() > 5 {
+                    lines.push(Line::raw(format!("  … and {} more", refused.len() - 5)));
+                }
+            }
+        }
+        (None, Some(e)) => lines.push(Line::styled(
+            format!("could not check: {}", safe(e)),
+            theme.error(),
+        )),
+        (None, None) if matches!(c.pending, crate::tui::state::Pending::Bulk { .. }) => {
+            lines.push(Line::styled("checking what the rules allow…", theme.dim()));
+        }
+        _ => {}
+    }
+    lines.push(Line::raw(""));
+    lines.push(buttons(c.yes, "Yes", theme));
+    let h = lines.len() as u16 + 2;
+    let rect = centered(area, 76, h);
+    let (inner, block) = popup(frame, rect, "Confirm", theme);
+    frame.render_widget(block, rect);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+fn delete(frame: &mut Frame, area: Rect, d: &DeleteDialog, theme: &Theme) {
+    let email = safe(d.user.email.as_str());
+    let mut lines = vec![
+        Line::styled(
+            format!("Delete {} for good?", safe(d.user.display_name.as_str())),
+            theme.title(),
+        ),
+        Line::raw(""),
+        Line::raw("Deletion is permanent: the account, its invite, its sessions and its"),
+        Line::raw("whole history (audit events) are erased. Deactivating keeps the history"),
+        Line::raw("and can be undone — prefer it unless the account was created in error"),
+        Line::raw("or must be removed for compliance."),
+        Line::raw(""),
+        Line::from(vec![
+            Span::raw("Type the email to confirm: "),
+            Span::styled(email, theme.title()),
+        ]),
+        Line::from(vec![
+            Span::styled("> ", theme.key()),
+            Span::raw(safe(d.typed.value())),
+        ]),
+    ];
+    if let Some(e) = &d.error {
+        lines.push(Line::styled(format!("✗ {}", safe(e)), theme.error()));
+    }
+    lines.push(Line::styled(
+        if d.busy {
+            "deleting…"
+        } else {
+            "Enter delete · Esc keep"
+        },
+        theme.dim(),
+    ));
+    let rect = centered(area, 78, lines.len() as u16 + 2);
+    let (inner, block) = popup(frame, rect, "Delete user", theme);
+    frame.render_widget(block, rect);
+    frame.render_widget(Paragraph::new(lines), inner);
+    let x = inner.x + 2 + d.typed.visual_cursor() as u16;
+    frame.set_cursor_position((x.min(inner.right().saturating_sub(1)), inner.y + 8));
+}
+
+fn detail_pane(
+    frame: &mut Frame,
+    area: Rect,
+    detail: Option<&crate::service::UserDetail>,
+    error: Option<&str>,
+    scroll: usize,
+    app: &App,
+    theme: &Theme,
+) {
+    let rect = centered(area, 100, area.height.saturating_sub(4));
+    let (inner, block) = popup(frame, rect, "User", theme);
+    frame.render_widget(block, rect);
+    let Some(d) = detail else {
+        let text = error.map_or_else(
+            || Line::styled("loading…", theme.dim()),
+            |e| Line::styled(safe(e), theme.error()),
+        );
+        frame.render_widget(Paragraph::new(text), inner);
+        return;
+    };
+    let data = app.data.as_ref();
+    let email_of = |id| data.and_then(|d| d.user(id)).map(|u| u.email.to_string());
+    let u = &d.user;
+    let teams = data
+        .map(|data| data.teams_of(u).join(", "))
+        .unwrap_or_default();
+    let field = |name: &str, value: String| {
+        Line::from(vec![
+            Span::styled(format!("{name:<14}"), theme.dim()),
+            Span::raw(value),
+        ])
+    };
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled("Can sign in?  ", theme.title()),
+            Span::styled(
+                safe(&access_line(&d.access, app.now, email_of)),
+                if matches!(d.access, crate::domain::rules::Access::CanSignIn) {
+                    theme.ok()
+                } else {
+                    theme.warn()
+                },
+            ),
+        ]),
+        Line::raw(""),
+        field("Display name", safe(u.display_name.as_str())),
+        field("Full name", safe(u.full_name.as_str())),
+        field("Email", safe(u.email.as_str())),
+        field("Roles", u.roles.to_string()),
+        field(
+            "Teams",
+            if teams.is_empty() {
+                "—".into()
+            } else {
+                safe(&teams)
+            },
+        ),
+        field("Status", u.status.label().to_string()),
+        field("Beta access", if u.beta { "on" } else { "off" }.into()),
+        field(
+            "Created",
+            format!(
+                "{} ({})",
+                date_time(u.created_at),
+                ago(u.created_at, app.now)
+            ),
+        ),
+        field(
+            "Updated",
+            format!(
+                "{} ({})",
+                date_time(u.updated_at),
+                ago(u.updated_at, app.now)
+            ),
+        ),
+        field(
+            "Invited by",
+            u.invited_by
+                .and_then(email_of)
+                .map(|e| safe(&e))
+                .unwrap_or_else(|| "—".into()),
+        ),
+        field(
+            "Last sign-in",
+            u.last_login_at.map_or("never".into(), |t| ago(t, app.now)),
+        ),
+        field("Version", u.version.to_string()),
+    ];
+    if let Some(inv) = &d.invite {
+        let state = match inv.accepted_at {
+            Some(t) => format!("accepted {}", ago(t, app.now)),
+            None => format!(
+                "sent {} ×{}, expires {}",
+                ago(inv.sent_at, app.now),
+                inv.times_sent,
+                until(inv.expires_at, app.now)
+            ),
+        };
+        lines.push(field("Invite", state));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Recent activity", theme.title()));
+    if d.recent_events.is_empty() {
+        lines.push(Line::styled("  none", theme.dim()));
+    }
+    for e in &d.recent_events {
+        lines.push(event_line(e, theme));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Esc close · ↑↓ scroll", theme.dim()));
+    frame.render_widget(
+        Paragraph::new(lines).scroll((scroll.min(u16::MAX as usize) as u16, 0)),
+        inner,
+    );
+}
+
+fn event_line<'a>(e: &AuditEvent, theme: &Theme) -> Line<'a> {
+    let target = if e.target_label.is_empty() {
+        "(deleted user)".to_string()
+    } else {
+        safe(&e.target_label)
+    };
+    let mut spans = vec![
+        Span::styled(format!("  {:<16} ", date_time(e.at)), theme.dim()),
+        Span::raw(format!("{:<20} ", e.action.label())),
+        Span::raw(target),
+        Span::styled(format!("  by {}", safe(&e.actor_label)), theme.dim()),
+    ];
+    if !e.detail.is_empty() {
+        spans.push(Span::raw(format!("  {}", safe(&e.detail))));
+    }
+    Line::from(spans)
+}
+
+fn help(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme) {
+    let rect = centered(area, 90, area.height.saturating_sub(2));
+    let (inner, block) = popup(frame, rect, "Keys", theme);
+    frame.render_widget(block, rect);
+    let mut lines = Vec::new();
+    for (scope, title) in [
+        (Scope::Everywhere, "Everywhere"),
+        (Scope::Users, "Active and Inactive"),
+        (Scope::Active, "Active"),
+        (Scope::Inactive, "Inactive"),
+        (Scope::Pending, "Pending Invites"),
+    ] {
+        lines.push(Line::styled(title, theme.title()));
+        for b in BINDINGS.iter().filter(|b| b.scope == scope) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<12}", b.label), theme.key()),
+                Span::raw(b.help),
+            ]));
+        }
+    }
+    lines.push(Line::styled("Forms", theme.title()));
+    for (k, h) in [
+        ("Tab S-Tab", "next / previous field"),
+        ("Space", "toggle a checkbox"),
+        ("↑ ↓", "move in a checkbox list"),
+        ("Ctrl-S", "save (or Enter on Save)"),
+        (
+            "Ctrl-R",
+            "edit form: load the user's current version, keeping your changes",
+        ),
+        ("Esc", "cancel (asks if anything was typed)"),
+    ] {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {k:<12}"), theme.key()),
+            Span::raw(h),
+        ]));
+    }
+    lines.push(Line::styled("Esc close · ↑↓ scroll", theme.dim()));
+    frame.render_widget(
+        Paragraph::new(lines).scroll((scroll.min(u16::MAX as usize) as u16, 0)),
+        inner,
+    );
+}
+
+fn activity(frame: &mut Frame, area: Rect, log: &LogView, theme: &Theme) {
+    let rect = centered(
+        area,
+        area.width.saturating_sub(4),
+        area.height.saturating_sub(2),
+    );
+    let (inner, block) = popup(frame, rect, "Activity log — newest first", theme);
+    frame.render_widget(block, rect);
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(e) = &log.error {
+        lines.push(Line::styled(safe(e), theme.error()));
+    }
+    let height = usize::from(inner.height.saturating_sub(1));
+    for e in log.events.iter().skip(log.scroll).take(height) {
+        lines.push(event_line(e, theme));
+    }
+    if log.loading {
+        lines.push(Line::styled("loading…", theme.dim()));
+    } else if log.events.is_empty() && log.error.is_none() {
+        lines.push(Line::styled("no activity yet", theme.dim()));
+    }
+    let footer = format!(
+        "{} of {}{} · ↑↓ PgUp PgDn scroll · Esc close",
+        (log.scroll + 1).min(log.events.len()),
+        log.events.len(),
+        if log.next.is_some() { "+" } else { "" }
+    );
+    lines.truncate(height);
+    lines.push(Line::styled(footer, theme.dim()));
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn link_dialog(frame: &mut Frame, area: Rect, email: &str, link: &str, theme: &Theme) {
+    let lines = vec![
+        Line::styled(format!("Invite link for {}", safe(email)), theme.title()),
+        Line::raw(""),
+        Line::raw("No email is sent from here: deliver this one-time link yourself."),
+        Line::raw("It is shown once; only its hash is stored."),
+        Line::raw(""),
+        Line::styled(safe(link), theme.accent()),
+        Line::raw(""),
+        Line::styled("y copy to clipboard · Esc close", theme.dim()),
+    ];
+    let rect = centered(area, 96, 11);
+    let (inner, block) = popup(frame, rect, "Invite sent", theme);
+    frame.render_widget(block, rect);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}

@@ -1,0 +1,160 @@
+//! The user tables. Only the rows on screen are built, whatever the workspace's size.
+
+use crate::domain::User;
+use crate::text::safe;
+use crate::tui::format::{ago, until};
+use crate::tui::state::{App, Data, SortKey, Tab};
+use crate::tui::theme::{MARK, Theme};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let Some(data) = &app.data else {
+        return;
+    };
+    let view = app.view();
+    if view.rows.is_empty() {
+        let text = if app.filter.value().is_empty() {
+            match app.tab {
+                Tab::Active => " no active users",
+                Tab::Inactive => " nobody is deactivated",
+                Tab::Pending => " no pending invites — press i to invite someone",
+            }
+        } else {
+            " nothing matches the filter — Esc clears it"
+        };
+        frame.render_widget(Paragraph::new(Line::styled(text, theme.dim())), area);
+        return;
+    }
+    let height = usize::from(area.height.saturating_sub(1));
+    let end = (view.offset + height).min(view.rows.len());
+    let keys = SortKey::cycle(app.tab);
+    let sorted = keys[view.sort % keys.len()];
+    let rows: Vec<Row> = view.rows[view.offset..end]
+        .iter()
+        .enumerate()
+        .map(|(i, &index)| {
+            let user = &data.users[index];
+            let marked = app.marks.contains(&user.id);
+            let mut cells = vec![Cell::from(Span::styled(
+                if marked { MARK } else { " " },
+                theme.marked(),
+            ))];
+            cells.extend(match app.tab {
+                Tab::Pending => pending_cells(user, data, app, theme),
+                _ => user_cells(user, data, theme),
+            });
+            let mut row = Row::new(cells);
+            if view.offset + i == view.cursor {
+                row = row.style(theme.cursor_row());
+            } else if marked {
+                row = row.style(theme.title());
+            }
+            row
+        })
+        .collect();
+    let (titles, widths): (Vec<&str>, Vec<Constraint>) = match app.tab {
+        Tab::Pending => (
+            vec![
+                "", "Email", "Name", "Roles", "Sent", "Expires", "Sent by", "×",
+            ],
+            vec![
+                Constraint::Length(1),
+                Constraint::Fill(3),
+                Constraint::Fill(2),
+                Constraint::Length(12),
+                Constraint::Length(9),
+                Constraint::Length(15),
+                Constraint::Fill(2),
+                Constraint::Length(2),
+            ],
+        ),
+        _ => (
+            vec![
+                "",
+                "Display name",
+                "Full name",
+                "Email",
+                "Roles",
+                "Teams",
+                "Beta",
+            ],
+            vec![
+                Constraint::Length(1),
+                Constraint::Fill(2),
+                Constraint::Fill(2),
+                Constraint::Fill(3),
+                Constraint::Length(17),
+                Constraint::Fill(2),
+                Constraint::Length(4),
+            ],
+        ),
+    };
+    let header = Row::new(titles.iter().map(|t| {
+        let is_sorted = !t.is_empty() && t.to_lowercase().starts_with(sorted.label());
+        let label = if is_sorted {
+            format!("{t}{}", if view.reversed { "↑" } else { "↓" })
+        } else {
+            t.to_string()
+        };
+        Cell::from(label)
+    }))
+    .style(theme.header());
+    let table = Table::new(rows, widths).header(header).column_spacing(1);
+    frame.render_widget(table, area);
+}
+
+fn user_cells<'a>(user: &User, data: &Data, theme: &Theme) -> Vec<Cell<'a>> {
+    vec![
+        Cell::from(safe(user.display_name.as_str())),
+        Cell::from(safe(user.full_name.as_str())),
+        Cell::from(safe(user.email.as_str())),
+        Cell::from(user.roles.to_string()),
+        Cell::from(safe(&data.teams_of(user).join(", "))),
+        Cell::from(Span::styled(
+            if user.beta { "β on" } else { "" },
+            theme.accent(),
+        )),
+    ]
+}
+
+fn pending_cells<'a>(user: &User, data: &Data, app: &App, theme: &Theme) -> Vec<Cell<'a>> {
+    let invite = data.invites.get(&user.id);
+    let (sent, expires, by, times) = match invite {
+        Some(i) => {
+            let expired = i.is_expired(app.now);
+            let by = data
+                .user(i.sent_by)
+                .map(|u| safe(u.email.as_str()))
+                .unwrap_or_else(|| "—".into());
+            let exp_style = if expired {
+                theme.error()
+            } else {
+                theme.plain()
+            };
+            (
+                Cell::from(ago(i.sent_at, app.now)),
+                Cell::from(Span::styled(until(i.expires_at, app.now), exp_style)),
+                Cell::from(by),
+                Cell::from(i.times_sent.to_string()),
+            )
+        }
+        None => (
+            Cell::from("—"),
+            Cell::from("—"),
+            Cell::from("—"),
+            Cell::from(""),
+        ),
+    };
+    vec![
+        Cell::from(safe(user.email.as_str())),
+        Cell::from(safe(user.display_name.as_str())),
+        Cell::from(user.roles.to_string()),
+        sent,
+        expires,
+        by,
+        times,
+    ]
+}

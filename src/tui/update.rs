@@ -1,0 +1,781 @@
+//! How the console reacts: keys become state changes and effects; effects' answers become
+//! state changes. No drawing and no I/O here, so all of it is tested without a terminal.
+
+use super::effects::{Effect, Msg};
+use super::forms::{EditForm, FormOutcome, InviteForm};
+use super::keymap::{self, Command};
+use super::state::*;
+use crate::domain::{Error, UserId, UserStatus};
+use crate::service::{BulkChange, Outcome};
+use crate::text::safe;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+/// How many names a confirmation lists before "… and N more".
+const NAMES_SHOWN: usize = 3;
+
+impl App {
+    fn effect(&mut self, effect: Effect) {
+        self.in_flight += 1;
+        self.effects.push(effect);
+    }
+
+    /// Asks for a fresh snapshot; answers to older requests will be ignored.
+    pub fn reload(&mut self) {
+        self.load_generation += 1;
+        let generation = self.load_generation;
+        self.effect(Effect::Load { generation });
+    }
+
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
+    }
+
+    pub fn on_resize(&mut self, width: u16, height: u16) {
+        self.size = (width, height);
+        self.refresh_views();
+    }
+
+    pub fn on_tick(&mut self) {
+        if self.in_flight > 0 {
+            self.spinner = self.spinner.wrapping_add(1);
+        }
+        self.now = time::OffsetDateTime::now_utc();
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent) {
+        let ctrl_c =
+            key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+        if self.too_small() {
+            // Nothing acts on a screen the admin can't see, except leaving.
+            if ctrl_c || key.code == KeyCode::Char('q') {
+                self.request_quit();
+            }
+            return;
+        }
+        if ctrl_c {
+            self.request_quit();
+            return;
+        }
+        if self.stale_views && !self.filter_focus {
+            self.refresh_views();
+        }
+        if !self.overlays.is_empty() {
+            self.overlay_key(key);
+        } else if self.filter_focus {
+            self.filter_key(key);
+        } else if let Some(command) = keymap::lookup(&key, self.tab) {
+            self.command(command);
+        }
+    }
+
+    fn request_quit(&mut self) {
+        if self.form_has_input() {
+            if !matches!(self.overlays.last(), Some(Overlay::Confirm(c)) if c.pending == Pending::Quit)
+            {
+                self.overlays.push(Overlay::Confirm(Confirm {
+                    pending: Pending::Quit,
+                    title: "Quit and lose what you typed?".into(),
+                    lines: vec!["A form holds input that was not saved.".into()],
+                    preview: None,
+                    preview_error: None,
+                    yes: false,
+                }));
+            }
+        } else {
+            self.quit = true;
+        }
+    }
+
+    fn filter_key(&mut self, key: KeyEvent) {
+        match key.code {
+            KeyCode::Enter => self.filter_focus = false,
+            KeyCode::Esc => {
+                self.filter = Input::default();
+                self.filter_focus = false;
+                self.stale_views = true;
+            }
+            _ => {
+                if self
+                    .filter
+                    .handle_event(&crossterm::event::Event::Key(key))
+                    .is_some_and(|c| c.value)
+                {
+                    self.stale_views = true;
+                    for view in &mut self.views {
+                        view.cursor = 0;
+                        view.offset = 0;
+                        view.cursor_user = None;
+                    }
+                }
+            }
+        }
+    }
+
+    fn switch_tab(&mut self, tab: Tab) {
+        self.tab = tab;
+    }
+
+    fn command(&mut self, command: Command) {
+        let cursor = self.view().cursor;
+        let page = self.page_height();
+        match command {
+            Command::NextTab => self.switch_tab(Tab::ALL[(self.tab.index() + 1) % 3]),
+            Command::PrevTab => self.switch_tab(Tab::ALL[(self.tab.index() + 2) % 3]),
+            Command::TabActive => self.switch_tab(Tab::Active),
+            Command::TabInactive => self.switch_tab(Tab::Inactive),
+            Command::TabPending => self.switch_tab(Tab::Pending),
+            Command::Up => self.move_to(cursor.saturating_sub(1)),
+            Command::Down => self.move_to(cursor + 1),
+            Command::PageUp => self.move_to(cursor.saturating_sub(page)),
+            Command::PageDown => self.move_to(cursor + page),
+            Command::First => self.move_to(0),
+            Command::Last => self.move_to(usize::MAX),
+            Command::Filter => self.filter_focus = true,
+            Command::CycleSort => {
+                let view = self.view_mut();
+                view.sort += 1;
+                view.reversed = false;
+                self.stale_views = true;
+            }
+            Command::ReverseSort => {
+                let view = self.view_mut();
+                view.reversed = !view.reversed;
+                self.stale_views = true;
+            }
+            Command::Mark => {
+                if let Some(id) = self.current_user().map(|u| u.id) {
+                    if !self.marks.remove(&id) {
+                        self.marks.insert(id);
+                    }
+                    self.move_to(cursor + 1);
+                }
+            }
+            Command::MarkAll => {
+                if let Some(data) = &self.data {
+                    let ids: Vec<UserId> = self.view().rows.iter().map(|&i| data.users[i].id).collect();
+                    self.marks.extend(ids);
+                }
+            }
+            Command::ClearMarks => {
+                if !self.marks.is_empty() {
+                    self.marks.clear();
+                } else if !self.filter.value().is_empty() {
+                    self.filter = Input::default();
+                    self.stale_views = true;
+                }
+            }
+            Command::Detail => {
+                if let Some(id) = self.current_user().map(|u| u.id) {
+                    self.overlays.push(Overlay::Detail { id, detail: None, error: None, scroll: 0 });
+                    self.effect(Effect::Detail(id));
+                }
+            }
+            Command::Invite => {
+                let teams = self.data.as_ref().map(|d| d.teams.clone()).unwrap_or_default();
+                self.overlays.push(Overlay::Invite(InviteForm::new(&teams)));
+            }
+            Command::Edit => {
+                if let (Some(user), Some(data)) = (self.current_user(), &self.data) {
+                    let form = EditForm::new(user, &data.teams);
+                    self.overlays.push(Overlay::Edit(form));
+                }
+            }
+            Command::Deactivate => self.ask_bulk(BulkChange::Deactivate),
+            Command::Reactivate => self.ask_bulk(BulkChange::Reactivate),
+            Command::ToggleBeta => {
+                let targets = self.targets();
+                if targets.is_empty() {
+                    return self.error("no user selected");
+                }
+                let beta = !targets.iter().all(|u| u.beta);
+                let ids = targets.iter().map(|u| u.id).collect();
+                self.effect(Effect::Bulk { change: BulkChange::SetBeta { beta }, ids });
+            }
+            Command::Delete => {
+                if let Some(user) = self.current_user().cloned() {
+                    self.overlays.push(Overlay::Delete(DeleteDialog { user, typed: Input::default(), error: None, busy: false }));
+                }
+            }
+            Command::Resend => {
+                let ids: Vec<UserId> = self.targets().iter().map(|u| u.id).collect();
+                self.ask(Pending::Resend { ids });
+            }
+            Command::CancelInvite => {
+                let ids: Vec<UserId> = self.targets().iter().map(|u| u.id).collect();
+                self.ask(Pending::Cancel { ids });
+            }
+            Command::CopyLink => match self.current_user().map(|u| (u.id, u.email.to_string())) {
+                Some((id, email)) => match self.links.get(&id).cloned() {
+                    Some(link) => {
+                        self.clipboard = Some(link);
+                        self.notice(format!("copied the invite link of {}", safe(&email)));
+                    }
+                    None => self.error(
+                        "this invite's link is not known here (only a hash of it is stored): press R to resend it and get a new link",
+                    ),
+                },
+                None => self.error("no invite selected"),
+            },
+            Command::Undo => match self.undo.clone() {
+                Some(undo) => self.ask(Pending::Bulk { change: undo.change, ids: undo.ids }),
+                None => self.notice("nothing to undo"),
+            },
+            Command::ActivityLog => {
+                self.overlays.push(Overlay::Log(LogView { loading: true, ..Default::default() }));
+                self.effect(Effect::Audit { before: None });
+            }
+            Command::Reload => self.reload(),
+            Command::Help => self.overlays.push(Overlay::Help { scroll: 0 }),
+            Command::Quit => self.request_quit(),
+        }
+    }
+
+    fn ask_bulk(&mut self, change: BulkChange) {
+        let ids: Vec<UserId> = self.targets().iter().map(|u| u.id).collect();
+        self.ask(Pending::Bulk { change, ids });
+    }
+
+    /// Opens the confirmation for a change, naming what it will do and, for bulk changes,
+    /// asking the core for a dry run that predicts each refusal.
+    fn ask(&mut self, pending: Pending) {
+        let (verb, ids) = match &pending {
+            Pending::Bulk { change, ids } => (bulk_verb(change).0, ids.clone()),
+            Pending::Resend { ids } => ("Resend the invite of", ids.clone()),
+            Pending::Cancel { ids } => ("Cancel the invite of", ids.clone()),
+            Pending::DiscardForm | Pending::Quit => return,
+        };
+        if ids.is_empty() {
+            return self.error("no user selected: move to a row or mark some with Space");
+        }
+        let names = self.names(&ids);
+        let noun = if ids.len() == 1 { "user" } else { "users" };
+        let mut title = format!("{verb} {} {noun}?", ids.len());
+        if ids.len() == 1 {
+            title = format!("{verb} {}?", names.first().cloned().unwrap_or_default());
+        }
+        let mut lines = Vec::new();
+        if ids.len() > 1 {
+            let shown: Vec<String> = names.iter().take(NAMES_SHOWN).cloned().collect();
+            let mut list = shown.join(", ");
+            if ids.len() > NAMES_SHOWN {
+                list.push_str(&format!(", … and {} more", ids.len() - NAMES_SHOWN));
+            }
+            lines.push(list);
+        }
+        let hidden = self.hidden_by_filter(&ids);
+        if hidden > 0 {
+            lines.push(format!("{hidden} of them hidden by the filter"));
+        }
+        match &pending {
+            Pending::Resend { .. } => {
+                lines.push("Each gets a new link; earlier links stop working.".into())
+            }
+            Pending::Cancel { .. } => {
+                lines.push("Each invited user is removed; their links stop working.".into())
+            }
+            _ => {}
+        }
+        if let Pending::Bulk { change, ids } = &pending {
+            self.effect(Effect::Preview {
+                change: change.clone(),
+                ids: ids.clone(),
+            });
+        }
+        self.overlays.push(Overlay::Confirm(Confirm {
+            pending,
+            title,
+            lines,
+            preview: None,
+            preview_error: None,
+            yes: false,
+        }));
+    }
+
+    /// Display names (or emails) of users, for dialogs.
+    fn names(&self, ids: &[UserId]) -> Vec<String> {
+        let Some(data) = &self.data else {
+            return vec![];
+        };
+        ids.iter()
+            .filter_map(|id| data.user(*id))
+            .map(|u| safe(u.display_name.as_str()))
+            .collect()
+    }
+
+    fn overlay_key(&mut self, key: KeyEvent) {
+        let Some(top) = self.overlays.last_mut() else {
+            return;
+        };
+        match top {
+            Overlay::Help { scroll } | Overlay::Detail { scroll, .. } => match key.code {
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') | KeyCode::Char('?') => {
+                    self.overlays.pop();
+                }
+                KeyCode::Down | KeyCode::Char('j') => *scroll += 1,
+                KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
+                KeyCode::PageDown => *scroll += 10,
+                KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
+                _ => {}
+            },
+            Overlay::Log(log) => match key.code {
+                KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('L') => {
+                    self.overlays.pop();
+                }
+                KeyCode::Down | KeyCode::Char('j') | KeyCode::PageDown => {
+                    let step = if key.code == KeyCode::PageDown { 10 } else { 1 };
+                    log.scroll = (log.scroll + step).min(log.events.len().saturating_sub(1));
+                    if log.scroll + 20 >= log.events.len()
+                        && !log.loading
+                        && let Some(before) = log.next.as_ref().and_then(|n| n.parse().ok())
+                    {
+                        log.loading = true;
+                        self.effect(Effect::Audit {
+                            before: Some(before),
+                        });
+                    }
+                }
+                KeyCode::Up | KeyCode::Char('k') => log.scroll = log.scroll.saturating_sub(1),
+                KeyCode::PageUp => log.scroll = log.scroll.saturating_sub(10),
+                KeyCode::Home | KeyCode::Char('g') => log.scroll = 0,
+                _ => {}
+            },
+            Overlay::Link { link, .. } => match key.code {
+                KeyCode::Char('y') => {
+                    self.clipboard = Some(link.clone());
+                    self.overlays.pop();
+                    self.notice("invite link copied to the clipboard");
+                }
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => {
+                    self.overlays.pop();
+                }
+                _ => {}
+            },
+            Overlay::Confirm(c) => match key.code {
+                KeyCode::Left
+                | KeyCode::Right
+                | KeyCode::Tab
+                | KeyCode::BackTab
+                | KeyCode::Char('h')
+                | KeyCode::Char('l') => c.yes = !c.yes,
+                KeyCode::Char('y') | KeyCode::Char('Y') => self.confirmed(),
+                KeyCode::Enter if c.yes => self.confirmed(),
+                KeyCode::Enter
+                | KeyCode::Esc
+                | KeyCode::Char('n')
+                | KeyCode::Char('N')
+                | KeyCode::Char('q') => {
+                    self.overlays.pop();
+                }
+                _ => {}
+            },
+            Overlay::Delete(d) => match key.code {
+                KeyCode::Esc => {
+                    self.overlays.pop();
+                }
+                KeyCode::Enter if !d.busy => {
+                    if d.typed
+                        .value()
+                        .trim()
+                        .eq_ignore_ascii_case(d.user.email.as_str())
+                    {
+                        d.busy = true;
+                        d.error = None;
+                        let (id, email) = (d.user.id, d.user.email.to_string());
+                        self.effect(Effect::Delete { id, email });
+                    } else {
+                        d.error = Some(
+                            "type the user's email exactly to confirm, or Esc to keep them".into(),
+                        );
+                    }
+                }
+                _ => {
+                    d.typed.handle_event(&crossterm::event::Event::Key(key));
+                }
+            },
+            Overlay::Invite(form) => {
+                if form.busy {
+                    return;
+                }
+                match form.handle(&key) {
+                    FormOutcome::Stay | FormOutcome::Reload => {}
+                    FormOutcome::Close => self.close_form(),
+                    FormOutcome::Submit => {
+                        form.busy = true;
+                        let request = form.request();
+                        self.effect(Effect::Invite(request));
+                    }
+                    FormOutcome::CreateTeam(name) => {
+                        form.busy = true;
+                        self.effect(Effect::CreateTeam(name));
+                    }
+                }
+            }
+            Overlay::Edit(form) => {
+                if form.busy {
+                    return;
+                }
+                match form.handle(&key) {
+                    FormOutcome::Stay | FormOutcome::CreateTeam(_) => {}
+                    FormOutcome::Close => self.close_form(),
+                    FormOutcome::Reload => {
+                        form.busy = true;
+                        let id = form.user.id;
+                        self.effect(Effect::RefreshForm(id));
+                    }
+                    FormOutcome::Submit => {
+                        if !form.has_changes() {
+                            self.overlays.pop();
+                            self.notice("nothing changed");
+                            return;
+                        }
+                        form.busy = true;
+                        let (id, version, patch) = (form.user.id, form.user.version, form.patch());
+                        self.effect(Effect::Update { id, version, patch });
+                    }
+                }
+            }
+        }
+    }
+
+    /// Esc on a form: close it, asking first if it holds input.
+    fn close_form(&mut self) {
+        let has_input = match self.overlays.last() {
+            Some(Overlay::Invite(f)) => f.has_input(),
+            Some(Overlay::Edit(f)) => f.has_changes(),
+            _ => false,
+        };
+        if has_input {
+            self.overlays.push(Overlay::Confirm(Confirm {
+                pending: Pending::DiscardForm,
+                title: "Discard what you typed?".into(),
+                lines: vec!["The form will close and its input is lost.".into()],
+                preview: None,
+                preview_error: None,
+                yes: false,
+            }));
+        } else {
+            self.overlays.pop();
+        }
+    }
+
+    fn confirmed(&mut self) {
+        let Some(Overlay::Confirm(c)) = self.overlays.pop() else {
+            return;
+        };
+        match c.pending {
+            Pending::Bulk { change, ids } => self.effect(Effect::Bulk { change, ids }),
+            Pending::Resend { ids } => self.effect(Effect::Resend(ids)),
+            Pending::Cancel { ids } => self.effect(Effect::Cancel(ids)),
+            Pending::DiscardForm => {
+                self.overlays.pop();
+            }
+            Pending::Quit => self.quit = true,
+        }
+    }
+
+    pub fn on_msg(&mut self, msg: Msg) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        match msg {
+            Msg::Loaded { generation, result } => {
+                if generation != self.load_generation {
+                    return; // a newer reload is on its way
+                }
+                match result {
+                    Ok(snapshot) => apply_snapshot(self, snapshot),
+                    Err(e) => {
+                        self.load_error = Some(e.to_string());
+                        self.error(format!("could not load: {e}"));
+                    }
+                }
+            }
+            Msg::Detail(id, result) => {
+                if let Some(Overlay::Detail {
+                    id: open,
+                    detail,
+                    error,
+                    ..
+                }) = self.overlays.last_mut()
+                    && *open == id
+                {
+                    match result {
+                        Ok(d) => *detail = Some(d),
+                        Err(e) => *error = Some(e.to_string()),
+                    }
+                }
+            }
+            Msg::Preview(result) => {
+                if let Some(Overlay::Confirm(c)) = self.overlays.last_mut() {
+                    match result {
+                        Ok(outcomes) => c.preview = Some(outcomes),
+                        Err(e) => c.preview_error = Some(e.to_string()),
+                    }
+                }
+            }
+            Msg::BulkDone { change, result } => match result {
+                Ok(outcomes) => {
+                    self.notice = Some(summary(&change, &outcomes));
+                    for o in outcomes.iter().filter(|o| o.is_done()) {
+                        self.marks.remove(&o.id);
+                    }
+                    let done: Vec<UserId> = outcomes
+                        .iter()
+                        .filter(|o| o.is_done())
+                        .map(|o| o.id)
+                        .collect();
+                    let inverse = match change {
+                        BulkChange::Deactivate => Some(BulkChange::Reactivate),
+                        BulkChange::Reactivate => Some(BulkChange::Deactivate),
+                        _ => None,
+                    };
+                    if let Some(change) = inverse
+                        && !done.is_empty()
+                    {
+                        self.undo = Some(Undo { change, ids: done });
+                    }
+                    self.reload();
+                }
+                Err(e) => self.error(e.to_string()),
+            },
+            Msg::Invited(result) => match result {
+                Ok(issued) => {
+                    if matches!(self.overlays.last(), Some(Overlay::Invite(_))) {
+                        self.overlays.pop();
+                    }
+                    let link = self.link(&issued.token);
+                    let email = issued.user.email.to_string();
+                    self.links.insert(issued.user.id, link.clone());
+                    self.notice(format!("invited {}", safe(&email)));
+                    self.overlays.push(Overlay::Link { email, link });
+                    self.reload();
+                }
+                Err(e) => self.form_error(&e),
+            },
+            Msg::TeamCreated(result) => {
+                if let Some(Overlay::Invite(form)) = self.overlays.last_mut() {
+                    form.busy = false;
+                    match &result {
+                        Ok(team) => form.add_team(team),
+                        Err(e) => form.show_error(e),
+                    }
+                }
+                if let (Ok(team), Some(data)) = (result, self.data.as_mut()) {
+                    data.team_names
+                        .insert(team.id, team.name.as_str().to_string());
+                    data.teams.push(team);
+                }
+            }
+            Msg::Updated(result) => match result {
+                Ok(user) => {
+                    if matches!(self.overlays.last(), Some(Overlay::Edit(_))) {
+                        self.overlays.pop();
+                    }
+                    self.notice(format!("saved {}", safe(user.email.as_str())));
+                    self.reload();
+                }
+                Err(e) => self.form_error(&e),
+            },
+            Msg::FormRefreshed(result) => {
+                let teams = self
+                    .data
+                    .as_ref()
+                    .map(|d| d.teams.clone())
+                    .unwrap_or_default();
+                if let Some(Overlay::Edit(form)) = self.overlays.last_mut() {
+                    form.busy = false;
+                    match result {
+                        Ok(detail) => {
+                            form.rebase(&detail.user, &teams);
+                            form.error = Some("loaded the current version; your changes are kept on top: save again".into());
+                        }
+                        Err(e) => form.show_error(&e),
+                    }
+                }
+            }
+            Msg::Deleted { email, result } => match result {
+                Ok(()) => {
+                    if matches!(self.overlays.last(), Some(Overlay::Delete(_))) {
+                        self.overlays.pop();
+                    }
+                    self.notice(format!("deleted {} and their history", safe(&email)));
+                    self.reload();
+                }
+                Err(e) => {
+                    if let Some(Overlay::Delete(d)) = self.overlays.last_mut() {
+                        d.busy = false;
+                        d.error = Some(e.to_string());
+                    } else {
+                        self.error(e.to_string());
+                    }
+                }
+            },
+            Msg::Resent(results) => {
+                let mut done = 0;
+                let mut refused = Vec::new();
+                let mut last = None;
+                for (id, r) in results {
+                    match r {
+                        Ok(issued) => {
+                            done += 1;
+                            let link = self.link(&issued.token);
+                            self.links.insert(id, link.clone());
+                            self.marks.remove(&id);
+                            last = Some((issued.user.email.to_string(), link));
+                        }
+                        Err(e) => refused.push(e),
+                    }
+                }
+                self.notice = Some(counted(done, "resent", &refused));
+                if let (1, Some((email, link))) = (done, last) {
+                    self.overlays.push(Overlay::Link { email, link });
+                }
+                self.reload();
+            }
+            Msg::Cancelled(results) => {
+                let mut done = 0;
+                let mut refused = Vec::new();
+                for (id, r) in results {
+                    match r {
+                        Ok(()) => {
+                            done += 1;
+                            self.marks.remove(&id);
+                            self.links.remove(&id);
+                        }
+                        Err(e) => refused.push(e),
+                    }
+                }
+                self.notice = Some(counted(done, "cancelled", &refused));
+                self.reload();
+            }
+            Msg::Audit { first, result } => {
+                if let Some(Overlay::Log(log)) = self.overlays.last_mut() {
+                    log.loading = false;
+                    match result {
+                        Ok(page) => {
+                            if first {
+                                log.events.clear();
+                            }
+                            log.events.extend(page.items);
+                            log.next = page.next;
+                        }
+                        Err(e) => log.error = Some(e.to_string()),
+                    }
+                }
+            }
+        }
+        if self.stale_views {
+            self.refresh_views();
+        }
+    }
+
+    /// Shows an error in the open form (keeping everything typed), or in the footer.
+    fn form_error(&mut self, e: &Error) {
+        match self.overlays.last_mut() {
+            Some(Overlay::Invite(form)) => {
+                form.busy = false;
+                form.show_error(e);
+            }
+            Some(Overlay::Edit(form)) => {
+                form.busy = false;
+                form.show_error(e);
+            }
+            _ => self.error(e.to_string()),
+        }
+    }
+
+    fn link(&self, token: &crate::domain::Token) -> String {
+        format!(
+            "{}/accept?token={}",
+            self.context.public_url.trim_end_matches('/'),
+            token.encode()
+        )
+    }
+}
+
+/// The words for a bulk change: (question, past tense).
+pub fn bulk_verb(change: &BulkChange) -> (&'static str, &'static str) {
+    match change {
+        BulkChange::Deactivate => ("Deactivate", "deactivated"),
+        BulkChange::Reactivate => ("Reactivate", "reactivated"),
+        BulkChange::SetRoles { .. } => ("Change the roles of", "changed"),
+        BulkChange::AddTeam { .. } => ("Add to the team", "added"),
+        BulkChange::RemoveTeam { .. } => ("Remove from the team", "removed"),
+        BulkChange::SetBeta { beta: true } => ("Turn on beta access for", "beta on"),
+        BulkChange::SetBeta { beta: false } => ("Turn off beta access for", "beta off"),
+    }
+}
+
+/// "11 deactivated; 1 refused: ann@acme.io is the last Owner".
+pub fn summary(change: &BulkChange, outcomes: &[Outcome]) -> Notice {
+    let done = outcomes.iter().filter(|o| o.is_done()).count();
+    let refused: Vec<Error> = outcomes
+        .iter()
+        .filter_map(|o| o.refusal().cloned())
+        .collect();
+    counted(done, bulk_verb(change).1, &refused)
+}
+
+fn counted(done: usize, verb: &str, refused: &[Error]) -> Notice {
+    let mut text = format!("{done} {verb}");
+    if let Some(first) = refused.first() {
+        text.push_str(&format!(
+            "; {} refused: {}",
+            refused.len(),
+            safe(&first.to_string())
+        ));
+        if refused.len() > 1 {
+            text.push_str(&format!(
+                " (and {} more: Enter on a row shows why)",
+                refused.len() - 1
+            ));
+        }
+    }
+    Notice {
+        text,
+        error: !refused.is_empty(),
+    }
+}
+
+/// The one-line answer to "why can't this user get in?".
+pub fn access_line(
+    access: &crate::domain::rules::Access,
+    now: time::OffsetDateTime,
+    who: impl Fn(UserId) -> Option<String>,
+) -> String {
+    use super::format::{ago, day_month, until};
+    use crate::domain::rules::Access;
+    match access {
+        Access::CanSignIn => "yes — active, with a password".into(),
+        Access::NoPassword => {
+            "no — active but has no password yet; an admin can resend an invite".into()
+        }
+        Access::InvitePending { expires_at } => format!(
+            "not yet — invite pending, expires {}; press R on Pending Invites to resend",
+            until(*expires_at, now)
+        ),
+        Access::InviteExpired { expired_at } => format!(
+            "no — invite expired {}; press R on Pending Invites to resend",
+            ago(*expired_at, now)
+        ),
+        Access::Deactivated { at, by } => {
+            let by = by
+                .and_then(&who)
+                .map(|e| format!(" by {}", safe(&e)))
+                .unwrap_or_default();
+            let when = at
+                .map(|t| format!(" on {}", day_month(t)))
+                .unwrap_or_default();
+            format!("no — deactivated{by}{when}; press r on the Inactive tab to reactivate")
+        }
+    }
+}
+
+/// Whether a user is in a state a tab shows (for choosing where to look).
+pub fn tab_of(status: UserStatus) -> Tab {
+    match status {
+        UserStatus::Active => Tab::Active,
+        UserStatus::Inactive => Tab::Inactive,
+        UserStatus::Invited => Tab::Pending,
+    }
+}
