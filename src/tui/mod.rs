@@ -55,6 +55,8 @@ async fn event_loop(
     app.reload();
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(100));
+    let mut ticks: u32 = 0;
+    let mut dirty = true;
     loop {
         for effect in app.take_effects() {
             tracing::debug!(?effect, "effect");
@@ -63,7 +65,10 @@ async fn event_loop(
         if app.stale_views {
             app.refresh_views();
         }
-        terminal.draw(|frame| ui::draw(frame, &app, &theme))?;
+        if dirty {
+            terminal.draw(|frame| ui::draw(frame, &app, &theme))?;
+            dirty = false;
+        }
         if let Some(text) = app.clipboard.take() {
             copy_osc52(&text)?;
         }
@@ -77,8 +82,17 @@ async fn event_loop(
                 None => return Ok(()),
             },
             Some(msg) = rx.recv() => app.on_msg(msg),
-            _ = tick.tick() => app.on_tick(),
+            _ = tick.tick() => {
+                ticks = ticks.wrapping_add(1);
+                // Animate the spinner while work is in flight; otherwise redraw once a second
+                // so relative times ("3d ago") stay true. Idle, the console costs next to nothing.
+                if app.in_flight == 0 && !ticks.is_multiple_of(10) {
+                    continue;
+                }
+                app.on_tick();
+            }
         }
+        dirty = true;
         // Take everything already queued before drawing again: fast typing never queues frames.
         while let Some(Some(Ok(event))) = events.next().now_or_never() {
             handle(&mut app, event);

@@ -21,6 +21,27 @@ struct Builder<'t> {
     lines: Vec<Line<'static>>,
     cursor: Option<(u16, u16)>,
     theme: &'t Theme,
+    /// Inner width of the form, for wrapping error messages.
+    width: usize,
+}
+
+/// Splits text into lines of at most `width` columns, at spaces where it can.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(10);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let needed = line.chars().count() + usize::from(!line.is_empty()) + word.chars().count();
+        if needed > width && !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines
 }
 
 impl<'t> Builder<'t> {
@@ -101,10 +122,13 @@ impl<'t> Builder<'t> {
 
     fn error(&mut self, errors: &HashMap<Field, String>, field: Field) {
         if let Some(e) = errors.get(&field) {
-            self.lines.push(Line::from(vec![
-                Span::raw(" ".repeat(LABEL)),
-                Span::styled(format!("✗ {}", safe(e)), self.theme.error()),
-            ]));
+            let text = format!("✗ {}", safe(e));
+            for part in wrap(&text, self.width.saturating_sub(LABEL)) {
+                self.lines.push(Line::from(vec![
+                    Span::raw(" ".repeat(LABEL)),
+                    Span::styled(part, self.theme.error()),
+                ]));
+            }
         }
     }
 
@@ -134,7 +158,7 @@ impl<'t> Builder<'t> {
 
     fn render(self, frame: &mut Frame, area: Rect, title: &str) {
         let height = self.lines.len() as u16 + 2;
-        let rect = centered(area, 100, height);
+        let rect = centered(area, FORM_WIDTH, height);
         frame.render_widget(Clear, rect);
         let block = Block::bordered()
             .border_type(BorderType::Rounded)
@@ -154,14 +178,26 @@ impl<'t> Builder<'t> {
     }
 }
 
-const HINT: &str = "Tab/S-Tab move · Space toggle · ↑↓ in lists · Ctrl-S save · Esc cancel";
+const FORM_WIDTH: u16 = 100;
 
-pub fn draw_invite(frame: &mut Frame, area: Rect, f: &InviteForm, app: &App, theme: &Theme) {
-    let mut b = Builder {
+fn builder<'t>(area: Rect, theme: &'t Theme) -> Builder<'t> {
+    let width = usize::from(
+        FORM_WIDTH
+            .min(area.width.saturating_sub(2))
+            .saturating_sub(2),
+    );
+    Builder {
         lines: Vec::new(),
         cursor: None,
         theme,
-    };
+        width,
+    }
+}
+
+const HINT: &str = "Tab/S-Tab move · Space toggle · ↑↓ in lists · Ctrl-S save · Esc cancel";
+
+pub fn draw_invite(frame: &mut Frame, area: Rect, f: &InviteForm, app: &App, theme: &Theme) {
+    let mut b = builder(area, theme);
     let at = |field| f.focus == field;
     b.input("Email", &f.email, at(InviteField::Email), None);
     b.error(&f.errors, Field::Email);
@@ -203,11 +239,7 @@ pub fn draw_invite(frame: &mut Frame, area: Rect, f: &InviteForm, app: &App, the
 }
 
 pub fn draw_edit(frame: &mut Frame, area: Rect, f: &EditForm, theme: &Theme) {
-    let mut b = Builder {
-        lines: Vec::new(),
-        cursor: None,
-        theme,
-    };
+    let mut b = builder(area, theme);
     let at = |field| f.focus == field;
     b.lines.push(Line::from(vec![
         Span::styled(

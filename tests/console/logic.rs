@@ -1,0 +1,638 @@
+//! Key handling and what each action asks the service, end to end through the real core.
+
+use crate::harness::*;
+use atender_admin::domain::{Role, UserStatus};
+use atender_admin::service::{AdminApi, BulkChange, UserPatch};
+use atender_admin::tui::state::{Overlay, Pending, Tab};
+use crossterm::event::KeyCode;
+
+#[tokio::test]
+async fn tabs_switch_with_numbers_and_tab_keys() {
+    let mut h = Harness::demo().await;
+    assert_eq!(h.app.tab, Tab::Active);
+    h.key(KeyCode::Char('3'));
+    assert_eq!(h.app.tab, Tab::Pending);
+    assert_eq!(h.app.view().rows.len(), 12);
+    h.key(KeyCode::Tab);
+    assert_eq!(h.app.tab, Tab::Active);
+    h.key(KeyCode::BackTab);
+    assert_eq!(h.app.tab, Tab::Pending);
+    h.key(KeyCode::Char('2'));
+    assert_eq!(h.app.view().rows.len(), 20);
+}
+
+#[tokio::test]
+async fn the_filter_matches_names_emails_roles_and_teams_as_you_type() {
+    let mut h = Harness::demo().await;
+    let all = h.app.view().rows.len();
+    h.key(KeyCode::Char('/'));
+    h.keys("night shift");
+    let shown = h.app.view().rows.len();
+    assert!(shown > 0 && shown < all);
+    let data = h.app.data.as_ref().unwrap();
+    for &i in &h.app.view().rows {
+        assert!(data.teams_of(&data.users[i]).contains(&"Night Shift"));
+    }
+    h.key(KeyCode::Enter);
+    assert!(!h.app.filter_focus);
+    assert_eq!(
+        h.app.filter.value(),
+        "night shift",
+        "Enter keeps the filter"
+    );
+    // keys act on the table again, not the filter
+    h.key(KeyCode::Char('j'));
+    assert_eq!(h.app.view().cursor, 1);
+    h.key(KeyCode::Char('/'));
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.filter.value(), "");
+    assert_eq!(h.app.view().rows.len(), all);
+    // roles and emails, any case
+    h.key(KeyCode::Char('/'));
+    h.keys("SUPERVISOR");
+    assert!(h.app.view().rows.len() >= 10);
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('/'));
+    h.keys("JULIA.BAUER@");
+    assert_eq!(h.app.view().rows.len(), 1);
+}
+
+#[tokio::test]
+async fn marks_follow_users_through_filtering_sorting_and_reloads() {
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char(' '));
+    h.key(KeyCode::Char(' '));
+    let marked: Vec<String> = h
+        .app
+        .marked_in_tab()
+        .iter()
+        .map(|u| u.email.to_string())
+        .collect();
+    assert_eq!(marked.len(), 2);
+    assert_eq!(h.app.view().cursor, 2, "Space moves down");
+    h.key(KeyCode::Char('s'));
+    h.key(KeyCode::Char('S'));
+    h.key(KeyCode::Char('/'));
+    h.keys("zzz-nothing");
+    h.key(KeyCode::Enter);
+    assert_eq!(h.app.view().rows.len(), 0);
+    h.ctrl('r');
+    h.settle().await;
+    let again: Vec<String> = h
+        .app
+        .marked_in_tab()
+        .iter()
+        .map(|u| u.email.to_string())
+        .collect();
+    assert_eq!(again.len(), 2);
+    assert!(marked.iter().all(|m| again.contains(m)));
+    assert_eq!(
+        h.app.hidden_by_filter(
+            &h.app
+                .marked_in_tab()
+                .iter()
+                .map(|u| u.id)
+                .collect::<Vec<_>>()
+        ),
+        2
+    );
+    h.key(KeyCode::Esc); // clears marks first
+    assert!(h.app.marks.is_empty());
+    h.key(KeyCode::Esc); // then the filter
+    assert_eq!(h.app.filter.value(), "");
+    h.key(KeyCode::Char('a'));
+    assert_eq!(h.app.marked_in_tab().len(), h.app.view().rows.len());
+}
+
+#[tokio::test]
+async fn bulk_deactivation_asks_first_previews_and_reports_per_user() {
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char('/'));
+    h.keys("billing");
+    h.key(KeyCode::Enter);
+    for _ in 0..4 {
+        h.key(KeyCode::Char(' '));
+    }
+    let targets: Vec<String> = h
+        .app
+        .marked_in_tab()
+        .iter()
+        .map(|u| u.email.to_string())
+        .collect();
+    // one more, hidden by the filter afterwards
+    h.key(KeyCode::Char('/'));
+    h.key(KeyCode::Esc);
+    h.press(KeyCode::Char('d')).await;
+    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
+        panic!("no confirmation")
+    };
+    assert_eq!(c.title, "Deactivate 4 users?");
+    assert!(c.lines[0].ends_with("… and 1 more"), "{:?}", c.lines);
+    assert!(!c.yes, "defaults to No");
+    let preview = c.preview.as_ref().expect("dry run answered");
+    assert!(preview.iter().all(|o| o.is_done()));
+    // Enter on No changes nothing
+    h.press(KeyCode::Enter).await;
+    assert!(h.app.overlays.is_empty());
+    assert!(
+        targets
+            .iter()
+            .all(|e| h.user(e).status == UserStatus::Active)
+    );
+    // now with the filter hiding some of them
+    h.key(KeyCode::Char('/'));
+    h.keys("zzz");
+    h.key(KeyCode::Enter);
+    h.press(KeyCode::Char('d')).await;
+    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
+        panic!()
+    };
+    assert!(
+        c.lines
+            .iter()
+            .any(|l| l == "4 of them hidden by the filter"),
+        "{:?}",
+        c.lines
+    );
+    h.press(KeyCode::Char('y')).await;
+    for e in &targets {
+        assert_eq!(h.user(e).status, UserStatus::Inactive, "{e}");
+    }
+    assert_eq!(h.app.notice.as_ref().unwrap().text, "4 deactivated");
+    assert!(h.app.marks.is_empty(), "marks leave the done rows");
+    // they are on the Inactive tab, and u undoes exactly them
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('2'));
+    assert_eq!(h.app.view().rows.len(), 24);
+    h.press(KeyCode::Char('u')).await;
+    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
+        panic!()
+    };
+    let Pending::Bulk { change, ids } = &c.pending else {
+        panic!()
+    };
+    assert_eq!(change, &BulkChange::Reactivate);
+    let mut ids = ids.clone();
+    ids.sort();
+    let mut expected: Vec<_> = targets.iter().map(|e| h.user(e).id).collect();
+    expected.sort();
+    assert_eq!(ids, expected, "exactly the users it changed");
+    h.press(KeyCode::Char('y')).await;
+    assert!(
+        targets
+            .iter()
+            .all(|e| h.user(e).status == UserStatus::Active)
+    );
+    assert_eq!(h.app.view().rows.len(), 20);
+}
+
+#[tokio::test]
+async fn refusals_are_previewed_and_refused_rows_stay_marked() {
+    let mut h = Harness::demo().await;
+    let owner = h.owner.email.to_string();
+    h.key(KeyCode::Char('/'));
+    h.keys(&owner);
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Char(' '));
+    h.key(KeyCode::Esc); // clears marks? no: marks first — so re-mark after clearing the filter
+    h.key(KeyCode::Char(' '));
+    h.key(KeyCode::Char('/'));
+    h.key(KeyCode::Esc);
+    // the owner plus one agent
+    h.key(KeyCode::Char('G'));
+    h.key(KeyCode::Char(' '));
+    assert_eq!(h.app.marked_in_tab().len(), 2);
+    h.press(KeyCode::Char('d')).await;
+    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
+        panic!()
+    };
+    let refused: Vec<String> = c
+        .preview
+        .as_ref()
+        .unwrap()
+        .iter()
+        .filter_map(|o| o.refusal())
+        .map(|e| e.to_string())
+        .collect();
+    assert_eq!(
+        refused,
+        vec!["you can't deactivate your own account: ask another admin".to_string()]
+    );
+    h.press(KeyCode::Char('y')).await;
+    let notice = h.app.notice.clone().unwrap();
+    assert_eq!(
+        notice.text,
+        "1 deactivated; 1 refused: you can't deactivate your own account: ask another admin"
+    );
+    assert!(notice.error);
+    let still: Vec<String> = h
+        .app
+        .marked_in_tab()
+        .iter()
+        .map(|u| u.email.to_string())
+        .collect();
+    assert_eq!(still, vec![owner.clone()], "the refused row keeps its mark");
+    assert_eq!(h.user(&owner).status, UserStatus::Active);
+}
+
+#[tokio::test]
+async fn an_admin_cannot_deactivate_the_owner_and_reads_why() {
+    let mut h = Harness::demo().await;
+    let admin = h.core.store_users_with_role(h.ws.id, Role::Admin)[0].clone();
+    h.act_as(&admin);
+    h.key(KeyCode::Char('/'));
+    let owner = h.owner.email.to_string();
+    h.keys(&owner);
+    h.key(KeyCode::Enter);
+    h.press(KeyCode::Char('d')).await;
+    h.press(KeyCode::Char('y')).await;
+    assert_eq!(
+        h.app.notice.as_ref().unwrap().text,
+        "0 deactivated; 1 refused: only an Owner can deactivate an Owner"
+    );
+}
+
+trait Users {
+    fn store_users_with_role(
+        &self,
+        ws: atender_admin::domain::WorkspaceId,
+        role: Role,
+    ) -> Vec<atender_admin::domain::User>;
+}
+
+impl Users for atender_admin::service::Core<atender_admin::store::SledStore> {
+    fn store_users_with_role(
+        &self,
+        ws: atender_admin::domain::WorkspaceId,
+        role: Role,
+    ) -> Vec<atender_admin::domain::User> {
+        use atender_admin::store::Store;
+        self.store()
+            .users(ws)
+            .unwrap()
+            .into_iter()
+            .filter(|u| u.roles.contains(role) && u.status == UserStatus::Active)
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn inviting_through_the_form_shows_the_link_once_and_lands_on_pending() {
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char('i'));
+    h.keys("New.Person@Acme.io");
+    h.key(KeyCode::Tab);
+    h.keys("New Person");
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Char(' ')); // Owner on
+    h.key(KeyCode::Down);
+    h.key(KeyCode::Down);
+    h.key(KeyCode::Char(' ')); // Supervisor on
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Char(' ')); // first team
+    h.ctrl('s');
+    h.settle().await;
+    let Some(Overlay::Link { email, link }) = h.app.overlays.last().cloned() else {
+        panic!("{:?}", h.app.notice)
+    };
+    assert_eq!(email, "new.person@acme.io");
+    assert!(link.starts_with("https://atender.example/accept?token="));
+    let u = h.user("new.person@acme.io");
+    assert_eq!(u.status, UserStatus::Invited);
+    assert_eq!(u.roles.to_string(), "Owner, Supervisor, Agent");
+    assert_eq!(u.teams.len(), 1);
+    // the link works, once
+    let token = link.split("token=").nth(1).unwrap();
+    h.core.check_invite_token(token).await.unwrap();
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('3'));
+    assert_eq!(h.app.view().rows.len(), 13);
+    h.key(KeyCode::Char('s')); // sort by expiry
+    h.key(KeyCode::Char('S'));
+    h.key(KeyCode::Char('g')); // the cursor followed its user through the re-sort
+    for _ in 0..13 {
+        if h.current_email() == "new.person@acme.io" {
+            break;
+        }
+        h.key(KeyCode::Char('j'));
+    }
+    assert_eq!(h.current_email(), "new.person@acme.io");
+    h.key(KeyCode::Char('y'));
+    assert_eq!(h.app.clipboard.as_deref(), Some(link.as_str()));
+    // an invite whose link was never seen here can't be copied, and says what to do
+    h.key(KeyCode::Char('g'));
+    if h.current_email() == "new.person@acme.io" {
+        h.key(KeyCode::Char('j'));
+    }
+    h.app.clipboard = None;
+    h.key(KeyCode::Char('y'));
+    assert!(h.app.clipboard.is_none());
+    assert!(
+        h.app
+            .notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("press R to resend")
+    );
+}
+
+#[tokio::test]
+async fn form_errors_come_from_the_core_and_keep_what_was_typed() {
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char('i'));
+    h.keys("not-an-email");
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Char(' ')); // Owner on …
+    h.key(KeyCode::Right);
+    h.key(KeyCode::Right);
+    h.key(KeyCode::Right);
+    h.key(KeyCode::Char(' ')); // … Agent off
+    h.key(KeyCode::Left);
+    h.key(KeyCode::Left);
+    h.key(KeyCode::Left);
+    h.key(KeyCode::Char(' ')); // Owner off: no role
+    h.ctrl('s');
+    h.settle().await;
+    let Some(Overlay::Invite(f)) = h.app.overlays.last() else {
+        panic!()
+    };
+    use atender_admin::domain::Field;
+    assert!(f.errors.contains_key(&Field::Email));
+    assert!(f.errors.contains_key(&Field::FullName));
+    assert_eq!(
+        f.errors.get(&Field::Roles).map(String::as_str),
+        Some("choose at least one role")
+    );
+    assert_eq!(f.email.value(), "not-an-email");
+    // a duplicate email is refused next to the email field
+    let taken = h.owner.email.to_string();
+    let mut f = f.clone();
+    f.email = tui_input::Input::new(taken);
+    f.full_name = tui_input::Input::new("Someone".into());
+    f.roles.set(Role::Agent, true);
+    *h.app.overlays.last_mut().unwrap() = Overlay::Invite(f);
+    h.ctrl('s');
+    h.settle().await;
+    let Some(Overlay::Invite(f)) = h.app.overlays.last() else {
+        panic!()
+    };
+    assert!(
+        f.errors
+            .get(&Field::Email)
+            .unwrap()
+            .contains("already belongs"),
+        "{:?}",
+        f.errors
+    );
+    assert_eq!(f.full_name.value(), "Someone");
+}
+
+#[tokio::test]
+async fn leaving_a_form_with_input_asks_first() {
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char('i'));
+    h.keys("a@b.co");
+    h.key(KeyCode::Esc);
+    assert!(
+        matches!(h.app.overlays.last(), Some(Overlay::Confirm(c)) if c.pending == Pending::DiscardForm)
+    );
+    h.key(KeyCode::Char('n'));
+    assert!(
+        matches!(h.app.overlays.last(), Some(Overlay::Invite(f)) if f.email.value() == "a@b.co")
+    );
+    h.ctrl('c');
+    assert!(!h.app.quit, "quitting with input asks first");
+    assert!(
+        matches!(h.app.overlays.last(), Some(Overlay::Confirm(c)) if c.pending == Pending::Quit)
+    );
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('y'));
+    assert!(h.app.overlays.is_empty());
+    h.key(KeyCode::Char('q'));
+    assert!(h.app.quit);
+}
+
+#[tokio::test]
+async fn editing_saves_and_a_conflict_offers_to_reload() {
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char('j'));
+    let target = h.current_email();
+    h.key(KeyCode::Char('e'));
+    // someone else changes the user meanwhile
+    let u = h.user(&target);
+    h.api
+        .update_user(
+            u.id,
+            u.version,
+            UserPatch {
+                beta: Some(!u.beta),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    h.ctrl('u'); // nothing: Ctrl-U is not a form key
+    for _ in 0..20 {
+        h.key(KeyCode::Backspace);
+    }
+    h.keys("Renamed Person");
+    h.ctrl('s');
+    h.settle().await;
+    let Some(Overlay::Edit(f)) = h.app.overlays.last() else {
+        panic!()
+    };
+    assert!(f.conflict);
+    assert!(
+        f.error
+            .as_ref()
+            .unwrap()
+            .contains("changed by someone else since you opened it")
+    );
+    assert_eq!(f.full_name.value(), "Renamed Person", "typed text is kept");
+    h.ctrl('r');
+    h.settle().await;
+    let Some(Overlay::Edit(f)) = h.app.overlays.last() else {
+        panic!()
+    };
+    assert_eq!(f.full_name.value(), "Renamed Person");
+    assert_eq!(f.beta, !u.beta, "their change is loaded");
+    h.ctrl('s');
+    h.settle().await;
+    assert!(h.app.overlays.is_empty(), "{:?}", h.app.notice);
+    let saved = h.user(&target);
+    assert_eq!(saved.full_name.as_str(), "Renamed Person");
+    assert_eq!(saved.beta, !u.beta);
+}
+
+#[tokio::test]
+async fn deleting_asks_for_the_email() {
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char('G'));
+    let target = h.current_email();
+    h.key(KeyCode::Char('D'));
+    h.keys("wrong@example.com");
+    h.press(KeyCode::Enter).await;
+    let Some(Overlay::Delete(d)) = h.app.overlays.last() else {
+        panic!()
+    };
+    assert!(
+        d.error
+            .as_ref()
+            .unwrap()
+            .contains("type the user's email exactly")
+    );
+    for _ in 0..40 {
+        h.key(KeyCode::Backspace);
+    }
+    h.type_keys(&target.to_uppercase()).await;
+    h.press(KeyCode::Enter).await;
+    assert!(h.app.overlays.is_empty());
+    assert!(h.app.notice.as_ref().unwrap().text.starts_with("deleted"));
+    assert!(
+        h.app
+            .data
+            .as_ref()
+            .unwrap()
+            .users
+            .iter()
+            .all(|u| u.email.as_str() != target)
+    );
+}
+
+#[tokio::test]
+async fn pending_invites_can_be_resent_and_cancelled() {
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char('3'));
+    let first = h.current_email();
+    h.press(KeyCode::Char('R')).await;
+    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
+        panic!()
+    };
+    assert!(
+        c.lines
+            .iter()
+            .any(|l| l.contains("earlier links stop working"))
+    );
+    h.press(KeyCode::Char('y')).await;
+    let Some(Overlay::Link { email, .. }) = h.app.overlays.last() else {
+        panic!("{:?}", h.app.notice)
+    };
+    assert_eq!(email, &first);
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char(' '));
+    h.key(KeyCode::Char(' '));
+    h.press(KeyCode::Char('x')).await;
+    h.press(KeyCode::Char('y')).await;
+    assert_eq!(h.app.notice.as_ref().unwrap().text, "2 cancelled");
+    assert_eq!(h.app.view().rows.len(), 10);
+}
+
+#[tokio::test]
+async fn the_detail_pane_answers_why_a_user_cannot_get_in() {
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char('2'));
+    h.press(KeyCode::Enter).await;
+    let Some(Overlay::Detail {
+        detail: Some(d), ..
+    }) = h.app.overlays.last()
+    else {
+        panic!()
+    };
+    let data = h.app.data.as_ref().unwrap();
+    let line = atender_admin::tui::update::access_line(&d.access, NOW, |id| {
+        data.user(id).map(|u| u.email.to_string())
+    });
+    assert!(line.starts_with("no — deactivated by "), "{line}");
+    assert!(
+        line.ends_with("press r on the Inactive tab to reactivate"),
+        "{line}"
+    );
+    assert!(!d.recent_events.is_empty());
+}
+
+#[tokio::test]
+async fn the_activity_log_lists_newest_first() {
+    let mut h = Harness::demo().await;
+    h.press(KeyCode::Char('b')).await; // beta toggle on the first row: a fresh event
+    h.press(KeyCode::Char('L')).await;
+    let Some(Overlay::Log(log)) = h.app.overlays.last() else {
+        panic!()
+    };
+    assert_eq!(log.events.len(), 200);
+    assert!(log.next.is_some());
+    assert_eq!(
+        log.events[0].action,
+        atender_admin::domain::AuditAction::BetaChanged
+    );
+    for _ in 0..190 {
+        h.key(KeyCode::Down);
+    }
+    h.settle().await;
+    let Some(Overlay::Log(log)) = h.app.overlays.last() else {
+        panic!()
+    };
+    assert!(
+        log.events.len() > 200,
+        "scrolling near the end loads the next page"
+    );
+    assert!(log.events.windows(2).all(|w| w[0].id > w[1].id));
+}
+
+#[tokio::test]
+async fn a_too_small_terminal_only_lets_you_quit() {
+    let mut h = Harness::demo().await;
+    h.app.on_resize(79, 30);
+    h.key(KeyCode::Char('3'));
+    h.key(KeyCode::Char('i'));
+    assert_eq!(h.app.tab, Tab::Active);
+    assert!(h.app.overlays.is_empty());
+    h.app.on_resize(80, 24);
+    h.key(KeyCode::Char('3'));
+    assert_eq!(h.app.tab, Tab::Pending);
+    h.app.on_resize(100, 10);
+    h.key(KeyCode::Char('q'));
+    assert!(h.app.quit);
+}
+
+#[tokio::test]
+async fn beta_toggles_for_the_marked_users() {
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char(' '));
+    h.key(KeyCode::Char(' '));
+    let ids: Vec<_> = h
+        .app
+        .marked_in_tab()
+        .iter()
+        .map(|u| (u.email.to_string(), u.beta))
+        .collect();
+    h.press(KeyCode::Char('b')).await;
+    let all_on = ids.iter().all(|(_, b)| *b);
+    for (e, _) in &ids {
+        assert_eq!(h.user(e).beta, !all_on);
+    }
+}
+
+#[tokio::test]
+async fn reloading_keeps_the_cursor_on_its_user() {
+    let mut h = Harness::demo().await;
+    for _ in 0..5 {
+        h.key(KeyCode::Char('j'));
+    }
+    let before = h.current_email();
+    // a user sorted before the cursor disappears
+    h.key(KeyCode::Char('g'));
+    let first = h.app.current_user().unwrap().id;
+    h.api.delete_user(first).await.unwrap();
+    for _ in 0..5 {
+        h.key(KeyCode::Char('j'));
+    }
+    assert_eq!(h.current_email(), before);
+    h.ctrl('r');
+    h.settle().await;
+    assert_eq!(h.current_email(), before);
+}

@@ -1,0 +1,7 @@
+//! Console tests without a terminal: the real app state and key handling over the real core and
+//! store, with every effect run for real; and its rendering through ratatui's TestBackend,
+//! checked with insta snapshots.
+
+mod harness;
+mod logic;
+mod rendering;

@@ -1,0 +1,256 @@
+//! What the console draws, through ratatui's TestBackend, checked with insta snapshots.
+//! The snapshots are the screen as text; style checks (NO_COLOR, cursor, marks) read the
+//! buffer's cells.
+
+use crate::harness::*;
+use atender_admin::domain::{PersonName, Role, UserStatus};
+use atender_admin::store::{Store, TxMode};
+use atender_admin::tui::theme::Theme;
+use crossterm::event::KeyCode;
+use insta::assert_snapshot;
+use ratatui::style::{Color, Modifier};
+
+fn screen(h: &Harness) -> String {
+    h.screen()
+}
+
+#[tokio::test]
+async fn each_tab() {
+    let mut h = Harness::demo().await;
+    assert_snapshot!("active_tab", screen(&h));
+    h.key(KeyCode::Char('2'));
+    assert_snapshot!("inactive_tab", screen(&h));
+    h.key(KeyCode::Char('3'));
+    assert_snapshot!("pending_tab", screen(&h));
+}
+
+#[tokio::test]
+async fn filter_and_marks() {
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char('/'));
+    h.keys("night");
+    assert_snapshot!("filter_typing", screen(&h));
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Char(' '));
+    h.key(KeyCode::Char(' '));
+    h.key(KeyCode::Char(' '));
+    assert_snapshot!("filter_kept_with_marks", screen(&h));
+    h.key(KeyCode::Char('/'));
+    h.keys("zzz");
+    assert_snapshot!("filter_no_match", screen(&h));
+}
+
+#[tokio::test]
+async fn dialogs() {
+    let mut h = Harness::demo().await;
+    // confirmation with a predicted refusal: the Owner (oneself) and two agents
+    h.key(KeyCode::Char(' '));
+    h.key(KeyCode::Char('/'));
+    let owner = h.owner.email.to_string();
+    h.keys(&owner);
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Char(' '));
+    h.key(KeyCode::Char('/'));
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('G'));
+    h.key(KeyCode::Char(' '));
+    h.press(KeyCode::Char('d')).await;
+    assert_snapshot!("confirm_deactivate_with_refusal", screen(&h));
+    h.press(KeyCode::Char('y')).await;
+    assert_snapshot!("after_deactivate_summary", screen(&h));
+    h.key(KeyCode::Char('D'));
+    h.keys("nope");
+    h.press(KeyCode::Enter).await;
+    assert_snapshot!("delete_dialog_with_error", screen(&h));
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('?'));
+    assert_snapshot!("help", screen(&h));
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('2'));
+    h.press(KeyCode::Enter).await;
+    assert_snapshot!("detail_pane_inactive", screen(&h));
+    h.key(KeyCode::Esc);
+    h.press(KeyCode::Char('L')).await;
+    assert_snapshot!("activity_log", screen(&h));
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('3'));
+    h.press(KeyCode::Char('x')).await;
+    assert_snapshot!("confirm_cancel_invite", screen(&h));
+}
+
+#[tokio::test]
+async fn forms_with_validation_errors() {
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char('i'));
+    assert_snapshot!("invite_form_empty", screen(&h));
+    h.keys("bob@");
+    h.key(KeyCode::Tab);
+    h.keys("Bob \u{1b}[31mRed");
+    h.ctrl('s');
+    h.settle().await;
+    assert_snapshot!("invite_form_errors", screen(&h));
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('y'));
+    // the Owner, removing their own Owner role: the core refuses (last Owner)
+    h.key(KeyCode::Char('/'));
+    let owner = h.owner.email.to_string();
+    h.keys(&owner);
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Char('e'));
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Char(' ')); // Owner off
+    h.key(KeyCode::Right);
+    h.key(KeyCode::Char(' ')); // Admin on
+    h.ctrl('s');
+    h.settle().await;
+    assert_snapshot!("edit_form_last_owner", screen(&h));
+    h.key(KeyCode::BackTab);
+    h.key(KeyCode::BackTab);
+    for _ in 0..60 {
+        h.key(KeyCode::Backspace);
+    }
+    h.keys("   ");
+    h.ctrl('s');
+    h.settle().await;
+    assert_snapshot!("edit_form_errors", screen(&h));
+}
+
+#[tokio::test]
+async fn invite_link_shown_once() {
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char('i'));
+    h.keys("new@acme.io");
+    h.key(KeyCode::Tab);
+    h.keys("New Person");
+    h.ctrl('s');
+    h.settle().await;
+    let text = screen(&h);
+    assert!(
+        text.contains("https://atender.example/accept?token="),
+        "{text}"
+    );
+    // the token is random: blank it for the snapshot
+    let token_at = text.find("token=").unwrap() + 6;
+    let masked: String = text
+        .lines()
+        .map(|l| {
+            if l.contains("token=") {
+                l.replace(&text[token_at..token_at + 43], &"T".repeat(43))
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_snapshot!("invite_link", masked);
+}
+
+#[tokio::test]
+async fn too_small() {
+    let mut h = Harness::demo().await;
+    h.app.on_resize(79, 23);
+    assert_snapshot!("too_small", screen(&h));
+}
+
+#[tokio::test]
+async fn no_color_keeps_cursor_marks_and_errors_visible() {
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char(' '));
+    h.press(KeyCode::Char('d')).await;
+    h.press(KeyCode::Char('y')).await; // 1 deactivated
+    h.key(KeyCode::Char(' ')); // mark the new first row
+    let backend = h.render(Theme { color: false });
+    let buffer = backend.buffer();
+    for cell in buffer.content() {
+        assert_eq!(cell.fg, Color::Reset, "no colour under NO_COLOR: {cell:?}");
+        assert_eq!(cell.bg, Color::Reset);
+    }
+    // the cursor row (row 3: header, tabs, table header, first row… now the second row)
+    let row = |y: u16| {
+        (0..buffer.area.width)
+            .map(|x| buffer[(x, y)].clone())
+            .collect::<Vec<_>>()
+    };
+    let cursor_y = 3 + h.app.view().cursor as u16;
+    assert!(
+        row(cursor_y)
+            .iter()
+            .skip(2)
+            .take(20)
+            .all(|c| c.modifier.contains(Modifier::REVERSED))
+    );
+    // the mark glyph and the mark count
+    assert_eq!(row(3)[0].symbol(), "●");
+    assert!(backend.to_string().contains("1 marked"));
+    // errors are bold
+    let status = row(buffer.area.height - 2);
+    assert!(
+        status
+            .iter()
+            .skip(1)
+            .take(5)
+            .all(|c| c.modifier.contains(Modifier::BOLD))
+            || h.app.notice.as_ref().is_some_and(|n| !n.error)
+    );
+    assert_snapshot!("no_color", backend.to_string());
+}
+
+#[tokio::test]
+async fn names_holding_escape_sequences_never_reach_the_terminal() {
+    let mut h = Harness::demo().await;
+    // As an older store or a misbehaving server might hand it over: the core refuses such names.
+    let evil = "Evil\u{1b}[2J\u{1b}]52;c;cHduZWQ=\u{7}\u{9b}31m\u{202e}lived\u{2066}";
+    let mut u = h.user(h.owner.email.as_str());
+    u.id = atender_admin::domain::UserId::new();
+    u.email = atender_admin::domain::Email::parse("evil@demo-support.example").unwrap();
+    u.full_name = PersonName::unchecked(evil);
+    u.display_name = PersonName::unchecked(evil);
+    u.roles = atender_admin::domain::Roles::one(Role::Agent);
+    u.status = UserStatus::Active;
+    h.core
+        .store()
+        .transact(TxMode::Commit, &|tx| tx.put_user(&u))
+        .unwrap();
+    h.ctrl('r');
+    h.settle().await;
+    h.key(KeyCode::Char('/'));
+    h.keys("evil@");
+    h.key(KeyCode::Enter);
+    let backend = h.render(Theme { color: true });
+    for cell in backend.buffer().content() {
+        assert!(
+            !cell.symbol().chars().any(atender_admin::text::is_unsafe),
+            "unsafe character reached a cell: {:?}",
+            cell.symbol()
+        );
+    }
+    assert_snapshot!("escape_sequences_neutralised", backend.to_string());
+    h.press(KeyCode::Enter).await;
+    let backend = h.render(Theme { color: true });
+    assert!(
+        backend
+            .buffer()
+            .content()
+            .iter()
+            .all(|c| !c.symbol().chars().any(atender_admin::text::is_unsafe))
+    );
+}
+
+#[tokio::test]
+async fn wide_characters_keep_columns_aligned() {
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char('/'));
+    h.keys("zhiming");
+    h.key(KeyCode::Enter);
+    let text = screen(&h);
+    let header = text.lines().nth(2).unwrap();
+    let row = text.lines().nth(3).unwrap();
+    assert!(row.contains("陳 志明"), "{row}");
+    // the Email column starts at the same display column in the header and in the CJK row
+    let col = |line: &str, needle: &str| {
+        let byte = line.find(needle).unwrap();
+        unicode_width::UnicodeWidthStr::width(&line[..byte])
+    };
+    assert_eq!(col(header, "Email"), col(row, "chen.zhiming@"));
+}
