@@ -2,15 +2,17 @@
 
 use time::{Duration, OffsetDateTime};
 
+/// A duration in its largest sensible unit, rounded to the nearest (6d 23h reads "7d").
 fn span(d: Duration) -> String {
     let s = d.whole_seconds().abs();
+    let round = |unit: i64| (s + unit / 2) / unit;
     match s {
         s if s < 60 => "just now".into(),
-        s if s < 3600 => format!("{}m", s / 60),
-        s if s < 86_400 => format!("{}h", s / 3600),
-        s if s < 86_400 * 60 => format!("{}d", s / 86_400),
-        s if s < 86_400 * 730 => format!("{}mo", s / (86_400 * 30)),
-        s => format!("{}y", s / (86_400 * 365)),
+        s if s < 3600 - 30 => format!("{}m", round(60)),
+        s if s < 86_400 - 1800 => format!("{}h", round(3600)),
+        s if s < 86_400 * 60 => format!("{}d", round(86_400)),
+        s if s < 86_400 * 730 => format!("{}mo", round(86_400 * 30)),
+        _ => format!("{}y", round(86_400 * 365)),
     }
 }
 
@@ -66,5 +68,13 @@ mod tests {
         assert_eq!(until(now - Duration::days(2), now), "expired 2d ago");
         assert_eq!(ago(now - Duration::seconds(5), now), "just now");
         assert_eq!(day_month(datetime!(2026-11-03 8:00 UTC)), "3 Nov");
+        assert_eq!(
+            until(now + Duration::days(7) - Duration::seconds(3), now),
+            "in 7d"
+        );
+        assert_eq!(
+            ago(now - Duration::minutes(59) - Duration::seconds(50), now),
+            "1h ago"
+        );
     }
 }

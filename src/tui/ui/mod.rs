@@ -89,7 +89,12 @@ fn draw_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         theme.dim(),
     ));
     if app.filter_focus || !app.filter.value().is_empty() {
-        spans.push(Span::raw("   "));
+        // The count first: a long filter may run off the edge, its result must not.
+        let shown = view.rows.len();
+        spans.push(Span::styled(
+            format!("   {shown} match{} ", if shown == 1 { "" } else { "es" }),
+            theme.dim(),
+        ));
         spans.push(Span::styled("/", theme.key()));
         spans.push(Span::raw(safe(app.filter.value())));
         if app.filter_focus {
@@ -106,11 +111,6 @@ fn draw_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 area.y,
             ));
         }
-        let shown = view.rows.len();
-        spans.push(Span::styled(
-            format!("  ({shown} match{})", if shown == 1 { "" } else { "es" }),
-            theme.dim(),
-        ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

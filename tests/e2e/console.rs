@@ -1,0 +1,217 @@
+//! The console as a person uses it: the real binary on a temporary demo store.
+
+use crate::pty::*;
+use atender_admin::demo;
+use atender_admin::domain::{HashCost, Role, User, UserStatus};
+use atender_admin::store::{SledStore, Store};
+use std::path::Path;
+
+/// A demo store seeded in a temp folder, so the test knows its users; the binary finds it.
+fn seeded() -> (tempfile::TempDir, Vec<User>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path().join("demo")).unwrap();
+    demo::seed(
+        &store,
+        time::OffsetDateTime::now_utc(),
+        250,
+        HashCost::insecure_for_tests(),
+    )
+    .unwrap();
+    let (ws, _) = demo::find(&store).unwrap().unwrap();
+    let users = store.users(ws.id).unwrap();
+    (dir, users)
+}
+
+fn data(dir: &Path) -> String {
+    dir.join("demo").display().to_string()
+}
+
+fn users_now(dir: &Path) -> Vec<User> {
+    let store = SledStore::open(dir.join("demo")).unwrap();
+    let (ws, _) = demo::find(&store).unwrap().unwrap();
+    store.users(ws.id).unwrap()
+}
+
+#[test]
+fn mark_three_deactivate_and_find_them_inactive_after_a_restart() {
+    let (dir, before) = seeded();
+    let d = data(dir.path());
+    let mut t = Term::admin(&["--demo", "--data", &d], dir.path(), 120, 40);
+    t.wait_for("Active (218)");
+    // switch tabs
+    t.send("2");
+    t.wait_for("r reactivate");
+    t.send("3");
+    t.wait_for("R resend");
+    t.send("\t");
+    t.wait_for("d deactivate");
+    // filter, mark three, deactivate
+    t.send("/");
+    t.send("billing");
+    t.wait_for("matches /billing");
+    t.send(ENTER);
+    t.keys(&[" ", " ", " "]);
+    t.wait_for("3 marked");
+    t.send("d");
+    t.wait_for("Deactivate 3 users?");
+    t.wait_for("All 3 can be changed.");
+    t.send("y");
+    t.wait_for("3 deactivated");
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+    t.with_screen(|s| {
+        assert!(
+            !s.alternate_screen(),
+            "the terminal is back on the main screen"
+        );
+        assert!(!s.hide_cursor(), "the cursor is visible again");
+    });
+
+    let after = users_now(dir.path());
+    let newly: Vec<&User> = after
+        .iter()
+        .filter(|u| u.status == UserStatus::Inactive)
+        .filter(|u| {
+            before
+                .iter()
+                .any(|b| b.id == u.id && b.status == UserStatus::Active)
+        })
+        .collect();
+    assert_eq!(newly.len(), 3);
+
+    let mut t = Term::admin(&["--demo", "--data", &d], dir.path(), 120, 40);
+    t.wait_for("Inactive (23)");
+    t.send("2");
+    t.send("/");
+    t.send(newly[0].email.as_str());
+    let screen = t.wait_for("1 match /");
+    assert!(screen.contains(newly[0].email.as_str()), "{screen}");
+    t.send(ENTER);
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+}
+
+#[test]
+fn invite_through_the_form_and_find_them_pending() {
+    let (dir, _) = seeded();
+    let d = data(dir.path());
+    let mut t = Term::admin(&["--demo", "--data", &d], dir.path(), 120, 40);
+    t.wait_for("Pending Invites (12)");
+    t.send("i");
+    t.wait_for("Invite a user");
+    t.send("pat.new@example.org");
+    t.send(TAB);
+    t.send("Pat Newcomer");
+    t.send(CTRL_S);
+    t.wait_for("Invite link for pat.new@example.org");
+    t.wait_for("/accept?token=");
+    t.send(ESC);
+    t.send("3");
+    t.wait_for("Pending Invites (13)");
+    t.send("/");
+    t.send("pat.new");
+    let screen = t.wait_for("1 match /");
+    assert!(screen.contains("Pat Newcomer"), "{screen}");
+    assert!(
+        screen.contains("in 7d"),
+        "a fresh invite expires in 7 days:\n{screen}"
+    );
+    t.send(ENTER);
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+    let pat = users_now(dir.path())
+        .into_iter()
+        .find(|u| u.email.as_str() == "pat.new@example.org")
+        .unwrap();
+    assert_eq!(pat.status, UserStatus::Invited);
+}
+
+#[test]
+fn deactivating_the_only_owner_is_refused_with_the_reason() {
+    let (dir, users) = seeded();
+    let d = data(dir.path());
+    let owner = users.iter().find(|u| u.is_active_owner()).unwrap();
+    let admin = users
+        .iter()
+        .find(|u| u.roles.contains(Role::Admin))
+        .unwrap();
+
+    // an Admin may not touch the Owner
+    let mut t = Term::admin(
+        &["--demo", "--data", &d, "--as", admin.email.as_str()],
+        dir.path(),
+        120,
+        40,
+    );
+    t.wait_for(&format!("as {}", admin.email));
+    t.send("/");
+    t.send(owner.email.as_str());
+    t.wait_for("1 match /");
+    t.send(ENTER);
+    t.send("d");
+    t.wait_for("1 of 1 will be refused:");
+    t.wait_for("only an Owner can deactivate an Owner");
+    t.send("y");
+    t.wait_for("0 deactivated; 1 refused: only an Owner can deactivate an Owner");
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+
+    // and the Owner may not deactivate themselves
+    let mut t = Term::admin(&["--demo", "--data", &d], dir.path(), 120, 40);
+    t.wait_for(&format!("as {}", owner.email));
+    t.send("/");
+    t.send(owner.email.as_str());
+    t.wait_for("1 match /");
+    t.send(ENTER);
+    t.send("d");
+    t.wait_for("you can't deactivate your own account");
+    t.send("y");
+    t.wait_for("0 deactivated; 1 refused");
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+    assert!(
+        users_now(dir.path())
+            .iter()
+            .any(|u| u.id == owner.id && u.is_active_owner())
+    );
+}
+
+#[test]
+fn a_small_terminal_says_so_and_resizing_brings_the_console_back() {
+    let (dir, _) = seeded();
+    let d = data(dir.path());
+    let mut t = Term::admin(&["--demo", "--data", &d], dir.path(), 70, 20);
+    t.wait_for("terminal too small (need 80x24)");
+    t.send("3"); // ignored while too small
+    t.resize(120, 40);
+    let screen = t.wait_for("Active (218)");
+    assert!(
+        screen.contains("Display name"),
+        "still on the Active tab:\n{screen}"
+    );
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+}
+
+#[test]
+fn a_missing_store_is_a_clear_error_with_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope");
+    let mut t = Term::admin(&["--data", missing.to_str().unwrap()], dir.path(), 120, 40);
+    assert_eq!(t.wait_exit(), 2);
+    let out = String::from_utf8_lossy(&t.raw_output()).to_string();
+    assert!(out.contains("there is no store at"), "{out}");
+    assert!(!out.contains("\x1b[?1049h"), "no screen was drawn");
+}
+
+#[test]
+fn a_store_in_use_is_refused_before_drawing() {
+    let (dir, _) = seeded();
+    let held = SledStore::open(dir.path().join("demo")).unwrap();
+    let d = data(dir.path());
+    let mut t = Term::admin(&["--demo", "--data", &d], dir.path(), 120, 40);
+    assert_eq!(t.wait_exit(), 2);
+    drop(held);
+    let out = String::from_utf8_lossy(&t.raw_output()).to_string();
+    assert!(out.contains("is in use by another process"), "{out}");
+}
