@@ -207,6 +207,33 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Adds an active user through the core directly, bypassing HTTP (and its rate limit).
+    pub async fn add_user_via_owner(&self, email: &str) {
+        use atender_admin::domain::Role;
+        use atender_admin::service::{AdminApi, NewInvite};
+        let ws = self.core.workspaces().await.unwrap().remove(0);
+        let owner = self.core.user_by_email(ws.id, "ann@acme.io").await.unwrap();
+        let issued = self
+            .core
+            .admin(ws.id, owner.id)
+            .invite(NewInvite {
+                email: email.into(),
+                full_name: "Added".into(),
+                display_name: None,
+                roles: vec![Role::Agent],
+                teams: vec![],
+                send_invite: false,
+            })
+            .await
+            .unwrap();
+        self.core
+            .accept_invite(&issued.token.encode(), PASSWORD)
+            .await
+            .unwrap();
+    }
+}
+
 pub fn token_of(link: &str) -> &str {
     link.split_once("token=").map_or(link, |(_, t)| t)
 }
