@@ -37,7 +37,11 @@ impl Driver {
                 "{path} is missing: install Debian's {package} (scripts/test does: apt-get install -y chromium chromium-driver)"
             );
         }
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let child = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -52,13 +56,20 @@ impl Driver {
         // readiness: chromedriver answers /status with ready=true
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if let Ok(r) = driver.http.get(format!("{}/status", driver.url)).send().await
+            if let Ok(r) = driver
+                .http
+                .get(format!("{}/status", driver.url))
+                .send()
+                .await
                 && let Ok(v) = r.json::<Value>().await
                 && v["value"]["ready"] == true
             {
                 break driver;
             }
-            assert!(Instant::now() < deadline, "chromedriver did not become ready in 30 s");
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not become ready in 30 s"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -77,9 +88,17 @@ impl Driver {
                 "prefs": {"profile.managed_default_content_settings.javascript": 2}
             }
         }}});
-        let r = self.http.post(format!("{}/session", self.url)).json(&caps).send().await.unwrap();
+        let r = self
+            .http
+            .post(format!("{}/session", self.url))
+            .json(&caps)
+            .send()
+            .await
+            .unwrap();
         let v: Value = r.json().await.unwrap();
-        let id = v["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no WebDriver session: {v}"));
+        let id = v["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no WebDriver session: {v}"));
         Browser {
             session: format!("{}/session/{id}", self.url),
             http: self.http.clone(),
@@ -94,7 +113,9 @@ struct Browser {
 
 impl Browser {
     async fn call(&self, method: Method, path: &str, body: Value) -> Value {
-        let mut request = self.http.request(method.clone(), format!("{}{path}", self.session));
+        let mut request = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.session));
         if method != Method::GET {
             request = request.json(&body);
         }
@@ -110,18 +131,30 @@ impl Browser {
     }
 
     async fn find(&self, css: &str) -> String {
-        let v = self.call(Method::POST, "/element", json!({"using": "css selector", "value": css})).await;
+        let v = self
+            .call(
+                Method::POST,
+                "/element",
+                json!({"using": "css selector", "value": css}),
+            )
+            .await;
         v[ELEMENT].as_str().unwrap().to_string()
     }
 
     async fn type_into(&self, css: &str, text: &str) {
         let e = self.find(css).await;
-        self.call(Method::POST, &format!("/element/{e}/value"), json!({"text": text})).await;
+        self.call(
+            Method::POST,
+            &format!("/element/{e}/value"),
+            json!({"text": text}),
+        )
+        .await;
     }
 
     async fn click(&self, css: &str) {
         let e = self.find(css).await;
-        self.call(Method::POST, &format!("/element/{e}/click"), json!({})).await;
+        self.call(Method::POST, &format!("/element/{e}/click"), json!({}))
+            .await;
     }
 
     /// The text of the first element matching `css`, once it contains `needle` (or panics
@@ -138,12 +171,17 @@ impl Browser {
                 .unwrap();
             let v: Value = r.json().await.unwrap();
             if let Some(e) = v["value"][ELEMENT].as_str() {
-                let text = self.call(Method::GET, &format!("/element/{e}/text"), Value::Null).await;
+                let text = self
+                    .call(Method::GET, &format!("/element/{e}/text"), Value::Null)
+                    .await;
                 let text = text.as_str().unwrap_or_default().to_string();
                 if text.contains(needle) {
                     return text;
                 }
-                assert!(Instant::now() < deadline, "{css} says {text:?}, not {needle:?}");
+                assert!(
+                    Instant::now() < deadline,
+                    "{css} says {text:?}, not {needle:?}"
+                );
             } else {
                 assert!(Instant::now() < deadline, "no {css} on the page");
             }
@@ -182,11 +220,21 @@ async fn an_invitee_sets_a_password_in_chromium() {
     browser.type_into("#confirm", "a long new password").await;
     browser.click("button[type=submit]").await;
     browser.wait_for_text("h1", "Your password is set").await;
-    let text = browser.wait_for_text("main", "Sign in to the workspace").await;
-    assert!(text.contains(&slug) && text.contains("bob@acme.io"), "{text}");
+    let text = browser
+        .wait_for_text("main", "Sign in to the workspace")
+        .await;
+    assert!(
+        text.contains(&slug) && text.contains("bob@acme.io"),
+        "{text}"
+    );
     browser.quit().await;
     // the password set in the browser signs in
-    expect(app.try_sign_in(&slug, "bob@acme.io", "a long new password").await, StatusCode::OK).await;
+    expect(
+        app.try_sign_in(&slug, "bob@acme.io", "a long new password")
+            .await,
+        StatusCode::OK,
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -199,7 +247,9 @@ async fn an_expired_link_says_so_in_chromium() {
     let profile = tempfile::tempdir().unwrap();
     let browser = driver.browser(profile.path()).await;
     browser.goto(&link).await;
-    browser.wait_for_text("h1", "This invite link has expired").await;
+    browser
+        .wait_for_text("h1", "This invite link has expired")
+        .await;
     browser.wait_for_text("main", "resend your invite").await;
     browser.quit().await;
 }

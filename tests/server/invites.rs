@@ -41,6 +41,9 @@ async fn a_link_works_once_and_opening_it_uses_nothing() {
     let (_, owner) = app.owner("Acme", "ann@acme.io").await;
     let invited = app.invite(&owner, "bob@acme.io", &["agent"]).await;
     let link = invited["link"].as_str().unwrap();
+    // no email was asked for, so none went out (sending happens before the response)
+    assert_eq!(invited["email"], "not_requested");
+    assert_eq!(app.mail.try_message().await, None);
     for _ in 0..3 {
         let (status, html) = page(&app, link).await;
         assert_eq!(status, StatusCode::OK);
