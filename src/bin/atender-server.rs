@@ -149,8 +149,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
 }
 
 async fn run_server(args: ServeArgs) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_max_level(args.log)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .init();
     let transport = match &args.smtp_host {

@@ -213,3 +213,19 @@ pub async fn shutdown_signal() {
     }
     tracing::info!("shutting down: finishing in-flight requests");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn production_defaults_hash_with_owasp_parameters() {
+        let config = ServerConfig::new(PathBuf::from("/srv/atender"), "127.0.0.1:8080".into());
+        assert_eq!(config.core.hash_cost, crate::domain::HashCost::owasp());
+        assert!(config.public_url.is_none());
+        assert!(matches!(
+            config.mail.transport,
+            mail::MailTransport::Outbox(ref dir) if dir.ends_with("outbox")
+        ));
+    }
+}

@@ -9,5 +9,6 @@ mod invites;
 mod life;
 mod openapi;
 mod rate_limit;
+mod serve;
 mod smtp_sink;
 mod support;
