@@ -275,6 +275,25 @@ async fn without_smtp_emails_go_to_the_outbox() {
         "{text}"
     );
     assert!(text.contains("expires on 2026-11-09 09:00 UTC"), "{text}");
+    // names are escaped in the HTML part and left as typed in the plain text
+    let r = app
+        .api(Method::POST, "/invites", &owner)
+        .json(&json!({"email": "eve@acme.io", "full_name": "Eve <b>Bold</b> & Co", "roles": ["agent"]}))
+        .send()
+        .await
+        .unwrap();
+    expect(r, StatusCode::CREATED).await;
+    let eml = std::fs::read_dir(&app.outbox)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .find(|t| t.contains("eve@acme.io"))
+        .unwrap();
+    let text = decode_quoted_printable(&eml);
+    assert!(
+        text.contains("Hello Eve &lt;b&gt;Bold&lt;/b&gt; &amp; Co,</p>"),
+        "{text}"
+    );
+    assert!(text.contains("Hello Eve <b>Bold</b> & Co,\r\n"), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
