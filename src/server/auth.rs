@@ -42,8 +42,10 @@ impl FromRequestParts<AppState> for SignedInUser {
     }
 }
 
-/// A signed-in user acting through the core's `AdminApi`; the core refuses (403) what their
-/// roles don't allow.
+/// A signed-in Owner or Admin acting through the core's `AdminApi`, for the admin endpoints.
+/// Whether they may manage at all is asked of the core before the request is read further, so
+/// a Supervisor or Agent gets 403 whatever else is wrong with the request; the core still
+/// checks every call's own permissions inside its transaction.
 pub struct Acting(pub LocalAdmin<SledStore>);
 
 impl FromRequestParts<AppState> for Acting {
@@ -51,6 +53,8 @@ impl FromRequestParts<AppState> for Acting {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let user = SignedInUser::from_request_parts(parts, state).await?;
-        Ok(Acting(user.admin(state)))
+        let admin = user.admin(state);
+        admin.manager().await?;
+        Ok(Acting(admin))
     }
 }

@@ -172,6 +172,23 @@ async fn supervisors_and_agents_get_403_on_every_admin_endpoint() {
             )
             .await;
         }
+        // refused before their request is even read: no 428, 400 or 415 first
+        for r in [
+            app.api(Method::PATCH, &format!("/users/{target}"), token)
+                .json(&json!({"beta": true})),
+            app.api(Method::POST, "/invites", token)
+                .header("content-type", "application/json")
+                .body("{nope"),
+            app.api(Method::POST, "/teams", token).body("plain text"),
+            app.api(Method::GET, "/users?status=bogus", token),
+        ] {
+            expect_error(
+                r.send().await.unwrap(),
+                StatusCode::FORBIDDEN,
+                "not_an_admin",
+            )
+            .await;
+        }
         // they still know who they are
         expect(
             app.api(Method::GET, "/me", token).send().await.unwrap(),

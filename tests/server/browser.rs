@@ -158,35 +158,47 @@ impl Browser {
     }
 
     /// The text of the first element matching `css`, once it contains `needle` (or panics
-    /// after 10 s, showing what it was).
+    /// after 10 s, showing what it last was). While a page loads, the element may be missing or
+    /// replaced under our feet (a "stale element"): those answers just mean "not yet".
     async fn wait_for_text(&self, css: &str, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(10);
+        let mut last = String::from("(no such element yet)");
         loop {
-            let r = self
-                .http
-                .post(format!("{}/element", self.session))
-                .json(&json!({"using": "css selector", "value": css}))
-                .send()
-                .await
-                .unwrap();
-            let v: Value = r.json().await.unwrap();
-            if let Some(e) = v["value"][ELEMENT].as_str() {
-                let text = self
-                    .call(Method::GET, &format!("/element/{e}/text"), Value::Null)
-                    .await;
-                let text = text.as_str().unwrap_or_default().to_string();
+            if let Some(text) = self.try_text(css).await {
                 if text.contains(needle) {
                     return text;
                 }
-                assert!(
-                    Instant::now() < deadline,
-                    "{css} says {text:?}, not {needle:?}"
-                );
-            } else {
-                assert!(Instant::now() < deadline, "no {css} on the page");
+                last = text;
             }
+            assert!(
+                Instant::now() < deadline,
+                "{css} says {last:?}, not {needle:?}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    async fn try_text(&self, css: &str) -> Option<String> {
+        let r = self
+            .http
+            .post(format!("{}/element", self.session))
+            .json(&json!({"using": "css selector", "value": css}))
+            .send()
+            .await
+            .ok()?;
+        let v: Value = r.json().await.ok()?;
+        let e = v["value"][ELEMENT].as_str()?;
+        let r = self
+            .http
+            .get(format!("{}/element/{e}/text", self.session))
+            .send()
+            .await
+            .ok()?;
+        if !r.status().is_success() {
+            return None;
+        }
+        let v: Value = r.json().await.ok()?;
+        v["value"].as_str().map(str::to_string)
     }
 
     async fn quit(self) {
