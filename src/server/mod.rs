@@ -104,15 +104,23 @@ impl Application {
             .unwrap_or_else(|| format!("http://{addr}"))
             .trim_end_matches('/')
             .to_string();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://"))
+            || public_url.contains(['?', '#', ' '])
+        {
+            anyhow::bail!(
+                "the public URL \"{public_url}\" must be an http:// or https:// address without a query, e.g. https://atender.example.com"
+            );
+        }
         let mailer = mail::Mailer::new(&config.mail)?;
+        let (api, doc) = openapi::api_router().split_for_parts();
         let state = AppState {
             core: core.clone(),
             public_url: public_url.clone().into(),
             mailer: Arc::new(mailer),
             limiter: Arc::new(SignInLimiter::default()),
-            openapi_json: "".into(),
+            openapi_json: openapi::document_json(doc).into(),
         };
-        let router = router(state, config.request_timeout);
+        let router = with_layers(api.with_state(state), config.request_timeout);
         Ok(Application {
             listener,
             port: addr.port(),
@@ -155,12 +163,10 @@ impl Application {
     }
 }
 
-/// The whole application: the API, the accept page, and the layers every request goes through.
-fn router(mut state: AppState, timeout: Duration) -> Router {
-    let (api, doc) = openapi::api_router().split_for_parts();
-    state.openapi_json = openapi::document_json(doc).into();
+/// The layers every request goes through, around the API and the accept page.
+fn with_layers(routes: Router, timeout: Duration) -> Router {
     // Listed inner to outer: the last layer sees every request first.
-    api.with_state(state.clone())
+    routes
         .fallback(error::no_route)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::disable())

@@ -76,3 +76,26 @@ async fn serve_starts_from_flags_and_stops_cleanly_on_sigterm() {
     assert!(listed.status.success());
     assert!(String::from_utf8_lossy(&listed.stdout).starts_with("acme\tAcme"));
 }
+
+#[tokio::test]
+async fn a_public_url_that_is_not_an_http_address_is_refused_at_start() {
+    use atender_admin::server::{Application, ServerConfig};
+    let dir = tempfile::tempdir().unwrap();
+    for bad in [
+        "atender.example.com",
+        "ftp://atender.example.com",
+        "https://a.example/?x=1",
+    ] {
+        let mut config = ServerConfig::new(dir.path().join("store"), "127.0.0.1:0".into());
+        config.public_url = Some(bad.into());
+        let error = Application::build(config)
+            .await
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(
+            error.contains("must be an http:// or https:// address"),
+            "{error}"
+        );
+    }
+}
