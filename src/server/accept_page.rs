@@ -87,6 +87,15 @@ async fn submit_form(
             )
             .into_response();
         }
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return ApiError::http(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "the form is over the 1 MiB limit",
+            )
+            .into_response();
+        }
+        // A form that does not parse has no usable token: the "link not valid" page.
         Err(_) => Form(AcceptForm {
             token: String::new(),
             password: String::new(),

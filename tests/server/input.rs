@@ -17,6 +17,14 @@ async fn bodies_over_1_mib_get_413() {
         .await
         .unwrap();
     expect_error(r, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+    // the accept form too
+    let r = app
+        .request(Method::POST, "/accept", None)
+        .form(&[("token", "x".repeat(2 * 1024 * 1024))])
+        .send()
+        .await
+        .unwrap();
+    expect_error(r, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
     // just under the limit is read (and refused for its content, not its size)
     let name = "x".repeat(1024 * 1024 - 100);
     let r = app
