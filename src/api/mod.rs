@@ -9,6 +9,8 @@ use crate::service::Outcome;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+pub mod schema;
+
 /// Everything under this prefix is the JSON API.
 pub const PREFIX: &str = "/api/v1";
 
@@ -64,8 +66,8 @@ pub struct AcceptInviteRequest {
 #[into_params(parameter_in = Query)]
 pub struct UsersQuery {
     /// `active`, `inactive` or `invited`; all when missing.
-    #[param(value_type = Option<String>)]
-    #[schema(value_type = Option<String>)]
+    #[param(value_type = Option<schema::UserStatusSchema>)]
+    #[schema(value_type = Option<schema::UserStatusSchema>)]
     pub status: Option<UserStatus>,
     /// Case-insensitive match on names, email, roles and team names.
     pub q: Option<String>,
@@ -103,7 +105,7 @@ pub struct BulkIds {
 pub struct BulkRoles {
     #[schema(value_type = Vec<String>)]
     pub ids: Vec<UserId>,
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<schema::RoleSchema>)]
     pub roles: Vec<Role>,
     #[serde(default)]
     pub dry_run: bool,
@@ -144,7 +146,7 @@ pub struct BulkBeta {
 /// A result per requested id, in request order (duplicates once).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct BulkResults {
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<schema::OutcomeSchema>)]
     pub results: Vec<Outcome>,
 }
 
@@ -169,9 +171,9 @@ pub enum EmailStatus {
 /// The answer to creating or resending an invite: the link, shown once.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct InviteIssuedResponse {
-    #[schema(value_type = Object)]
+    #[schema(value_type = schema::UserSchema)]
     pub user: User,
-    #[schema(value_type = Object)]
+    #[schema(value_type = schema::InviteSchema)]
     pub invite: Invite,
     /// The one-time link, for delivering it another way.
     pub link: String,
@@ -183,18 +185,18 @@ pub struct InviteIssuedResponse {
 /// One pending invite with its user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PendingInvite {
-    #[schema(value_type = Object)]
+    #[schema(value_type = schema::UserSchema)]
     pub user: User,
-    #[schema(value_type = Object)]
+    #[schema(value_type = schema::InviteSchema)]
     pub invite: Invite,
 }
 
 /// `GET /me`: the signed-in user and their workspace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Me {
-    #[schema(value_type = Object)]
+    #[schema(value_type = schema::UserSchema)]
     pub user: User,
-    #[schema(value_type = Object)]
+    #[schema(value_type = schema::WorkspaceSchema)]
     pub workspace: Workspace,
 }
 

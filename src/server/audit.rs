@@ -19,7 +19,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/audit", tag = "audit",
     security(("bearer" = [])),
     params(AuditQuery),
-    responses((status = 200, description = "A page of events", body = Object),
+    responses((status = 200, description = "A page of events", body = crate::api::schema::AuditPageSchema),
               (status = 400, description = "A query parameter is not valid", body = ErrorBody),
               (status = 403, description = "Only Owners and Admins", body = ErrorBody)))]
 async fn audit(

@@ -46,7 +46,7 @@ async fn list_invites(Acting(api): Acting) -> Result<Json<Vec<PendingInvite>>, A
 /// holds the link either way.
 #[utoipa::path(post, path = "/invites", tag = "invites",
     security(("bearer" = [])),
-    request_body(content = Object, description = "{email, full_name, display_name?, roles, teams?, send_invite?}"),
+    request_body = crate::api::schema::NewInviteSchema,
     responses(
         (status = 201, description = "Invited; the link, and whether the email went out", body = InviteIssuedResponse),
         (status = 400, description = "A field is not valid (the error names it)", body = ErrorBody),
@@ -105,7 +105,7 @@ async fn cancel_invite(
 #[utoipa::path(post, path = "/invites/accept", tag = "invites",
     request_body = AcceptInviteRequest,
     responses(
-        (status = 200, description = "The user, now active: sign in with the password", body = Object),
+        (status = 200, description = "The user, now active: sign in with the password", body = crate::api::schema::UserSchema),
         (status = 400, description = "The link is not valid (used, replaced or cancelled), or the password is refused", body = ErrorBody),
         (status = 410, description = "The link has expired", body = ErrorBody),
     ))]

@@ -24,7 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(post, path = "/session", tag = "session",
     request_body = SignInRequest,
     responses(
-        (status = 200, description = "Signed in: the token, its expiry, the workspace and user", body = Object),
+        (status = 200, description = "Signed in: the token, its expiry, the workspace and user", body = crate::api::schema::SignedInSchema),
         (status = 401, description = "Wrong workspace, email or password (the same answer for each)", body = ErrorBody),
         (status = 403, description = "The account is deactivated", body = ErrorBody),
         (status = 429, description = "Too many failed attempts; see Retry-After", body = ErrorBody),

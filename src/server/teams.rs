@@ -21,7 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// The workspace's teams.
 #[utoipa::path(get, path = "/teams", tag = "teams",
     security(("bearer" = [])),
-    responses((status = 200, description = "Teams", body = Vec<Object>),
+    responses((status = 200, description = "Teams", body = Vec<crate::api::schema::TeamSchema>),
               (status = 403, description = "Only Owners and Admins", body = ErrorBody)))]
 async fn list_teams(Acting(api): Acting) -> Result<Json<Vec<Team>>, ApiError> {
     Ok(Json(api.list_teams().await?))
@@ -31,7 +31,7 @@ async fn list_teams(Acting(api): Acting) -> Result<Json<Vec<Team>>, ApiError> {
 #[utoipa::path(post, path = "/teams", tag = "teams",
     security(("bearer" = [])),
     request_body = TeamRequest,
-    responses((status = 201, description = "The new team", body = Object),
+    responses((status = 201, description = "The new team", body = crate::api::schema::TeamSchema),
               (status = 400, description = "The name is not valid", body = ErrorBody),
               (status = 409, description = "A team with that name exists", body = ErrorBody)))]
 async fn create_team(
@@ -46,7 +46,7 @@ async fn create_team(
     security(("bearer" = [])),
     params(("id" = String, Path, description = "The team's id")),
     request_body = TeamRequest,
-    responses((status = 200, description = "The renamed team", body = Object),
+    responses((status = 200, description = "The renamed team", body = crate::api::schema::TeamSchema),
               (status = 404, description = "No such team in this workspace", body = ErrorBody),
               (status = 409, description = "A team with that name exists", body = ErrorBody)))]
 async fn rename_team(

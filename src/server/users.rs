@@ -41,7 +41,7 @@ fn with_etag<T: serde::Serialize>(version: u64, body: T) -> Response {
     security(("bearer" = [])),
     params(UsersQuery),
     responses(
-        (status = 200, description = "A page of users; pass `next` as `cursor` for the next", body = Object),
+        (status = 200, description = "A page of users; pass `next` as `cursor` for the next", body = crate::api::schema::UserPageSchema),
         (status = 400, description = "A query parameter is not valid", body = ErrorBody),
         (status = 401, description = "No valid session", body = ErrorBody),
         (status = 403, description = "Only Owners and Admins manage users", body = ErrorBody),
@@ -77,7 +77,7 @@ async fn list_users(
     security(("bearer" = [])),
     params(("id" = String, Path, description = "The user's id")),
     responses(
-        (status = 200, description = "The user's detail", body = Object),
+        (status = 200, description = "The user's detail", body = crate::api::schema::UserDetailSchema),
         (status = 404, description = "No such user in this workspace", body = ErrorBody),
     ))]
 async fn user_detail(
@@ -95,9 +95,9 @@ async fn user_detail(
         ("id" = String, Path, description = "The user's id"),
         ("If-Match" = String, Header, description = "The user's version the edit started from"),
     ),
-    request_body(content = Object, description = "Any of full_name, display_name, roles, teams, beta"),
+    request_body = crate::api::schema::UserPatchSchema,
     responses(
-        (status = 200, description = "The edited user; the ETag is the new version", body = Object),
+        (status = 200, description = "The edited user; the ETag is the new version", body = crate::api::schema::UserSchema),
         (status = 400, description = "A field is not valid (the error names it)", body = ErrorBody),
         (status = 403, description = "Not allowed for this user's roles", body = ErrorBody),
         (status = 404, description = "No such user in this workspace", body = ErrorBody),

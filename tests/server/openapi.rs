@@ -137,3 +137,118 @@ async fn the_document_is_openapi_3_and_matches_the_router() {
         expect_error(r, StatusCode::NOT_FOUND, "no_route").await;
     }
 }
+
+/// The field names a schema of the document lists.
+fn properties(doc: &serde_json::Value, schema: &str) -> BTreeSet<String> {
+    doc["components"]["schemas"][schema]["properties"]
+        .as_object()
+        .unwrap_or_else(|| panic!("the document has no schema {schema}"))
+        .keys()
+        .cloned()
+        .collect()
+}
+
+fn keys(value: &serde_json::Value) -> BTreeSet<String> {
+    value.as_object().unwrap().keys().cloned().collect()
+}
+
+/// Each documented schema lists exactly the fields the server really sends (or accepts).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_schemas_match_what_the_server_sends() {
+    use atender_admin::domain::{Role, TeamId};
+    use atender_admin::service::{NewInvite, UserPatch};
+    use serde_json::json;
+    let app = TestApp::spawn().await;
+    let (slug, owner) = app.owner("Acme", "ann@acme.io").await;
+    let doc: serde_json::Value = app
+        .request(Method::GET, "/api/v1/openapi.json", None)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let get = |path: &str| app.api(Method::GET, path, &owner).send();
+    let signed_in = expect(
+        app.try_sign_in(&slug, "ann@acme.io", PASSWORD).await,
+        StatusCode::OK,
+    )
+    .await;
+    let me = expect(get("/me").await.unwrap(), StatusCode::OK).await;
+    let team = expect(
+        app.api(Method::POST, "/teams", &owner)
+            .json(&json!({"name": "Ops"}))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::CREATED,
+    )
+    .await;
+    let issued = app.invite(&owner, "bob@acme.io", &["agent"]).await;
+    let bob = issued["user"]["id"].as_str().unwrap();
+    let pending = expect(get("/invites").await.unwrap(), StatusCode::OK).await;
+    let detail = expect(get(&format!("/users/{bob}")).await.unwrap(), StatusCode::OK).await;
+    let page = expect(get("/users").await.unwrap(), StatusCode::OK).await;
+    let audit = expect(get("/audit").await.unwrap(), StatusCode::OK).await;
+    let me_id = me["user"]["id"].as_str().unwrap();
+    let bulk = expect(
+        app.api(Method::POST, "/users/deactivate", &owner)
+            .json(&json!({"ids": [me_id]}))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    let error = expect(get("/users/42").await.unwrap(), StatusCode::BAD_REQUEST).await;
+    let health = expect(get("/healthz").await.unwrap(), StatusCode::OK).await;
+    let new_invite = serde_json::to_value(NewInvite {
+        email: "a@acme.io".into(),
+        full_name: "A".into(),
+        display_name: Some("A".into()),
+        roles: vec![Role::Agent],
+        teams: vec![TeamId::new()],
+        send_invite: true,
+    })
+    .unwrap();
+    let patch = serde_json::to_value(UserPatch {
+        full_name: Some("A".into()),
+        display_name: Some("A".into()),
+        roles: Some(vec![Role::Agent]),
+        teams: Some(vec![]),
+        beta: Some(true),
+    })
+    .unwrap();
+    let cases = [
+        ("SignedIn", &signed_in),
+        ("Me", &me),
+        ("User", &me["user"]),
+        ("Workspace", &me["workspace"]),
+        ("Team", &team),
+        ("InviteIssuedResponse", &issued),
+        ("Invite", &issued["invite"]),
+        ("PendingInvite", &pending[0]),
+        ("UserDetail", &detail),
+        ("UserPage", &page),
+        ("AuditPage", &audit),
+        ("AuditEvent", &audit["items"][0]),
+        ("BulkResults", &bulk),
+        ("Outcome", &bulk["results"][0]),
+        ("ErrorBody", &error),
+        ("ErrorDetail", &error["error"]),
+        ("Health", &health),
+        ("NewInvite", &new_invite),
+        ("UserPatch", &patch),
+    ];
+    assert_eq!(
+        bulk["results"][0]["outcome"], "refused",
+        "the refused outcome has every field"
+    );
+    for (schema, real) in cases {
+        assert_eq!(
+            properties(&doc, schema),
+            keys(real),
+            "schema {schema} vs what is sent: {real}"
+        );
+    }
+}
