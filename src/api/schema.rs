@@ -3,6 +3,7 @@
 //! (tests/server/openapi.rs) checks that each one lists exactly the fields the real type
 //! serializes, so they can't drift apart silently.
 
+// The fields exist only to be documented: nothing reads them.
 #![allow(dead_code)]
 
 use utoipa::ToSchema;
