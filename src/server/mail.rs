@@ -141,16 +141,20 @@ pub enum Mailer {
 }
 
 impl Mailer {
-    pub fn new(config: &MailConfig) -> anyhow::Result<Mailer> {
-        use anyhow::Context;
-        let from: Mailbox = config
-            .from
-            .parse()
-            .with_context(|| format!("the mail From address \"{}\" is not valid", config.from))?;
+    pub fn new(config: &MailConfig) -> Result<Mailer, super::StartError> {
+        use super::StartError;
+        let from: Mailbox = config.from.parse().map_err(|e| {
+            StartError::Mail(format!(
+                "the mail From address \"{}\" is not valid ({e}); use e.g. \"Atender <no-reply@example.com>\"",
+                config.from
+            ))
+        })?;
         Ok(match &config.transport {
             MailTransport::Outbox(dir) => {
-                std::fs::create_dir_all(dir)
-                    .with_context(|| format!("creating the outbox {}", dir.display()))?;
+                std::fs::create_dir_all(dir).map_err(|source| StartError::Io {
+                    what: format!("creating the outbox {}", dir.display()),
+                    source,
+                })?;
                 Mailer::Outbox {
                     from,
                     transport: AsyncFileTransport::new(dir),
@@ -158,12 +162,13 @@ impl Mailer {
             }
             MailTransport::Smtp(smtp) => {
                 type T = AsyncSmtpTransport<Tokio1Executor>;
+                let tls_error = |e: lettre::transport::smtp::Error| {
+                    StartError::Mail(format!("setting up TLS to {}: {e}", smtp.host))
+                };
                 let builder = match smtp.tls {
                     TlsMode::None => T::builder_dangerous(&smtp.host),
-                    TlsMode::StartTls => T::starttls_relay(&smtp.host)
-                        .with_context(|| format!("setting up STARTTLS to {}", smtp.host))?,
-                    TlsMode::Tls => T::relay(&smtp.host)
-                        .with_context(|| format!("setting up TLS to {}", smtp.host))?,
+                    TlsMode::StartTls => T::starttls_relay(&smtp.host).map_err(tls_error)?,
+                    TlsMode::Tls => T::relay(&smtp.host).map_err(tls_error)?,
                 };
                 let mut builder = builder.port(smtp.port).timeout(Some(smtp.timeout));
                 if let Some((user, password)) = &smtp.credentials {

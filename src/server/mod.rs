@@ -35,6 +35,26 @@ use tokio::net::TcpListener;
 /// Requests larger than this are refused with 413.
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
+/// Why the server could not start, each with what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The store could not be opened (in use, damaged, unknown schema, …).
+    #[error(transparent)]
+    Store(#[from] crate::domain::Error),
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "the public URL \"{0}\" must be an http:// or https:// address without a query, e.g. https://atender.example.com"
+    )]
+    PublicUrl(String),
+    #[error("{0}")]
+    Mail(String),
+}
+
 /// Everything `Application::build` needs.
 pub struct ServerConfig {
     /// The store folder (created if missing).
@@ -88,16 +108,23 @@ pub struct Application {
 
 impl Application {
     /// Opens the store and binds the port (so tests can bind port 0 and read the port).
-    pub async fn build(config: ServerConfig) -> anyhow::Result<Application> {
-        use anyhow::Context;
-        std::fs::create_dir_all(&config.data)
-            .with_context(|| format!("creating {}", config.data.display()))?;
+    pub async fn build(config: ServerConfig) -> Result<Application, StartError> {
+        std::fs::create_dir_all(&config.data).map_err(|source| StartError::Io {
+            what: format!("creating the store folder {}", config.data.display()),
+            source,
+        })?;
         let store = SledStore::open(&config.data)?;
         let core = Core::new(store, config.clock.clone(), config.core);
         let listener = TcpListener::bind(&config.bind)
             .await
-            .with_context(|| format!("listening on {}", config.bind))?;
-        let addr = listener.local_addr()?;
+            .map_err(|source| StartError::Io {
+                what: format!("listening on {}", config.bind),
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Io {
+            what: "reading the bound address".into(),
+            source,
+        })?;
         let public_url = config
             .public_url
             .clone()
@@ -107,9 +134,7 @@ impl Application {
         if !(public_url.starts_with("http://") || public_url.starts_with("https://"))
             || public_url.contains(['?', '#', ' '])
         {
-            anyhow::bail!(
-                "the public URL \"{public_url}\" must be an http:// or https:// address without a query, e.g. https://atender.example.com"
-            );
+            return Err(StartError::PublicUrl(public_url));
         }
         let mailer = mail::Mailer::new(&config.mail)?;
         let (api, doc) = openapi::api_router().split_for_parts();
@@ -158,7 +183,10 @@ impl Application {
             tracing::error!(error = %e, "server stopped with an error");
         }
         let flushed = self.core.store().flush();
-        tracing::info!("store flushed; stopped");
+        match &flushed {
+            Ok(()) => tracing::info!("store flushed; stopped"),
+            Err(e) => tracing::error!(error = %e, "flushing the store failed"),
+        }
         flushed
     }
 }
