@@ -34,45 +34,61 @@ fn keys(workspace: &str, email: &str, addr: IpAddr) -> [Key; 2] {
     ]
 }
 
+/// An attempt let through; it counts as a failure until `succeeded` says otherwise, so many
+/// concurrent guesses can't all slip past the check before any of them is recorded.
+#[must_use]
+pub struct Attempt {
+    keys: [Key; 2],
+    at: Instant,
+}
+
 impl SignInLimiter {
-    /// `Some(seconds)` to wait if this attempt must be refused.
-    pub fn check(&self, workspace: &str, email: &str, addr: IpAddr) -> Option<u64> {
+    /// Lets an attempt through, or says how many seconds to wait.
+    pub fn begin(&self, workspace: &str, email: &str, addr: IpAddr) -> Result<Attempt, u64> {
         let now = Instant::now();
+        let keys = keys(workspace, email, addr);
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        keys(workspace, email, addr)
+        let wait = keys
             .iter()
             .filter_map(|k| {
                 let times = map.get_mut(k)?;
                 prune(times, now);
                 (times.len() >= MAX_FAILURES).then(|| {
                     let oldest = times.front().copied().unwrap_or(now);
-                    (WINDOW.saturating_sub(now - oldest)).as_secs().max(1)
+                    WINDOW.saturating_sub(now - oldest).as_secs().max(1)
                 })
             })
-            .max()
-    }
-
-    pub fn record_failure(&self, workspace: &str, email: &str, addr: IpAddr) {
-        let now = Instant::now();
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+            .max();
+        if let Some(wait) = wait {
+            return Err(wait);
+        }
         if map.len() >= SWEEP_AT {
             map.retain(|_, times| {
                 prune(times, now);
                 !times.is_empty()
             });
         }
-        for k in keys(workspace, email, addr) {
-            let times = map.entry(k).or_default();
-            prune(times, now);
-            times.push_back(now);
+        for k in &keys {
+            map.entry(k.clone()).or_default().push_back(now);
         }
+        Ok(Attempt { keys, at: now })
     }
 
-    /// A successful sign-in clears that email's failures (not the address's).
-    pub fn record_success(&self, workspace: &str, email: &str, addr: IpAddr) {
+    /// The attempt was not a wrong password: it doesn't count. A successful sign-in also clears
+    /// the email's earlier failures (not the address's).
+    pub fn not_a_failure(&self, attempt: Attempt, signed_in: bool) {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let [email_key, _] = keys(workspace, email, addr);
-        map.remove(&email_key);
+        let [email_key, addr_key] = attempt.keys;
+        for key in [&email_key, &addr_key] {
+            if let Some(times) = map.get_mut(key)
+                && let Some(i) = times.iter().position(|t| *t == attempt.at)
+            {
+                times.remove(i);
+            }
+        }
+        if signed_in {
+            map.remove(&email_key);
+        }
     }
 }
 
@@ -95,14 +111,20 @@ mod tests {
         let a: IpAddr = "127.0.0.1".parse().unwrap();
         let b: IpAddr = "127.0.0.2".parse().unwrap();
         for _ in 0..4 {
-            l.record_failure("acme", "x@acme.io", a);
+            let _failed = l.begin("acme", "x@acme.io", a).unwrap();
         }
-        assert_eq!(l.check("acme", "x@acme.io", a), None);
-        l.record_failure("acme", "X@acme.io ", a);
-        let wait = l.check("acme", "x@acme.io", b).unwrap();
+        // a right password does not count, and clears the email (not the address)
+        let ok = l.begin("acme", "x@acme.io", a).unwrap();
+        l.not_a_failure(ok, true);
+        for _ in 0..4 {
+            let _failed = l.begin("acme", "x@acme.io", b).unwrap();
+        }
+        let _failed = l.begin("acme", "X@acme.io ", b).unwrap();
+        let wait = l.begin("acme", "x@acme.io", a).err().unwrap();
         assert!(wait > 14 * 60 && wait <= 15 * 60, "{wait}");
-        assert!(l.check("acme", "other@acme.io", a).is_some());
-        assert_eq!(l.check("acme", "other@acme.io", b), None);
-        assert_eq!(l.check("other", "x@acme.io", b), None);
+        assert!(l.begin("acme", "other@acme.io", b).is_err());
+        let _failed = l
+            .begin("other", "x@acme.io", "127.0.0.3".parse().unwrap())
+            .unwrap();
     }
 }

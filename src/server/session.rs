@@ -35,26 +35,32 @@ async fn sign_in(
     ApiJson(req): ApiJson<SignInRequest>,
 ) -> Result<Json<SignedIn>, ApiError> {
     let ip = addr.ip();
-    if let Some(retry_after_secs) = state.limiter.check(&req.workspace, &req.email, ip) {
-        tracing::warn!(client = %ip, "sign-in refused: too many failures");
-        return Err(ApiError::RateLimited { retry_after_secs });
-    }
+    let attempt = match state.limiter.begin(&req.workspace, &req.email, ip) {
+        Ok(attempt) => attempt,
+        Err(retry_after_secs) => {
+            tracing::warn!(client = %ip, "sign-in refused: too many failures");
+            return Err(ApiError::RateLimited { retry_after_secs });
+        }
+    };
     match state
         .core
         .login(&req.workspace, &req.email, &req.password)
         .await
     {
         Ok(signed_in) => {
-            state.limiter.record_success(&req.workspace, &req.email, ip);
+            state.limiter.not_a_failure(attempt, true);
             tracing::info!(user = %signed_in.user.id, workspace = %signed_in.workspace.slug, "signed in");
             Ok(Json(signed_in))
         }
+        // Only a wrong email or password counts as a failure.
         Err(e @ Error::InvalidCredentials) => {
-            state.limiter.record_failure(&req.workspace, &req.email, ip);
             tracing::info!(client = %ip, "sign-in failed");
             Err(e.into())
         }
-        Err(e) => Err(e.into()),
+        Err(e) => {
+            state.limiter.not_a_failure(attempt, false);
+            Err(e.into())
+        }
     }
 }
 

@@ -107,3 +107,27 @@ async fn four_failures_then_success_clears_the_email() {
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_guesses_cannot_slip_past_the_limit() {
+    let app = TestApp::spawn().await;
+    let (slug, _) = app.owner("Acme", "ann@acme.io").await;
+    let guesser = client_from("127.0.0.41");
+    let mut guesses = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let request = guesser
+            .request(Method::POST, format!("{}/api/v1/session", app.url))
+            .json(&json!({"workspace": slug, "email": "ann@acme.io", "password": format!("guess number {i}")}));
+        guesses.spawn(async move { request.send().await.unwrap().status() });
+    }
+    let statuses = guesses.join_all().await;
+    let tried = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((tried, refused), (5, 15), "{statuses:?}");
+}
