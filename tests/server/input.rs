@@ -4,27 +4,46 @@ use crate::support::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
+/// Sends only a request's head, announcing a body of `length` bytes, and reads the answer. The
+/// server refuses from the announced length alone; sending the body too would race its early
+/// answer against the connection closing on unread data.
+async fn announce_body(
+    app: &TestApp,
+    path: &str,
+    content_type: &str,
+    token: &str,
+    length: usize,
+) -> (u16, serde_json::Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = app.url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: {content_type}\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    let status = answer.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = answer.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    (
+        status,
+        serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
+    )
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bodies_over_1_mib_get_413() {
     let app = TestApp::spawn().await;
     let (_, owner) = app.owner("Acme", "ann@acme.io").await;
-    let big = format!("{{\"name\": \"{}\"}}", "x".repeat(1024 * 1024));
-    let r = app
-        .api(Method::POST, "/teams", &owner)
-        .header("content-type", "application/json")
-        .body(big)
-        .send()
-        .await
-        .unwrap();
-    expect_error(r, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
-    // the accept form too
-    let r = app
-        .request(Method::POST, "/accept", None)
-        .form(&[("token", "x".repeat(2 * 1024 * 1024))])
-        .send()
-        .await
-        .unwrap();
-    expect_error(r, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+    for (path, content_type) in [
+        ("/api/v1/teams", "application/json"),
+        ("/api/v1/invites", "application/json"),
+        ("/accept", "application/x-www-form-urlencoded"),
+    ] {
+        let (status, body) = announce_body(&app, path, content_type, &owner, 1024 * 1024 + 1).await;
+        assert_eq!(status, 413, "{path}: {body}");
+        assert_eq!(body["error"]["code"], "payload_too_large", "{path}: {body}");
+    }
     // just under the limit is read (and refused for its content, not its size)
     let name = "x".repeat(1024 * 1024 - 100);
     let r = app
