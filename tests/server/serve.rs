@@ -21,6 +21,7 @@ async fn serve_starts_from_flags_and_stops_cleanly_on_sigterm() {
         ])
         .env("ATENDER_DATA", &store)
         .env_remove("ATENDER_SMTP_HOST")
+        .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
