@@ -3,9 +3,11 @@
 //! Layers, each knowing only those below it: `domain` (types and rules) → `store` (durable
 //! storage) → `service` (the async API every front end uses) → front ends (console, CLI, server).
 
+pub mod api;
 pub mod cli;
 pub mod demo;
 pub mod domain;
+pub mod server;
 pub mod service;
 pub mod store;
 pub mod text;

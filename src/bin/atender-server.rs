@@ -1,7 +1,10 @@
-//! `atender-server`: the companion server's command line. For now it manages the workspaces of
-//! a store (`init`, `workspaces`); `serve` arrives with the server issue.
+//! `atender-server`: the companion server's command line: `serve` runs the HTTP server; `init`
+//! and `workspaces` manage the workspaces of a store (while the server is stopped: one process
+//! per store).
 
 use anyhow::Context;
+use atender_admin::server::mail::{MailTransport, SmtpConfig, TlsMode};
+use atender_admin::server::{Application, MailConfig, ServerConfig, shutdown_signal};
 use atender_admin::service::{Core, CoreConfig};
 use atender_admin::store::SledStore;
 use atender_admin::text::safe;
@@ -22,6 +25,8 @@ struct Args {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the HTTP server until SIGINT or SIGTERM.
+    Serve(Box<ServeArgs>),
     /// Create a workspace and invite its first Owner; prints the Owner's one-time link.
     Init {
         #[arg(long, env = "ATENDER_DATA")]
@@ -47,6 +52,51 @@ enum Command {
     },
 }
 
+/// `serve`'s settings. The SMTP password is read only from the environment
+/// (ATENDER_SMTP_PASSWORD), never from the command line, where other users could see it.
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    #[arg(long, env = "ATENDER_DATA")]
+    data: PathBuf,
+    #[arg(long, env = "ATENDER_BIND", default_value = "127.0.0.1:8080")]
+    bind: String,
+    /// The address people reach the server at (e.g. https://atender.example.com); invite links
+    /// start with it. Default: http:// and the bound address, for development only.
+    #[arg(long, env = "ATENDER_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// How long a sign-in lasts.
+    #[arg(long, env = "ATENDER_SESSION_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u16).range(1..=720))]
+    session_hours: u16,
+    /// How long an invite link works.
+    #[arg(long, env = "ATENDER_INVITE_DAYS", default_value_t = 7, value_parser = clap::value_parser!(u16).range(1..=90))]
+    invite_days: u16,
+    /// SMTP server for invite emails; without it, emails go to the outbox folder as .eml files.
+    #[arg(long, env = "ATENDER_SMTP_HOST")]
+    smtp_host: Option<String>,
+    /// Default: 587 for starttls, 465 for tls, 25 for none.
+    #[arg(long, env = "ATENDER_SMTP_PORT")]
+    smtp_port: Option<u16>,
+    /// none, starttls or tls.
+    #[arg(long, env = "ATENDER_SMTP_TLS", default_value = "starttls")]
+    smtp_tls: TlsMode,
+    /// SMTP user name; the password comes from ATENDER_SMTP_PASSWORD.
+    #[arg(long, env = "ATENDER_SMTP_USER")]
+    smtp_user: Option<String>,
+    /// The From address of invite emails.
+    #[arg(
+        long,
+        env = "ATENDER_MAIL_FROM",
+        default_value = "Atender <no-reply@localhost>"
+    )]
+    mail_from: String,
+    /// Where emails go without SMTP. Default: the store folder's outbox/.
+    #[arg(long, env = "ATENDER_OUTBOX")]
+    outbox: Option<PathBuf>,
+    /// Log level: error, warn, info or debug.
+    #[arg(long, env = "ATENDER_LOG", default_value = "info")]
+    log: tracing::Level,
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     let result = tokio::runtime::Runtime::new()
@@ -63,6 +113,7 @@ fn main() -> ExitCode {
 
 async fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
+        Command::Serve(serve) => run_server(*serve).await?,
         Command::Init {
             data,
             workspace,
@@ -79,9 +130,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
             println!("workspace: {}", ws.slug);
             println!("owner:     {}", issued.user.email);
             println!(
-                "link:      {}/accept?token={}",
-                public_url.trim_end_matches('/'),
-                issued.token.encode()
+                "link:      {}",
+                atender_admin::api::invite_link(&public_url, &issued.token)
             );
             println!("expires:   {}", issued.invite.expires_at);
         }
@@ -95,5 +145,71 @@ async fn run(args: Args) -> anyhow::Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+async fn run_server(args: ServeArgs) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    tracing_subscriber::fmt()
+        .with_max_level(args.log)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
+        .init();
+    let transport = match &args.smtp_host {
+        Some(host) => {
+            let password = std::env::var("ATENDER_SMTP_PASSWORD").ok();
+            let credentials = match (&args.smtp_user, password) {
+                (Some(user), Some(password)) => Some((user.clone(), password)),
+                (Some(_), None) => anyhow::bail!(
+                    "--smtp-user is set but ATENDER_SMTP_PASSWORD is not; set it in the environment"
+                ),
+                (None, _) => None,
+            };
+            MailTransport::Smtp(SmtpConfig {
+                host: host.clone(),
+                port: args.smtp_port.unwrap_or(match args.smtp_tls {
+                    TlsMode::StartTls => 587,
+                    TlsMode::Tls => 465,
+                    TlsMode::None => 25,
+                }),
+                tls: args.smtp_tls,
+                credentials,
+                timeout: std::time::Duration::from_secs(15),
+            })
+        }
+        None => MailTransport::Outbox(
+            args.outbox
+                .clone()
+                .unwrap_or_else(|| args.data.join("outbox")),
+        ),
+    };
+    let mut config = ServerConfig::new(args.data.clone(), args.bind.clone());
+    config.public_url = args.public_url.clone();
+    config.core = CoreConfig {
+        session_lifetime: time::Duration::hours(i64::from(args.session_hours)),
+        invite_lifetime: time::Duration::days(i64::from(args.invite_days)),
+        ..CoreConfig::default()
+    };
+    config.mail = MailConfig {
+        from: args.mail_from.clone(),
+        transport: transport.clone(),
+    };
+    let app = Application::build(config).await?;
+    if args.public_url.is_none() {
+        tracing::warn!(
+            public_url = app.public_url(),
+            "no --public-url: invite links use the bound address; set it for real use"
+        );
+    }
+    match &transport {
+        MailTransport::Smtp(smtp) => {
+            tracing::info!(host = %smtp.host, port = smtp.port, "invite emails go over SMTP")
+        }
+        MailTransport::Outbox(dir) => {
+            tracing::info!(outbox = %dir.display(), "no SMTP server: invite emails go to the outbox folder")
+        }
+    }
+    tracing::info!(address = %args.bind, port = app.port(), public_url = app.public_url(), "serving");
+    app.run_until_stopped(shutdown_signal()).await?;
     Ok(())
 }

@@ -99,6 +99,13 @@ impl<S: Store> LocalAdmin<S> {
         self.ws
     }
 
+    /// The acting user, if they may manage the workspace (an active Owner or Admin); otherwise
+    /// the refusal. For front ends that refuse a whole request up front (the server answers a
+    /// Supervisor's bulk request with 403 instead of one refusal per user).
+    pub async fn manager(&self) -> Result<User> {
+        self.read(|_, me| Ok(me.clone())).await
+    }
+
     /// Runs blocking work with this admin's context (workspace, actor, the time now).
     async fn as_actor<R, F>(&self, f: F) -> Result<R>
     where

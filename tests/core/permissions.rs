@@ -29,6 +29,7 @@ async fn only_owners_and_admins_manage_users_and_teams() {
             .await
             .unwrap();
         assert!(matches!(out[0].refusal(), Some(Error::NotAnAdmin { .. })));
+        assert!(matches!(api.manager().await, Err(Error::NotAnAdmin { .. })));
         let r = api
             .update_user(
                 target.id,
@@ -44,6 +45,7 @@ async fn only_owners_and_admins_manage_users_and_teams() {
     assert_eq!(w.user(target.id).await.unwrap().status, UserStatus::Active);
     // an Admin can
     let admin = w.add("admin@acme.io", &[Role::Admin]).await;
+    assert_eq!(w.admin(&admin).manager().await.unwrap().id, admin.id);
     let out = w
         .admin(&admin)
         .bulk(BulkChange::Deactivate, vec![target.id], false)

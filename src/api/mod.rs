@@ -1,0 +1,216 @@
+//! The wire types of the HTTP API (request and response JSON), shared by the server and a later
+//! HTTP client. Service types are reused where they already are the right shape (`NewInvite`,
+//! `UserPatch`, `Outcome`, `Page`, `UserDetail`, `SignedIn`); this module adds the envelopes.
+//!
+//! Every request type refuses unknown fields, so a misspelt field is an error, not a no-op.
+
+use crate::domain::{Error, Invite, Role, TeamId, User, UserId, UserStatus, Workspace};
+use crate::service::Outcome;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+pub mod schema;
+
+/// Everything under this prefix is the JSON API.
+pub const PREFIX: &str = "/api/v1";
+
+/// The one error shape: `{"error": {...}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code: the core error's `code()` (e.g. `last_owner`), or an HTTP
+    /// level code (`malformed_json`, `payload_too_large`, `rate_limited`, …).
+    pub code: String,
+    /// What went wrong and what to do, for a person.
+    pub message: String,
+    /// The request field the error is about, if any (e.g. `email`, `roles`, `token`).
+    pub field: Option<String>,
+    /// The core's error itself, when the core refused, so a client can rebuild the exact
+    /// `domain::Error` (`None` for errors of the HTTP layer).
+    #[schema(value_type = Option<Object>)]
+    pub core: Option<Error>,
+}
+
+impl ErrorBody {
+    /// The core error this body carries, if the core refused.
+    pub fn into_core(self) -> Option<Error> {
+        self.error.core
+    }
+}
+
+/// `POST /session`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInRequest {
+    /// The workspace's address (slug), e.g. `acme`.
+    pub workspace: String,
+    pub email: String,
+    pub password: String,
+}
+
+/// `POST /invites/accept`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInviteRequest {
+    pub token: String,
+    pub password: String,
+}
+
+/// `GET /users` query.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UsersQuery {
+    /// `active`, `inactive` or `invited`; all when missing.
+    #[param(value_type = Option<schema::UserStatusSchema>)]
+    #[schema(value_type = Option<schema::UserStatusSchema>)]
+    pub status: Option<UserStatus>,
+    /// Case-insensitive match on names, email, roles and team names.
+    pub q: Option<String>,
+    /// Page size, 1 to 1000 (default 100).
+    pub limit: Option<usize>,
+    /// The `next` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// `GET /audit` query.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Page size, 1 to 1000 (default 100).
+    pub limit: Option<usize>,
+    /// The `next` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// `POST /users/deactivate` and `POST /users/reactivate`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkIds {
+    #[schema(value_type = Vec<String>)]
+    pub ids: Vec<UserId>,
+    /// Only report what would happen.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// `POST /users/roles`: give each user exactly these roles.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkRoles {
+    #[schema(value_type = Vec<String>)]
+    pub ids: Vec<UserId>,
+    #[schema(value_type = Vec<schema::RoleSchema>)]
+    pub roles: Vec<Role>,
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// Whether `POST /users/teams` adds the users to the team or removes them from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TeamAction {
+    Add,
+    Remove,
+}
+
+/// `POST /users/teams`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkTeam {
+    #[schema(value_type = Vec<String>)]
+    pub ids: Vec<UserId>,
+    #[schema(value_type = String)]
+    pub team: TeamId,
+    pub action: TeamAction,
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// `POST /users/beta`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkBeta {
+    #[schema(value_type = Vec<String>)]
+    pub ids: Vec<UserId>,
+    pub beta: bool,
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// A result per requested id, in request order (duplicates once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BulkResults {
+    #[schema(value_type = Vec<schema::OutcomeSchema>)]
+    pub results: Vec<Outcome>,
+}
+
+/// `POST /teams` and `PATCH /teams/{id}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TeamRequest {
+    pub name: String,
+}
+
+/// What happened to an invite's email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailStatus {
+    /// The admin did not ask for an email: deliver the link another way.
+    NotRequested,
+    Sent,
+    /// Sending failed; the invite exists, the link works, and resending tries again.
+    Failed,
+}
+
+/// The answer to creating or resending an invite: the link, shown once.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct InviteIssuedResponse {
+    #[schema(value_type = schema::UserSchema)]
+    pub user: User,
+    #[schema(value_type = schema::InviteSchema)]
+    pub invite: Invite,
+    /// The one-time link, for delivering it another way.
+    pub link: String,
+    pub email: EmailStatus,
+    /// Why sending failed, when it did.
+    pub email_error: Option<String>,
+}
+
+/// One pending invite with its user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PendingInvite {
+    #[schema(value_type = schema::UserSchema)]
+    pub user: User,
+    #[schema(value_type = schema::InviteSchema)]
+    pub invite: Invite,
+}
+
+/// `GET /me`: the signed-in user and their workspace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Me {
+    #[schema(value_type = schema::UserSchema)]
+    pub user: User,
+    #[schema(value_type = schema::WorkspaceSchema)]
+    pub workspace: Workspace,
+}
+
+/// `GET /healthz`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+}
+
+/// Builds the accept link of an invite token from the configured public URL.
+pub fn invite_link(public_url: &str, token: &crate::domain::Token) -> String {
+    format!(
+        "{}/accept?token={}",
+        public_url.trim_end_matches('/'),
+        token.encode()
+    )
+}

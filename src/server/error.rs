@@ -1,0 +1,239 @@
+//! Errors → HTTP: one `ApiError`, one JSON shape, one place that decides each status.
+//! A client's mistake is always a 4xx; only the store failing (or a bug) is a 5xx, and its
+//! details go to the log, not to the client.
+
+use crate::api::{ErrorBody, ErrorDetail};
+use crate::domain::Error;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+#[derive(Debug)]
+pub enum ApiError {
+    /// The core refused; the status follows from the variant.
+    Core(Error),
+    /// The HTTP layer refused (bad JSON, missing header, too many attempts, …).
+    Http {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+        field: Option<String>,
+    },
+    /// Too many failed sign-ins: 429 with Retry-After.
+    RateLimited { retry_after_secs: u64 },
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        ApiError::Core(e)
+    }
+}
+
+impl ApiError {
+    pub fn http(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::Http {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>, field: &str) -> Self {
+        ApiError::Http {
+            status: StatusCode::BAD_REQUEST,
+            code,
+            message: message.into(),
+            field: Some(field.to_string()),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Core(e) => core_status(e),
+            ApiError::Http { status, .. } => *status,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        }
+    }
+}
+
+/// The status of each core error.
+pub fn core_status(e: &Error) -> StatusCode {
+    match e {
+        Error::Invalid { .. } | Error::InvalidFields { .. } | Error::InviteInvalid => {
+            StatusCode::BAD_REQUEST
+        }
+        Error::DuplicateEmail { .. }
+        | Error::DuplicateTeam { .. }
+        | Error::DuplicateWorkspace { .. }
+        | Error::LastOwner { .. }
+        | Error::WrongStatus { .. } => StatusCode::CONFLICT,
+        Error::NotFound { .. } | Error::WorkspaceNotFound { .. } => StatusCode::NOT_FOUND,
+        Error::NotAnAdmin { .. }
+        | Error::OwnerOnly { .. }
+        | Error::OwnAccount { .. }
+        | Error::AccountInactive => StatusCode::FORBIDDEN,
+        Error::ActorInactive { .. } | Error::InvalidCredentials | Error::Unauthenticated => {
+            StatusCode::UNAUTHORIZED
+        }
+        Error::InviteExpired => StatusCode::GONE,
+        Error::Conflict { .. } => StatusCode::PRECONDITION_FAILED,
+        Error::StoreInUse { .. }
+        | Error::UnknownSchema { .. }
+        | Error::StoreCorrupt { .. }
+        | Error::Storage { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+fn field_name(e: &Error) -> Option<String> {
+    e.field().map(|f| {
+        serde_json::to_value(f)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_else(|| f.label().to_string())
+    })
+}
+
+fn body(status: StatusCode, detail: ErrorDetail) -> Response {
+    (status, axum::Json(ErrorBody { error: detail })).into_response()
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        match self {
+            ApiError::Core(e) if status.is_server_error() => {
+                // Store details help the operator, not the client.
+                tracing::error!(code = e.code(), error = %e, "request failed in the store");
+                body(
+                    status,
+                    ErrorDetail {
+                        code: "internal".into(),
+                        message: "the server could not complete the request; try again, and tell the operator if it persists".into(),
+                        field: None,
+                        core: None,
+                    },
+                )
+            }
+            ApiError::Core(e) => {
+                let mut response = body(
+                    status,
+                    ErrorDetail {
+                        code: e.code().into(),
+                        message: e.to_string(),
+                        field: field_name(&e),
+                        core: Some(e.clone()),
+                    },
+                );
+                match &e {
+                    Error::Unauthenticated | Error::InvalidCredentials => {
+                        response
+                            .headers_mut()
+                            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                    }
+                    Error::Conflict { current, .. } => {
+                        if let Ok(v) = HeaderValue::from_str(&format!("\"{current}\"")) {
+                            response.headers_mut().insert(header::ETAG, v);
+                        }
+                    }
+                    _ => {}
+                }
+                response
+            }
+            ApiError::Http {
+                code,
+                message,
+                field,
+                ..
+            } => body(
+                status,
+                ErrorDetail {
+                    code: code.into(),
+                    message,
+                    field,
+                    core: None,
+                },
+            ),
+            ApiError::RateLimited { retry_after_secs } => {
+                let mut response = body(
+                    status,
+                    ErrorDetail {
+                        code: "rate_limited".into(),
+                        message: format!(
+                            "too many failed sign-ins; wait {} before trying again",
+                            human_duration(retry_after_secs)
+                        ),
+                        field: None,
+                        core: None,
+                    },
+                );
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                response
+            }
+        }
+    }
+}
+
+fn human_duration(secs: u64) -> String {
+    if secs < 60 {
+        format!("{secs} seconds")
+    } else {
+        format!("{} minutes", secs.div_ceil(60))
+    }
+}
+
+/// Requests to a path the server does not serve.
+pub async fn no_route() -> ApiError {
+    ApiError::http(
+        StatusCode::NOT_FOUND,
+        "no_route",
+        "there is no such address; see /api/v1/openapi.json for the API",
+    )
+}
+
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::http(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this address does not accept that method; see /api/v1/openapi.json",
+    )
+}
+
+/// A handler panicked: a bug. Answer 500 without details; the panic itself is logged.
+pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    ApiError::http(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "the server hit an unexpected problem; tell the operator",
+    )
+    .into_response()
+}
+
+/// Gives the bare-text answers of the body-limit and timeout layers the JSON error shape.
+pub async fn json_for_bare_errors(response: Response) -> Response {
+    let is_json_or_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
+    if is_json_or_html {
+        return response;
+    }
+    match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::http(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "the request body is over the 1 MiB limit; send less at once",
+        )
+        .into_response(),
+        StatusCode::REQUEST_TIMEOUT => ApiError::http(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            "the request took too long; try again",
+        )
+        .into_response(),
+        _ => response,
+    }
+}

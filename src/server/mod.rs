@@ -1,0 +1,265 @@
+//! The companion HTTP server: authenticates requests, maps them to the core's `AdminApi`, maps
+//! the core's errors to statuses, sends invite emails and serves the accept page. No product
+//! rule lives here: every decision is the core's.
+
+mod accept_page;
+mod audit;
+mod auth;
+mod error;
+mod extract;
+mod health;
+mod html;
+mod invites;
+pub mod mail;
+mod openapi;
+mod rate_limit;
+mod session;
+mod teams;
+mod users;
+
+pub use error::ApiError;
+pub use mail::MailConfig;
+pub use rate_limit::SignInLimiter;
+
+use crate::domain::Result as CoreResult;
+use crate::service::{Clock, Core, CoreConfig, SystemClock};
+use crate::store::{SledStore, Store};
+use axum::Router;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// Requests larger than this are refused with 413.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// Why the server could not start, each with what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The store could not be opened (in use, damaged, unknown schema, …).
+    #[error(transparent)]
+    Store(#[from] crate::domain::Error),
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "the public URL \"{0}\" must be an http:// or https:// address without a query, e.g. https://atender.example.com"
+    )]
+    PublicUrl(String),
+    #[error("{0}")]
+    Mail(String),
+}
+
+/// Everything `Application::build` needs.
+pub struct ServerConfig {
+    /// The store folder (created if missing).
+    pub data: PathBuf,
+    /// Where to listen, e.g. `127.0.0.1:8080`; port 0 picks a free port.
+    pub bind: String,
+    /// The address people reach the server at; invite links start with it. `None`: the bound
+    /// address (`http://127.0.0.1:PORT`), fine for development only.
+    pub public_url: Option<String>,
+    pub core: CoreConfig,
+    /// Where "now" comes from (tests inject a manual clock).
+    pub clock: Arc<dyn Clock>,
+    pub mail: MailConfig,
+    /// A request taking longer than this is answered 408.
+    pub request_timeout: Duration,
+}
+
+impl ServerConfig {
+    /// Production defaults: OWASP password hashing, the system clock, the outbox in `data`.
+    pub fn new(data: PathBuf, bind: String) -> Self {
+        ServerConfig {
+            mail: MailConfig::outbox(data.join("outbox")),
+            data,
+            bind,
+            public_url: None,
+            core: CoreConfig::default(),
+            clock: Arc::new(SystemClock),
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub core: Core<SledStore>,
+    pub public_url: Arc<str>,
+    pub mailer: Arc<mail::Mailer>,
+    pub limiter: Arc<SignInLimiter>,
+    pub openapi_json: Arc<str>,
+}
+
+/// A server bound to its port, not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    port: u16,
+    router: Router,
+    core: Core<SledStore>,
+    public_url: String,
+}
+
+impl Application {
+    /// Opens the store and binds the port (so tests can bind port 0 and read the port).
+    pub async fn build(config: ServerConfig) -> Result<Application, StartError> {
+        std::fs::create_dir_all(&config.data).map_err(|source| StartError::Io {
+            what: format!("creating the store folder {}", config.data.display()),
+            source,
+        })?;
+        let store = SledStore::open(&config.data)?;
+        let core = Core::new(store, config.clock.clone(), config.core);
+        let listener = TcpListener::bind(&config.bind)
+            .await
+            .map_err(|source| StartError::Io {
+                what: format!("listening on {}", config.bind),
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Io {
+            what: "reading the bound address".into(),
+            source,
+        })?;
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"))
+            .trim_end_matches('/')
+            .to_string();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://"))
+            || public_url.contains(['?', '#', ' '])
+        {
+            return Err(StartError::PublicUrl(public_url));
+        }
+        let mailer = mail::Mailer::new(&config.mail)?;
+        let (api, doc) = openapi::api_router().split_for_parts();
+        let state = AppState {
+            core: core.clone(),
+            public_url: public_url.clone().into(),
+            mailer: Arc::new(mailer),
+            limiter: Arc::new(SignInLimiter::default()),
+            openapi_json: openapi::document_json(doc).into(),
+        };
+        let router = with_layers(api.with_state(state), config.request_timeout);
+        Ok(Application {
+            listener,
+            port: addr.port(),
+            router,
+            core,
+            public_url,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    /// The core the server uses (the same `init` uses), e.g. to create a workspace in tests.
+    pub fn core(&self) -> &Core<SledStore> {
+        &self.core
+    }
+
+    /// Serves until `shutdown` completes; in-flight requests finish, then the store is flushed.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> CoreResult<()> {
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await;
+        if let Err(e) = &served {
+            tracing::error!(error = %e, "server stopped with an error");
+        }
+        let flushed = self.core.store().flush();
+        match &flushed {
+            Ok(()) => tracing::info!("store flushed; stopped"),
+            Err(e) => tracing::error!(error = %e, "flushing the store failed"),
+        }
+        flushed
+    }
+}
+
+/// The layers every request goes through, around the API and the accept page.
+fn with_layers(routes: Router, timeout: Duration) -> Router {
+    // Listed inner to outer: the last layer sees every request first.
+    routes
+        .fallback(error::no_route)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            error::panic_response,
+        ))
+        // The limit and timeout layers answer with bare text; give them the JSON error shape.
+        .layer(axum::middleware::map_response(error::json_for_bare_errors))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(redacted_span)
+                .on_response(
+                    tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO),
+                ),
+        )
+}
+
+/// The request span: method and path only. Query strings are never logged, because
+/// `/accept?token=…` carries an invite token.
+fn redacted_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn production_defaults_hash_with_owasp_parameters() {
+        let config = ServerConfig::new(PathBuf::from("/srv/atender"), "127.0.0.1:8080".into());
+        assert_eq!(config.core.hash_cost, crate::domain::HashCost::owasp());
+        assert!(config.public_url.is_none());
+        assert!(matches!(
+            config.mail.transport,
+            mail::MailTransport::Outbox(ref dir) if dir.ends_with("outbox")
+        ));
+    }
+}

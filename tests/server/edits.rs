@@ -1,0 +1,161 @@
+//! Edits over HTTP: `If-Match` guards against overwriting a change unseen (412 with the current
+//! version; 428 without it), and the sole-Owner rule holds under concurrent requests.
+
+use crate::support::*;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_edit_gets_412_and_no_if_match_gets_428() {
+    let app = TestApp::spawn().await;
+    let (slug, owner) = app.owner("Acme", "ann@acme.io").await;
+    let (id, _) = app.add_user(&slug, &owner, "bob@acme.io", &["agent"]).await;
+    let path = format!("/users/{id}");
+    let r = app.api(Method::GET, &path, &owner).send().await.unwrap();
+    let etag = r.headers()["etag"].to_str().unwrap().to_string();
+    let detail = expect(r, StatusCode::OK).await;
+    let version = detail["user"]["version"].as_u64().unwrap();
+    assert_eq!(etag, format!("\"{version}\""));
+
+    // no If-Match: 428, nothing changed
+    let r = app
+        .api(Method::PATCH, &path, &owner)
+        .json(&json!({"beta": true}))
+        .send()
+        .await
+        .unwrap();
+    expect_error(r, StatusCode::PRECONDITION_REQUIRED, "if_match_required").await;
+    // a nonsense If-Match: 400
+    let r = app
+        .api(Method::PATCH, &path, &owner)
+        .header("If-Match", "soon")
+        .json(&json!({"beta": true}))
+        .send()
+        .await
+        .unwrap();
+    expect_error(r, StatusCode::BAD_REQUEST, "invalid_if_match").await;
+
+    // the first edit wins
+    let r = app
+        .api(Method::PATCH, &path, &owner)
+        .header("If-Match", &etag)
+        .json(&json!({"full_name": "Bob Stone", "beta": true}))
+        .send()
+        .await
+        .unwrap();
+    let new_etag = r.headers()["etag"].to_str().unwrap().to_string();
+    let edited = expect(r, StatusCode::OK).await;
+    assert_eq!(edited["full_name"], "Bob Stone");
+    assert_eq!(edited["display_name"], "Bob Stone");
+    assert_eq!(edited["version"], version + 1);
+    assert_eq!(new_etag, format!("\"{}\"", version + 1));
+
+    // a second edit from the same starting point is stale
+    let r = app
+        .api(Method::PATCH, &path, &owner)
+        .header("If-Match", version.to_string())
+        .json(&json!({"full_name": "Robert"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["etag"].to_str().unwrap(), new_etag);
+    let body = expect_error(r, StatusCode::PRECONDITION_FAILED, "conflict").await;
+    assert_eq!(body["error"]["core"]["current"], version + 1);
+    let now = expect(
+        app.api(Method::GET, &path, &owner).send().await.unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(now["user"]["full_name"], "Bob Stone");
+    // W/"n" and a bare number are accepted too
+    let r = app
+        .api(Method::PATCH, &path, &owner)
+        .header("If-Match", format!("W/\"{}\"", version + 1))
+        .json(&json!({"display_name": "Bobby"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(expect(r, StatusCode::OK).await["display_name"], "Bobby");
+}
+
+/// Two Owners try to deactivate each other at the same moment: the rule "keep an active Owner"
+/// lets exactly one through, every time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_owners_deactivating_each_other_concurrently_leave_exactly_one() {
+    const ROUNDS: usize = 50;
+    let app = TestApp::spawn().await;
+    let (slug, a) = app.owner("Acme", "ann@acme.io").await;
+    let (b_id, _) = app.add_user(&slug, &a, "bea@acme.io", &["owner"]).await;
+    let me = expect(
+        app.api(Method::GET, "/me", &a).send().await.unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    let a_id = me["user"]["id"].as_str().unwrap().to_string();
+    let ids = [a_id, b_id];
+    let emails = ["ann@acme.io", "bea@acme.io"];
+    let (mut a_won, mut b_won) = (0, 0);
+    for round in 0..ROUNDS {
+        let tokens = [
+            app.sign_in(&slug, emails[0]).await,
+            app.sign_in(&slug, emails[1]).await,
+        ];
+        let deactivate = |who: usize| {
+            app.api(Method::POST, "/users/deactivate", &tokens[who])
+                .json(&json!({"ids": [ids[1 - who]]}))
+                .send()
+        };
+        let (ra, rb) = tokio::join!(deactivate(0), deactivate(1));
+        let mut done = Vec::new();
+        for (who, r) in [ra, rb].into_iter().enumerate() {
+            let r = r.unwrap();
+            let status = r.status();
+            let body: serde_json::Value = r.json().await.unwrap();
+            // the loser is refused by the rule, or finds they were deactivated first
+            match status {
+                StatusCode::OK if body["results"][0]["outcome"] == "done" => done.push(who),
+                StatusCode::OK => {
+                    let code = &body["results"][0]["error"]["code"];
+                    assert!(code == "last_owner" || code == "actor_inactive", "{body}");
+                }
+                StatusCode::UNAUTHORIZED => {}
+                other => panic!("round {round}: unexpected {other}: {body}"),
+            }
+        }
+        assert_eq!(done.len(), 1, "round {round}: exactly one must succeed");
+        let winner = done[0];
+        if winner == 0 {
+            a_won += 1
+        } else {
+            b_won += 1
+        }
+        // exactly one active Owner remains; the winner brings the other back
+        let winner_token = &tokens[winner];
+        let active = expect(
+            app.api(Method::GET, "/users?status=active", winner_token)
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::OK,
+        )
+        .await;
+        let owners: Vec<_> = active["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|u| u["roles"].as_array().unwrap().contains(&json!("owner")))
+            .collect();
+        assert_eq!(owners.len(), 1, "round {round}");
+        let back = expect(
+            app.api(Method::POST, "/users/reactivate", winner_token)
+                .json(&json!({"ids": [ids[1 - winner]]}))
+                .send()
+                .await
+                .unwrap(),
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(back["results"][0]["outcome"], "done");
+    }
+    assert_eq!(a_won + b_won, ROUNDS);
+}

@@ -1,0 +1,14 @@
+//! Integration tests of atender-server: the real server on 127.0.0.1:0 over a fresh store,
+//! spoken to over HTTP, with a real SMTP sink and, for the accept page, a real browser.
+
+mod access;
+mod browser;
+mod edits;
+mod input;
+mod invites;
+mod life;
+mod openapi;
+mod rate_limit;
+mod serve;
+mod smtp_sink;
+mod support;

@@ -1,0 +1,133 @@
+//! Failed sign-ins are slowed: after 5 failures in 15 minutes for one email, or from one client
+//! address, sign-in answers 429 with Retry-After (even with the right password). Clients come
+//! from different loopback addresses (127.0.0.x) to tell the two apart.
+
+use crate::support::*;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use std::net::IpAddr;
+
+fn client_from(ip: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(ip.parse::<IpAddr>().unwrap())
+        .build()
+        .unwrap()
+}
+
+async fn sign_in_from(
+    app: &TestApp,
+    client: &reqwest::Client,
+    slug: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    client
+        .request(Method::POST, format!("{}/api/v1/session", app.url))
+        .json(&json!({"workspace": slug, "email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_failures_for_one_email_block_it_from_anywhere() {
+    let app = TestApp::spawn().await;
+    let (slug, _) = app.owner("Acme", "ann@acme.io").await;
+    let (one, two) = (client_from("127.0.0.11"), client_from("127.0.0.12"));
+    for _ in 0..5 {
+        let r = sign_in_from(&app, &one, &slug, "ann@acme.io", "wrong password").await;
+        expect_error(r, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    }
+    // the right password from another address is refused too, for now
+    let r = sign_in_from(&app, &two, &slug, "ANN@acme.io", PASSWORD).await;
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry > 14 * 60 && retry <= 15 * 60, "{retry}");
+    let body = expect_error(r, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("15 minutes")
+    );
+    // another email from that address is unaffected
+    app.add_user_via_owner("bob@acme.io").await;
+    let r = sign_in_from(&app, &two, &slug, "bob@acme.io", PASSWORD).await;
+    expect(r, StatusCode::OK).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_failures_from_one_address_block_it_for_any_email() {
+    let app = TestApp::spawn().await;
+    let (slug, _) = app.owner("Acme", "ann@acme.io").await;
+    let (guesser, other) = (client_from("127.0.0.21"), client_from("127.0.0.22"));
+    for i in 0..5 {
+        let r = sign_in_from(
+            &app,
+            &guesser,
+            &slug,
+            &format!("guess{i}@acme.io"),
+            "password1",
+        )
+        .await;
+        expect_error(r, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    }
+    let r = sign_in_from(&app, &guesser, &slug, "ann@acme.io", PASSWORD).await;
+    assert!(r.headers().contains_key("retry-after"));
+    expect_error(r, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    // the real owner from elsewhere signs in fine
+    let r = sign_in_from(&app, &other, &slug, "ann@acme.io", PASSWORD).await;
+    expect(r, StatusCode::OK).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_failures_then_success_clears_the_email() {
+    let app = TestApp::spawn().await;
+    let (slug, _) = app.owner("Acme", "ann@acme.io").await;
+    let clients: Vec<_> = (31..37)
+        .map(|n| client_from(&format!("127.0.0.{n}")))
+        .collect();
+    for c in &clients[..4] {
+        let r = sign_in_from(&app, c, &slug, "ann@acme.io", "wrong password").await;
+        expect_error(r, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    }
+    expect(
+        sign_in_from(&app, &clients[4], &slug, "ann@acme.io", PASSWORD).await,
+        StatusCode::OK,
+    )
+    .await;
+    let r = sign_in_from(&app, &clients[5], &slug, "ann@acme.io", "wrong password").await;
+    expect_error(r, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    expect(
+        sign_in_from(&app, &clients[5], &slug, "ann@acme.io", PASSWORD).await,
+        StatusCode::OK,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_guesses_cannot_slip_past_the_limit() {
+    let app = TestApp::spawn().await;
+    let (slug, _) = app.owner("Acme", "ann@acme.io").await;
+    let guesser = client_from("127.0.0.41");
+    let mut guesses = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let request = guesser
+            .request(Method::POST, format!("{}/api/v1/session", app.url))
+            .json(&json!({"workspace": slug, "email": "ann@acme.io", "password": format!("guess number {i}")}));
+        guesses.spawn(async move { request.send().await.unwrap().status() });
+    }
+    let statuses = guesses.join_all().await;
+    let tried = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((tried, refused), (5, 15), "{statuses:?}");
+}

@@ -1,0 +1,288 @@
+//! The server under test: `Application::build` on 127.0.0.1:0 over a fresh store in a temporary
+//! folder, a clock the test moves, cheap password hashing, and invite mail going to an SMTP sink.
+
+use crate::smtp_sink::SmtpSink;
+use atender_admin::api::invite_link;
+use atender_admin::domain::HashCost;
+use atender_admin::server::mail::{MailTransport, SmtpConfig, TlsMode};
+use atender_admin::server::{Application, MailConfig, ServerConfig};
+use atender_admin::service::{Core, CoreConfig, ManualClock};
+use atender_admin::store::SledStore;
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+use tempfile::TempDir;
+use time::macros::datetime;
+use tokio::sync::oneshot;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub enum Mail {
+    Sink,
+    Outbox,
+}
+
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`, also the public URL of links.
+    pub url: String,
+    pub core: Core<SledStore>,
+    pub clock: Arc<ManualClock>,
+    pub mail: SmtpSink,
+    pub outbox: PathBuf,
+    pub client: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    _dir: TempDir,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Logs of every server in this test binary, to check that no secret reaches them.
+pub fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let sink = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(move || LogWriter(sink.clone()))
+            .finish();
+        let _ = tracing::subscriber::set_global_default(subscriber);
+        buffer
+    })
+    .clone()
+}
+
+struct LogWriter(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+pub fn store_dir(dir: &TempDir) -> PathBuf {
+    dir.path().join("store")
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_in(tempfile::tempdir().unwrap(), Mail::Sink).await
+    }
+
+    /// Starts the server over `dir`'s store (which `init` may have filled already).
+    pub async fn spawn_in(dir: TempDir, mail: Mail) -> TestApp {
+        captured_logs();
+        let sink = SmtpSink::start().await;
+        let clock = Arc::new(ManualClock::new(datetime!(2026-11-02 09:00 UTC)));
+        let outbox = dir.path().join("outbox");
+        let mut config = ServerConfig::new(store_dir(&dir), "127.0.0.1:0".into());
+        config.core = CoreConfig {
+            hash_cost: HashCost::insecure_for_tests(),
+            ..CoreConfig::default()
+        };
+        config.clock = clock.clone();
+        config.mail = MailConfig {
+            from: "Atender <no-reply@atender.test>".into(),
+            transport: match mail {
+                Mail::Sink => MailTransport::Smtp(SmtpConfig {
+                    host: "127.0.0.1".into(),
+                    port: sink.port,
+                    tls: TlsMode::None,
+                    credentials: None,
+                    timeout: Duration::from_secs(5),
+                }),
+                Mail::Outbox => MailTransport::Outbox(outbox.clone()),
+            },
+        };
+        let app = Application::build(config).await.unwrap();
+        let url = app.public_url().to_string();
+        assert_eq!(url, format!("http://127.0.0.1:{}", app.port()));
+        let core = app.core().clone();
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(app.run_until_stopped(async {
+            let _ = stopped.await;
+        }));
+        TestApp {
+            url,
+            core,
+            clock,
+            mail: sink,
+            outbox,
+            client: reqwest::Client::new(),
+            stop: Some(stop),
+            _dir: dir,
+        }
+    }
+
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let r = self.client.request(method, format!("{}{path}", self.url));
+        match token {
+            Some(t) => r.bearer_auth(t),
+            None => r,
+        }
+    }
+
+    pub fn api(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
+        self.request(method, &format!("/api/v1{path}"), Some(token))
+    }
+
+    /// Creates a workspace as `init` does and returns its slug and the Owner's link.
+    pub async fn workspace(&self, name: &str, owner_email: &str) -> (String, String) {
+        let (ws, issued) = self
+            .core
+            .create_workspace(name, owner_email, "First Owner")
+            .await
+            .unwrap();
+        (ws.slug, invite_link(&self.url, &issued.token))
+    }
+
+    /// Accepts an invite through the JSON API.
+    pub async fn accept(&self, link: &str, password: &str) -> Response {
+        self.request(Method::POST, "/api/v1/invites/accept", None)
+            .json(&json!({"token": token_of(link), "password": password}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn try_sign_in(&self, slug: &str, email: &str, password: &str) -> Response {
+        self.request(Method::POST, "/api/v1/session", None)
+            .json(&json!({"workspace": slug, "email": email, "password": password}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn sign_in(&self, slug: &str, email: &str) -> String {
+        let r = self.try_sign_in(slug, email, PASSWORD).await;
+        let body = expect(r, StatusCode::OK).await;
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    /// A workspace with an accepted, signed-in Owner: (slug, owner's token).
+    pub async fn owner(&self, name: &str, owner_email: &str) -> (String, String) {
+        let (slug, link) = self.workspace(name, owner_email).await;
+        expect(self.accept(&link, PASSWORD).await, StatusCode::OK).await;
+        let token = self.sign_in(&slug, owner_email).await;
+        (slug, token)
+    }
+
+    /// Invites without email; returns the response body (user, invite, link, …).
+    pub async fn invite(&self, token: &str, email: &str, roles: &[&str]) -> Value {
+        let r = self
+            .api(Method::POST, "/invites", token)
+            .json(&json!({"email": email, "full_name": format!("Person {email}"), "roles": roles, "send_invite": false}))
+            .send()
+            .await
+            .unwrap();
+        expect(r, StatusCode::CREATED).await
+    }
+
+    /// Invites, accepts and signs in a user: (user id, their token).
+    pub async fn add_user(
+        &self,
+        slug: &str,
+        token: &str,
+        email: &str,
+        roles: &[&str],
+    ) -> (String, String) {
+        let invited = self.invite(token, email, roles).await;
+        let link = invited["link"].as_str().unwrap();
+        expect(self.accept(link, PASSWORD).await, StatusCode::OK).await;
+        let id = invited["user"]["id"].as_str().unwrap().to_string();
+        (id, self.sign_in(slug, email).await)
+    }
+}
+
+impl TestApp {
+    /// Adds an active user through the core directly, bypassing HTTP (and its rate limit).
+    pub async fn add_user_via_owner(&self, email: &str) {
+        use atender_admin::domain::Role;
+        use atender_admin::service::{AdminApi, NewInvite};
+        let ws = self.core.workspaces().await.unwrap().remove(0);
+        let owner = self.core.user_by_email(ws.id, "ann@acme.io").await.unwrap();
+        let issued = self
+            .core
+            .admin(ws.id, owner.id)
+            .invite(NewInvite {
+                email: email.into(),
+                full_name: "Added".into(),
+                display_name: None,
+                roles: vec![Role::Agent],
+                teams: vec![],
+                send_invite: false,
+            })
+            .await
+            .unwrap();
+        self.core
+            .accept_invite(&issued.token.encode(), PASSWORD)
+            .await
+            .unwrap();
+    }
+}
+
+pub fn token_of(link: &str) -> &str {
+    link.split_once("token=").map_or(link, |(_, t)| t)
+}
+
+/// Asserts the status and returns the JSON body (Null when empty).
+pub async fn expect(response: Response, status: StatusCode) -> Value {
+    let got = response.status();
+    let text = response.text().await.unwrap();
+    assert_eq!(got, status, "unexpected status; body: {text}");
+    if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    }
+}
+
+/// Asserts an error response: status and code.
+pub async fn expect_error(response: Response, status: StatusCode, code: &str) -> Value {
+    let body = expect(response, status).await;
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+    body
+}
+
+/// Runs the real `atender-server init` on a store folder and returns (slug, link).
+pub fn run_init(store: &Path, workspace: &str, email: &str, public_url: &str) -> (String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_atender-server"))
+        .args(["init", "--data"])
+        .arg(store)
+        .args(["--workspace", workspace, "--owner-email", email])
+        .args(["--owner-name", "Ann Owner", "--public-url", public_url])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "init failed: {stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let field = |name: &str| {
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_else(|| panic!("init printed no {name}: {stdout}"))
+    };
+    (field("workspace:"), field("link:"))
+}
