@@ -258,6 +258,9 @@ pub struct App {
     pub clipboard: Option<String>,
     /// Views need recomputing (data, filter or sort changed).
     pub stale_views: bool,
+    /// Each tab's users in each sort order, computed once per load: a filter keystroke then
+    /// only filters, it never sorts again.
+    pub sorted: HashMap<(Tab, usize), Vec<usize>>,
     pub effects: Vec<super::effects::Effect>,
 }
 
@@ -287,6 +290,7 @@ impl App {
             load_generation: 0,
             clipboard: None,
             stale_views: true,
+            sorted: HashMap::new(),
             effects: Vec::new(),
         }
     }
@@ -369,15 +373,28 @@ impl App {
         for tab in Tab::ALL {
             let view = &mut self.views[tab.index()];
             let status = tab.status();
-            let mut rows: Vec<usize> = data
-                .users
-                .iter()
-                .enumerate()
-                .filter(|(_, u)| u.status == status && filter.matches(u, &data.team_names))
-                .map(|(i, _)| i)
-                .collect();
-            let key = SortKey::cycle(tab)[view.sort % SortKey::cycle(tab).len()];
-            sort_rows(&mut rows, data, key);
+            let keys = SortKey::cycle(tab);
+            let sort = view.sort % keys.len();
+            let order = self.sorted.entry((tab, sort)).or_insert_with(|| {
+                let mut rows: Vec<usize> = data
+                    .users
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, u)| u.status == status)
+                    .map(|(i, _)| i)
+                    .collect();
+                sort_rows(&mut rows, data, keys[sort]);
+                rows
+            });
+            let mut rows: Vec<usize> = if filter.is_empty() {
+                order.clone()
+            } else {
+                order
+                    .iter()
+                    .copied()
+                    .filter(|&i| filter.matches(&data.users[i], &data.team_names))
+                    .collect()
+            };
             if view.reversed {
                 rows.reverse();
             }
@@ -458,6 +475,7 @@ pub fn apply_snapshot(app: &mut App, snapshot: Snapshot) {
     let ids: HashSet<UserId> = data.users.iter().map(|u| u.id).collect();
     app.marks.retain(|id| ids.contains(id));
     app.data = Some(data);
+    app.sorted.clear();
     app.load_error = None;
     app.stale_views = true;
     app.refresh_views();

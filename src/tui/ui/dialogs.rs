@@ -253,7 +253,9 @@ fn detail_pane(
     lines.push(Line::raw(""));
     lines.push(Line::styled("Esc close · ↑↓ scroll", theme.dim()));
     frame.render_widget(
-        Paragraph::new(lines).scroll((scroll.min(u16::MAX as usize) as u16, 0)),
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll.min(u16::MAX as usize) as u16, 0)),
         inner,
     );
 }
@@ -357,7 +359,9 @@ fn link_dialog(frame: &mut Frame, area: Rect, email: &str, link: &str, theme: &T
         Line::styled(format!("Invite link for {}", safe(email)), theme.title()),
         Line::raw(""),
         Line::raw("No email is sent from here: deliver this one-time link yourself."),
-        Line::raw("It is shown once; only its hash is stored."),
+        Line::raw(
+            "Only its hash is stored: after you quit, it can't be shown again (resend for a new one).",
+        ),
         Line::raw(""),
         Line::styled(safe(link), theme.accent()),
         Line::raw(""),

@@ -83,6 +83,7 @@ impl<'t> Builder<'t> {
         self.lines.push(Line::from(spans));
     }
 
+    /// Checkboxes in a row, continuing on further lines when they don't fit.
     fn checklist<T: Copy + PartialEq>(
         &mut self,
         name: &str,
@@ -91,11 +92,18 @@ impl<'t> Builder<'t> {
         empty: &str,
     ) {
         let mut spans = vec![self.label(name, focused)];
+        let mut used = LABEL;
         if list.items.is_empty() {
             spans.push(Span::styled(empty.to_string(), self.theme.dim()));
         }
         for (i, (_, label, on)) in list.items.iter().enumerate() {
             let text = format!("[{}] {}", if *on { "x" } else { " " }, safe(label));
+            let width = unicode_width::UnicodeWidthStr::width(text.as_str()) + 2;
+            if used + width > self.width && used > LABEL {
+                self.lines.push(Line::from(std::mem::take(&mut spans)));
+                spans.push(Span::raw(" ".repeat(LABEL)));
+                used = LABEL;
+            }
             let style = if focused && i == list.cursor {
                 self.theme.focus()
             } else {
@@ -103,6 +111,7 @@ impl<'t> Builder<'t> {
             };
             spans.push(Span::styled(text, style));
             spans.push(Span::raw("  "));
+            used += width;
         }
         self.lines.push(Line::from(spans));
     }

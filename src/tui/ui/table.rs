@@ -92,14 +92,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ],
         ),
     };
+    let sorted_title = match sorted {
+        SortKey::Name if app.tab == Tab::Pending => "Name",
+        SortKey::Name => "Display name",
+        SortKey::Email => "Email",
+        SortKey::Roles => "Roles",
+        SortKey::Teams => "Teams",
+        SortKey::Sent => "Sent",
+        SortKey::Expires => "Expires",
+    };
     let header = Row::new(titles.iter().map(|t| {
-        let is_sorted = !t.is_empty() && t.to_lowercase().starts_with(sorted.label());
-        let label = if is_sorted {
-            format!("{t}{}", if view.reversed { "↑" } else { "↓" })
+        if *t == sorted_title {
+            Cell::from(format!("{t}{}", if view.reversed { "↑" } else { "↓" }))
         } else {
-            t.to_string()
-        };
-        Cell::from(label)
+            Cell::from(*t)
+        }
     }))
     .style(theme.header());
     let table = Table::new(rows, widths).header(header).column_spacing(1);
