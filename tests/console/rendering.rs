@@ -254,3 +254,15 @@ async fn wide_characters_keep_columns_aligned() {
     };
     assert_eq!(col(header, "Email"), col(row, "chen.zhiming@"));
 }
+
+#[tokio::test]
+async fn leaving_forms_asks_first() {
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char('i'));
+    h.keys("half@typed.io");
+    h.key(KeyCode::Esc);
+    assert_snapshot!("confirm_discard_form", screen(&h));
+    h.key(KeyCode::Char('n'));
+    h.ctrl('c');
+    assert_snapshot!("confirm_quit_with_input", screen(&h));
+}

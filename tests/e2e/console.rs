@@ -215,3 +215,64 @@ fn a_store_in_use_is_refused_before_drawing() {
     let out = String::from_utf8_lossy(&t.raw_output()).to_string();
     assert!(out.contains("is in use by another process"), "{out}");
 }
+
+#[test]
+fn works_under_common_terms_and_honours_no_color() {
+    let (dir, _) = seeded();
+    let d = data(dir.path());
+    for term in [
+        "xterm-256color",
+        "screen-256color",
+        "tmux-256color",
+        "linux",
+    ] {
+        let mut t = Term::admin_env(
+            &["--demo", "--data", &d],
+            dir.path(),
+            100,
+            30,
+            &[("TERM", term)],
+        );
+        t.wait_for("Active (218)");
+        t.send("3");
+        t.wait_for("R resend");
+        t.send("q");
+        assert_eq!(t.wait_exit(), 0, "TERM={term}");
+    }
+    let mut t = Term::admin_env(
+        &["--demo", "--data", &d],
+        dir.path(),
+        100,
+        30,
+        &[("NO_COLOR", "1")],
+    );
+    t.wait_for("Active (218)");
+    t.send(" ");
+    t.wait_for("1 marked");
+    t.with_screen(|s| {
+        let (rows, cols) = s.size();
+        for r in 0..rows.get() {
+            for c in 0..cols.get() {
+                let cell = s.cell(r, c).unwrap();
+                assert_eq!(
+                    cell.fgcolor(),
+                    vt100::Color::Default,
+                    "colour at {r},{c} under NO_COLOR"
+                );
+                assert_eq!(
+                    cell.bgcolor(),
+                    vt100::Color::Default,
+                    "colour at {r},{c} under NO_COLOR"
+                );
+            }
+        }
+        // the cursor row (now the second row) is reversed, the mark is a glyph
+        assert!(
+            s.cell(4, 3).unwrap().inverse(),
+            "cursor row shown in reverse video"
+        );
+        assert_eq!(s.cell(3, 0).unwrap().contents(), "●");
+    });
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+}

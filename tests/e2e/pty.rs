@@ -21,6 +21,17 @@ impl Term {
     /// Starts `atender-admin` with `args` in a `cols`×`rows` terminal; state and logs go under
     /// `home` so nothing touches the real user folders.
     pub fn admin(args: &[&str], home: &Path, cols: u16, rows: u16) -> Term {
+        Self::admin_env(args, home, cols, rows, &[("TERM", "xterm-256color")])
+    }
+
+    /// As `admin`, with extra environment variables (TERM, NO_COLOR, …).
+    pub fn admin_env(
+        args: &[&str],
+        home: &Path,
+        cols: u16,
+        rows: u16,
+        env: &[(&str, &str)],
+    ) -> Term {
         let size = PtySize {
             rows,
             cols,
@@ -33,8 +44,10 @@ impl Term {
         cmd.env("HOME", home);
         cmd.env("XDG_DATA_HOME", home.join("data"));
         cmd.env("XDG_STATE_HOME", home.join("state"));
-        cmd.env("TERM", "xterm-256color");
         cmd.env_remove("NO_COLOR");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pair.slave.spawn_command(cmd).expect("start atender-admin");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("pty reader");
