@@ -133,7 +133,12 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 "link:      {}",
                 atender_admin::api::invite_link(&public_url, &issued.token)
             );
-            println!("expires:   {}", issued.invite.expires_at);
+            let expires = issued
+                .invite
+                .expires_at
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_else(|_| issued.invite.expires_at.to_string());
+            println!("expires:   {expires}");
         }
         Command::Workspaces { data } => {
             if !data.exists() {
