@@ -108,7 +108,7 @@ pub(crate) struct Transport {
 impl Transport {
     pub fn new(server_url: &str, config: ClientConfig) -> Result<Transport> {
         let (server, api) = parse_server_url(server_url)?;
-        let tls = tls_config(api.scheme() == "https")?;
+        let tls = tls_config(&server, api.scheme() == "https")?;
         let http = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .connect_timeout(config.connect_timeout)
@@ -275,11 +275,11 @@ fn parse_server_url(input: &str) -> Result<(String, Url)> {
 
 /// rustls over ring with the system's CA certificates. Without any system certificates, plain
 /// http:// still works and https:// is refused with what to install.
-fn tls_config(https: bool) -> Result<rustls::ClientConfig> {
+fn tls_config(server: &str, https: bool) -> Result<rustls::ClientConfig> {
     use rustls_platform_verifier::BuilderVerifierExt;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let tls_error = |e: rustls::Error| Error::Unreachable {
-        url: "https".into(),
+        url: server.to_string(),
         detail: format!("TLS could not be set up: {e}"),
     };
     let builder = rustls::ClientConfig::builder_with_provider(provider)
@@ -289,7 +289,7 @@ fn tls_config(https: bool) -> Result<rustls::ClientConfig> {
         Ok(b) => b.with_no_client_auth(),
         Err(e) if https => {
             return Err(Error::Unreachable {
-                url: "https".into(),
+                url: server.to_string(),
                 detail: format!(
                     "this system's CA certificates could not be loaded ({e}); install them (e.g. the ca-certificates package)"
                 ),

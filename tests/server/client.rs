@@ -175,6 +175,21 @@ async fn a_wrong_password_is_the_same_error_as_offline() {
         assert_eq!(online, Error::InvalidCredentials);
         assert_eq!(online, offline);
     }
+    // after 5 failures the server slows sign-in down: its own refusal, with its message
+    for _ in 0..2 {
+        let e = HttpClient::sign_in(&app.url, fast(), &slug, "ann@acme.io", "still wrong")
+            .await
+            .unwrap_err();
+        assert_eq!(e, Error::InvalidCredentials);
+    }
+    let e = HttpClient::sign_in(&app.url, fast(), &slug, "ann@acme.io", PASSWORD)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::ServerRefused { status: 429, server_code, message }
+            if server_code == "rate_limited" && message.contains("wait")),
+        "{e}"
+    );
     // a malformed server address is refused before anything is sent
     let e = HttpClient::sign_in("acme.example", fast(), &slug, "ann@acme.io", PASSWORD)
         .await
@@ -579,6 +594,21 @@ async fn an_unreachable_server_is_reported_within_the_time_limit() {
     .unwrap_err();
     assert!(matches!(e, Error::Unreachable { .. }), "{e}");
     assert!(started.elapsed() < Duration::from_secs(2));
+
+    // TLS (rustls over ring) is set up, and a server that does not speak it is unreachable
+    let app = TestApp::spawn().await;
+    let https = app.url.replace("http://", "https://");
+    let e = HttpClient::resume(
+        &https,
+        fast(),
+        atender_admin::domain::Token::generate().unwrap(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&e, Error::Unreachable { url, .. } if *url == https),
+        "{e}"
+    );
 
     // something accepts but never answers: the time limit, not a hang, and no retry of it
     let silent = TcpListener::bind("127.0.0.1:0").await.unwrap();
