@@ -1,6 +1,7 @@
-//! The wire types of the HTTP API (request and response JSON), shared by the server and a later
-//! HTTP client. Service types are reused where they already are the right shape (`NewInvite`,
-//! `UserPatch`, `Outcome`, `Page`, `UserDetail`, `SignedIn`); this module adds the envelopes.
+//! The wire types of the HTTP API (request and response JSON), shared by the server and the
+//! HTTP client (`crate::client`). Service types are reused where they already are the right
+//! shape (`NewInvite`, `UserPatch`, `Outcome`, `Page`, `UserDetail`, `SignedIn`); this module
+//! adds the envelopes.
 //!
 //! Every request type refuses unknown fields, so a misspelt field is an error, not a no-op.
 

@@ -256,7 +256,9 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
             Error::StoreInUse { .. }
             | Error::UnknownSchema { .. }
             | Error::StoreCorrupt { .. }
-            | Error::Storage { .. },
+            | Error::Storage { .. }
+            | Error::Unreachable { .. }
+            | Error::UnexpectedResponse { .. },
         ) => 2,
         Some(_) => 1,
         None => 2,

@@ -87,6 +87,27 @@ pub enum Error {
     StoreCorrupt { path: String, detail: String },
     #[error("storage error: {detail}")]
     Storage { detail: String },
+
+    // ---- connected mode (the HTTP client; the server never sends these) -------------------
+    #[error(
+        "can't reach the server at {url} ({detail}); nothing was changed: check the address and your network, then try again"
+    )]
+    Unreachable { url: String, detail: String },
+    #[error(
+        "the server at {url} did not confirm the change ({detail}); it may or may not have been made: reload to see before trying again"
+    )]
+    OutcomeUnknown { url: String, detail: String },
+    #[error("the server refused the request ({status} {server_code}): {message}")]
+    ServerRefused {
+        status: u16,
+        /// The API's own code (`rate_limited`, `payload_too_large`, …).
+        server_code: String,
+        message: String,
+    },
+    #[error(
+        "the server at {url} answered something this console does not understand ({detail}); check that the address points at atender-server and that both are the same version"
+    )]
+    UnexpectedResponse { url: String, detail: String },
 }
 
 /// One field's problem, when a form has several.
@@ -118,6 +139,8 @@ pub enum Field {
     Password,
     Token,
     Ids,
+    /// The server address of connected mode.
+    Server,
 }
 
 impl Field {
@@ -133,6 +156,7 @@ impl Field {
             Field::Password => "password",
             Field::Token => "invite token",
             Field::Ids => "ids",
+            Field::Server => "server address",
         }
     }
 }
@@ -239,6 +263,10 @@ impl Error {
             Error::UnknownSchema { .. } => "unknown_schema",
             Error::StoreCorrupt { .. } => "store_corrupt",
             Error::Storage { .. } => "storage",
+            Error::Unreachable { .. } => "unreachable",
+            Error::OutcomeUnknown { .. } => "outcome_unknown",
+            Error::ServerRefused { .. } => "server_refused",
+            Error::UnexpectedResponse { .. } => "unexpected_response",
         }
     }
 }
@@ -271,6 +299,23 @@ mod tests {
                 current: 3,
             },
             Error::not_found(Entity::Team, "t"),
+            Error::Unreachable {
+                url: "http://127.0.0.1:9".into(),
+                detail: "connection refused".into(),
+            },
+            Error::OutcomeUnknown {
+                url: "http://127.0.0.1:9".into(),
+                detail: "no answer".into(),
+            },
+            Error::ServerRefused {
+                status: 429,
+                server_code: "rate_limited".into(),
+                message: "wait".into(),
+            },
+            Error::UnexpectedResponse {
+                url: "http://127.0.0.1:9".into(),
+                detail: "not JSON".into(),
+            },
         ];
         for e in samples {
             let json = serde_json::to_value(&e).unwrap();

@@ -81,6 +81,11 @@ pub fn core_status(e: &Error) -> StatusCode {
         | Error::UnknownSchema { .. }
         | Error::StoreCorrupt { .. }
         | Error::Storage { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        // The client's own errors: the server never refuses with them.
+        Error::Unreachable { .. }
+        | Error::OutcomeUnknown { .. }
+        | Error::ServerRefused { .. }
+        | Error::UnexpectedResponse { .. } => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 

@@ -52,7 +52,7 @@ impl Driver {
         let driver = Driver {
             child,
             url: format!("http://127.0.0.1:{port}"),
-            http: reqwest::Client::new(),
+            http: crate::support::http().build().unwrap(),
         };
         // readiness: chromedriver answers /status with ready=true
         let deadline = Instant::now() + Duration::from_secs(30);

@@ -3,6 +3,7 @@
 
 mod access;
 mod browser;
+mod client;
 mod edits;
 mod input;
 mod invites;

@@ -8,7 +8,7 @@ use serde_json::json;
 use std::net::IpAddr;
 
 fn client_from(ip: &str) -> reqwest::Client {
-    reqwest::Client::builder()
+    http()
         .local_address(ip.parse::<IpAddr>().unwrap())
         .build()
         .unwrap()

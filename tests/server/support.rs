@@ -73,6 +73,17 @@ impl std::io::Write for LogWriter {
     }
 }
 
+/// A reqwest builder for the tests' raw HTTP. The crate builds reqwest with rustls but no
+/// default crypto provider (the client passes its own, over ring), so a plain
+/// `reqwest::Client::new()` would panic; the tests install ring as the process default once.
+pub fn http() -> reqwest::ClientBuilder {
+    static PROVIDER: OnceLock<()> = OnceLock::new();
+    PROVIDER.get_or_init(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+    reqwest::Client::builder()
+}
+
 pub fn store_dir(dir: &TempDir) -> PathBuf {
     dir.path().join("store")
 }
@@ -121,7 +132,7 @@ impl TestApp {
             clock,
             mail: sink,
             outbox,
-            client: reqwest::Client::new(),
+            client: http().build().unwrap(),
             stop: Some(stop),
             _dir: dir,
         }

@@ -1,0 +1,161 @@
+//! Answers → the core's errors. The server sends the core's own error in `error.core`, so a
+//! refusal reads the same online as offline; statuses only decide when there is none (an HTTP
+//! layer refusal, a proxy in between, or something that is not atender-server at all).
+
+use super::http::Reply;
+use crate::api::ErrorBody;
+use crate::domain::{Error, Result};
+use reqwest::StatusCode;
+use reqwest::header::ETAG;
+use serde::de::DeserializeOwned;
+
+/// A gateway in front of the server could not reach it (502, 503, 504): worth retrying a read.
+pub(crate) fn is_gateway_failure(status: StatusCode) -> bool {
+    matches!(
+        status,
+        StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT
+    )
+}
+
+/// The body of a successful answer, or the error the answer carries.
+pub(crate) fn decode<T: DeserializeOwned>(reply: Reply, server: &str, read: bool) -> Result<T> {
+    if !reply.status.is_success() {
+        return Err(refusal(reply, server, read));
+    }
+    serde_json::from_slice(&reply.body).map_err(|e| Error::UnexpectedResponse {
+        url: server.to_string(),
+        detail: format!("HTTP {} with a body that does not parse: {e}", reply.status),
+    })
+}
+
+/// Success without a body (204), or the error the answer carries.
+pub(crate) fn expect_no_content(reply: Reply, server: &str, read: bool) -> Result<()> {
+    if reply.status.is_success() {
+        Ok(())
+    } else {
+        Err(refusal(reply, server, read))
+    }
+}
+
+/// The error an unsuccessful answer stands for.
+pub(crate) fn refusal(reply: Reply, server: &str, read: bool) -> Error {
+    let status = reply.status;
+    let body: Option<ErrorBody> = serde_json::from_slice(&reply.body).ok();
+    if let Some(core) = body.as_ref().and_then(|b| b.error.core.clone()) {
+        return core;
+    }
+    let url = server.to_string();
+    match status {
+        StatusCode::UNAUTHORIZED => Error::Unauthenticated,
+        StatusCode::PRECONDITION_FAILED => Error::Conflict {
+            what: "this user".into(),
+            current: etag_version(&reply).unwrap_or(0),
+        },
+        s if is_gateway_failure(s) || s == StatusCode::REQUEST_TIMEOUT => {
+            let detail = format!("the server answered {s}");
+            if read {
+                Error::Unreachable { url, detail }
+            } else {
+                // The change may have been made before the server or a proxy gave up.
+                Error::OutcomeUnknown { url, detail }
+            }
+        }
+        s => match body {
+            Some(b) => Error::ServerRefused {
+                status: s.as_u16(),
+                server_code: b.error.code,
+                message: b.error.message,
+            },
+            None => Error::UnexpectedResponse {
+                url,
+                detail: format!("HTTP {s} without the API's error shape"),
+            },
+        },
+    }
+}
+
+fn etag_version(reply: &Reply) -> Option<u64> {
+    let v = reply.headers.get(ETAG)?.to_str().ok()?;
+    v.trim()
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    fn reply(status: u16, body: &str) -> Reply {
+        Reply {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers: HeaderMap::new(),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    const SERVER: &str = "http://127.0.0.1:1";
+
+    #[test]
+    fn the_core_error_wins_over_the_status() {
+        let body = r#"{"error":{"code":"last_owner","message":"m","field":"roles","core":{"code":"last_owner","email":"a@b.io"}}}"#;
+        assert_eq!(
+            refusal(reply(409, body), SERVER, false),
+            Error::LastOwner {
+                email: "a@b.io".into()
+            }
+        );
+    }
+
+    #[test]
+    fn http_layer_refusals_keep_their_message() {
+        let body = r#"{"error":{"code":"rate_limited","message":"wait 15 minutes","field":null,"core":null}}"#;
+        assert_eq!(
+            refusal(reply(429, body), SERVER, false),
+            Error::ServerRefused {
+                status: 429,
+                server_code: "rate_limited".into(),
+                message: "wait 15 minutes".into()
+            }
+        );
+    }
+
+    #[test]
+    fn bare_statuses_map_to_what_a_person_can_act_on() {
+        assert_eq!(
+            refusal(reply(401, ""), SERVER, true),
+            Error::Unauthenticated
+        );
+        let mut stale = reply(412, "");
+        stale
+            .headers
+            .insert(ETAG, HeaderValue::from_static("W/\"7\""));
+        assert_eq!(
+            refusal(stale, SERVER, false),
+            Error::Conflict {
+                what: "this user".into(),
+                current: 7
+            }
+        );
+        assert!(matches!(
+            refusal(reply(502, "<html>"), SERVER, true),
+            Error::Unreachable { .. }
+        ));
+        assert!(matches!(
+            refusal(reply(504, "<html>"), SERVER, false),
+            Error::OutcomeUnknown { .. }
+        ));
+        assert!(matches!(
+            refusal(reply(404, "<html>not here</html>"), SERVER, true),
+            Error::UnexpectedResponse { .. }
+        ));
+    }
+
+    #[test]
+    fn a_success_that_does_not_parse_is_unexpected() {
+        let e = decode::<crate::api::Me>(reply(200, "<html>"), SERVER, true).unwrap_err();
+        assert!(matches!(e, Error::UnexpectedResponse { .. }), "{e}");
+    }
+}
