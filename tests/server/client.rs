@@ -111,7 +111,9 @@ async fn signs_in_and_reads_what_the_local_service_reads() {
     let issued = ann.client.invite(pending).await.unwrap();
     assert_eq!(issued.user.teams, BTreeSet::from([team.id]));
 
-    let online = ann.client.snapshot().await.unwrap();
+    // the console holds an `Arc<dyn AdminApi>` and can't tell which one it has
+    let console: Arc<dyn AdminApi> = Arc::new(ann.client.clone());
+    let online = console.snapshot().await.unwrap();
     let offline = local.snapshot().await.unwrap();
     assert_eq!(online.workspace, offline.workspace);
     assert_eq!(online.me, offline.me);
