@@ -6,7 +6,7 @@ use super::http::Reply;
 use crate::api::ErrorBody;
 use crate::domain::{Error, Result};
 use reqwest::StatusCode;
-use reqwest::header::ETAG;
+use reqwest::header::{ETAG, LOCATION};
 use serde::de::DeserializeOwned;
 
 /// A gateway in front of the server could not reach it (502, 503, 504): worth retrying a read.
@@ -60,6 +60,14 @@ pub(crate) fn refusal(reply: Reply, server: &str, read: bool) -> Error {
                 Error::OutcomeUnknown { url, detail }
             }
         }
+        // Redirects are not followed, so the Authorization header never goes anywhere else.
+        s if s.is_redirection() => Error::UnexpectedResponse {
+            url,
+            detail: match reply.headers.get(LOCATION).and_then(|v| v.to_str().ok()) {
+                Some(to) => format!("it redirects to {to}; use that address instead"),
+                None => format!("HTTP {s}, a redirect without a Location"),
+            },
+        },
         s => match body {
             Some(b) => Error::ServerRefused {
                 status: s.as_u16(),
@@ -151,6 +159,18 @@ mod tests {
             refusal(reply(404, "<html>not here</html>"), SERVER, true),
             Error::UnexpectedResponse { .. }
         ));
+    }
+
+    #[test]
+    fn a_redirect_names_the_address_to_use() {
+        let mut moved = reply(301, "");
+        moved.headers.insert(
+            LOCATION,
+            HeaderValue::from_static("https://atender.example/api/v1/me"),
+        );
+        let e = refusal(moved, SERVER, true);
+        assert!(matches!(e, Error::UnexpectedResponse { .. }), "{e}");
+        assert!(e.to_string().contains("https://atender.example/"), "{e}");
     }
 
     #[test]

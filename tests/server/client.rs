@@ -111,7 +111,9 @@ async fn signs_in_and_reads_what_the_local_service_reads() {
     let issued = ann.client.invite(pending).await.unwrap();
     assert_eq!(issued.user.teams, BTreeSet::from([team.id]));
 
-    let online = ann.client.snapshot().await.unwrap();
+    // the console holds an `Arc<dyn AdminApi>` and can't tell which one it has
+    let console: Arc<dyn AdminApi> = Arc::new(ann.client.clone());
+    let online = console.snapshot().await.unwrap();
     let offline = local.snapshot().await.unwrap();
     assert_eq!(online.workspace, offline.workspace);
     assert_eq!(online.me, offline.me);
@@ -567,6 +569,63 @@ async fn a_read_survives_a_dropped_connection_and_a_write_is_not_resent() {
     assert_eq!(teams[0].name.as_str(), "Support");
     // the same client goes on working once the connection is back
     assert_eq!(writer.list_teams().await.unwrap(), teams);
+}
+
+/// A gateway whose server is down: answers every request 503 and counts them.
+async fn failing_gateway() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let requests = Arc::new(AtomicUsize::new(0));
+    let count = requests.clone();
+    tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            let count = count.clone();
+            tokio::spawn(async move {
+                let mut seen = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match conn.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => seen.extend_from_slice(&buf[..n]),
+                    }
+                }
+                count.fetch_add(1, Ordering::SeqCst);
+                let _ = conn
+                    .write_all(b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                    .await;
+                let _ = conn.shutdown().await;
+            });
+        }
+    });
+    (url, requests)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_failing_gateway_reads_retry_a_bounded_number_of_times_and_writes_do_not() {
+    let (url, requests) = failing_gateway().await;
+    let client = HttpClient::with_session(
+        &url,
+        fast(),
+        atender_admin::domain::Token::generate().unwrap(),
+    )
+    .unwrap();
+    let e = client.list_teams().await.unwrap_err();
+    assert!(
+        matches!(&e, Error::Unreachable { detail, .. } if detail.contains("503")),
+        "{e}"
+    );
+    assert_eq!(
+        requests.load(Ordering::SeqCst),
+        3,
+        "one try and two retries"
+    );
+    let e = client.create_team("Support".into()).await.unwrap_err();
+    assert!(matches!(e, Error::OutcomeUnknown { .. }), "{e}");
+    assert_eq!(
+        requests.load(Ordering::SeqCst),
+        4,
+        "the write was sent once"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -81,6 +81,7 @@ pub fn http() -> reqwest::ClientBuilder {
     PROVIDER.get_or_init(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();
     });
+    #[allow(clippy::disallowed_methods)]
     reqwest::Client::builder()
 }
 
