@@ -64,10 +64,7 @@ fn main() {
         let api = core.admin(ws.id, owner.id);
         let start = Instant::now();
         let snapshot = rt.block_on(api.snapshot()).expect("a snapshot");
-        let mut app = App::new(Context {
-            mode: "DEMO".into(),
-            public_url: "http://x".into(),
-        });
+        let mut app = App::new(Context::local("DEMO", "http://x"));
         app.on_resize(120, 40);
         apply_snapshot(&mut app, snapshot);
         let load = start.elapsed();

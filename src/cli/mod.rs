@@ -2,6 +2,7 @@
 //! commands. Opening a local store (offline or demo) lives here so the console and the
 //! commands open it the same way.
 
+pub mod connect;
 mod output;
 
 use crate::demo;
@@ -46,12 +47,26 @@ pub struct Cli {
         global = true
     )]
     pub public_url: String,
+    /// Connected mode: the atender-server to manage (e.g. https://atender.example.com).
+    #[arg(long, env = "ATENDER_SERVER", global = true)]
+    pub server: Option<String>,
+    /// Connected mode: the email to sign in with.
+    #[arg(long, env = "ATENDER_EMAIL", global = true)]
+    pub email: Option<String>,
+    /// Connected mode: keep the session token (in a file only you can read) for next time.
+    #[arg(long, global = true)]
+    pub remember: bool,
+    /// Connected mode: reload every N seconds (0: only on Ctrl-R). Default 30.
+    #[arg(long, global = true)]
+    pub refresh: Option<u64>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// End the remembered session on the server and forget it.
+    Logout,
     /// List users.
     Users {
         /// active, inactive or invited (default: all).
@@ -206,8 +221,15 @@ pub async fn run_command(cli: &Cli) -> anyhow::Result<bool> {
     let Some(command) = &cli.command else {
         return Ok(false);
     };
+    if let Command::Logout = command {
+        let config = connect::ConfigFile::load()?;
+        let server = cli.server.clone().or(config.server);
+        println!("{}", connect::logout(server.as_deref()).await?);
+        return Ok(true);
+    }
     let session = open_local(cli).await?;
     match command {
+        Command::Logout => {}
         Command::Users {
             status,
             filter,
@@ -265,15 +287,76 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     }
 }
 
-/// Opens the console on the local store the flags name.
+/// Opens the console on a server (connected mode, when one is named by flag, environment or
+/// config file) or on the local store the flags name.
 pub async fn run_console(cli: &Cli) -> anyhow::Result<()> {
-    let session = open_local(cli).await?;
-    let context = crate::tui::state::Context {
-        mode: session.mode.clone(),
-        public_url: cli.public_url.clone(),
+    let config = connect::ConfigFile::load()?;
+    let server = if cli.data.is_some() || cli.wants_demo() {
+        cli.server.clone()
+    } else {
+        cli.server.clone().or(config.server.clone())
     };
+    if let Some(url) = server {
+        return run_connected(cli, &config, url).await;
+    }
+    let session = open_local(cli).await?;
+    let context = crate::tui::state::Context::local(session.mode.clone(), cli.public_url.clone());
     tracing::info!(workspace = %session.workspace.slug, mode = %session.mode, "console started");
-    crate::tui::run(std::sync::Arc::new(session.admin), context).await
+    crate::tui::run(Some(std::sync::Arc::new(session.admin)), None, context).await
+}
+
+async fn run_connected(cli: &Cli, config: &connect::ConfigFile, url: String) -> anyhow::Result<()> {
+    use crate::tui::state::{Context, ServerContext};
+    let url = url.trim().trim_end_matches('/').to_string();
+    let workspace = cli
+        .workspace
+        .clone()
+        .or(config.workspace.clone())
+        .unwrap_or_default();
+    let email = cli
+        .email
+        .clone()
+        .or(config.email.clone())
+        .unwrap_or_default();
+    let refresh = cli.refresh.or(config.refresh_seconds).unwrap_or(30);
+    let connector = connect::ServerConnector {
+        url: url.clone(),
+        config: crate::client::ClientConfig::default(),
+        remember: if cli.remember {
+            Some(connect::session_dir()?)
+        } else {
+            None
+        },
+    };
+    let mut connected = connect::resume(&connector).await;
+    if connected.is_none()
+        && let Some(password) = connect::password_from_file()?
+    {
+        use crate::tui::effects::Connector;
+        let secret = crate::tui::effects::Secret(password);
+        connected = Some(
+            connector
+                .sign_in(workspace.clone(), email.clone(), secret)
+                .await?,
+        );
+    }
+    let context = Context {
+        mode: format!("SERVER {url}"),
+        public_url: url.clone(),
+        server: Some(ServerContext {
+            url: url.clone(),
+            workspace: connected
+                .as_ref()
+                .map_or(workspace, |c| c.workspace.slug.clone()),
+            email: connected
+                .as_ref()
+                .map_or(email, |c| c.user.email.to_string()),
+        }),
+        refresh_every: (refresh > 0).then(|| time::Duration::seconds(refresh as i64)),
+    };
+    tracing::info!(server = %url, "console started in connected mode");
+    let api = connected.map(|c| c.api);
+    crate::tui::run(api, Some(std::sync::Arc::new(connector)), context).await
 }
 
 /// Sends logs to a file under the user's state (or data) folder, never to the screen.

@@ -1,15 +1,58 @@
 //! Work the console asks of the service, run off the render loop: each effect is a spawned task
 //! that answers with a message on a channel. The UI never waits for the store or the network.
 
-use crate::domain::{AuditEvent, EventId, Result, Team, User, UserId};
+use crate::domain::{AuditEvent, Error, EventId, Result, Team, User, UserId, Workspace};
 use crate::service::{
     AdminApi, BulkChange, InviteIssued, NewInvite, Outcome, Page, Snapshot, UserDetail, UserPatch,
 };
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 
+/// A password on its way to the server: never printed, not even in debug logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// Connected mode: signs in and hands back the API to use from then on.
+#[async_trait::async_trait]
+pub trait Connector: Send + Sync {
+    async fn sign_in(
+        &self,
+        workspace: String,
+        email: String,
+        password: Secret,
+    ) -> Result<Connected>;
+}
+
+/// A fresh session from `Connector::sign_in`.
+#[derive(Clone)]
+pub struct Connected {
+    pub api: Arc<dyn AdminApi>,
+    pub user: User,
+    pub workspace: Workspace,
+}
+
+impl std::fmt::Debug for Connected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connected")
+            .field("user", &self.user.email)
+            .finish_non_exhaustive()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
+    /// Connected mode only.
+    SignIn {
+        workspace: String,
+        email: String,
+        password: Secret,
+    },
     Load {
         generation: u64,
     },
@@ -44,6 +87,7 @@ pub enum Effect {
 
 #[derive(Debug)]
 pub enum Msg {
+    SignedIn(Result<Connected>),
     Loaded {
         generation: u64,
         result: Result<Snapshot>,
@@ -70,17 +114,94 @@ pub enum Msg {
     },
 }
 
-/// Runs one effect on the runtime; its answer arrives on `tx`.
-pub fn spawn(api: Arc<dyn AdminApi>, effect: Effect, tx: UnboundedSender<Msg>) {
+/// Runs one effect on the runtime; its answer arrives on `tx`. Without an API (connected mode
+/// before signing in) every effect answers `Unauthenticated`.
+pub fn spawn(
+    api: Option<Arc<dyn AdminApi>>,
+    connector: Option<Arc<dyn Connector>>,
+    effect: Effect,
+    tx: UnboundedSender<Msg>,
+) {
     tokio::spawn(async move {
-        let msg = run(api.as_ref(), effect).await;
+        let msg = match (effect, api) {
+            (
+                Effect::SignIn {
+                    workspace,
+                    email,
+                    password,
+                },
+                _,
+            ) => match connector {
+                Some(c) => Msg::SignedIn(c.sign_in(workspace, email, password).await),
+                None => Msg::SignedIn(Err(Error::storage("no server to sign in to"))),
+            },
+            (effect, Some(api)) => run(api.as_ref(), effect).await,
+            (effect, None) => refused(effect, Error::Unauthenticated),
+        };
         // The console may have quit meanwhile; nobody is left to tell.
         let _ = tx.send(msg);
     });
 }
 
+/// The answer of an effect that could not run.
+pub fn refused(effect: Effect, e: Error) -> Msg {
+    match effect {
+        Effect::SignIn { .. } => Msg::SignedIn(Err(e)),
+        Effect::Load { generation } => Msg::Loaded {
+            generation,
+            result: Err(e),
+        },
+        Effect::Detail(id) => Msg::Detail(id, Err(e)),
+        Effect::Preview { .. } => Msg::Preview(Err(e)),
+        Effect::Bulk { change, .. } => Msg::BulkDone {
+            change,
+            result: Err(e),
+        },
+        Effect::Invite(_) => Msg::Invited(Err(e)),
+        Effect::Resend(ids) => {
+            Msg::Resent(ids.into_iter().map(|id| (id, Err(e.clone()))).collect())
+        }
+        Effect::Cancel(ids) => {
+            Msg::Cancelled(ids.into_iter().map(|id| (id, Err(e.clone()))).collect())
+        }
+        Effect::Update { .. } => Msg::Updated(Err(e)),
+        Effect::RefreshForm(_) => Msg::FormRefreshed(Err(e)),
+        Effect::Delete { email, .. } => Msg::Deleted {
+            email,
+            result: Err(e),
+        },
+        Effect::CreateTeam(_) => Msg::TeamCreated(Err(e)),
+        Effect::Audit { before } => Msg::Audit {
+            first: before.is_none(),
+            result: Err(e),
+        },
+    }
+}
+
+impl Msg {
+    /// The error this answer carries, if any (the first, for answers about several users).
+    pub fn error(&self) -> Option<&Error> {
+        match self {
+            Msg::SignedIn(r) => r.as_ref().err(),
+            Msg::Loaded { result, .. } => result.as_ref().err(),
+            Msg::Detail(_, r) => r.as_ref().err(),
+            Msg::Preview(r) => r.as_ref().err(),
+            Msg::BulkDone { result, .. } => result.as_ref().err(),
+            Msg::Invited(r) => r.as_ref().err(),
+            Msg::Resent(v) => v.iter().find_map(|(_, r)| r.as_ref().err()),
+            Msg::Cancelled(v) => v.iter().find_map(|(_, r)| r.as_ref().err()),
+            Msg::Updated(r) => r.as_ref().err(),
+            Msg::FormRefreshed(r) => r.as_ref().err(),
+            Msg::Deleted { result, .. } => result.as_ref().err(),
+            Msg::TeamCreated(r) => r.as_ref().err(),
+            Msg::Audit { result, .. } => result.as_ref().err(),
+        }
+    }
+}
+
 pub async fn run(api: &dyn AdminApi, effect: Effect) -> Msg {
     match effect {
+        Effect::SignIn { .. } => Msg::SignedIn(Err(Error::storage("signing in needs a server"))),
         Effect::Load { generation } => Msg::Loaded {
             generation,
             result: api.snapshot().await,

@@ -408,6 +408,74 @@ impl EditForm {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInField {
+    Workspace,
+    Email,
+    Password,
+}
+
+/// The sign-in screen of connected mode. The password is never shown, only its length.
+#[derive(Debug, Clone)]
+pub struct SignInForm {
+    pub server: String,
+    pub workspace: Input,
+    pub email: Input,
+    pub password: Input,
+    pub focus: SignInField,
+    /// Why the screen is shown (e.g. the session ended), or the last sign-in error.
+    pub message: Option<String>,
+    pub error: bool,
+    pub busy: bool,
+}
+
+impl SignInForm {
+    pub fn new(server: &str, workspace: &str, email: &str, message: Option<String>) -> Self {
+        let focus = if workspace.is_empty() {
+            SignInField::Workspace
+        } else if email.is_empty() {
+            SignInField::Email
+        } else {
+            SignInField::Password
+        };
+        SignInForm {
+            server: server.to_string(),
+            workspace: Input::new(workspace.to_string()),
+            email: Input::new(email.to_string()),
+            password: Input::default(),
+            focus,
+            message,
+            error: false,
+            busy: false,
+        }
+    }
+
+    /// Enter submits from the password field and moves on from the others.
+    pub fn handle(&mut self, key: &KeyEvent) -> FormOutcome {
+        const ORDER: [SignInField; 3] = [
+            SignInField::Workspace,
+            SignInField::Email,
+            SignInField::Password,
+        ];
+        match key.code {
+            KeyCode::Tab | KeyCode::Down => advance(&mut self.focus, &ORDER, 1),
+            KeyCode::BackTab | KeyCode::Up => advance(&mut self.focus, &ORDER, -1),
+            KeyCode::Enter if self.focus == SignInField::Password => return FormOutcome::Submit,
+            KeyCode::Enter => advance(&mut self.focus, &ORDER, 1),
+            _ => {
+                let event = crossterm::event::Event::Key(*key);
+                let input = match self.focus {
+                    SignInField::Workspace => &mut self.workspace,
+                    SignInField::Email => &mut self.email,
+                    SignInField::Password => &mut self.password,
+                };
+                input.handle_event(&event);
+            }
+        }
+        FormOutcome::Stay
+    }
+}
+
 fn show_error(errors: &mut HashMap<Field, String>, general: &mut Option<String>, e: &Error) {
     errors.clear();
     *general = None;

@@ -16,9 +16,10 @@ pub mod update;
 use crate::service::AdminApi;
 use base64::Engine;
 use crossterm::event::{Event, EventStream, KeyEventKind};
+use effects::{Connector, Msg};
 use futures_util::{FutureExt, StreamExt};
 use ratatui::DefaultTerminal;
-use state::{App, Context};
+use state::{App, Context, Overlay};
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,10 +27,17 @@ use theme::Theme;
 
 /// Runs the console until the admin quits. The terminal is restored on every way out,
 /// including a panic (ratatui's hook).
-pub async fn run(api: Arc<dyn AdminApi>, context: Context) -> anyhow::Result<()> {
+///
+/// Offline, `api` is the local service. Connected, `connector` signs in (and in again when a
+/// session ends); `api` is `None` until then.
+pub async fn run(
+    api: Option<Arc<dyn AdminApi>>,
+    connector: Option<Arc<dyn Connector>>,
+    context: Context,
+) -> anyhow::Result<()> {
     let theme = Theme::from_env();
     let mut terminal = ratatui::try_init()?;
-    let result = event_loop(&mut terminal, api, context, theme).await;
+    let result = event_loop(&mut terminal, api, connector, context, theme).await;
     ratatui::restore();
     result
 }
@@ -44,15 +52,22 @@ fn handle(app: &mut App, event: Event) {
 
 async fn event_loop(
     terminal: &mut DefaultTerminal,
-    api: Arc<dyn AdminApi>,
+    mut api: Option<Arc<dyn AdminApi>>,
+    connector: Option<Arc<dyn Connector>>,
     context: Context,
     theme: Theme,
 ) -> anyhow::Result<()> {
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     let mut app = App::new(context);
     let size = terminal.size()?;
     app.on_resize(size.width, size.height);
-    app.reload();
+    match (&api, &app.context.server) {
+        (None, Some(server)) => {
+            let form = forms::SignInForm::new(&server.url, &server.workspace, &server.email, None);
+            app.overlays.push(Overlay::SignIn(form));
+        }
+        _ => app.reload(),
+    }
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     let mut ticks: u32 = 0;
@@ -60,7 +75,7 @@ async fn event_loop(
     loop {
         for effect in app.take_effects() {
             tracing::debug!(?effect, "effect");
-            effects::spawn(api.clone(), effect, tx.clone());
+            effects::spawn(api.clone(), connector.clone(), effect, tx.clone());
         }
         if app.stale_views {
             app.refresh_views();
@@ -81,7 +96,7 @@ async fn event_loop(
                 Some(Err(e)) => return Err(e.into()),
                 None => return Ok(()),
             },
-            Some(msg) = rx.recv() => app.on_msg(msg),
+            Some(msg) = rx.recv() => receive(&mut app, &mut api, msg),
             _ = tick.tick() => {
                 ticks = ticks.wrapping_add(1);
                 // Animate the spinner while work is in flight; otherwise redraw once a second
@@ -98,9 +113,17 @@ async fn event_loop(
             handle(&mut app, event);
         }
         while let Ok(msg) = rx.try_recv() {
-            app.on_msg(msg);
+            receive(&mut app, &mut api, msg);
         }
     }
+}
+
+/// Hands an answer to the app; a new session replaces the API every later effect uses.
+fn receive(app: &mut App, api: &mut Option<Arc<dyn AdminApi>>, msg: Msg) {
+    if let Msg::SignedIn(Ok(connected)) = &msg {
+        *api = Some(connected.api.clone());
+    }
+    app.on_msg(msg);
 }
 
 /// Puts text on the clipboard of the admin's own terminal (works over SSH), through tmux's

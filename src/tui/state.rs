@@ -1,7 +1,7 @@
 //! The console's state: the workspace data as last loaded, and what the admin sees of it
 //! (tab, filter, sort, cursor, marks, dialogs). Changed only by `update`, read by `ui`.
 
-use super::forms::{EditForm, InviteForm};
+use super::forms::{EditForm, InviteForm, SignInForm};
 use crate::domain::search::{Filter, team_names};
 use crate::domain::{AuditEvent, Invite, Team, TeamId, User, UserId, UserStatus, Workspace};
 use crate::service::{BulkChange, Outcome, Snapshot, UserDetail};
@@ -214,6 +214,23 @@ pub enum Overlay {
         email: String,
         link: String,
     },
+    /// Connected mode: sign in (first, or again after the session ended). Whatever is
+    /// underneath, forms included, stays as it was.
+    SignIn(SignInForm),
+}
+
+/// Where the data comes from, and whether it can be reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    /// A local store (offline or demo).
+    Local,
+    /// A server, answering.
+    Online,
+    /// A server that did not answer: the last data stays on screen; reloads are retried.
+    Disconnected {
+        since: OffsetDateTime,
+        detail: String,
+    },
 }
 
 /// The undo of the last bulk deactivation or reactivation: the opposite change, on exactly the
@@ -230,6 +247,28 @@ pub struct Context {
     pub mode: String,
     /// Where invite links point (the accept page of the server for this store).
     pub public_url: String,
+    /// Connected mode: the server, and the workspace and email to sign in with.
+    pub server: Option<ServerContext>,
+    /// Reload by itself this often (connected mode); `None`: only on Ctrl-R.
+    pub refresh_every: Option<time::Duration>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ServerContext {
+    pub url: String,
+    pub workspace: String,
+    pub email: String,
+}
+
+impl Context {
+    pub fn local(mode: impl Into<String>, public_url: impl Into<String>) -> Self {
+        Context {
+            mode: mode.into(),
+            public_url: public_url.into(),
+            server: None,
+            refresh_every: None,
+        }
+    }
 }
 
 pub struct App {
@@ -262,6 +301,9 @@ pub struct App {
     /// only filters, it never sorts again.
     pub sorted: HashMap<(Tab, usize), Vec<usize>>,
     pub effects: Vec<super::effects::Effect>,
+    pub connection: Connection,
+    /// When data was last asked for, for automatic refresh and reconnecting.
+    pub last_load: OffsetDateTime,
 }
 
 pub const MIN_WIDTH: u16 = 80;
@@ -270,7 +312,6 @@ pub const MIN_HEIGHT: u16 = 24;
 impl App {
     pub fn new(context: Context) -> Self {
         App {
-            context,
             data: None,
             load_error: None,
             tab: Tab::Active,
@@ -292,6 +333,13 @@ impl App {
             stale_views: true,
             sorted: HashMap::new(),
             effects: Vec::new(),
+            connection: if context.server.is_some() {
+                Connection::Online
+            } else {
+                Connection::Local
+            },
+            last_load: OffsetDateTime::now_utc(),
+            context,
         }
     }
 
@@ -354,6 +402,12 @@ impl App {
         let Some(data) = &self.data else { return 0 };
         let shown: HashSet<UserId> = self.view().rows.iter().map(|&i| data.users[i].id).collect();
         ids.iter().filter(|id| !shown.contains(id)).count()
+    }
+
+    pub fn signing_in(&self) -> bool {
+        self.overlays
+            .iter()
+            .any(|o| matches!(o, Overlay::SignIn(_)))
     }
 
     pub fn form_has_input(&self) -> bool {

@@ -1,7 +1,8 @@
 //! How the console reacts: keys become state changes and effects; effects' answers become
 //! state changes. No drawing and no I/O here, so all of it is tested without a terminal.
 
-use super::effects::{Effect, Msg};
+use super::effects::{Effect, Msg, Secret};
+use super::forms::SignInForm;
 use super::forms::{EditForm, FormOutcome, InviteForm};
 use super::keymap::{self, Command};
 use super::state::*;
@@ -23,6 +24,7 @@ impl App {
 
     /// Asks for a fresh snapshot; answers to older requests will be ignored.
     pub fn reload(&mut self) {
+        self.last_load = self.now;
         self.load_generation += 1;
         let generation = self.load_generation;
         self.effect(Effect::Load { generation });
@@ -42,6 +44,7 @@ impl App {
             self.spinner = self.spinner.wrapping_add(1);
         }
         self.now = time::OffsetDateTime::now_utc();
+        self.scheduled_reload();
     }
 
     pub fn on_key(&mut self, key: KeyEvent) {
@@ -394,6 +397,22 @@ impl App {
                     d.typed.handle_event(&crossterm::event::Event::Key(key));
                 }
             },
+            Overlay::SignIn(form) => {
+                if form.busy {
+                    return;
+                }
+                if form.handle(&key) == FormOutcome::Submit {
+                    form.busy = true;
+                    form.message = Some("signing in…".into());
+                    form.error = false;
+                    let effect = Effect::SignIn {
+                        workspace: form.workspace.value().trim().to_string(),
+                        email: form.email.value().trim().to_string(),
+                        password: Secret(form.password.value().to_string()),
+                    };
+                    self.effect(effect);
+                }
+            }
             Overlay::Invite(form) => {
                 if form.busy {
                     return;
@@ -477,13 +496,51 @@ impl App {
 
     pub fn on_msg(&mut self, msg: Msg) {
         self.in_flight = self.in_flight.saturating_sub(1);
+        self.connection_news(&msg);
         match msg {
+            Msg::SignedIn(result) => {
+                let Some(pos) = self
+                    .overlays
+                    .iter()
+                    .rposition(|o| matches!(o, Overlay::SignIn(_)))
+                else {
+                    return;
+                };
+                match result {
+                    Ok(connected) => {
+                        // Back to exactly where the admin was: forms and dialogs underneath stay.
+                        self.overlays.remove(pos);
+                        if let Some(server) = &mut self.context.server {
+                            server.workspace = connected.workspace.slug.clone();
+                            server.email = connected.user.email.to_string();
+                        }
+                        self.notice(format!(
+                            "signed in as {}",
+                            safe(connected.user.email.as_str())
+                        ));
+                        self.reload();
+                    }
+                    Err(e) => {
+                        if let Overlay::SignIn(form) = &mut self.overlays[pos] {
+                            form.busy = false;
+                            form.password = Input::default();
+                            form.message = Some(e.to_string());
+                            form.error = true;
+                        }
+                    }
+                }
+            }
             Msg::Loaded { generation, result } => {
                 if generation != self.load_generation {
                     return; // a newer reload is on its way
                 }
                 match result {
                     Ok(snapshot) => apply_snapshot(self, snapshot),
+                    Err(Error::Unauthenticated | Error::Unreachable { .. })
+                        if self.context.server.is_some() =>
+                    {
+                        // Shown by the sign-in screen or the header; the last data stays.
+                    }
                     Err(e) => {
                         self.load_error = Some(e.to_string());
                         self.error(format!("could not load: {e}"));
@@ -666,6 +723,67 @@ impl App {
         }
         if self.stale_views {
             self.refresh_views();
+        }
+    }
+
+    /// Connected mode: a lost session brings up the sign-in screen over whatever is open; a
+    /// server that does not answer turns the console "disconnected" until a reload works.
+    fn connection_news(&mut self, msg: &Msg) {
+        let Some(server) = self.context.server.clone() else {
+            return;
+        };
+        match msg.error() {
+            Some(Error::Unauthenticated) => {
+                if !self.signing_in() {
+                    let why = "your session has ended (expired or signed out elsewhere); sign in again — everything you had open stays as it was";
+                    self.overlays.push(Overlay::SignIn(SignInForm::new(
+                        &server.url,
+                        &server.workspace,
+                        &server.email,
+                        Some(why.into()),
+                    )));
+                }
+            }
+            Some(Error::Unreachable { detail, .. }) => {
+                if !matches!(self.connection, Connection::Disconnected { .. }) {
+                    self.connection = Connection::Disconnected {
+                        since: self.now,
+                        detail: detail.clone(),
+                    };
+                }
+            }
+            _ => {
+                if matches!(msg, Msg::Loaded { result: Ok(_), .. })
+                    && self.connection != Connection::Online
+                {
+                    if matches!(self.connection, Connection::Disconnected { .. }) {
+                        self.notice("reconnected");
+                    }
+                    self.connection = Connection::Online;
+                }
+            }
+        }
+    }
+
+    /// Connected mode, once a second: retry a lost server, or refresh on schedule.
+    fn scheduled_reload(&mut self) {
+        if self.context.server.is_none() || self.signing_in() {
+            return;
+        }
+        let since = self.now - self.last_load;
+        let due = match self.connection {
+            Connection::Disconnected { .. } => since >= time::Duration::seconds(2),
+            _ => self
+                .context
+                .refresh_every
+                .is_some_and(|every| since >= every),
+        };
+        let loading = self
+            .effects
+            .iter()
+            .any(|e| matches!(e, Effect::Load { .. }));
+        if due && !loading {
+            self.reload();
         }
     }
 

@@ -44,10 +44,7 @@ impl Harness {
         };
         let core = Core::new(store, Arc::new(ManualClock::new(NOW)), config);
         let api = core.admin(ws.id, owner.id);
-        let mut app = App::new(Context {
-            mode: "DEMO".into(),
-            public_url: "https://atender.example".into(),
-        });
+        let mut app = App::new(Context::local("DEMO", "https://atender.example"));
         app.now = NOW;
         app.on_resize(120, 40);
         app.reload();

@@ -636,3 +636,89 @@ async fn reloading_keeps_the_cursor_on_its_user() {
     h.settle().await;
     assert_eq!(h.current_email(), before);
 }
+
+#[tokio::test]
+async fn connected_mode_shows_disconnection_and_recovers() {
+    use atender_admin::domain::Error;
+    use atender_admin::tui::effects::Msg;
+    use atender_admin::tui::state::{Connection, ServerContext};
+    let mut h = Harness::demo().await;
+    h.app.context.server = Some(ServerContext {
+        url: "http://127.0.0.1:9".into(),
+        workspace: "demo".into(),
+        email: "x@y.io".into(),
+    });
+    h.app.connection = Connection::Online;
+    let unreachable = Error::Unreachable {
+        url: "http://127.0.0.1:9".into(),
+        detail: "refused".into(),
+    };
+    h.app
+        .on_msg(Msg::Cancelled(vec![(h.owner.id, Err(unreachable.clone()))]));
+    assert!(
+        matches!(h.app.connection, Connection::Disconnected { .. }),
+        "{:?}",
+        h.app.connection
+    );
+    assert!(h.screen().contains("disconnected — retrying"));
+    // the data stays on screen, and the next successful load reconnects
+    assert!(h.screen().contains("Active (218)"));
+    h.app.reload();
+    h.settle().await;
+    assert_eq!(h.app.connection, Connection::Online);
+    assert_eq!(h.app.notice.as_ref().unwrap().text, "reconnected");
+}
+
+#[tokio::test]
+async fn a_lost_session_asks_to_sign_in_and_returns_to_the_open_form() {
+    use atender_admin::domain::Error;
+    use atender_admin::tui::effects::{Connected, Msg};
+    use atender_admin::tui::state::ServerContext;
+    let mut h = Harness::demo().await;
+    h.app.context.server = Some(ServerContext {
+        url: "http://127.0.0.1:9".into(),
+        workspace: "demo-support-co".into(),
+        email: "x@y.io".into(),
+    });
+    h.key(KeyCode::Char('i'));
+    h.keys("kept@acme.io");
+    h.app.on_msg(Msg::Invited(Err(Error::Unauthenticated)));
+    let Some(Overlay::SignIn(form)) = h.app.overlays.last() else {
+        panic!("{:?}", h.app.overlays)
+    };
+    assert_eq!(form.workspace.value(), "demo-support-co");
+    assert!(
+        form.message
+            .as_ref()
+            .unwrap()
+            .contains("your session has ended")
+    );
+    // typing goes to the sign-in screen, masked on screen
+    h.keys("secret-pw");
+    assert!(!h.screen().contains("secret-pw"));
+    h.key(KeyCode::Enter);
+    let effects = h.app.take_effects();
+    assert!(matches!(
+        effects.as_slice(),
+        [atender_admin::tui::effects::Effect::SignIn { .. }]
+    ));
+    assert!(
+        !format!("{effects:?}").contains("secret-pw"),
+        "the password never reaches debug output"
+    );
+    let connected = Connected {
+        api: std::sync::Arc::new(h.api.clone()),
+        user: h.owner.clone(),
+        workspace: h.ws.clone(),
+    };
+    h.app.on_msg(Msg::SignedIn(Ok(connected)));
+    h.settle().await;
+    let Some(Overlay::Invite(f)) = h.app.overlays.last() else {
+        panic!("{:?}", h.app.overlays)
+    };
+    assert_eq!(
+        f.email.value(),
+        "kept@acme.io",
+        "back where the admin was, form content included"
+    );
+}

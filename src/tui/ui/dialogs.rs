@@ -33,7 +33,8 @@ pub fn draw(frame: &mut Frame, area: Rect, overlay: &Overlay, app: &App, theme: 
         ),
         Overlay::Help { scroll } => help(frame, area, *scroll, theme),
         Overlay::Log(log) => activity(frame, area, log, theme),
-        Overlay::Link { email, link } => link_dialog(frame, area, email, link, theme),
+        Overlay::Link { email, link } => link_dialog(frame, area, email, link, app, theme),
+        Overlay::SignIn(form) => sign_in(frame, area, form, theme),
         Overlay::Invite(_) | Overlay::Edit(_) => {}
     }
 }
@@ -354,11 +355,15 @@ fn activity(frame: &mut Frame, area: Rect, log: &LogView, theme: &Theme) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-fn link_dialog(frame: &mut Frame, area: Rect, email: &str, link: &str, theme: &Theme) {
+fn link_dialog(frame: &mut Frame, area: Rect, email: &str, link: &str, app: &App, theme: &Theme) {
     let lines = vec![
         Line::styled(format!("Invite link for {}", safe(email)), theme.title()),
         Line::raw(""),
-        Line::raw("No email is sent from here: deliver this one-time link yourself."),
+        Line::raw(if app.context.server.is_some() {
+            "The server emails it when \"Send invite\" was on; you can also deliver it yourself."
+        } else {
+            "No email is sent from here: deliver this one-time link yourself."
+        }),
         Line::raw(
             "Only its hash is stored: after you quit, it can't be shown again (resend for a new one).",
         ),
@@ -371,4 +376,69 @@ fn link_dialog(frame: &mut Frame, area: Rect, email: &str, link: &str, theme: &T
     let (inner, block) = popup(frame, rect, "Invite sent", theme);
     frame.render_widget(block, rect);
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+fn sign_in(frame: &mut Frame, area: Rect, f: &crate::tui::forms::SignInForm, theme: &Theme) {
+    use crate::tui::forms::SignInField;
+    let field = |label: &str, value: String, focused: bool| {
+        Line::from(vec![
+            Span::styled(
+                format!("{}{label:<11}", if focused { "▶ " } else { "  " }),
+                if focused { theme.title() } else { theme.dim() },
+            ),
+            Span::styled(
+                value,
+                if focused {
+                    theme.focus()
+                } else {
+                    theme.plain()
+                },
+            ),
+        ])
+    };
+    let masked = "•".repeat(f.password.value().chars().count());
+    let mut lines = vec![
+        Line::from(vec![
+            Span::raw("Server  "),
+            Span::styled(safe(&f.server), theme.title()),
+        ]),
+        Line::raw(""),
+        field(
+            "Workspace",
+            safe(f.workspace.value()),
+            f.focus == SignInField::Workspace,
+        ),
+        field(
+            "Email",
+            safe(f.email.value()),
+            f.focus == SignInField::Email,
+        ),
+        field("Password", masked, f.focus == SignInField::Password),
+        Line::raw(""),
+    ];
+    if let Some(m) = &f.message {
+        lines.push(Line::styled(
+            safe(m),
+            if f.error {
+                theme.error()
+            } else {
+                theme.accent()
+            },
+        ));
+    }
+    lines.push(Line::styled(
+        "Tab next field · Enter sign in · Ctrl-C quit",
+        theme.dim(),
+    ));
+    let rect = centered(area, 76, lines.len() as u16 + 4);
+    let (inner, block) = popup(frame, rect, "Sign in", theme);
+    frame.render_widget(block, rect);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    let (input, row) = match f.focus {
+        SignInField::Workspace => (&f.workspace, 2),
+        SignInField::Email => (&f.email, 3),
+        SignInField::Password => (&f.password, 4),
+    };
+    let x = inner.x + 13 + input.visual_cursor() as u16;
+    frame.set_cursor_position((x.min(inner.right().saturating_sub(1)), inner.y + row));
 }

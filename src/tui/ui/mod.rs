@@ -55,6 +55,9 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         None => spans.push(Span::raw(safe(&app.context.mode))),
     }
+    if let super::state::Connection::Disconnected { .. } = app.connection {
+        spans.push(Span::styled("  disconnected — retrying", theme.error()));
+    }
     if app.in_flight > 0 {
         spans.push(Span::styled(
             format!("  {} working", SPINNER[app.spinner % SPINNER.len()]),

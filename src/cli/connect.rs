@@ -1,0 +1,152 @@
+//! Connected mode on the command line: which server, who signs in, and how the session is
+//! kept. Settings come from flags, then environment variables (clap), then the config file.
+//! The password is never a flag: it is typed on the console's sign-in screen, or read from the
+//! file ATENDER_PASSWORD_FILE names.
+
+use crate::client::{ClientConfig, HttpClient, Session, session_file};
+use crate::domain::{Error, Result};
+use crate::tui::effects::{Connected, Connector, Secret};
+use anyhow::Context as _;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// `config.json` in the user config folder; every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    pub server: Option<String>,
+    pub workspace: Option<String>,
+    pub email: Option<String>,
+    pub refresh_seconds: Option<u64>,
+}
+
+pub fn dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("io", "Atender", "atender-admin")
+}
+
+impl ConfigFile {
+    pub fn path() -> Option<PathBuf> {
+        dirs().map(|d| d.config_dir().join("config.json"))
+    }
+
+    /// The config file, or defaults when there is none; a file that doesn't parse is an error
+    /// that names it.
+    pub fn load() -> anyhow::Result<ConfigFile> {
+        let Some(path) = Self::path() else {
+            return Ok(ConfigFile::default());
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a valid config file", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile::default()),
+            Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+        }
+    }
+}
+
+/// Where remembered sessions are kept.
+pub fn session_dir() -> anyhow::Result<PathBuf> {
+    Ok(dirs()
+        .context("no home folder to remember the session in")?
+        .data_dir()
+        .to_path_buf())
+}
+
+/// The password from the file ATENDER_PASSWORD_FILE names (its first line), if set.
+pub fn password_from_file() -> anyhow::Result<Option<String>> {
+    let Some(path) = std::env::var_os("ATENDER_PASSWORD_FILE") else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("reading the password file {}", Path::new(&path).display()))?;
+    Ok(Some(text.lines().next().unwrap_or_default().to_string()))
+}
+
+/// Signs in to one server, remembering the session if asked.
+pub struct ServerConnector {
+    pub url: String,
+    pub config: ClientConfig,
+    /// Where to keep the session token (`--remember`), if anywhere.
+    pub remember: Option<PathBuf>,
+}
+
+impl ServerConnector {
+    pub fn connected(&self, session: Session) -> Connected {
+        if let Some(dir) = &self.remember
+            && let Err(e) = session_file::save(dir, &self.url, session.client.token())
+        {
+            tracing::warn!(error = %e, "could not remember the session");
+        }
+        Connected {
+            api: Arc::new(session.client),
+            user: session.user,
+            workspace: session.workspace,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Connector for ServerConnector {
+    async fn sign_in(
+        &self,
+        workspace: String,
+        email: String,
+        password: Secret,
+    ) -> Result<Connected> {
+        if workspace.is_empty() {
+            return Err(Error::invalid(
+                crate::domain::Field::WorkspaceName,
+                "enter the workspace's address (its slug, e.g. acme)",
+            ));
+        }
+        let session = HttpClient::sign_in(
+            &self.url,
+            self.config.clone(),
+            &workspace,
+            &email,
+            &password.0,
+        )
+        .await?;
+        Ok(self.connected(session))
+    }
+}
+
+/// A remembered session for this server that still works, if there is one.
+pub async fn resume(connector: &ServerConnector) -> Option<Connected> {
+    let dir = connector.remember.as_ref()?;
+    let token = match session_file::load(dir, &connector.url) {
+        Ok(token) => token?,
+        Err(e) => {
+            tracing::warn!(error = %e, "ignoring the remembered session");
+            return None;
+        }
+    };
+    match HttpClient::resume(&connector.url, connector.config.clone(), token).await {
+        Ok(session) => Some(connector.connected(session)),
+        Err(e) => {
+            tracing::info!(error = %e, "the remembered session no longer works");
+            None
+        }
+    }
+}
+
+/// `atender-admin logout`: ends the remembered session on the server and forgets it.
+pub async fn logout(url: Option<&str>) -> anyhow::Result<String> {
+    let dir = session_dir()?;
+    let mut ended = false;
+    if let Some(url) = url
+        && let Some(token) = session_file::load(&dir, url)?
+    {
+        HttpClient::with_session(url, ClientConfig::default(), token)?
+            .sign_out()
+            .await?;
+        ended = true;
+    }
+    let removed = session_file::remove(&dir)?;
+    Ok(match (ended, removed) {
+        (true, _) => "signed out: the session is ended on the server and forgotten here".into(),
+        (false, true) => "forgot the remembered session".into(),
+        (false, false) => "no remembered session".into(),
+    })
+}
