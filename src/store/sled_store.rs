@@ -55,19 +55,7 @@ impl SledStore {
                 detail: "it is a file, not a store folder".into(),
             });
         }
-        let config = sled::Config::new().path(&path);
-        // sled can panic on some kinds of damage instead of returning an error.
-        let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || config.open()));
-        let db = match opened {
-            Ok(Ok(db)) => db,
-            Ok(Err(e)) => return Err(open_error(e, &shown)),
-            Err(_) => {
-                return Err(Error::StoreCorrupt {
-                    path: shown,
-                    detail: "the storage engine could not read it".into(),
-                });
-            }
-        };
+        let db = open_db(&path, &shown)?;
         match db.get(keys::SCHEMA).map_err(|e| open_error(e, &shown))? {
             Some(v) => {
                 let found = <[u8; 4]>::try_from(v.as_ref())
@@ -129,6 +117,33 @@ impl SledStore {
             .map_err(Error::storage)?
             .map(|v| decode(&v))
             .transpose()
+    }
+}
+
+/// Opens the sled database. A store closed a moment ago in this process can still be held by
+/// sled's background thread for a few milliseconds, so a lock conflict is retried briefly
+/// before it is reported as "in use by another process".
+fn open_db(path: &Path, shown: &str) -> Result<sled::Db> {
+    let mut attempts = 0;
+    loop {
+        let config = sled::Config::new().path(path);
+        // sled can panic on some kinds of damage instead of returning an error.
+        let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || config.open()));
+        let e = match opened {
+            Ok(Ok(db)) => return Ok(db),
+            Ok(Err(e)) => open_error(e, shown),
+            Err(_) => {
+                return Err(Error::StoreCorrupt {
+                    path: shown.into(),
+                    detail: "the storage engine could not read it".into(),
+                });
+            }
+        };
+        attempts += 1;
+        if !matches!(e, Error::StoreInUse { .. }) || attempts >= 20 {
+            return Err(e);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
     }
 }
 

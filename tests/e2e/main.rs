@@ -1,5 +1,6 @@
 //! End-to-end: the real `atender-admin` binary in a pseudo-terminal, its screen read through a
 //! terminal emulator (vt100), driven by keystrokes as a person would.
 
+mod connected;
 mod console;
 mod pty;

@@ -1,0 +1,250 @@
+//! Connected mode end to end: the real `atender-server` on 127.0.0.1:0 with a fresh store, and
+//! the real `atender-admin` in a pseudo-terminal against it.
+
+use crate::pty::*;
+use atender_admin::client::{ClientConfig, HttpClient, session_file};
+use atender_admin::domain::{Role, UserStatus};
+use atender_admin::service::{AdminApi, NewInvite, UserQuery};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "correct horse battery";
+
+/// A running `atender-server serve`, stopped when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start(data: &Path, bind: &str) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_atender-server"))
+            .args(["serve", "--data", data.to_str().unwrap(), "--bind", bind])
+            .env("ATENDER_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start atender-server");
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let start = Instant::now();
+        let port = loop {
+            let line = lines
+                .next()
+                .expect("the server exited before serving")
+                .unwrap();
+            if let Some(rest) = line.split(" port=").nth(1) {
+                break rest.split_whitespace().next().unwrap().to_string();
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "the server did not start"
+            );
+        };
+        // keep draining its log so it never blocks on a full pipe
+        std::thread::spawn(move || for _ in lines {});
+        Server {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn init(data: &Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_atender-server"))
+        .args([
+            "init",
+            "--data",
+            data.to_str().unwrap(),
+            "--workspace",
+            "Acme",
+            "--owner-email",
+            "ann@acme.io",
+            "--owner-name",
+            "Ann Lee",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.split("token=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+fn session_dir(home: &Path) -> PathBuf {
+    home.join("data").join("atender-admin")
+}
+
+#[test]
+fn sign_in_invite_deactivate_survive_an_outage_and_a_revoked_session() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("store");
+    let owner_token = init(&data);
+    let mut server = Server::start(&data, "127.0.0.1:0");
+    let url = server.url.clone();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let cfg = ClientConfig::default();
+    // the Owner accepts the link, then invites three agents who accept theirs
+    let owner = rt.block_on(async {
+        atender_admin::client::accept_invite(&url, cfg.clone(), &owner_token, PASSWORD)
+            .await
+            .unwrap();
+        let owner = HttpClient::sign_in(&url, cfg.clone(), "acme", "ann@acme.io", PASSWORD)
+            .await
+            .unwrap()
+            .client;
+        for name in ["amy", "ben", "cy"] {
+            let issued = owner
+                .invite(NewInvite {
+                    email: format!("{name}@acme.io"),
+                    full_name: format!("Agent {name}"),
+                    display_name: None,
+                    roles: vec![Role::Agent],
+                    teams: vec![],
+                    send_invite: false,
+                })
+                .await
+                .unwrap();
+            atender_admin::client::accept_invite(
+                &url,
+                cfg.clone(),
+                &issued.token.encode(),
+                PASSWORD,
+            )
+            .await
+            .unwrap();
+        }
+        owner
+    });
+
+    // sign in on the console's own screen; the password is never shown
+    let args = [
+        "--server",
+        url.as_str(),
+        "--workspace",
+        "acme",
+        "--email",
+        "ann@acme.io",
+        "--remember",
+        "--refresh",
+        "0",
+    ];
+    let mut t = Term::admin(&args, home.path(), 120, 40);
+    t.wait_for("Sign in");
+    t.send(PASSWORD);
+    assert!(!t.screen().contains(PASSWORD));
+    t.send(ENTER);
+    t.wait_for("Active (4)");
+    t.wait_for(&format!("SERVER {url}"));
+    t.wait_for("as ann@acme.io");
+
+    // invite through the form
+    t.send("i");
+    t.wait_for("Invite a user");
+    t.send("dee@acme.io");
+    t.send(TAB);
+    t.send("Dee Newcomer");
+    t.send(CTRL_S);
+    t.wait_for("Invite link for dee@acme.io");
+    t.send(ESC);
+    t.wait_for("Pending Invites (1)");
+
+    // mark the three agents and deactivate them
+    t.send("/");
+    t.send("agent");
+    t.wait_for("3 matches");
+    t.send(ENTER);
+    t.keys(&[" ", " ", " "]);
+    t.wait_for("3 marked");
+    t.send("d");
+    t.wait_for("All 3 can be changed.");
+    t.send("y");
+    t.wait_for("3 deactivated");
+    t.wait_for("Inactive (3)");
+    let inactive = rt
+        .block_on(owner.list_users(UserQuery {
+            status: Some(UserStatus::Inactive),
+            ..Default::default()
+        }))
+        .unwrap();
+    let mut emails: Vec<String> = inactive.items.iter().map(|u| u.email.to_string()).collect();
+    emails.sort();
+    assert_eq!(
+        emails,
+        ["amy@acme.io", "ben@acme.io", "cy@acme.io"],
+        "checked through the API"
+    );
+
+    // the server goes away: the console says so and keeps the data
+    let port = url.rsplit(':').next().unwrap().to_string();
+    server.stop();
+    t.send("\x12"); // Ctrl-R
+    let screen = t.wait_for("disconnected — retrying");
+    assert!(screen.contains("Inactive (3)"), "{screen}");
+    // an action is refused with a clear message, nothing typed is lost
+    t.send("i");
+    t.wait_for("Invite a user");
+    t.send("eve@acme.io");
+    t.send(TAB);
+    t.send("Eve Example");
+    t.send(CTRL_S);
+    t.wait_for("can't reach the server");
+    assert!(t.screen().contains("eve@acme.io"));
+    // it comes back on the same address, and the console reconnects by itself
+    let _server = Server::start(&data, &format!("127.0.0.1:{port}"));
+    let start = Instant::now();
+    while t.screen().contains("disconnected — retrying") {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "did not reconnect:\n{}",
+            t.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    t.send(CTRL_S); // the form kept everything: save it now
+    t.wait_for("Invite link for eve@acme.io");
+    t.send(ESC);
+    t.wait_for("Pending Invites (2)");
+
+    // the session is revoked on the server: the console asks to sign in again
+    let token = session_file::load(&session_dir(home.path()), &url)
+        .unwrap()
+        .expect("--remember kept the session");
+    rt.block_on(async {
+        HttpClient::with_session(&url, cfg.clone(), token)
+            .unwrap()
+            .sign_out()
+            .await
+            .unwrap()
+    });
+    t.send("\x12");
+    t.wait_for("your session has ended");
+    t.send(PASSWORD);
+    t.send(ENTER);
+    t.wait_for("signed in as ann@acme.io");
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+}
