@@ -59,6 +59,12 @@ pub struct Cli {
     /// Connected mode: reload every N seconds (0: only on Ctrl-R). Default 30.
     #[arg(long, global = true)]
     pub refresh: Option<u64>,
+    /// Connected mode: seconds to wait for a connection to the server (default 5).
+    #[arg(long, global = true)]
+    pub connect_timeout: Option<u64>,
+    /// Connected mode: seconds to wait for a whole request (default 35).
+    #[arg(long, global = true)]
+    pub request_timeout: Option<u64>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -227,7 +233,7 @@ pub async fn run_command(cli: &Cli) -> anyhow::Result<bool> {
         println!("{}", connect::logout(server.as_deref()).await?);
         return Ok(true);
     }
-    let session = open_local(cli).await?;
+    let (api, workspace) = open_api(cli).await?;
     match command {
         Command::Logout => {}
         Command::Users {
@@ -244,8 +250,7 @@ pub async fn run_command(cli: &Cli) -> anyhow::Result<bool> {
             let mut users = Vec::new();
             let mut after = None;
             loop {
-                let page = session
-                    .admin
+                let page = api
                     .list_users(UserQuery {
                         status,
                         q: filter.clone(),
@@ -259,16 +264,65 @@ pub async fn run_command(cli: &Cli) -> anyhow::Result<bool> {
                     None => break,
                 }
             }
-            let teams = session.admin.list_teams().await?;
+            let teams = api.list_teams().await?;
             let mut out = std::io::stdout().lock();
             if *json {
                 output::users_json(&mut out, &users)?;
             } else {
-                output::users_table(&mut out, &session.workspace, &users, &teams)?;
+                output::users_table(&mut out, &workspace, &users, &teams)?;
             }
         }
     }
     Ok(true)
+}
+
+/// The service API for a command: over HTTP when a server is named (signing in with the
+/// remembered session or ATENDER_PASSWORD_FILE), else the local store.
+async fn open_api(cli: &Cli) -> anyhow::Result<(std::sync::Arc<dyn AdminApi>, Workspace)> {
+    let config = connect::ConfigFile::load()?;
+    let server = if cli.data.is_some() || cli.wants_demo() {
+        cli.server.clone()
+    } else {
+        cli.server.clone().or(config.server.clone())
+    };
+    let Some(url) = server else {
+        let session = open_local(cli).await?;
+        return Ok((std::sync::Arc::new(session.admin), session.workspace));
+    };
+    let connector = connect::ServerConnector {
+        url: url.trim().trim_end_matches('/').to_string(),
+        config: client_config(cli),
+        remember: Some(connect::session_dir()?),
+    };
+    if let Some(c) = connect::resume(&connector).await {
+        return Ok((c.api, c.workspace));
+    }
+    let password = connect::password_from_file()?.context(
+        "not signed in: run the console once with --remember, or set ATENDER_PASSWORD_FILE",
+    )?;
+    let workspace = cli
+        .workspace
+        .clone()
+        .or(config.workspace)
+        .unwrap_or_default();
+    let email = cli.email.clone().or(config.email).unwrap_or_default();
+    use crate::tui::effects::Connector;
+    let c = connector
+        .sign_in(workspace, email, crate::tui::effects::Secret(password))
+        .await?;
+    Ok((c.api, c.workspace))
+}
+
+/// Request timeouts from the flags, the client's defaults otherwise.
+fn client_config(cli: &Cli) -> crate::client::ClientConfig {
+    let mut config = crate::client::ClientConfig::default();
+    if let Some(s) = cli.connect_timeout {
+        config.connect_timeout = std::time::Duration::from_secs(s.max(1));
+    }
+    if let Some(s) = cli.request_timeout {
+        config.request_timeout = std::time::Duration::from_secs(s.max(1));
+    }
+    config
 }
 
 /// The exit code for an error: 2 for a store or setup problem, 1 otherwise.
@@ -321,7 +375,7 @@ async fn run_connected(cli: &Cli, config: &connect::ConfigFile, url: String) -> 
     let refresh = cli.refresh.or(config.refresh_seconds).unwrap_or(30);
     let connector = connect::ServerConnector {
         url: url.clone(),
-        config: crate::client::ClientConfig::default(),
+        config: client_config(cli),
         remember: if cli.remember {
             Some(connect::session_dir()?)
         } else {

@@ -23,6 +23,7 @@ impl Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_atender-server"))
             .args(["serve", "--data", data.to_str().unwrap(), "--bind", bind])
             .env("ATENDER_LOG", "info")
+            .env("XDG_CONFIG_HOME", data.join("no-config"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -247,4 +248,44 @@ fn sign_in_invite_deactivate_survive_an_outage_and_a_revoked_session() {
     t.wait_for("signed in as ann@acme.io");
     t.send("q");
     assert_eq!(t.wait_exit(), 0);
+
+    // the scriptable CLI goes through the same server with the remembered session
+    let out = Command::new(env!("CARGO_BIN_EXE_atender-admin"))
+        .args([
+            "--server",
+            url.as_str(),
+            "users",
+            "--status",
+            "inactive",
+            "--json",
+        ])
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 3);
+    // logout ends the session on the server and forgets it
+    let out = Command::new(env!("CARGO_BIN_EXE_atender-admin"))
+        .args(["--server", url.as_str(), "logout"])
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("signed out"),
+        "{out:?}"
+    );
+    assert!(
+        session_file::load(&session_dir(home.path()), &url)
+            .unwrap()
+            .is_none()
+    );
 }

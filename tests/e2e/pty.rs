@@ -44,6 +44,7 @@ impl Term {
         cmd.env("HOME", home);
         cmd.env("XDG_DATA_HOME", home.join("data"));
         cmd.env("XDG_STATE_HOME", home.join("state"));
+        cmd.env("XDG_CONFIG_HOME", home.join("config"));
         cmd.env_remove("NO_COLOR");
         for (k, v) in env {
             cmd.env(k, v);
