@@ -722,3 +722,38 @@ async fn a_lost_session_asks_to_sign_in_and_returns_to_the_open_form() {
         "back where the admin was, form content included"
     );
 }
+
+#[tokio::test]
+async fn connected_mode_refreshes_on_schedule_keeping_cursor_and_marks() {
+    use atender_admin::tui::effects::Effect;
+    use atender_admin::tui::state::ServerContext;
+    let mut h = Harness::demo().await;
+    h.app.context.server = Some(ServerContext::default());
+    h.app.context.refresh_every = Some(time::Duration::seconds(30));
+    h.key(KeyCode::Char(' '));
+    h.key(KeyCode::Char('j'));
+    let (cursor, marks) = (h.current_email(), h.app.marks.clone());
+    // not yet due
+    h.app.last_load = time::OffsetDateTime::now_utc();
+    h.app.on_tick();
+    assert!(h.app.take_effects().is_empty());
+    // due: a reload is asked for, and it keeps the cursor and the marks
+    h.app.last_load = time::OffsetDateTime::now_utc() - time::Duration::seconds(31);
+    h.app.on_tick();
+    let effects = h.app.take_effects();
+    assert!(
+        matches!(effects.as_slice(), [Effect::Load { .. }]),
+        "{effects:?}"
+    );
+    for e in effects {
+        let msg = atender_admin::tui::effects::run(&h.api, e).await;
+        h.app.on_msg(msg);
+    }
+    assert_eq!(h.current_email(), cursor);
+    assert_eq!(h.app.marks, marks);
+    // offline, nothing reloads by itself
+    h.app.context.server = None;
+    h.app.last_load = time::OffsetDateTime::now_utc() - time::Duration::seconds(3600);
+    h.app.on_tick();
+    assert!(h.app.take_effects().is_empty());
+}
