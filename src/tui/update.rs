@@ -744,6 +744,8 @@ impl App {
                     )));
                 }
             }
+            // A change whose answer was lost is re-read, never re-sent.
+            Some(Error::OutcomeUnknown { .. }) => self.reload(),
             Some(Error::Unreachable { detail, .. }) => {
                 if !matches!(self.connection, Connection::Disconnected { .. }) {
                     self.connection = Connection::Disconnected {

@@ -757,3 +757,33 @@ async fn connected_mode_refreshes_on_schedule_keeping_cursor_and_marks() {
     h.app.on_tick();
     assert!(h.app.take_effects().is_empty());
 }
+
+#[tokio::test]
+async fn a_change_with_a_lost_answer_is_re_read_not_re_sent() {
+    use atender_admin::domain::Error;
+    use atender_admin::tui::effects::{Effect, Msg};
+    use atender_admin::tui::state::ServerContext;
+    let mut h = Harness::demo().await;
+    h.app.context.server = Some(ServerContext::default());
+    let lost = Error::OutcomeUnknown {
+        url: "http://x".into(),
+        detail: "timed out".into(),
+    };
+    h.app.on_msg(Msg::BulkDone {
+        change: atender_admin::service::BulkChange::Deactivate,
+        result: Err(lost),
+    });
+    let effects = h.app.take_effects();
+    assert!(
+        matches!(effects.as_slice(), [Effect::Load { .. }]),
+        "{effects:?}"
+    );
+    assert!(
+        h.app
+            .notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("may or may not have been made")
+    );
+}
