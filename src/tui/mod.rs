@@ -83,6 +83,10 @@ async fn event_loop(
         if dirty {
             terminal.draw(|frame| ui::draw(frame, &app, &theme))?;
             dirty = false;
+            // For the end-to-end test that the terminal is restored after a panic.
+            if app.data.is_some() && std::env::var_os("ATENDER_TEST_PANIC").is_some() {
+                panic!("panic requested by ATENDER_TEST_PANIC");
+            }
         }
         if let Some(text) = app.clipboard.take() {
             copy_osc52(&text)?;

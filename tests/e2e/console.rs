@@ -276,3 +276,37 @@ fn works_under_common_terms_and_honours_no_color() {
     t.send("q");
     assert_eq!(t.wait_exit(), 0);
 }
+
+#[test]
+fn the_terminal_is_restored_after_a_panic_and_the_panic_is_logged() {
+    let (dir, _) = seeded();
+    let d = data(dir.path());
+    let env = [
+        ("TERM", "xterm-256color"),
+        ("ATENDER_TEST_PANIC", "1"),
+        ("RUST_BACKTRACE", "0"),
+    ];
+    let mut t = Term::admin_env(&["--demo", "--data", &d], dir.path(), 120, 40, &env);
+    let code = t.wait_exit();
+    assert_ne!(code, 0);
+    let raw = String::from_utf8_lossy(&t.raw_output()).to_string();
+    assert!(
+        raw.contains("\x1b[?1049h"),
+        "the console had started drawing"
+    );
+    t.with_screen(|s| {
+        assert!(!s.alternate_screen(), "back on the main screen");
+        assert!(!s.hide_cursor(), "cursor visible");
+    });
+    assert!(
+        t.screen().contains("panic requested"),
+        "the panic message is readable:\n{}",
+        t.screen()
+    );
+    let log =
+        std::fs::read_to_string(dir.path().join("state/atender-admin/atender-admin.log")).unwrap();
+    assert!(
+        log.contains("panic requested by ATENDER_TEST_PANIC"),
+        "{log}"
+    );
+}
