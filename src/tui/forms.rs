@@ -32,7 +32,7 @@ impl<T: Copy + PartialEq> CheckList<T> {
     }
 
     /// Arrow keys move, Space toggles. Returns whether the key was used.
-    fn handle(&mut self, key: &KeyEvent) -> bool {
+    pub fn handle(&mut self, key: &KeyEvent) -> bool {
         match key.code {
             KeyCode::Up | KeyCode::Left if self.cursor > 0 => self.cursor -= 1,
             KeyCode::Down | KeyCode::Right if self.cursor + 1 < self.items.len() => {
@@ -50,7 +50,7 @@ impl<T: Copy + PartialEq> CheckList<T> {
     }
 }
 
-fn role_list(selected: &[Role]) -> CheckList<Role> {
+pub fn role_list(selected: &[Role]) -> CheckList<Role> {
     CheckList::new(
         Role::ALL
             .iter()
@@ -59,7 +59,7 @@ fn role_list(selected: &[Role]) -> CheckList<Role> {
     )
 }
 
-fn team_list(teams: &[Team], selected: &BTreeSet<TeamId>) -> CheckList<TeamId> {
+pub fn team_list(teams: &[Team], selected: &BTreeSet<TeamId>) -> CheckList<TeamId> {
     CheckList::new(
         teams
             .iter()

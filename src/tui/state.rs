@@ -214,6 +214,16 @@ pub enum Overlay {
         email: String,
         link: String,
     },
+    /// Choosing the roles to give the targets of a bulk change.
+    Roles {
+        list: super::forms::CheckList<crate::domain::Role>,
+        ids: Vec<UserId>,
+    },
+    /// Choosing a team to add the targets to, or remove them from.
+    Team {
+        list: super::forms::CheckList<TeamId>,
+        ids: Vec<UserId>,
+    },
     /// Connected mode: sign in (first, or again after the session ended). Whatever is
     /// underneath, forms included, stays as it was.
     SignIn(SignInForm),

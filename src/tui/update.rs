@@ -196,6 +196,27 @@ impl App {
                 let ids = targets.iter().map(|u| u.id).collect();
                 self.effect(Effect::Bulk { change: BulkChange::SetBeta { beta }, ids });
             }
+            Command::ChangeRoles => {
+                let targets = self.targets();
+                let Some(first) = targets.first() else {
+                    return self.error("no user selected");
+                };
+                let list = super::forms::role_list(&first.roles.iter().collect::<Vec<_>>());
+                let ids = targets.iter().map(|u| u.id).collect();
+                self.overlays.push(Overlay::Roles { list, ids });
+            }
+            Command::ChangeTeam => {
+                let ids: Vec<UserId> = self.targets().iter().map(|u| u.id).collect();
+                if ids.is_empty() {
+                    return self.error("no user selected");
+                }
+                let teams = self.data.as_ref().map(|d| d.teams.clone()).unwrap_or_default();
+                if teams.is_empty() {
+                    return self.error("this workspace has no teams yet: create one from the invite form (i)");
+                }
+                let list = super::forms::team_list(&teams, &Default::default());
+                self.overlays.push(Overlay::Team { list, ids });
+            }
             Command::Delete => {
                 if let Some(user) = self.current_user().cloned() {
                     self.overlays.push(Overlay::Delete(DeleteDialog { user, typed: Input::default(), error: None, busy: false }));
@@ -254,10 +275,43 @@ impl App {
         }
         let names = self.names(&ids);
         let noun = if ids.len() == 1 { "user" } else { "users" };
-        let mut title = format!("{verb} {} {noun}?", ids.len());
-        if ids.len() == 1 {
-            title = format!("{verb} {}?", names.first().cloned().unwrap_or_default());
-        }
+        let who = if ids.len() == 1 {
+            names.first().cloned().unwrap_or_default()
+        } else {
+            format!("{} {noun}", ids.len())
+        };
+        let team_name = |team: &crate::domain::TeamId| {
+            self.data
+                .as_ref()
+                .and_then(|d| d.team_names.get(team))
+                .map(|n| safe(n))
+                .unwrap_or_default()
+        };
+        let title = match &pending {
+            Pending::Bulk {
+                change: BulkChange::SetRoles { roles },
+                ..
+            } => {
+                let roles: Vec<&str> = roles.iter().map(|r| r.label()).collect();
+                format!(
+                    "Set the roles of {who} to {}?",
+                    if roles.is_empty() {
+                        "(none)".into()
+                    } else {
+                        roles.join(", ")
+                    }
+                )
+            }
+            Pending::Bulk {
+                change: BulkChange::AddTeam { team },
+                ..
+            } => format!("Add {who} to the team {}?", team_name(team)),
+            Pending::Bulk {
+                change: BulkChange::RemoveTeam { team },
+                ..
+            } => format!("Remove {who} from the team {}?", team_name(team)),
+            _ => format!("{verb} {who}?"),
+        };
         let mut lines = Vec::new();
         if ids.len() > 1 {
             let shown: Vec<String> = names.iter().take(NAMES_SHOWN).cloned().collect();
@@ -396,6 +450,51 @@ impl App {
                 _ => {
                     d.typed.handle_event(&crossterm::event::Event::Key(key));
                 }
+            },
+            Overlay::Roles { list, ids } => match key.code {
+                KeyCode::Esc => {
+                    self.overlays.pop();
+                }
+                KeyCode::Enter => {
+                    let roles = list.checked();
+                    let ids = ids.clone();
+                    self.overlays.pop();
+                    self.ask(Pending::Bulk {
+                        change: BulkChange::SetRoles { roles },
+                        ids,
+                    });
+                }
+                _ => {
+                    list.handle(&key);
+                }
+            },
+            Overlay::Team { list, ids } => match key.code {
+                KeyCode::Esc => {
+                    self.overlays.pop();
+                }
+                KeyCode::Enter | KeyCode::Char('x') => {
+                    let Some(&(team, _, _)) = list.items.get(list.cursor) else {
+                        return;
+                    };
+                    let ids = ids.clone();
+                    let change = if key.code == KeyCode::Enter {
+                        BulkChange::AddTeam { team }
+                    } else {
+                        BulkChange::RemoveTeam { team }
+                    };
+                    self.overlays.pop();
+                    self.ask(Pending::Bulk { change, ids });
+                }
+                KeyCode::Up | KeyCode::Down | KeyCode::Char('k') | KeyCode::Char('j') => {
+                    let down = matches!(key.code, KeyCode::Down | KeyCode::Char('j'));
+                    let n = list.items.len();
+                    list.cursor = if down {
+                        (list.cursor + 1).min(n.saturating_sub(1))
+                    } else {
+                        list.cursor.saturating_sub(1)
+                    };
+                }
+                _ => {}
             },
             Overlay::SignIn(form) => {
                 if form.busy {

@@ -787,3 +787,57 @@ async fn a_change_with_a_lost_answer_is_re_read_not_re_sent() {
             .contains("may or may not have been made")
     );
 }
+
+#[tokio::test]
+async fn roles_and_teams_change_in_bulk_through_a_picker_and_a_confirmation() {
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char('/'));
+    h.keys("agent");
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Char(' '));
+    h.key(KeyCode::Char(' '));
+    let emails: Vec<String> = h
+        .app
+        .marked_in_tab()
+        .iter()
+        .map(|u| u.email.to_string())
+        .collect();
+    h.key(KeyCode::Char('o'));
+    assert!(matches!(h.app.overlays.last(), Some(Overlay::Roles { .. })));
+    h.key(KeyCode::Down);
+    h.key(KeyCode::Down);
+    h.key(KeyCode::Char(' ')); // Supervisor on (Agent stays)
+    h.press(KeyCode::Enter).await;
+    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
+        panic!("{:?}", h.app.overlays)
+    };
+    assert_eq!(c.title, "Set the roles of 2 users to Supervisor, Agent?");
+    assert!(c.preview.as_ref().unwrap().iter().all(|o| o.is_done()));
+    h.press(KeyCode::Char('y')).await;
+    for e in &emails {
+        assert_eq!(h.user(e).roles.to_string(), "Supervisor, Agent");
+    }
+    // teams: add both to the first team, then remove one
+    let team = h.app.data.as_ref().unwrap().teams[0].clone();
+    h.key(KeyCode::Char('/'));
+    h.key(KeyCode::Esc);
+    for e in &emails {
+        h.key(KeyCode::Char('/'));
+        h.keys(e);
+        h.key(KeyCode::Enter);
+        h.key(KeyCode::Char(' '));
+        h.key(KeyCode::Char('/'));
+        h.key(KeyCode::Esc);
+    }
+    assert_eq!(h.app.marked_in_tab().len(), 2);
+    h.key(KeyCode::Char('t'));
+    h.press(KeyCode::Enter).await;
+    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
+        panic!()
+    };
+    assert_eq!(c.title, format!("Add 2 users to the team {}?", team.name));
+    h.press(KeyCode::Char('y')).await;
+    for e in &emails {
+        assert!(h.user(e).teams.contains(&team.id));
+    }
+}

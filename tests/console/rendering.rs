@@ -266,3 +266,16 @@ async fn leaving_forms_asks_first() {
     h.ctrl('c');
     assert_snapshot!("confirm_quit_with_input", screen(&h));
 }
+
+#[tokio::test]
+async fn bulk_pickers() {
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char(' '));
+    h.key(KeyCode::Char(' '));
+    h.key(KeyCode::Char('o'));
+    assert_snapshot!("roles_picker", screen(&h));
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('t'));
+    h.key(KeyCode::Down);
+    assert_snapshot!("team_picker", screen(&h));
+}

@@ -35,6 +35,30 @@ pub fn draw(frame: &mut Frame, area: Rect, overlay: &Overlay, app: &App, theme: 
         Overlay::Log(log) => activity(frame, area, log, theme),
         Overlay::Link { email, link } => link_dialog(frame, area, email, link, app, theme),
         Overlay::SignIn(form) => sign_in(frame, area, form, theme),
+        Overlay::Roles { list, ids } => picker(
+            frame,
+            area,
+            "Set roles",
+            &format!(
+                "Roles for {} user(s) — Space toggles, Enter continues, Esc cancels",
+                ids.len()
+            ),
+            list,
+            true,
+            theme,
+        ),
+        Overlay::Team { list, ids } => picker(
+            frame,
+            area,
+            "Team",
+            &format!(
+                "{} user(s) — Enter adds to the team, x removes from it, Esc cancels",
+                ids.len()
+            ),
+            list,
+            false,
+            theme,
+        ),
         Overlay::Invite(_) | Overlay::Edit(_) => {}
     }
 }
@@ -441,4 +465,37 @@ fn sign_in(frame: &mut Frame, area: Rect, f: &crate::tui::forms::SignInForm, the
     };
     let x = inner.x + 13 + input.visual_cursor() as u16;
     frame.set_cursor_position((x.min(inner.right().saturating_sub(1)), inner.y + row));
+}
+
+fn picker<T: Copy + PartialEq>(
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    help: &str,
+    list: &crate::tui::forms::CheckList<T>,
+    checkboxes: bool,
+    theme: &Theme,
+) {
+    let mut lines = vec![Line::styled(help.to_string(), theme.dim()), Line::raw("")];
+    for (i, (_, label, on)) in list.items.iter().enumerate() {
+        let mark = if checkboxes {
+            if *on { "[x] " } else { "[ ] " }
+        } else {
+            ""
+        };
+        let cursor = if i == list.cursor { "▶ " } else { "  " };
+        let style = if i == list.cursor {
+            theme.focus()
+        } else {
+            theme.plain()
+        };
+        lines.push(Line::from(vec![
+            Span::raw(cursor),
+            Span::styled(format!("{mark}{}", safe(label)), style),
+        ]));
+    }
+    let rect = centered(area, 80, lines.len() as u16 + 2);
+    let (inner, block) = popup(frame, rect, title, theme);
+    frame.render_widget(block, rect);
+    frame.render_widget(Paragraph::new(lines), inner);
 }
