@@ -29,10 +29,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     }
     let height = usize::from(area.height.saturating_sub(1));
-    let end = (view.offset + height).min(view.rows.len());
+    // Drawing never trusts the offset blindly: a view not yet refreshed must not panic.
+    let start = view.offset.min(view.rows.len());
+    let end = (start + height).min(view.rows.len());
     let keys = SortKey::cycle(app.tab);
     let sorted = keys[view.sort % keys.len()];
-    let rows: Vec<Row> = view.rows[view.offset..end]
+    let rows: Vec<Row> = view.rows[start..end]
         .iter()
         .enumerate()
         .map(|(i, &index)| {
@@ -47,7 +49,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 _ => user_cells(user, data, theme),
             });
             let mut row = Row::new(cells);
-            if view.offset + i == view.cursor {
+            if start + i == view.cursor {
                 row = row.style(theme.cursor_row());
             } else if marked {
                 row = row.style(theme.title());
