@@ -98,6 +98,11 @@ pub enum Msg {
         change: BulkChange,
         result: Result<Vec<Outcome>>,
     },
+    /// How far a chunked bulk change has come (not an answer: more follows).
+    BulkProgress {
+        done: usize,
+        total: usize,
+    },
     Invited(Result<InviteIssued>),
     Resent(Vec<(UserId, Result<InviteIssued>)>),
     Cancelled(Vec<(UserId, Result<()>)>),
@@ -135,12 +140,50 @@ pub fn spawn(
                 Some(c) => Msg::SignedIn(c.sign_in(workspace, email, password).await),
                 None => Msg::SignedIn(Err(Error::storage("no server to sign in to"))),
             },
+            (Effect::Bulk { change, ids }, Some(api)) if ids.len() > BULK_CHUNK => {
+                bulk_in_chunks(api.as_ref(), change, ids, &tx).await
+            }
             (effect, Some(api)) => run(api.as_ref(), effect).await,
             (effect, None) => refused(effect, Error::Unauthenticated),
         };
         // The console may have quit meanwhile; nobody is left to tell.
         let _ = tx.send(msg);
     });
+}
+
+/// Large bulk changes go in chunks, so the console can show how far along they are.
+pub const BULK_CHUNK: usize = 100;
+
+/// Applies a bulk change chunk by chunk, reporting progress after each; the final answer holds
+/// every outcome. A chunk that fails as a whole (the server went away) ends it: what was done
+/// stays done, and the reload that follows shows it.
+pub async fn bulk_in_chunks(
+    api: &dyn AdminApi,
+    change: BulkChange,
+    ids: Vec<UserId>,
+    tx: &UnboundedSender<Msg>,
+) -> Msg {
+    let total = ids.len();
+    let mut outcomes = Vec::with_capacity(total);
+    for chunk in ids.chunks(BULK_CHUNK) {
+        match api.bulk(change.clone(), chunk.to_vec(), false).await {
+            Ok(part) => outcomes.extend(part),
+            Err(e) => {
+                return Msg::BulkDone {
+                    change,
+                    result: Err(e),
+                };
+            }
+        }
+        let _ = tx.send(Msg::BulkProgress {
+            done: outcomes.len(),
+            total,
+        });
+    }
+    Msg::BulkDone {
+        change,
+        result: Ok(outcomes),
+    }
 }
 
 /// The answer of an effect that could not run.
@@ -187,6 +230,7 @@ impl Msg {
             Msg::Detail(_, r) => r.as_ref().err(),
             Msg::Preview(r) => r.as_ref().err(),
             Msg::BulkDone { result, .. } => result.as_ref().err(),
+            Msg::BulkProgress { .. } => None,
             Msg::Invited(r) => r.as_ref().err(),
             Msg::Resent(v) => v.iter().find_map(|(_, r)| r.as_ref().err()),
             Msg::Cancelled(v) => v.iter().find_map(|(_, r)| r.as_ref().err()),

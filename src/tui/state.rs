@@ -312,6 +312,8 @@ pub struct App {
     pub sorted: HashMap<(Tab, usize), Vec<usize>>,
     pub effects: Vec<super::effects::Effect>,
     pub connection: Connection,
+    /// A chunked bulk change under way: (done, total).
+    pub progress: Option<(usize, usize)>,
     /// When data was last asked for, for automatic refresh and reconnecting.
     pub last_load: OffsetDateTime,
 }
@@ -349,6 +351,7 @@ impl App {
                 Connection::Local
             },
             last_load: OffsetDateTime::now_utc(),
+            progress: None,
             context,
         }
     }

@@ -594,7 +594,14 @@ impl App {
     }
 
     pub fn on_msg(&mut self, msg: Msg) {
+        if let Msg::BulkProgress { done, total } = msg {
+            self.progress = Some((done, total));
+            return;
+        }
         self.in_flight = self.in_flight.saturating_sub(1);
+        if matches!(msg, Msg::BulkDone { .. }) {
+            self.progress = None;
+        }
         self.connection_news(&msg);
         match msg {
             Msg::SignedIn(result) => {
@@ -669,6 +676,7 @@ impl App {
                     }
                 }
             }
+            Msg::BulkProgress { .. } => {}
             Msg::BulkDone { change, result } => match result {
                 Ok(outcomes) => {
                     self.notice = Some(summary(&change, &outcomes));

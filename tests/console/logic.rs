@@ -841,3 +841,39 @@ async fn roles_and_teams_change_in_bulk_through_a_picker_and_a_confirmation() {
         assert!(h.user(e).teams.contains(&team.id));
     }
 }
+
+#[tokio::test]
+async fn large_bulk_changes_go_in_chunks_and_show_progress() {
+    use atender_admin::tui::effects::{self, Msg};
+    let mut h = Harness::demo().await;
+    let ids: Vec<_> = h
+        .app
+        .data
+        .as_ref()
+        .unwrap()
+        .users
+        .iter()
+        .filter(|u| u.status == UserStatus::Active && u.roles.to_string() == "Agent")
+        .map(|u| u.id)
+        .collect();
+    let total = ids.len();
+    assert!(total > 2 * effects::BULK_CHUNK, "{total}");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let last = effects::bulk_in_chunks(&h.api, BulkChange::Deactivate, ids, &tx).await;
+    let mut seen = Vec::new();
+    while let Ok(Msg::BulkProgress { done, total: t }) = rx.try_recv() {
+        assert_eq!(t, total);
+        seen.push(done);
+        h.app.in_flight = 1;
+        h.app.on_msg(Msg::BulkProgress { done, total: t });
+        assert_eq!(h.app.in_flight, 1, "progress is not an answer");
+    }
+    assert_eq!(seen, vec![100, 200, total]);
+    assert!(h.screen().contains(&format!("{total}/{total} done")));
+    h.app.on_msg(last);
+    assert_eq!(
+        h.app.notice.as_ref().unwrap().text,
+        format!("{total} deactivated")
+    );
+    assert!(h.app.progress.is_none());
+}

@@ -55,6 +55,12 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         None => spans.push(Span::raw(safe(&app.context.mode))),
     }
+    if let Some((done, total)) = app.progress {
+        spans.push(Span::styled(
+            format!("  {done}/{total} done"),
+            theme.accent(),
+        ));
+    }
     if let super::state::Connection::Disconnected { .. } = app.connection {
         spans.push(Span::styled("  disconnected — retrying", theme.error()));
     }
