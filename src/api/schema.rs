@@ -199,7 +199,7 @@ pub struct OutcomeSchema {
     id: String,
     /// The user's email, when the user exists.
     email: Option<String>,
-    /// `done` or `refused`.
+    /// `done`, `unchanged` (already as asked) or `refused`.
     outcome: String,
     /// When refused: the core's error, as in the error shape's `core`.
     error: Option<Object>,

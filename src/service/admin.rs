@@ -517,11 +517,12 @@ impl<S: Store> AdminApi for LocalAdmin<S> {
             let label = |tx: &dyn crate::store::Tx, id| -> Result<Option<String>> {
                 Ok(tx.user(ws, id)?.map(|u| u.email.to_string()))
             };
-            let outcome = |id, email, r: Result<()>| Outcome {
+            let outcome = |id, email, r: Result<bool>| Outcome {
                 id,
                 email,
                 result: match r {
-                    Ok(()) => OutcomeResult::Done,
+                    Ok(true) => OutcomeResult::Done,
+                    Ok(false) => OutcomeResult::Unchanged,
                     Err(error) => OutcomeResult::Refused { error },
                 },
             };
@@ -545,11 +546,11 @@ impl<S: Store> AdminApi for LocalAdmin<S> {
             for &id in &ids {
                 let r = inner.store.transact(TxMode::Commit, &|tx| {
                     let email = label(tx, id)?;
-                    ops::apply_bulk(tx, &ctx, &change, id)?;
-                    Ok(email)
+                    let changed = ops::apply_bulk(tx, &ctx, &change, id)?;
+                    Ok((email, changed))
                 });
                 let o = match r {
-                    Ok(email) => outcome(id, email, Ok(())),
+                    Ok((email, changed)) => outcome(id, email, Ok(changed)),
                     Err(e @ Error::Storage { .. }) => return Err(e),
                     Err(e) => {
                         let email = inner.store.transact(TxMode::DryRun, &|tx| label(tx, id))?;

@@ -84,8 +84,8 @@ pub(crate) fn team(tx: &dyn Tx, ws: WorkspaceId, id: TeamId) -> Result<Team> {
         .ok_or_else(|| Error::not_found(Entity::Team, id))
 }
 
-/// Applies one bulk change to one user.
-pub(crate) fn apply_bulk(tx: &dyn Tx, ctx: &Ctx, change: &BulkChange, id: UserId) -> Result<()> {
+/// Applies one bulk change to one user; `Ok(false)` when the user already was as asked.
+pub(crate) fn apply_bulk(tx: &dyn Tx, ctx: &Ctx, change: &BulkChange, id: UserId) -> Result<bool> {
     match change {
         BulkChange::Deactivate => deactivate(tx, ctx, id),
         BulkChange::Reactivate => reactivate(tx, ctx, id),
@@ -98,7 +98,7 @@ pub(crate) fn apply_bulk(tx: &dyn Tx, ctx: &Ctx, change: &BulkChange, id: UserId
     }
 }
 
-pub(crate) fn deactivate(tx: &dyn Tx, ctx: &Ctx, id: UserId) -> Result<()> {
+pub(crate) fn deactivate(tx: &dyn Tx, ctx: &Ctx, id: UserId) -> Result<bool> {
     let actor = ctx.actor(tx)?;
     let mut target = user(tx, ctx.ws, id)?;
     rules::check_deactivate(&actor, &target, &tx.active_owners(ctx.ws)?)?;
@@ -115,10 +115,11 @@ pub(crate) fn deactivate(tx: &dyn Tx, ctx: &Ctx, id: UserId) -> Result<()> {
         AuditAction::UserDeactivated,
         &target,
         String::new(),
-    )
+    )?;
+    Ok(true)
 }
 
-pub(crate) fn reactivate(tx: &dyn Tx, ctx: &Ctx, id: UserId) -> Result<()> {
+pub(crate) fn reactivate(tx: &dyn Tx, ctx: &Ctx, id: UserId) -> Result<bool> {
     let actor = ctx.actor(tx)?;
     let mut target = user(tx, ctx.ws, id)?;
     rules::check_reactivate(&actor, &target)?;
@@ -131,21 +132,23 @@ pub(crate) fn reactivate(tx: &dyn Tx, ctx: &Ctx, id: UserId) -> Result<()> {
         AuditAction::UserReactivated,
         &target,
         String::new(),
-    )
+    )?;
+    Ok(true)
 }
 
-pub(crate) fn set_roles(tx: &dyn Tx, ctx: &Ctx, id: UserId, roles: Roles) -> Result<()> {
+pub(crate) fn set_roles(tx: &dyn Tx, ctx: &Ctx, id: UserId, roles: Roles) -> Result<bool> {
     let actor = ctx.actor(tx)?;
     let mut target = user(tx, ctx.ws, id)?;
     rules::check_set_roles(&actor, &target, roles, &tx.active_owners(ctx.ws)?)?;
     if target.roles == roles {
-        return Ok(());
+        return Ok(false);
     }
     let detail = format!("{} → {}", target.roles, roles);
     target.roles = roles;
     target.touch(ctx.now);
     tx.put_user(&target)?;
-    ctx.audit_user(tx, &actor, AuditAction::RolesChanged, &target, detail)
+    ctx.audit_user(tx, &actor, AuditAction::RolesChanged, &target, detail)?;
+    Ok(true)
 }
 
 /// Adds or removes one team membership, keeping the team's member count.
@@ -180,12 +183,12 @@ pub(crate) fn set_team(
     id: UserId,
     team_id: TeamId,
     member: bool,
-) -> Result<()> {
+) -> Result<bool> {
     let actor = ctx.actor(tx)?;
     rules::check_edit(&actor)?;
     let mut target = user(tx, ctx.ws, id)?;
     let Some(team) = change_membership(tx, ctx, &mut target, team_id, member)? else {
-        return Ok(());
+        return Ok(false);
     };
     target.touch(ctx.now);
     tx.put_user(&target)?;
@@ -194,7 +197,8 @@ pub(crate) fn set_team(
         if member { "added to" } else { "removed from" },
         team.name
     );
-    ctx.audit_user(tx, &actor, AuditAction::TeamsChanged, &target, detail)
+    ctx.audit_user(tx, &actor, AuditAction::TeamsChanged, &target, detail)?;
+    Ok(true)
 }
 
 /// Replaces a user's teams with `wanted`, returning a description of the change (empty if none).
@@ -219,16 +223,17 @@ pub(crate) fn replace_teams(
     Ok(parts.join(" "))
 }
 
-pub(crate) fn set_beta(tx: &dyn Tx, ctx: &Ctx, id: UserId, beta: bool) -> Result<()> {
+pub(crate) fn set_beta(tx: &dyn Tx, ctx: &Ctx, id: UserId, beta: bool) -> Result<bool> {
     let actor = ctx.actor(tx)?;
     rules::check_edit(&actor)?;
     let mut target = user(tx, ctx.ws, id)?;
     if target.beta == beta {
-        return Ok(());
+        return Ok(false);
     }
     target.beta = beta;
     target.touch(ctx.now);
     tx.put_user(&target)?;
     let detail = if beta { "on" } else { "off" }.to_string();
-    ctx.audit_user(tx, &actor, AuditAction::BetaChanged, &target, detail)
+    ctx.audit_user(tx, &actor, AuditAction::BetaChanged, &target, detail)?;
+    Ok(true)
 }

@@ -66,22 +66,29 @@ pub struct Outcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum OutcomeResult {
-    /// Changed (or already as asked: nothing to do).
+    /// Changed.
     Done,
+    /// Already as asked: nothing was written.
+    Unchanged,
     Refused {
         error: Error,
     },
 }
 
 impl Outcome {
+    /// The user is as asked (changed now, or already so).
     pub fn is_done(&self) -> bool {
+        matches!(self.result, OutcomeResult::Done | OutcomeResult::Unchanged)
+    }
+
+    pub fn is_changed(&self) -> bool {
         matches!(self.result, OutcomeResult::Done)
     }
 
     pub fn refusal(&self) -> Option<&Error> {
         match &self.result {
             OutcomeResult::Refused { error } => Some(error),
-            OutcomeResult::Done => None,
+            OutcomeResult::Done | OutcomeResult::Unchanged => None,
         }
     }
 }

@@ -685,7 +685,7 @@ impl App {
                     }
                     let done: Vec<UserId> = outcomes
                         .iter()
-                        .filter(|o| o.is_done())
+                        .filter(|o| o.is_changed())
                         .map(|o| o.id)
                         .collect();
                     let inverse = match change {
@@ -935,12 +935,23 @@ pub fn bulk_verb(change: &BulkChange) -> (&'static str, &'static str) {
 
 /// "11 deactivated; 1 refused: ann@acme.io is the last Owner".
 pub fn summary(change: &BulkChange, outcomes: &[Outcome]) -> Notice {
-    let done = outcomes.iter().filter(|o| o.is_done()).count();
+    let changed = outcomes.iter().filter(|o| o.is_changed()).count();
+    let already = outcomes
+        .iter()
+        .filter(|o| o.is_done() && !o.is_changed())
+        .count();
     let refused: Vec<Error> = outcomes
         .iter()
         .filter_map(|o| o.refusal().cloned())
         .collect();
-    counted(done, bulk_verb(change).1, &refused)
+    let mut notice = counted(changed, bulk_verb(change).1, &refused);
+    if already > 0 {
+        let at = notice.text.find(';').unwrap_or(notice.text.len());
+        notice
+            .text
+            .insert_str(at, &format!("; {already} already so"));
+    }
+    notice
 }
 
 fn counted(done: usize, verb: &str, refused: &[Error]) -> Notice {

@@ -877,3 +877,37 @@ async fn large_bulk_changes_go_in_chunks_and_show_progress() {
     );
     assert!(h.app.progress.is_none());
 }
+
+#[tokio::test]
+async fn a_change_some_users_already_have_says_so() {
+    let mut h = Harness::demo().await;
+    // two agents: one in the first team already, one not
+    let team = h.app.data.as_ref().unwrap().teams[0].clone();
+    let (inside, outside): (Vec<_>, Vec<_>) = h
+        .app
+        .data
+        .as_ref()
+        .unwrap()
+        .users
+        .iter()
+        .filter(|u| u.status == UserStatus::Active && u.roles.to_string() == "Agent")
+        .partition(|u| u.teams.contains(&team.id));
+    let ids = vec![inside[0].id, outside[0].id];
+    h.app.marks.extend(ids.iter().copied());
+    h.key(KeyCode::Char('t'));
+    h.press(KeyCode::Enter).await;
+    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
+        panic!()
+    };
+    assert_eq!(
+        c.preview
+            .as_ref()
+            .unwrap()
+            .iter()
+            .filter(|o| o.is_changed())
+            .count(),
+        1
+    );
+    h.press(KeyCode::Char('y')).await;
+    assert_eq!(h.app.notice.as_ref().unwrap().text, "1 added; 1 already so");
+}

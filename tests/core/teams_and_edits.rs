@@ -156,10 +156,24 @@ async fn every_change_writes_an_audit_event_and_bumps_the_version() {
         assert_eq!(now, v + 1, "{c:?} bumps the version once");
         v = now;
     }
-    // a change to the same value is done but writes nothing
-    api.bulk(BulkChange::SetBeta { beta: true }, vec![bob.id], false)
-        .await
-        .unwrap();
+    // a change to the same value is reported as unchanged and writes nothing
+    for same in [
+        BulkChange::SetBeta { beta: true },
+        BulkChange::SetRoles {
+            roles: vec![Role::Supervisor],
+        },
+        BulkChange::RemoveTeam { team: team.id },
+    ] {
+        let out = api.bulk(same.clone(), vec![bob.id], false).await.unwrap();
+        assert_eq!(
+            out[0].result,
+            atender_admin::service::OutcomeResult::Unchanged,
+            "{same:?}"
+        );
+        assert!(out[0].is_done() && !out[0].is_changed());
+        let preview = api.bulk(same, vec![bob.id], true).await.unwrap();
+        assert_eq!(preview, out, "the dry run predicts it too");
+    }
     assert_eq!(w.user(bob.id).await.unwrap().version, v);
     api.rename_team(team.id, "Payments".into()).await.unwrap();
     api.delete_team(team.id).await.unwrap();

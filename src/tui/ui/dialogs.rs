@@ -87,12 +87,25 @@ fn confirm(frame: &mut Frame, area: Rect, c: &Confirm, theme: &Theme) {
     match (&c.preview, &c.preview_error) {
         (Some(outcomes), _) => {
             let refused: Vec<_> = outcomes.iter().filter_map(|o| o.refusal()).collect();
-            if refused.is_empty() {
+            let already = outcomes
+                .iter()
+                .filter(|o| o.is_done() && !o.is_changed())
+                .count();
+            if already > 0 {
+                lines.push(Line::styled(
+                    format!(
+                        "{already} of {} already so: nothing to change for them.",
+                        outcomes.len()
+                    ),
+                    theme.dim(),
+                ));
+            }
+            if refused.is_empty() && already == 0 {
                 lines.push(Line::styled(
                     format!("All {} can be changed.", outcomes.len()),
                     theme.ok(),
                 ));
-            } else {
+            } else if !refused.is_empty() {
                 lines.push(Line::styled(
                     format!("{} of {} will be refused:", refused.len(), outcomes.len()),
                     theme.warn(),
