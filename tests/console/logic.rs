@@ -892,7 +892,7 @@ async fn a_change_some_users_already_have_says_so() {
         .iter()
         .filter(|u| u.status == UserStatus::Active && u.roles.to_string() == "Agent")
         .partition(|u| u.teams.contains(&team.id));
-    let ids = vec![inside[0].id, outside[0].id];
+    let ids = [inside[0].id, outside[0].id];
     h.app.marks.extend(ids.iter().copied());
     h.key(KeyCode::Char('t'));
     h.press(KeyCode::Enter).await;
