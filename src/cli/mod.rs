@@ -122,6 +122,8 @@ pub enum Command {
     },
     /// Delete a user for good, with their history (needs --yes).
     Delete {
+        // Not `email`: that id is the global sign-in flag's, and clap shares values by id.
+        #[arg(id = "user", value_name = "EMAIL")]
         email: String,
         /// Confirm: deletion is permanent and erases the user's history.
         #[arg(long)]
@@ -137,6 +139,7 @@ pub enum Command {
     },
     /// Every field of one user, and whether they can sign in (and if not, why).
     Show {
+        #[arg(id = "user", value_name = "EMAIL")]
         email: String,
         /// One JSON object instead of text.
         #[arg(long)]
@@ -546,4 +549,46 @@ pub fn init_logging() -> Option<PathBuf> {
         previous(info);
     }));
     Some(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_command_s_email_never_overwrites_the_sign_in_email() {
+        for args in [
+            &["show", "bo@acme.io"][..],
+            &["delete", "bo@acme.io"],
+            &["invite", "bo@acme.io", "--name", "Bo"],
+        ] {
+            let cli = Cli::try_parse_from(
+                ["atender-admin", "--email", "ann@acme.io"]
+                    .iter()
+                    .chain(args),
+            )
+            .unwrap();
+            assert_eq!(cli.email.as_deref(), Some("ann@acme.io"), "{args:?}");
+        }
+    }
+
+    #[test]
+    fn bulk_commands_need_at_least_one_email() {
+        for args in [
+            &["deactivate"][..],
+            &["beta", "on"],
+            &["roles", "set", "agent"],
+            &["team", "add", "Billing"],
+            &["resend"],
+        ] {
+            let parsed = Cli::try_parse_from(["atender-admin"].iter().chain(args));
+            assert!(parsed.is_err(), "{args:?}");
+        }
+    }
 }

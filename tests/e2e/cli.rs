@@ -30,9 +30,16 @@ struct Run {
 /// Runs `atender-admin --demo --data DIR/demo ARGS…` with its folders inside the temp dir.
 fn admin(dir: &Path, args: &[&str]) -> Run {
     let data = dir.join("demo");
+    let mut all = vec!["--demo", "--data", data.to_str().unwrap()];
+    all.extend_from_slice(args);
+    run(dir, &all, &[])
+}
+
+/// Runs `atender-admin ARGS…` with its folders inside the temp dir.
+fn run(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_atender-admin"))
-        .args(["--demo", "--data", data.to_str().unwrap()])
         .args(args)
+        .envs(env.iter().copied())
         .env("XDG_DATA_HOME", dir.join("data"))
         .env("XDG_STATE_HOME", dir.join("state"))
         .env("XDG_CONFIG_HOME", dir.join("config"))
@@ -377,4 +384,75 @@ fn teams_are_created_renamed_listed_and_deleted() {
         teams_after, &agent.teams,
         "back to the teams before joining Tier 2"
     );
+}
+
+#[test]
+fn over_http_the_same_commands_print_the_servers_link_and_its_refusals() {
+    use crate::connected::{PASSWORD, Server, init};
+    use atender_admin::client::{ClientConfig, accept_invite};
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("store");
+    let owner_token = init(&data);
+    let server = Server::start(&data, "127.0.0.1:0");
+    let url = server.url.clone();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(accept_invite(
+        &url,
+        ClientConfig::default(),
+        &owner_token,
+        PASSWORD,
+    ))
+    .unwrap();
+    let password_file = home.path().join("password");
+    std::fs::write(&password_file, format!("{PASSWORD}\n")).unwrap();
+    let env = [("ATENDER_PASSWORD_FILE", password_file.as_path())];
+    let connected = |args: &[&str]| {
+        let mut all = vec![
+            "--server",
+            url.as_str(),
+            "--workspace",
+            "acme",
+            "--email",
+            "ann@acme.io",
+        ];
+        all.extend_from_slice(args);
+        run(home.path(), &all, &env)
+    };
+
+    let r = connected(&["invite", "Bo@Acme.io", "--name", "Bo Diaz", "--no-email"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut lines = r.stdout.lines();
+    let first = lines.next().unwrap();
+    assert!(first.starts_with("bo@acme.io invited as Agent"), "{first}");
+    assert!(first.contains("no email sent"), "{first}");
+    // the server's own link (its public URL), and it works
+    let link = lines.next().unwrap();
+    let token = link.split_once("/accept?token=").expect("a link").1;
+    rt.block_on(accept_invite(
+        &url,
+        ClientConfig::default(),
+        token,
+        PASSWORD,
+    ))
+    .unwrap();
+
+    let r = connected(&["deactivate", "ann@acme.io", "BO@acme.io "]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "ann@acme.io: refused: you can't deactivate your own account: ask another admin\n\
+         bo@acme.io: done\n"
+    );
+    let r = connected(&["show", "bo@acme.io"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("Can sign in:  no — deactivated by ann@acme.io"),
+        "{}",
+        r.stdout
+    );
+    let r = connected(&["roles", "set", "owner,boss", "bo@acme.io"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("\"boss\" is not a role"), "{}", r.stderr);
+    drop(server);
 }

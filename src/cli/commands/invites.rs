@@ -12,6 +12,8 @@ use std::io::Write;
 #[derive(Debug, Clone, Args)]
 pub struct InviteArgs {
     /// The invitee's email.
+    // Its own id: `email` is the global sign-in flag, and clap shares values by id.
+    #[arg(id = "invitee", value_name = "EMAIL")]
     pub email: String,
     /// The invitee's full name.
     #[arg(long)]
