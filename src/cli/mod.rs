@@ -303,7 +303,7 @@ pub async fn run_command(cli: &Cli) -> anyhow::Result<bool> {
         return Ok(true);
     }
     let opened = open_api(cli).await?;
-    let (api, workspace) = (opened.api.clone(), opened.workspace.clone());
+    let api = opened.api.as_ref();
     use commands::BulkKind;
     match command {
         Command::Logout => {}
@@ -363,7 +363,7 @@ pub async fn run_command(cli: &Cli) -> anyhow::Result<bool> {
             if *json {
                 output::users_json(&mut out, &users)?;
             } else {
-                output::users_table(&mut out, &workspace, &users, &teams)?;
+                output::users_table(&mut out, &opened.workspace, &users, &teams)?;
             }
         }
     }

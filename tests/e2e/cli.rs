@@ -213,6 +213,15 @@ fn bulk_deactivate_reports_each_user_and_exits_1_when_the_owner_is_refused() {
         "{access}"
     );
     assert!(access.contains("atender-admin reactivate"), "{access}");
+    let shown = admin(dir.path(), &["show", agents[0].email.as_str(), "--json"]);
+    let v: serde_json::Value = serde_json::from_str(shown.stdout.trim()).unwrap();
+    assert_eq!(v["user"]["status"], "inactive");
+    assert!(
+        v["access_line"]
+            .as_str()
+            .unwrap()
+            .starts_with("no — deactivated")
+    );
 
     // all done: exit 0, and JSON has one object per user
     let r = admin(
@@ -341,6 +350,15 @@ fn delete_needs_yes_because_it_erases_history() {
     assert_eq!(r.stdout.lines().count(), 3);
     assert!(r.stdout.lines().next().unwrap().contains("user deleted"));
     assert!(!r.stdout.contains(agent.email.as_str()));
+    let r = admin(dir.path(), &["log", "--limit", "2", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let actions: Vec<String> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["action"].to_string())
+        .collect();
+    assert_eq!(actions.len(), 2);
+    assert_eq!(actions[0], "\"user_deleted\"");
 }
 
 #[test]

@@ -19,9 +19,10 @@ pub enum BulkKind {
     RemoveTeam(String),
 }
 
-/// One user's line: who, and either the core's outcome or why the email matched nobody.
+/// One user's line: who (as found, or as typed when nobody matched), their id when found, or
+/// why the email matched nobody.
 struct Line {
-    input: String,
+    email: String,
     id: Option<UserId>,
     refusal: Option<String>,
     code: Option<String>,
@@ -45,13 +46,13 @@ pub async fn bulk(opened: &Opened, kind: BulkKind, args: &BulkArgs) -> anyhow::R
     for input in &args.emails {
         let line = match resolve::user_by_email(api, input).await {
             Ok(user) => Line {
-                input: user.email.to_string(),
+                email: user.email.to_string(),
                 id: Some(user.id),
                 refusal: None,
                 code: None,
             },
             Err(e) if is_per_user(&e) => Line {
-                input: input.trim().to_string(),
+                email: input.trim().to_string(),
                 id: None,
                 code: Some(match e.downcast_ref::<crate::domain::Error>() {
                     Some(core) => core.code().to_string(),
@@ -74,7 +75,7 @@ pub async fn bulk(opened: &Opened, kind: BulkKind, args: &BulkArgs) -> anyhow::R
             .collect()
     };
     let mut out = std::io::stdout().lock();
-    let (mut refused, mut printed) = (0, std::collections::HashSet::new());
+    let (mut refused, mut total, mut printed) = (0, 0, std::collections::HashSet::new());
     for line in &lines {
         // The same user named twice gets one line.
         if line.id.is_some_and(|id| !printed.insert(id)) {
@@ -91,10 +92,11 @@ pub async fn bulk(opened: &Opened, kind: BulkKind, args: &BulkArgs) -> anyhow::R
             ),
             None => (line.refusal.clone(), line.code.clone()),
         };
+        total += 1;
         refused += usize::from(refusal.is_some());
         if args.json {
             let value = serde_json::json!({
-                "email": line.input,
+                "email": line.email,
                 "id": line.id,
                 "outcome": if refusal.is_some() { "refused" } else { "done" },
                 "code": code,
@@ -104,8 +106,8 @@ pub async fn bulk(opened: &Opened, kind: BulkKind, args: &BulkArgs) -> anyhow::R
             writeln!(out, "{value}")?;
         } else {
             match &refusal {
-                None => writeln!(out, "{}: done", safe(&line.input))?,
-                Some(why) => writeln!(out, "{}: refused: {}", safe(&line.input), safe(why))?,
+                None => writeln!(out, "{}: done", safe(&line.email))?,
+                Some(why) => writeln!(out, "{}: refused: {}", safe(&line.email), safe(why))?,
             }
         }
     }
@@ -113,8 +115,5 @@ pub async fn bulk(opened: &Opened, kind: BulkKind, args: &BulkArgs) -> anyhow::R
     if args.dry_run {
         eprintln!("dry run: nothing was changed");
     }
-    all_done(
-        refused,
-        printed.len() + lines.iter().filter(|l| l.id.is_none()).count(),
-    )
+    all_done(refused, total)
 }
