@@ -313,6 +313,21 @@ fn a_bad_role_or_an_unknown_email_is_explained_and_changes_nothing() {
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("no user with the email"), "{}", r.stderr);
 
+    // many emails at once (resolved in one pass): each answered on its own line, in order
+    let many = active_agents(&before, 10);
+    let mut args = vec!["beta", "on", "--dry-run"];
+    args.extend(many.iter().map(|u| u.email.as_str()));
+    args.push("nobody@nowhere.example");
+    let r = admin(dir.path(), &args);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 11, "{}", r.stdout);
+    for (line, user) in lines.iter().zip(&many) {
+        assert_eq!(*line, format!("{}: done", user.email));
+    }
+    assert!(lines[10].starts_with("nobody@nowhere.example: refused: no user with the email"));
+    assert_eq!(users_now(dir.path()), before, "a dry run changes nothing");
+
     // roles and beta through the core
     let r = admin(
         dir.path(),

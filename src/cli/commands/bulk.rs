@@ -2,7 +2,7 @@
 //! emails are refused on their own line; the core decides for everyone else.
 
 use super::args::BulkArgs;
-use super::{Opened, all_done, is_per_user, resolve};
+use super::{Opened, all_done, resolve};
 use crate::domain::{Role, UserId};
 use crate::service::{BulkChange, Outcome};
 use crate::text::safe;
@@ -42,16 +42,17 @@ pub async fn bulk(opened: &Opened, kind: BulkKind, args: &BulkArgs) -> anyhow::R
             team: resolve::team(api, &name).await?.id,
         },
     };
+    let found = resolve::users_by_email(api, &args.emails).await?;
     let mut lines = Vec::with_capacity(args.emails.len());
-    for input in &args.emails {
-        let line = match resolve::user_by_email(api, input).await {
+    for (input, found) in args.emails.iter().zip(found) {
+        let line = match found {
             Ok(user) => Line {
                 email: user.email.to_string(),
                 id: Some(user.id),
                 refusal: None,
                 code: None,
             },
-            Err(e) if is_per_user(&e) => Line {
+            Err(e) => Line {
                 email: input.trim().to_string(),
                 id: None,
                 code: Some(match e.downcast_ref::<crate::domain::Error>() {
@@ -60,7 +61,6 @@ pub async fn bulk(opened: &Opened, kind: BulkKind, args: &BulkArgs) -> anyhow::R
                 }),
                 refusal: Some(format!("{e:#}")),
             },
-            Err(e) => return Err(e),
         };
         lines.push(line);
     }
