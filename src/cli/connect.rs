@@ -73,11 +73,7 @@ pub struct ServerConnector {
 
 impl ServerConnector {
     pub fn connected(&self, session: Session) -> Connected {
-        if let Some(dir) = &self.remember
-            && let Err(e) = session_file::save(dir, &self.url, session.client.token())
-        {
-            tracing::warn!(error = %e, "could not remember the session");
-        }
+        self.remember_session(&session);
         Connected {
             api: Arc::new(session.client),
             user: session.user,
@@ -94,26 +90,54 @@ impl Connector for ServerConnector {
         email: String,
         password: Secret,
     ) -> Result<Connected> {
+        let session = self.sign_in_session(workspace, email, password).await?;
+        Ok(self.connected(session))
+    }
+}
+
+impl ServerConnector {
+    /// Keeps the session's token if asked to (`--remember`); failing to is only logged.
+    pub fn remember_session(&self, session: &Session) {
+        if let Some(dir) = &self.remember
+            && let Err(e) = session_file::save(dir, &self.url, session.client.token())
+        {
+            tracing::warn!(error = %e, "could not remember the session");
+        }
+    }
+
+    /// Signs in and hands back the HTTP session itself (the CLI needs the client for what
+    /// `AdminApi` can't carry, such as the server's own invite link).
+    pub async fn sign_in_session(
+        &self,
+        workspace: String,
+        email: String,
+        password: Secret,
+    ) -> Result<Session> {
         if workspace.is_empty() {
             return Err(Error::invalid(
                 crate::domain::Field::WorkspaceName,
                 "enter the workspace's address (its slug, e.g. acme)",
             ));
         }
-        let session = HttpClient::sign_in(
+        HttpClient::sign_in(
             &self.url,
             self.config.clone(),
             &workspace,
             &email,
             &password.0,
         )
-        .await?;
-        Ok(self.connected(session))
+        .await
     }
 }
 
 /// A remembered session for this server that still works, if there is one.
 pub async fn resume(connector: &ServerConnector) -> Option<Connected> {
+    let session = resume_session(connector).await?;
+    Some(connector.connected(session))
+}
+
+/// Like `resume`, but hands back the HTTP session itself.
+pub async fn resume_session(connector: &ServerConnector) -> Option<Session> {
     let dir = connector.remember.as_ref()?;
     let token = match session_file::load(dir, &connector.url) {
         Ok(token) => token?,
@@ -123,7 +147,7 @@ pub async fn resume(connector: &ServerConnector) -> Option<Connected> {
         }
     };
     match HttpClient::resume(&connector.url, connector.config.clone(), token).await {
-        Ok(session) => Some(connector.connected(session)),
+        Ok(session) => Some(session),
         Err(e) => {
             tracing::info!(error = %e, "the remembered session no longer works");
             None

@@ -2,12 +2,13 @@
 //! commands. Opening a local store (offline or demo) lives here so the console and the
 //! commands open it the same way.
 
+pub mod commands;
 pub mod connect;
 mod output;
 
 use crate::demo;
 use crate::domain::{Error, HashCost, User, UserStatus, Workspace};
-use crate::service::{AdminApi, Core, CoreConfig, LocalAdmin, UserQuery};
+use crate::service::{Core, CoreConfig, LocalAdmin, UserQuery};
 use crate::store::{SledStore, Store};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -82,6 +83,74 @@ pub enum Command {
         #[arg(long, short)]
         filter: Option<String>,
         /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Invite someone: prints their email and the one-time invite link.
+    Invite(commands::InviteArgs),
+    /// Deactivate users (they can't sign in; their history is kept).
+    Deactivate(commands::BulkArgs),
+    /// Reactivate deactivated users.
+    Reactivate(commands::BulkArgs),
+    /// Turn beta access on or off.
+    Beta {
+        state: commands::OnOff,
+        #[command(flatten)]
+        users: commands::BulkArgs,
+    },
+    /// Change users' roles.
+    #[command(subcommand)]
+    Roles(commands::RolesCommand),
+    /// Add users to a team or remove them from it.
+    #[command(subcommand)]
+    Team(commands::TeamCommand),
+    /// Send pending invites again (a new link; the old one stops working).
+    Resend {
+        #[arg(required = true, value_name = "EMAIL")]
+        emails: Vec<String>,
+        /// One JSON object per user instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cancel pending invites (the never-activated users are removed).
+    Cancel {
+        #[arg(required = true, value_name = "EMAIL")]
+        emails: Vec<String>,
+        /// One JSON object per user instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a user for good, with their history (needs --yes).
+    Delete {
+        // Not `email`: that id is the global sign-in flag's, and clap shares values by id.
+        #[arg(id = "user", value_name = "EMAIL")]
+        email: String,
+        /// Confirm: deletion is permanent and erases the user's history.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// List teams with their member counts, or create, rename or delete one.
+    Teams {
+        #[command(subcommand)]
+        action: Option<commands::TeamsCommand>,
+        /// One JSON object per team instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every field of one user, and whether they can sign in (and if not, why).
+    Show {
+        #[arg(id = "user", value_name = "EMAIL")]
+        email: String,
+        /// One JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The activity log, newest first.
+    Log {
+        /// How many events.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// One JSON object per event instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -233,9 +302,34 @@ pub async fn run_command(cli: &Cli) -> anyhow::Result<bool> {
         println!("{}", connect::logout(server.as_deref()).await?);
         return Ok(true);
     }
-    let (api, workspace) = open_api(cli).await?;
+    let opened = open_api(cli).await?;
+    let api = opened.api.as_ref();
+    use commands::BulkKind;
     match command {
         Command::Logout => {}
+        Command::Invite(args) => commands::invite(&opened, args).await?,
+        Command::Deactivate(users) => commands::bulk(&opened, BulkKind::Deactivate, users).await?,
+        Command::Reactivate(users) => commands::bulk(&opened, BulkKind::Reactivate, users).await?,
+        Command::Beta { state, users } => {
+            let on = *state == commands::OnOff::On;
+            commands::bulk(&opened, BulkKind::Beta(on), users).await?
+        }
+        Command::Roles(commands::RolesCommand::Set { roles, users }) => {
+            let roles = commands::args::parse_roles(&[roles])?;
+            commands::bulk(&opened, BulkKind::SetRoles(roles), users).await?
+        }
+        Command::Team(commands::TeamCommand::Add { team, users }) => {
+            commands::bulk(&opened, BulkKind::AddTeam(team.clone()), users).await?
+        }
+        Command::Team(commands::TeamCommand::Remove { team, users }) => {
+            commands::bulk(&opened, BulkKind::RemoveTeam(team.clone()), users).await?
+        }
+        Command::Resend { emails, json } => commands::resend(&opened, emails, *json).await?,
+        Command::Cancel { emails, json } => commands::cancel(&opened, emails, *json).await?,
+        Command::Delete { email, yes } => commands::delete(&opened, email, *yes).await?,
+        Command::Teams { action, json } => commands::teams(&opened, action.as_ref(), *json).await?,
+        Command::Show { email, json } => commands::show(&opened, email, *json).await?,
+        Command::Log { limit, json } => commands::log(&opened, *limit, *json).await?,
         Command::Users {
             status,
             filter,
@@ -269,7 +363,7 @@ pub async fn run_command(cli: &Cli) -> anyhow::Result<bool> {
             if *json {
                 output::users_json(&mut out, &users)?;
             } else {
-                output::users_table(&mut out, &workspace, &users, &teams)?;
+                output::users_table(&mut out, &opened.workspace, &users, &teams)?;
             }
         }
     }
@@ -278,7 +372,7 @@ pub async fn run_command(cli: &Cli) -> anyhow::Result<bool> {
 
 /// The service API for a command: over HTTP when a server is named (signing in with the
 /// remembered session or ATENDER_PASSWORD_FILE), else the local store.
-async fn open_api(cli: &Cli) -> anyhow::Result<(std::sync::Arc<dyn AdminApi>, Workspace)> {
+async fn open_api(cli: &Cli) -> anyhow::Result<commands::Opened> {
     let config = connect::ConfigFile::load()?;
     let server = if cli.data.is_some() || cli.wants_demo() {
         cli.server.clone()
@@ -287,30 +381,43 @@ async fn open_api(cli: &Cli) -> anyhow::Result<(std::sync::Arc<dyn AdminApi>, Wo
     };
     let Some(url) = server else {
         let session = open_local(cli).await?;
-        return Ok((std::sync::Arc::new(session.admin), session.workspace));
+        return Ok(commands::Opened {
+            api: std::sync::Arc::new(session.admin),
+            workspace: session.workspace,
+            links: commands::InviteLinks::Local {
+                public_url: cli.public_url.clone(),
+            },
+        });
     };
     let connector = connect::ServerConnector {
         url: url.trim().trim_end_matches('/').to_string(),
         config: client_config(cli),
         remember: Some(connect::session_dir()?),
     };
-    if let Some(c) = connect::resume(&connector).await {
-        return Ok((c.api, c.workspace));
-    }
-    let password = connect::password_from_file()?.context(
-        "not signed in: run the console once with --remember, or set ATENDER_PASSWORD_FILE",
-    )?;
-    let workspace = cli
-        .workspace
-        .clone()
-        .or(config.workspace)
-        .unwrap_or_default();
-    let email = cli.email.clone().or(config.email).unwrap_or_default();
-    use crate::tui::effects::Connector;
-    let c = connector
-        .sign_in(workspace, email, crate::tui::effects::Secret(password))
-        .await?;
-    Ok((c.api, c.workspace))
+    let session = match connect::resume_session(&connector).await {
+        Some(session) => session,
+        None => {
+            let password = connect::password_from_file()?.context(
+                "not signed in: run the console once with --remember, or set ATENDER_PASSWORD_FILE",
+            )?;
+            let workspace = cli
+                .workspace
+                .clone()
+                .or(config.workspace)
+                .unwrap_or_default();
+            let email = cli.email.clone().or(config.email).unwrap_or_default();
+            let session = connector
+                .sign_in_session(workspace, email, crate::tui::effects::Secret(password))
+                .await?;
+            connector.remember_session(&session);
+            session
+        }
+    };
+    Ok(commands::Opened {
+        api: std::sync::Arc::new(session.client.clone()),
+        workspace: session.workspace,
+        links: commands::InviteLinks::Server(session.client),
+    })
 }
 
 /// Request timeouts from the flags, the client's defaults otherwise.
@@ -327,6 +434,9 @@ fn client_config(cli: &Cli) -> crate::client::ClientConfig {
 
 /// The exit code for an error: 2 for a store or setup problem, 1 otherwise.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
+    if err.downcast_ref::<commands::Refusal>().is_some() {
+        return 1;
+    }
     match err.downcast_ref::<Error>() {
         Some(
             Error::StoreInUse { .. }
@@ -439,4 +549,46 @@ pub fn init_logging() -> Option<PathBuf> {
         previous(info);
     }));
     Some(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_command_s_email_never_overwrites_the_sign_in_email() {
+        for args in [
+            &["show", "bo@acme.io"][..],
+            &["delete", "bo@acme.io"],
+            &["invite", "bo@acme.io", "--name", "Bo"],
+        ] {
+            let cli = Cli::try_parse_from(
+                ["atender-admin", "--email", "ann@acme.io"]
+                    .iter()
+                    .chain(args),
+            )
+            .unwrap();
+            assert_eq!(cli.email.as_deref(), Some("ann@acme.io"), "{args:?}");
+        }
+    }
+
+    #[test]
+    fn bulk_commands_need_at_least_one_email() {
+        for args in [
+            &["deactivate"][..],
+            &["beta", "on"],
+            &["roles", "set", "agent"],
+            &["team", "add", "Billing"],
+            &["resend"],
+        ] {
+            let parsed = Cli::try_parse_from(["atender-admin"].iter().chain(args));
+            assert!(parsed.is_err(), "{args:?}");
+        }
+    }
 }

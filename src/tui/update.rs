@@ -975,11 +975,33 @@ fn counted(done: usize, verb: &str, refused: &[Error]) -> Notice {
     }
 }
 
+/// How a front end says to fix a user's access: the console names keys, the CLI commands.
+pub struct AccessHints {
+    pub resend: &'static str,
+    pub reactivate: &'static str,
+}
+
+/// The console's hints.
+pub const CONSOLE_HINTS: AccessHints = AccessHints {
+    resend: "press R on Pending Invites to resend",
+    reactivate: "press r on the Inactive tab to reactivate",
+};
+
 /// The one-line answer to "why can't this user get in?".
 pub fn access_line(
     access: &crate::domain::rules::Access,
     now: time::OffsetDateTime,
     who: impl Fn(UserId) -> Option<String>,
+) -> String {
+    access_line_hinted(access, now, who, &CONSOLE_HINTS)
+}
+
+/// `access_line` with a front end's own hints.
+pub fn access_line_hinted(
+    access: &crate::domain::rules::Access,
+    now: time::OffsetDateTime,
+    who: impl Fn(UserId) -> Option<String>,
+    hints: &AccessHints,
 ) -> String {
     use super::format::{ago, day_month, until};
     use crate::domain::rules::Access;
@@ -989,12 +1011,14 @@ pub fn access_line(
             "no — active but has no password yet; an admin can resend an invite".into()
         }
         Access::InvitePending { expires_at } => format!(
-            "not yet — invite pending, expires {}; press R on Pending Invites to resend",
-            until(*expires_at, now)
+            "not yet — invite pending, expires {}; {}",
+            until(*expires_at, now),
+            hints.resend
         ),
         Access::InviteExpired { expired_at } => format!(
-            "no — invite expired {}; press R on Pending Invites to resend",
-            ago(*expired_at, now)
+            "no — invite expired {}; {}",
+            ago(*expired_at, now),
+            hints.resend
         ),
         Access::Deactivated { at, by } => {
             let by = by
@@ -1004,7 +1028,7 @@ pub fn access_line(
             let when = at
                 .map(|t| format!(" on {}", day_month(t)))
                 .unwrap_or_default();
-            format!("no — deactivated{by}{when}; press r on the Inactive tab to reactivate")
+            format!("no — deactivated{by}{when}; {}", hints.reactivate)
         }
     }
 }

@@ -10,16 +10,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
 /// A running `atender-server serve`, stopped when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Server {
-    fn start(data: &Path, bind: &str) -> Server {
+    pub(crate) fn start(data: &Path, bind: &str) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_atender-server"))
             .args(["serve", "--data", data.to_str().unwrap(), "--bind", bind])
             .env("ATENDER_LOG", "info")
@@ -64,7 +64,7 @@ impl Drop for Server {
     }
 }
 
-fn init(data: &Path) -> String {
+pub(crate) fn init(data: &Path) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_atender-server"))
         .args([
             "init",
