@@ -67,8 +67,10 @@ pub fn password_from_file() -> anyhow::Result<Option<String>> {
 pub struct ServerConnector {
     pub url: String,
     pub config: ClientConfig,
-    /// Where to keep the session token (`--remember`), if anywhere.
-    pub remember: Option<PathBuf>,
+    /// Where remembered sessions live: a remembered session is used whenever there is one.
+    pub sessions: Option<PathBuf>,
+    /// Keep the new session there (`--remember`). Without it nothing is written to disk.
+    pub remember: bool,
 }
 
 impl ServerConnector {
@@ -98,7 +100,7 @@ impl Connector for ServerConnector {
 impl ServerConnector {
     /// Keeps the session's token if asked to (`--remember`); failing to is only logged.
     pub fn remember_session(&self, session: &Session) {
-        if let Some(dir) = &self.remember
+        if let (true, Some(dir)) = (self.remember, &self.sessions)
             && let Err(e) = session_file::save(dir, &self.url, session.client.token())
         {
             tracing::warn!(error = %e, "could not remember the session");
@@ -138,7 +140,7 @@ pub async fn resume(connector: &ServerConnector) -> Option<Connected> {
 
 /// Like `resume`, but hands back the HTTP session itself.
 pub async fn resume_session(connector: &ServerConnector) -> Option<Session> {
-    let dir = connector.remember.as_ref()?;
+    let dir = connector.sessions.as_ref()?;
     let token = match session_file::load(dir, &connector.url) {
         Ok(token) => token?,
         Err(e) => {

@@ -392,7 +392,8 @@ async fn open_api(cli: &Cli) -> anyhow::Result<commands::Opened> {
     let connector = connect::ServerConnector {
         url: url.trim().trim_end_matches('/').to_string(),
         config: client_config(cli),
-        remember: Some(connect::session_dir()?),
+        sessions: connect::session_dir().ok(),
+        remember: cli.remember,
     };
     let session = match connect::resume_session(&connector).await {
         Some(session) => session,
@@ -486,11 +487,8 @@ async fn run_connected(cli: &Cli, config: &connect::ConfigFile, url: String) -> 
     let connector = connect::ServerConnector {
         url: url.clone(),
         config: client_config(cli),
-        remember: if cli.remember {
-            Some(connect::session_dir()?)
-        } else {
-            None
-        },
+        sessions: connect::session_dir().ok(),
+        remember: cli.remember,
     };
     let mut connected = connect::resume(&connector).await;
     if connected.is_none()
