@@ -80,6 +80,14 @@ pub enum Effect {
         email: String,
     },
     CreateTeam(String),
+    RenameTeam {
+        id: crate::domain::TeamId,
+        name: String,
+    },
+    DeleteTeam {
+        id: crate::domain::TeamId,
+        name: String,
+    },
     Audit {
         before: Option<EventId>,
     },
@@ -110,6 +118,11 @@ pub enum Msg {
     FormRefreshed(Result<UserDetail>),
     Deleted {
         email: String,
+        result: Result<()>,
+    },
+    TeamRenamed(Result<Team>),
+    TeamDeleted {
+        name: String,
         result: Result<()>,
     },
     TeamCreated(Result<Team>),
@@ -214,6 +227,11 @@ pub fn refused(effect: Effect, e: Error) -> Msg {
             result: Err(e),
         },
         Effect::CreateTeam(_) => Msg::TeamCreated(Err(e)),
+        Effect::RenameTeam { .. } => Msg::TeamRenamed(Err(e)),
+        Effect::DeleteTeam { name, .. } => Msg::TeamDeleted {
+            name,
+            result: Err(e),
+        },
         Effect::Audit { before } => Msg::Audit {
             first: before.is_none(),
             result: Err(e),
@@ -238,6 +256,8 @@ impl Msg {
             Msg::FormRefreshed(r) => r.as_ref().err(),
             Msg::Deleted { result, .. } => result.as_ref().err(),
             Msg::TeamCreated(r) => r.as_ref().err(),
+            Msg::TeamRenamed(r) => r.as_ref().err(),
+            Msg::TeamDeleted { result, .. } => result.as_ref().err(),
             Msg::Audit { result, .. } => result.as_ref().err(),
         }
     }
@@ -280,6 +300,11 @@ pub async fn run(api: &dyn AdminApi, effect: Effect) -> Msg {
             result: api.delete_user(id).await,
         },
         Effect::CreateTeam(name) => Msg::TeamCreated(api.create_team(name).await),
+        Effect::RenameTeam { id, name } => Msg::TeamRenamed(api.rename_team(id, name).await),
+        Effect::DeleteTeam { id, name } => Msg::TeamDeleted {
+            name,
+            result: api.delete_team(id).await,
+        },
         Effect::Audit { before } => Msg::Audit {
             first: before.is_none(),
             result: api.audit(before, 200).await,

@@ -31,6 +31,7 @@ pub enum Command {
     ToggleBeta,
     ChangeRoles,
     ChangeTeam,
+    Teams,
     Delete,
     Resend,
     CancelInvite,
@@ -252,6 +253,14 @@ pub const BINDINGS: &[Binding] = &[
         command: Command::ToggleBeta,
         scope: Scope::Users,
         help: "toggle beta access for the marked users (or the current one)",
+        hint: None,
+    },
+    Binding {
+        keys: &[(Char('T'), SHIFT), (Char('T'), NONE)],
+        label: "T",
+        command: Command::Teams,
+        scope: Scope::Everywhere,
+        help: "teams: create, rename, delete",
         hint: None,
     },
     Binding {

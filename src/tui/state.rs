@@ -214,6 +214,8 @@ pub enum Overlay {
         email: String,
         link: String,
     },
+    /// The workspace's teams: create, rename, delete.
+    Teams(TeamsView),
     /// Choosing the roles to give the targets of a bulk change.
     Roles {
         list: super::forms::CheckList<crate::domain::Role>,
@@ -227,6 +229,23 @@ pub enum Overlay {
     /// Connected mode: sign in (first, or again after the session ended). Whatever is
     /// underneath, forms included, stays as it was.
     SignIn(SignInForm),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TeamsView {
+    pub cursor: usize,
+    pub editing: Option<TeamEdit>,
+    pub error: Option<String>,
+    pub busy: bool,
+}
+
+/// What the teams screen is asking for, if anything.
+#[derive(Debug, Clone)]
+pub enum TeamEdit {
+    New(Input),
+    Rename(TeamId, Input),
+    /// Waiting for y to delete.
+    Delete(TeamId),
 }
 
 /// Where the data comes from, and whether it can be reached.

@@ -196,6 +196,7 @@ impl App {
                 let ids = targets.iter().map(|u| u.id).collect();
                 self.effect(Effect::Bulk { change: BulkChange::SetBeta { beta }, ids });
             }
+            Command::Teams => self.overlays.push(Overlay::Teams(TeamsView::default())),
             Command::ChangeRoles => {
                 let targets = self.targets();
                 let Some(first) = targets.first() else {
@@ -451,6 +452,84 @@ impl App {
                     d.typed.handle_event(&crossterm::event::Event::Key(key));
                 }
             },
+            Overlay::Teams(view) => {
+                let teams: Vec<(crate::domain::TeamId, String, u64)> = self
+                    .data
+                    .as_ref()
+                    .map(|d| {
+                        d.teams
+                            .iter()
+                            .map(|t| (t.id, t.name.as_str().to_string(), t.member_count))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if view.busy {
+                    return;
+                }
+                match &mut view.editing {
+                    Some(TeamEdit::New(input)) | Some(TeamEdit::Rename(_, input)) => match key.code
+                    {
+                        KeyCode::Esc => view.editing = None,
+                        KeyCode::Enter => {
+                            let name = input.value().to_string();
+                            let effect = match &view.editing {
+                                Some(TeamEdit::Rename(id, _)) => {
+                                    Effect::RenameTeam { id: *id, name }
+                                }
+                                _ => Effect::CreateTeam(name),
+                            };
+                            view.busy = true;
+                            view.error = None;
+                            self.effect(effect);
+                        }
+                        _ => {
+                            input.handle_event(&crossterm::event::Event::Key(key));
+                        }
+                    },
+                    Some(TeamEdit::Delete(id)) => {
+                        let id = *id;
+                        if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
+                            let name = teams
+                                .iter()
+                                .find(|t| t.0 == id)
+                                .map(|t| t.1.clone())
+                                .unwrap_or_default();
+                            view.busy = true;
+                            self.effect(Effect::DeleteTeam { id, name });
+                        } else {
+                            view.editing = None;
+                        }
+                    }
+                    None => match key.code {
+                        KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('T') => {
+                            self.overlays.pop();
+                        }
+                        KeyCode::Down | KeyCode::Char('j') => {
+                            view.cursor = (view.cursor + 1).min(teams.len().saturating_sub(1));
+                        }
+                        KeyCode::Up | KeyCode::Char('k') => {
+                            view.cursor = view.cursor.saturating_sub(1)
+                        }
+                        KeyCode::Char('n') => {
+                            view.error = None;
+                            view.editing = Some(TeamEdit::New(Input::default()));
+                        }
+                        KeyCode::Char('r') | KeyCode::Char('D') => {
+                            let Some((id, name, _)) = teams.get(view.cursor).cloned() else {
+                                view.error = Some("no team yet: press n to create one".into());
+                                return;
+                            };
+                            view.error = None;
+                            view.editing = Some(if key.code == KeyCode::Char('r') {
+                                TeamEdit::Rename(id, Input::new(name))
+                            } else {
+                                TeamEdit::Delete(id)
+                            });
+                        }
+                        _ => {}
+                    },
+                }
+            }
             Overlay::Roles { list, ids } => match key.code {
                 KeyCode::Esc => {
                     self.overlays.pop();
@@ -716,6 +795,24 @@ impl App {
                 }
                 Err(e) => self.form_error(&e),
             },
+            Msg::TeamCreated(result) if matches!(self.overlays.last(), Some(Overlay::Teams(_))) => {
+                self.team_answer(
+                    result.map(|t| format!("created the team {}", safe(t.name.as_str()))),
+                );
+            }
+            Msg::TeamRenamed(result) => {
+                self.team_answer(
+                    result.map(|t| format!("renamed the team to {}", safe(t.name.as_str()))),
+                );
+            }
+            Msg::TeamDeleted { name, result } => {
+                self.team_answer(result.map(|()| {
+                    format!(
+                        "deleted the team {} and removed it from its members",
+                        safe(&name)
+                    )
+                }));
+            }
             Msg::TeamCreated(result) => {
                 if let Some(Overlay::Invite(form)) = self.overlays.last_mut() {
                     form.busy = false;
@@ -893,6 +990,31 @@ impl App {
             .any(|e| matches!(e, Effect::Load { .. }));
         if due && !loading {
             self.reload();
+        }
+    }
+
+    /// The teams screen's answer: done (close the edit, reload) or refused (keep the typing).
+    fn team_answer(&mut self, result: Result<String, Error>) {
+        let Some(Overlay::Teams(view)) = self.overlays.last_mut() else {
+            if let Err(e) = result {
+                self.error(e.to_string());
+            }
+            return;
+        };
+        view.busy = false;
+        match result {
+            Ok(done) => {
+                view.editing = None;
+                view.error = None;
+                self.notice(done);
+                self.reload();
+            }
+            Err(e) => {
+                if matches!(view.editing, Some(TeamEdit::Delete(_))) {
+                    view.editing = None;
+                }
+                view.error = Some(e.to_string());
+            }
         }
     }
 

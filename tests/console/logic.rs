@@ -911,3 +911,72 @@ async fn a_change_some_users_already_have_says_so() {
     h.press(KeyCode::Char('y')).await;
     assert_eq!(h.app.notice.as_ref().unwrap().text, "1 added; 1 already so");
 }
+
+#[tokio::test]
+async fn teams_are_created_renamed_and_deleted_from_the_teams_screen() {
+    use atender_admin::tui::state::TeamEdit;
+    let mut h = Harness::demo().await;
+    let before = h.app.data.as_ref().unwrap().teams.len();
+    h.key(KeyCode::Char('T'));
+    h.key(KeyCode::Char('n'));
+    h.keys("billing");
+    h.press(KeyCode::Enter).await;
+    // the core refuses the duplicate; what was typed stays
+    let Some(Overlay::Teams(view)) = h.app.overlays.last() else {
+        panic!("{:?}", h.app.overlays)
+    };
+    assert!(
+        view.error.as_ref().unwrap().contains("already exists"),
+        "{:?}",
+        view.error
+    );
+    assert!(matches!(&view.editing, Some(TeamEdit::New(i)) if i.value() == "billing"));
+    for _ in 0..7 {
+        h.key(KeyCode::Backspace);
+    }
+    h.keys("Escalations");
+    h.press(KeyCode::Enter).await;
+    assert_eq!(h.app.data.as_ref().unwrap().teams.len(), before + 1);
+    assert_eq!(
+        h.app.notice.as_ref().unwrap().text,
+        "created the team Escalations"
+    );
+    // rename the first team, then delete it
+    let first = h.app.data.as_ref().unwrap().teams[0].clone();
+    h.key(KeyCode::Char('r'));
+    h.keys(" East");
+    h.press(KeyCode::Enter).await;
+    let renamed = h
+        .app
+        .data
+        .as_ref()
+        .unwrap()
+        .teams
+        .iter()
+        .find(|t| t.id == first.id)
+        .unwrap()
+        .clone();
+    assert_eq!(renamed.name.as_str(), format!("{} East", first.name));
+    let cursor = h
+        .app
+        .data
+        .as_ref()
+        .unwrap()
+        .teams
+        .iter()
+        .position(|t| t.id == first.id)
+        .unwrap();
+    let Some(Overlay::Teams(view)) = h.app.overlays.last_mut() else {
+        panic!()
+    };
+    view.cursor = cursor;
+    h.key(KeyCode::Char('D'));
+    h.press(KeyCode::Char('y')).await;
+    let data = h.app.data.as_ref().unwrap();
+    assert!(data.teams.iter().all(|t| t.id != first.id));
+    assert!(
+        data.users.iter().all(|u| !u.teams.contains(&first.id)),
+        "removed from its members"
+    );
+    assert_eq!(data.teams.len(), before);
+}

@@ -279,3 +279,12 @@ async fn bulk_pickers() {
     h.key(KeyCode::Down);
     assert_snapshot!("team_picker", screen(&h));
 }
+
+#[tokio::test]
+async fn teams_screen() {
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char('T'));
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Char('D'));
+    assert_snapshot!("teams_screen_delete_question", screen(&h));
+}

@@ -35,6 +35,7 @@ pub fn draw(frame: &mut Frame, area: Rect, overlay: &Overlay, app: &App, theme: 
         Overlay::Log(log) => activity(frame, area, log, theme),
         Overlay::Link { email, link } => link_dialog(frame, area, email, link, app, theme),
         Overlay::SignIn(form) => sign_in(frame, area, form, theme),
+        Overlay::Teams(view) => teams(frame, area, view, app, theme),
         Overlay::Roles { list, ids } => picker(
             frame,
             area,
@@ -511,4 +512,84 @@ fn picker<T: Copy + PartialEq>(
     let (inner, block) = popup(frame, rect, title, theme);
     frame.render_widget(block, rect);
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn teams(
+    frame: &mut Frame,
+    area: Rect,
+    view: &crate::tui::state::TeamsView,
+    app: &App,
+    theme: &Theme,
+) {
+    use crate::tui::state::TeamEdit;
+    let list: Vec<&crate::domain::Team> = app
+        .data
+        .as_ref()
+        .map(|d| d.teams.iter().collect())
+        .unwrap_or_default();
+    let mut lines = Vec::new();
+    if list.is_empty() {
+        lines.push(Line::styled("no teams yet", theme.dim()));
+    }
+    for (i, t) in list.iter().enumerate() {
+        let here = i == view.cursor;
+        let members = format!(
+            "{} member{}",
+            t.member_count,
+            if t.member_count == 1 { "" } else { "s" }
+        );
+        lines.push(Line::from(vec![
+            Span::raw(if here { "▶ " } else { "  " }),
+            Span::styled(
+                format!("{:<40}", safe(t.name.as_str())),
+                if here { theme.focus() } else { theme.plain() },
+            ),
+            Span::styled(format!("  {members}"), theme.dim()),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    let mut cursor = None;
+    match &view.editing {
+        Some(TeamEdit::New(input)) | Some(TeamEdit::Rename(_, input)) => {
+            let label = if matches!(view.editing, Some(TeamEdit::New(_))) {
+                "New team: "
+            } else {
+                "Rename to: "
+            };
+            cursor = Some((label.chars().count() + input.visual_cursor(), lines.len()));
+            lines.push(Line::from(vec![
+                Span::styled(label, theme.title()),
+                Span::styled(safe(input.value()), theme.focus()),
+            ]));
+            lines.push(Line::styled("Enter save · Esc cancel", theme.dim()));
+        }
+        Some(TeamEdit::Delete(id)) => {
+            let team = list.iter().find(|t| t.id == *id);
+            let (name, n) = team.map_or((String::new(), 0), |t| {
+                (safe(t.name.as_str()), t.member_count)
+            });
+            lines.push(Line::styled(format!("Delete the team {name}? It is removed from its {n} members. y delete · any other key keeps it"), theme.warn()));
+        }
+        None => lines.push(Line::styled(
+            "n new · r rename · D delete · ↑↓ move · Esc close",
+            theme.dim(),
+        )),
+    }
+    if let Some(e) = &view.error {
+        lines.push(Line::styled(format!("✗ {}", safe(e)), theme.error()));
+    }
+    if view.busy {
+        lines.push(Line::styled("saving…", theme.accent()));
+    }
+    let rect = centered(area, 80, lines.len() as u16 + 2);
+    let (inner, block) = popup(frame, rect, "Teams", theme);
+    frame.render_widget(block, rect);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+    if let Some((x, y)) = cursor {
+        let pos = (
+            (inner.x + x as u16).min(inner.right().saturating_sub(1)),
+            inner.y + y as u16,
+        );
+        frame.set_cursor_position(pos);
+    }
 }
