@@ -348,7 +348,7 @@ pub async fn run_command(cli: &Cli) -> anyhow::Result<bool> {
                     .list_users(UserQuery {
                         status,
                         q: filter.clone(),
-                        limit: Some(crate::service::admin_max_page()),
+                        limit: Some(crate::service::MAX_PAGE),
                         after,
                     })
                     .await?;

@@ -12,10 +12,6 @@ mod types;
 
 pub use admin::{AdminApi, LocalAdmin, MAX_PAGE};
 
-/// The largest page a listing returns.
-pub fn admin_max_page() -> usize {
-    MAX_PAGE
-}
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use types::*;
 
