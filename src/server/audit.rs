@@ -26,15 +26,6 @@ async fn audit(
     Acting(api): Acting,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<Page<AuditEvent>>, ApiError> {
-    let before = match q.cursor.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        Some(c) => Some(c.parse::<EventId>().map_err(|_| {
-            ApiError::bad_request(
-                "invalid_cursor",
-                "cursor must be the `next` of a previous page",
-                "cursor",
-            )
-        })?),
-        None => None,
-    };
+    let before = super::extract::cursor::<EventId>(q.cursor.as_deref())?;
     Ok(Json(api.audit(before, q.limit.unwrap_or(100)).await?))
 }

@@ -50,16 +50,7 @@ async fn list_users(
     Acting(api): Acting,
     ApiQuery(q): ApiQuery<UsersQuery>,
 ) -> Result<Json<Page<User>>, ApiError> {
-    let after = match q.cursor.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        Some(c) => Some(c.parse::<UserId>().map_err(|_| {
-            ApiError::bad_request(
-                "invalid_cursor",
-                "cursor must be the `next` of a previous page",
-                "cursor",
-            )
-        })?),
-        None => None,
-    };
+    let after = super::extract::cursor::<UserId>(q.cursor.as_deref())?;
     let page = api
         .list_users(UserQuery {
             status: q.status,
