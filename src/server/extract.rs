@@ -169,6 +169,21 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     }
 }
 
+/// A paging cursor from the query string: blank means the first page; anything that isn't the
+/// `next` of an earlier page is a 400 naming the `cursor` parameter.
+pub fn cursor<T: std::str::FromStr>(raw: Option<&str>) -> Result<Option<T>, ApiError> {
+    match raw.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(c) => c.parse::<T>().map(Some).map_err(|_| {
+            ApiError::bad_request(
+                "invalid_cursor",
+                "cursor must be the `next` of a previous page",
+                "cursor",
+            )
+        }),
+        None => Ok(None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,20 +202,5 @@ mod tests {
             Some("roles")
         );
         assert_eq!(named_field("Failed: expected value at line 1"), None);
-    }
-}
-
-/// A paging cursor from the query string: blank means the first page; anything that isn't the
-/// `next` of an earlier page is a 400 naming the `cursor` parameter.
-pub fn cursor<T: std::str::FromStr>(raw: Option<&str>) -> Result<Option<T>, ApiError> {
-    match raw.map(str::trim).filter(|c| !c.is_empty()) {
-        Some(c) => c.parse::<T>().map(Some).map_err(|_| {
-            ApiError::bad_request(
-                "invalid_cursor",
-                "cursor must be the `next` of a previous page",
-                "cursor",
-            )
-        }),
-        None => Ok(None),
     }
 }
