@@ -175,6 +175,20 @@ pub struct Confirm {
     pub yes: bool,
 }
 
+impl Confirm {
+    /// A question defaulting to No, before any preview has answered.
+    pub fn new(pending: Pending, title: impl Into<String>, lines: Vec<String>) -> Self {
+        Confirm {
+            pending,
+            title: title.into(),
+            lines,
+            preview: None,
+            preview_error: None,
+            yes: false,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct DeleteDialog {
     pub user: User,

@@ -77,14 +77,11 @@ impl App {
         if self.form_has_input() {
             if !matches!(self.overlays.last(), Some(Overlay::Confirm(c)) if c.pending == Pending::Quit)
             {
-                self.overlays.push(Overlay::Confirm(Confirm {
-                    pending: Pending::Quit,
-                    title: "Quit and lose what you typed?".into(),
-                    lines: vec!["A form holds input that was not saved.".into()],
-                    preview: None,
-                    preview_error: None,
-                    yes: false,
-                }));
+                self.overlays.push(Overlay::Confirm(Confirm::new(
+                    Pending::Quit,
+                    "Quit and lose what you typed?",
+                    vec!["A form holds input that was not saved.".into()],
+                )));
             }
         } else {
             self.quit = true;
@@ -341,14 +338,8 @@ impl App {
                 ids: ids.clone(),
             });
         }
-        self.overlays.push(Overlay::Confirm(Confirm {
-            pending,
-            title,
-            lines,
-            preview: None,
-            preview_error: None,
-            yes: false,
-        }));
+        self.overlays
+            .push(Overlay::Confirm(Confirm::new(pending, title, lines)));
     }
 
     /// Display names (or emails) of users, for dialogs.
@@ -644,14 +635,11 @@ impl App {
             _ => false,
         };
         if has_input {
-            self.overlays.push(Overlay::Confirm(Confirm {
-                pending: Pending::DiscardForm,
-                title: "Discard what you typed?".into(),
-                lines: vec!["The form will close and its input is lost.".into()],
-                preview: None,
-                preview_error: None,
-                yes: false,
-            }));
+            self.overlays.push(Overlay::Confirm(Confirm::new(
+                Pending::DiscardForm,
+                "Discard what you typed?",
+                vec!["The form will close and its input is lost.".into()],
+            )));
         } else {
             self.overlays.pop();
         }
