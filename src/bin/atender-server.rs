@@ -1,12 +1,12 @@
 //! `atender-server`: the companion server's command line: `serve` runs the HTTP server; `init`
-//! and `workspaces` manage the workspaces of a store (while the server is stopped: one process
-//! per store).
+//! and `workspaces` manage the workspaces of a store. A sled store (`--data`) belongs to one
+//! process at a time; a PostgreSQL database (`--database-url`) serves any number of them.
 
 use anyhow::Context;
 use atender_admin::server::mail::{MailTransport, SmtpConfig, TlsMode};
 use atender_admin::server::{Application, MailConfig, ServerConfig, shutdown_signal};
 use atender_admin::service::{Core, CoreConfig};
-use atender_admin::store::SledStore;
+use atender_admin::store::{AnyStore, StoreLocation};
 use atender_admin::text::safe;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -29,8 +29,8 @@ enum Command {
     Serve(Box<ServeArgs>),
     /// Create a workspace and invite its first Owner; prints the Owner's one-time link.
     Init {
-        #[arg(long, env = "ATENDER_DATA")]
-        data: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
         #[arg(long)]
         workspace: String,
         #[arg(long)]
@@ -47,17 +47,60 @@ enum Command {
     },
     /// List the workspaces of a store.
     Workspaces {
-        #[arg(long, env = "ATENDER_DATA")]
-        data: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
     },
+}
+
+/// Which store to use: a sled folder, or a PostgreSQL database.
+#[derive(Debug, clap::Args)]
+#[group(required = true, multiple = false)]
+struct StoreArgs {
+    /// The embedded store's folder (one process at a time).
+    #[arg(long, env = "ATENDER_DATA")]
+    data: Option<PathBuf>,
+    /// A PostgreSQL database, postgres://USER:PASSWORD@HOST:PORT/DATABASE (better given in the
+    /// environment, where other users can't see the password).
+    #[arg(long, env = "ATENDER_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+}
+
+impl StoreArgs {
+    /// Opens the chosen store; a missing sled folder is created only when `create` is set.
+    async fn open(self, create: bool) -> anyhow::Result<AnyStore> {
+        let store = tokio::task::spawn_blocking(move || -> anyhow::Result<AnyStore> {
+            match (self.database_url, self.data) {
+                (Some(url), _) => Ok(AnyStore::open(StoreLocation::Database(&url))?),
+                (None, Some(data)) => {
+                    if create {
+                        std::fs::create_dir_all(&data)
+                            .with_context(|| format!("creating {}", data.display()))?;
+                    } else if !data.exists() {
+                        anyhow::bail!("there is no store at {}", data.display());
+                    }
+                    Ok(AnyStore::open(StoreLocation::Folder(&data))?)
+                }
+                (None, None) => anyhow::bail!("give --data DIR or --database-url URL"),
+            }
+        })
+        .await??;
+        Ok(store)
+    }
 }
 
 /// `serve`'s settings. The SMTP password is read only from the environment
 /// (ATENDER_SMTP_PASSWORD), never from the command line, where other users could see it.
 #[derive(Debug, clap::Args)]
 struct ServeArgs {
-    #[arg(long, env = "ATENDER_DATA")]
-    data: PathBuf,
+    /// The embedded store's folder (one server at a time). With --database-url, only where the
+    /// outbox folder goes by default.
+    #[arg(long, env = "ATENDER_DATA", required_unless_present = "database_url")]
+    data: Option<PathBuf>,
+    /// Keep everything in this PostgreSQL database instead, so that several servers can serve
+    /// the same workspaces: postgres://USER:PASSWORD@HOST:PORT/DATABASE (better given in the
+    /// environment, where other users can't see the password).
+    #[arg(long, env = "ATENDER_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
     #[arg(long, env = "ATENDER_BIND", default_value = "127.0.0.1:8080")]
     bind: String,
     /// The address people reach the server at (e.g. https://atender.example.com); invite links
@@ -115,15 +158,13 @@ async fn run(args: Args) -> anyhow::Result<()> {
     match args.command {
         Command::Serve(serve) => run_server(*serve).await?,
         Command::Init {
-            data,
+            store,
             workspace,
             owner_email,
             owner_name,
             public_url,
         } => {
-            std::fs::create_dir_all(&data)
-                .with_context(|| format!("creating {}", data.display()))?;
-            let core = Core::with_system_clock(SledStore::open(&data)?, CoreConfig::default());
+            let core = Core::with_system_clock(store.open(true).await?, CoreConfig::default());
             let (ws, issued) = core
                 .create_workspace(&workspace, &owner_email, &owner_name)
                 .await?;
@@ -140,11 +181,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 .unwrap_or_else(|_| issued.invite.expires_at.to_string());
             println!("expires:   {expires}");
         }
-        Command::Workspaces { data } => {
-            if !data.exists() {
-                anyhow::bail!("there is no store at {}", data.display());
-            }
-            let core = Core::with_system_clock(SledStore::open(&data)?, CoreConfig::default());
+        Command::Workspaces { store } => {
+            let core = Core::with_system_clock(store.open(false).await?, CoreConfig::default());
             for ws in core.workspaces().await? {
                 println!("{}\t{}", ws.slug, safe(ws.name.as_str()));
             }
@@ -182,13 +220,18 @@ async fn run_server(args: ServeArgs) -> anyhow::Result<()> {
                 timeout: std::time::Duration::from_secs(15),
             })
         }
-        None => MailTransport::Outbox(
-            args.outbox
-                .clone()
-                .unwrap_or_else(|| args.data.join("outbox")),
-        ),
+        None => MailTransport::Outbox(match (&args.outbox, &args.data) {
+            (Some(outbox), _) => outbox.clone(),
+            (None, Some(data)) => data.join("outbox"),
+            (None, None) => anyhow::bail!(
+                "without --smtp-host, invite emails are written to an outbox folder: give \
+                 --outbox DIR (or --data DIR, whose outbox/ is used)"
+            ),
+        }),
     };
-    let mut config = ServerConfig::new(args.data.clone(), args.bind.clone());
+    let data = args.data.clone().unwrap_or_default();
+    let mut config = ServerConfig::new(data, args.bind.clone());
+    config.database_url = args.database_url.clone();
     config.public_url = args.public_url.clone();
     config.core = CoreConfig {
         session_lifetime: time::Duration::hours(i64::from(args.session_hours)),

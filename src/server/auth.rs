@@ -5,7 +5,7 @@ use super::AppState;
 use super::error::ApiError;
 use crate::domain::Error;
 use crate::service::{Authenticated, LocalAdmin};
-use crate::store::SledStore;
+use crate::store::AnyStore;
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -19,7 +19,7 @@ pub struct SignedInUser {
 
 impl SignedInUser {
     /// Acts as this user through the core, which checks each call's permissions.
-    pub fn admin(&self, state: &AppState) -> LocalAdmin<SledStore> {
+    pub fn admin(&self, state: &AppState) -> LocalAdmin<AnyStore> {
         state.core.admin(self.who.workspace.id, self.who.user.id)
     }
 }
@@ -46,7 +46,7 @@ impl FromRequestParts<AppState> for SignedInUser {
 /// Whether they may manage at all is asked of the core before the request is read further, so
 /// a Supervisor or Agent gets 403 whatever else is wrong with the request; the core still
 /// checks every call's own permissions inside its transaction.
-pub struct Acting(pub LocalAdmin<SledStore>);
+pub struct Acting(pub LocalAdmin<AnyStore>);
 
 impl FromRequestParts<AppState> for Acting {
     type Rejection = ApiError;

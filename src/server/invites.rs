@@ -12,7 +12,7 @@ use crate::api::{
 };
 use crate::domain::{User, UserId};
 use crate::service::{AdminApi, InviteIssued, LocalAdmin, NewInvite};
-use crate::store::SledStore;
+use crate::store::AnyStore;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -121,7 +121,7 @@ async fn accept_invite(
 /// Sends the invite email if one was asked for, records the result, and builds the response.
 async fn deliver(
     state: &AppState,
-    api: &LocalAdmin<SledStore>,
+    api: &LocalAdmin<AnyStore>,
     issued: InviteIssued,
 ) -> InviteIssuedResponse {
     let link = invite_link(&state.public_url, &issued.token);
@@ -152,7 +152,7 @@ async fn deliver(
 
 async fn send(
     state: &AppState,
-    api: &LocalAdmin<SledStore>,
+    api: &LocalAdmin<AnyStore>,
     user: &User,
     invite: &crate::domain::Invite,
     link: &str,

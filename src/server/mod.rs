@@ -23,7 +23,7 @@ pub use rate_limit::SignInLimiter;
 
 use crate::domain::Result as CoreResult;
 use crate::service::{Clock, Core, CoreConfig, SystemClock};
-use crate::store::{SledStore, Store};
+use crate::store::{AnyStore, PgStore, SledStore, Store};
 use axum::Router;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -57,8 +57,11 @@ pub enum StartError {
 
 /// Everything `Application::build` needs.
 pub struct ServerConfig {
-    /// The store folder (created if missing).
+    /// The store folder (created if missing); with `database_url`, only the default outbox's.
     pub data: PathBuf,
+    /// A PostgreSQL database to keep everything in instead of the sled store in `data`, so
+    /// that several servers can serve the same workspaces.
+    pub database_url: Option<String>,
     /// Where to listen, e.g. `127.0.0.1:8080`; port 0 picks a free port.
     pub bind: String,
     /// The address people reach the server at; invite links start with it. `None`: the bound
@@ -78,6 +81,7 @@ impl ServerConfig {
         ServerConfig {
             mail: MailConfig::outbox(data.join("outbox")),
             data,
+            database_url: None,
             bind,
             public_url: None,
             core: CoreConfig::default(),
@@ -90,7 +94,7 @@ impl ServerConfig {
 /// Shared by every handler.
 #[derive(Clone)]
 pub struct AppState {
-    pub core: Core<SledStore>,
+    pub core: Core<AnyStore>,
     pub public_url: Arc<str>,
     pub mailer: Arc<mail::Mailer>,
     pub limiter: Arc<SignInLimiter>,
@@ -102,18 +106,31 @@ pub struct Application {
     listener: TcpListener,
     port: u16,
     router: Router,
-    core: Core<SledStore>,
+    core: Core<AnyStore>,
     public_url: String,
 }
 
 impl Application {
     /// Opens the store and binds the port (so tests can bind port 0 and read the port).
     pub async fn build(config: ServerConfig) -> Result<Application, StartError> {
-        std::fs::create_dir_all(&config.data).map_err(|source| StartError::Io {
-            what: format!("creating the store folder {}", config.data.display()),
-            source,
-        })?;
-        let store = SledStore::open(&config.data)?;
+        let store = match &config.database_url {
+            Some(url) => {
+                let url = url.clone();
+                tokio::task::spawn_blocking(move || PgStore::open(&url))
+                    .await
+                    .map_err(|e| {
+                        crate::domain::Error::storage(format!("opening the database: {e}"))
+                    })??
+                    .into()
+            }
+            None => {
+                std::fs::create_dir_all(&config.data).map_err(|source| StartError::Io {
+                    what: format!("creating the store folder {}", config.data.display()),
+                    source,
+                })?;
+                AnyStore::Sled(SledStore::open(&config.data)?)
+            }
+        };
         let core = Core::new(store, config.clock.clone(), config.core);
         let listener = TcpListener::bind(&config.bind)
             .await
@@ -164,7 +181,7 @@ impl Application {
     }
 
     /// The core the server uses (the same `init` uses), e.g. to create a workspace in tests.
-    pub fn core(&self) -> &Core<SledStore> {
+    pub fn core(&self) -> &Core<AnyStore> {
         &self.core
     }
 

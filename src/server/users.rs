@@ -9,7 +9,7 @@ use crate::api::{
 };
 use crate::domain::{User, UserId};
 use crate::service::{AdminApi, BulkChange, LocalAdmin, Page, UserDetail, UserPatch, UserQuery};
-use crate::store::SledStore;
+use crate::store::AnyStore;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -125,7 +125,7 @@ async fn delete_user(
 }
 
 async fn bulk(
-    api: &LocalAdmin<SledStore>,
+    api: &LocalAdmin<AnyStore>,
     change: BulkChange,
     ids: Vec<UserId>,
     dry_run: bool,

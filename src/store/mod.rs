@@ -1,15 +1,20 @@
-//! Durable storage. The `Store` trait is free of any engine's types so that a PostgreSQL
-//! implementation can follow; `SledStore` is the embedded one used offline, in the demo and by
-//! the companion server.
+//! Durable storage. The `Store` trait is free of any engine's types. `SledStore` is the
+//! embedded one used offline, in the demo and by a one-server install; `PgStore` keeps
+//! everything in PostgreSQL so that many servers can share one database; `AnyStore` is
+//! whichever of them was opened.
 //!
 //! The store knows nothing of the product's rules. It offers atomic transactions over typed
 //! records and keeps its derived indexes (email → user, the set of active Owners, team names,
 //! token hashes, each user's audit events) consistent inside them, so that the service can read
 //! in one transaction everything a rule needs.
 
+mod any;
 mod keys;
+pub mod postgres;
 mod sled_store;
 
+pub use any::{AnyStore, StoreLocation};
+pub use postgres::PgStore;
 pub use sled_store::SledStore;
 
 use crate::domain::{
@@ -18,7 +23,8 @@ use crate::domain::{
 };
 use std::collections::BTreeSet;
 
-/// The on-disk schema this build reads and writes.
+/// The on-disk schema of the sled store this build reads and writes (PostgreSQL's is
+/// `postgres::SCHEMA_VERSION`).
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Whether a transaction's writes are kept. A dry run executes the same code and is rolled back:

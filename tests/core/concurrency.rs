@@ -8,9 +8,8 @@ use atender_admin::store::Store;
 
 const ROUNDS: usize = 200;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_owners_deactivating_each_other_exactly_one_wins() {
-    let w = World::new().await;
+async fn two_owners_deactivating_each_other_exactly_one_wins(backend: Backend) {
+    let w = World::new(backend).await;
     for round in 0..ROUNDS {
         let (ws, a) = new_workspace(&w.core, &format!("Race {round}"), "a@race.io").await;
         let b = add_user(
@@ -52,9 +51,8 @@ async fn two_owners_deactivating_each_other_exactly_one_wins() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_owners_dropping_their_own_owner_role_exactly_one_wins() {
-    let w = World::new().await;
+async fn two_owners_dropping_their_own_owner_role_exactly_one_wins(backend: Backend) {
+    let w = World::new(backend).await;
     for round in 0..ROUNDS {
         let (ws, a) = new_workspace(&w.core, &format!("Drop {round}"), "a@drop.io").await;
         let b = add_user(
@@ -85,3 +83,8 @@ async fn two_owners_dropping_their_own_owner_role_exactly_one_wins() {
         assert_eq!(owners, 1, "round {round}");
     }
 }
+
+on_every_store!(
+    two_owners_deactivating_each_other_exactly_one_wins(multi_thread),
+    two_owners_dropping_their_own_owner_role_exactly_one_wins(multi_thread)
+);

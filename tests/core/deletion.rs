@@ -6,9 +6,8 @@ use atender_admin::domain::{AuditAction, AuditTarget, Error, Role};
 use atender_admin::service::{AdminApi, BulkChange, UserPatch};
 use atender_admin::store::Store;
 
-#[tokio::test]
-async fn deleting_erases_the_user_their_invite_sessions_and_history() {
-    let w = World::new().await;
+async fn deleting_erases_the_user_their_invite_sessions_and_history(backend: Backend) {
+    let w = World::new(backend).await;
     let api = w.owner_api();
     let admin = w.add("del@acme.io", &[Role::Admin]).await;
     let other = w.add("other@acme.io", &[Role::Agent]).await;
@@ -94,9 +93,8 @@ async fn deleting_erases_the_user_their_invite_sessions_and_history() {
     w.invite("del@acme.io", &[Role::Agent]).await;
 }
 
-#[tokio::test]
-async fn deleting_an_invited_user_removes_the_invite() {
-    let w = World::new().await;
+async fn deleting_an_invited_user_removes_the_invite(backend: Backend) {
+    let w = World::new(backend).await;
     let (u, token) = w.invite("bob@acme.io", &[Role::Agent]).await;
     w.owner_api().delete_user(u.id).await.unwrap();
     assert_eq!(
@@ -106,9 +104,8 @@ async fn deleting_an_invited_user_removes_the_invite() {
     assert!(w.owner_api().list_invites().await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn deletion_respects_owner_rules() {
-    let w = World::new().await;
+async fn deletion_respects_owner_rules(backend: Backend) {
+    let w = World::new(backend).await;
     let admin = w.add("admin@acme.io", &[Role::Admin]).await;
     let o2 = w.add("o2@acme.io", &[Role::Owner]).await;
     assert!(matches!(
@@ -139,3 +136,9 @@ impl World {
         add_user(&self.core, &self.admin(by), email, roles).await
     }
 }
+
+on_every_store!(
+    deleting_erases_the_user_their_invite_sessions_and_history,
+    deleting_an_invited_user_removes_the_invite,
+    deletion_respects_owner_rules
+);

@@ -84,8 +84,8 @@ fn pick(users: &[User], i: usize) -> Option<&User> {
     (!users.is_empty()).then(|| &users[i % users.len()])
 }
 
-async fn run(ops: Vec<Op>) {
-    let w = World::new().await;
+async fn run(ops: Vec<Op>, backend: Backend) {
+    let w = World::new(backend).await;
     let team = w.owner_api().create_team("Team".into()).await.unwrap();
     // links of invited users, newest per user
     let mut links: std::collections::HashMap<atender_admin::domain::UserId, String> =
@@ -246,8 +246,14 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
-    fn invariants_hold_after_every_operation(ops in prop::collection::vec(op(), 1..40)) {
+    fn invariants_hold_after_every_operation_on_sled(ops in prop::collection::vec(op(), 1..40)) {
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        rt.block_on(run(ops));
+        rt.block_on(run(ops, Backend::Sled));
+    }
+
+    #[test]
+    fn invariants_hold_after_every_operation_on_postgres(ops in prop::collection::vec(op(), 1..40)) {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        rt.block_on(run(ops, Backend::Postgres));
     }
 }

@@ -6,9 +6,8 @@ use atender_admin::domain::{Error, Field, Role, UserStatus};
 use atender_admin::service::{AdminApi, NewInvite};
 use time::Duration;
 
-#[tokio::test]
-async fn an_invite_creates_an_invited_user_with_its_roles_and_teams() {
-    let w = World::new().await;
+async fn an_invite_creates_an_invited_user_with_its_roles_and_teams(backend: Backend) {
+    let w = World::new(backend).await;
     let api = w.owner_api();
     let team = api.create_team("Billing".into()).await.unwrap();
     let issued = api
@@ -44,9 +43,8 @@ async fn an_invite_creates_an_invited_user_with_its_roles_and_teams() {
     assert_eq!(pending[0].0.id, u.id);
 }
 
-#[tokio::test]
-async fn an_invite_form_reports_every_bad_field() {
-    let w = World::new().await;
+async fn an_invite_form_reports_every_bad_field(backend: Backend) {
+    let w = World::new(backend).await;
     let r = w
         .owner_api()
         .invite(NewInvite {
@@ -68,9 +66,8 @@ async fn an_invite_form_reports_every_bad_field() {
     assert_eq!(w.owner_api().list_invites().await.unwrap().len(), 0);
 }
 
-#[tokio::test]
-async fn emails_are_unique_in_a_workspace_including_pending_invites() {
-    let w = World::new().await;
+async fn emails_are_unique_in_a_workspace_including_pending_invites(backend: Backend) {
+    let w = World::new(backend).await;
     let api = w.owner_api();
     w.invite("bob@acme.io", &[Role::Agent]).await;
     for dup in ["bob@acme.io", "BOB@acme.io ", "owner@ACME.io"] {
@@ -82,9 +79,8 @@ async fn emails_are_unique_in_a_workspace_including_pending_invites() {
     }
 }
 
-#[tokio::test]
-async fn accepting_activates_once() {
-    let w = World::new().await;
+async fn accepting_activates_once(backend: Backend) {
+    let w = World::new(backend).await;
     let (u, token) = w.invite("bob@acme.io", &[Role::Agent]).await;
     // checking the link (as the accept page does) does not use it up
     for _ in 0..3 {
@@ -119,9 +115,8 @@ async fn accepting_activates_once() {
     );
 }
 
-#[tokio::test]
-async fn an_expired_invite_has_its_own_error_and_can_be_resent() {
-    let w = World::new().await;
+async fn an_expired_invite_has_its_own_error_and_can_be_resent(backend: Backend) {
+    let w = World::new(backend).await;
     let (u, token) = w.invite("bob@acme.io", &[Role::Agent]).await;
     w.clock.advance(Duration::days(7));
     let e = w.core.accept_invite(&token, PASSWORD).await.unwrap_err();
@@ -139,9 +134,8 @@ async fn an_expired_invite_has_its_own_error_and_can_be_resent() {
         .unwrap();
 }
 
-#[tokio::test]
-async fn resending_kills_every_earlier_link() {
-    let w = World::new().await;
+async fn resending_kills_every_earlier_link(backend: Backend) {
+    let w = World::new(backend).await;
     let (u, first) = w.invite("bob@acme.io", &[Role::Agent]).await;
     let second = w
         .owner_api()
@@ -171,9 +165,8 @@ async fn resending_kills_every_earlier_link() {
     ));
 }
 
-#[tokio::test]
-async fn cancelling_withdraws_the_invite_and_the_user() {
-    let w = World::new().await;
+async fn cancelling_withdraws_the_invite_and_the_user(backend: Backend) {
+    let w = World::new(backend).await;
     let (u, token) = w.invite("bob@acme.io", &[Role::Agent]).await;
     w.owner_api().cancel_invite(u.id).await.unwrap();
     assert!(w.user(u.id).await.is_none());
@@ -192,9 +185,8 @@ async fn cancelling_withdraws_the_invite_and_the_user() {
     ));
 }
 
-#[tokio::test]
-async fn an_owners_invite_is_resent_or_cancelled_only_by_an_owner() {
-    let w = World::new().await;
+async fn an_owners_invite_is_resent_or_cancelled_only_by_an_owner(backend: Backend) {
+    let w = World::new(backend).await;
     let admin = w.add("admin@acme.io", &[Role::Admin]).await;
     let (pending_owner, _) = w.invite("o2@acme.io", &[Role::Owner]).await;
     let api = w.admin(&admin);
@@ -208,9 +200,8 @@ async fn an_owners_invite_is_resent_or_cancelled_only_by_an_owner() {
     ));
 }
 
-#[tokio::test]
-async fn the_invite_lifetime_is_configurable() {
-    let dir = tempfile::tempdir().unwrap();
+async fn the_invite_lifetime_is_configurable(backend: Backend) {
+    let (_place, store) = fresh_store(backend);
     let clock = std::sync::Arc::new(atender_admin::service::ManualClock::new(
         time::macros::datetime!(2026-01-01 0:00 UTC),
     ));
@@ -218,11 +209,7 @@ async fn the_invite_lifetime_is_configurable() {
         invite_lifetime: Duration::hours(2),
         ..config()
     };
-    let core = atender_admin::service::Core::new(
-        atender_admin::store::SledStore::open(dir.path()).unwrap(),
-        clock.clone(),
-        config,
-    );
+    let core = atender_admin::service::Core::new(store, clock.clone(), config);
     let (_, issued) = core
         .create_workspace("Acme", "o@acme.io", "O")
         .await
@@ -239,3 +226,15 @@ async fn the_invite_lifetime_is_configurable() {
         Error::InviteExpired
     );
 }
+
+on_every_store!(
+    an_invite_creates_an_invited_user_with_its_roles_and_teams,
+    an_invite_form_reports_every_bad_field,
+    emails_are_unique_in_a_workspace_including_pending_invites,
+    accepting_activates_once,
+    an_expired_invite_has_its_own_error_and_can_be_resent,
+    resending_kills_every_earlier_link,
+    cancelling_withdraws_the_invite_and_the_user,
+    an_owners_invite_is_resent_or_cancelled_only_by_an_owner,
+    the_invite_lifetime_is_configurable,
+);

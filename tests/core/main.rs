@@ -1,4 +1,8 @@
-//! Integration tests of the core: domain rules through the service, over the real sled store.
+//! Integration tests of the core: domain rules through the service, over each real store
+//! (sled, and PostgreSQL in a throwaway database: see support.rs).
+
+#[macro_use]
+mod support;
 
 mod concurrency;
 mod deletion;
@@ -7,6 +11,5 @@ mod invites;
 mod permissions;
 mod sessions;
 mod store;
-mod support;
 mod teams_and_edits;
 mod tenants;

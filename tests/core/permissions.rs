@@ -4,9 +4,8 @@ use crate::support::*;
 use atender_admin::domain::{Error, Role, UserStatus};
 use atender_admin::service::{AdminApi, BulkChange, UserPatch, UserQuery};
 
-#[tokio::test]
-async fn only_owners_and_admins_manage_users_and_teams() {
-    let w = World::new().await;
+async fn only_owners_and_admins_manage_users_and_teams(backend: Backend) {
+    let w = World::new(backend).await;
     let agent = w.add("agent@acme.io", &[Role::Agent]).await;
     let sup = w.add("sup@acme.io", &[Role::Supervisor]).await;
     let target = w.add("t@acme.io", &[Role::Agent]).await;
@@ -54,9 +53,8 @@ async fn only_owners_and_admins_manage_users_and_teams() {
     assert!(out[0].is_done());
 }
 
-#[tokio::test]
-async fn only_an_owner_touches_the_owner_role_and_owners() {
-    let w = World::new().await;
+async fn only_an_owner_touches_the_owner_role_and_owners(backend: Backend) {
+    let w = World::new(backend).await;
     let admin = w.add("admin@acme.io", &[Role::Admin]).await;
     let owner2 = w.add("o2@acme.io", &[Role::Owner]).await;
     let agent = w.add("agent@acme.io", &[Role::Agent]).await;
@@ -126,9 +124,8 @@ async fn only_an_owner_touches_the_owner_role_and_owners() {
     assert!(w.user(agent.id).await.unwrap().roles.is_owner());
 }
 
-#[tokio::test]
-async fn the_last_owner_keeps_the_owner_role() {
-    let w = World::new().await;
+async fn the_last_owner_keeps_the_owner_role(backend: Backend) {
+    let w = World::new(backend).await;
     let owner = w.owner_api();
     let r = owner
         .update_user(
@@ -190,9 +187,8 @@ async fn the_last_owner_keeps_the_owner_role() {
     assert!(matches!(out[0].refusal(), Some(Error::LastOwner { .. })));
 }
 
-#[tokio::test]
-async fn bulk_calls_cannot_remove_both_of_the_last_two_owners() {
-    let w = World::new().await;
+async fn bulk_calls_cannot_remove_both_of_the_last_two_owners(backend: Backend) {
+    let w = World::new(backend).await;
     let second = w.add("o2@acme.io", &[Role::Owner]).await;
     let api = w.owner_api();
     // The other Owner first, then oneself: the second change would leave no Owner.
@@ -224,9 +220,8 @@ async fn bulk_calls_cannot_remove_both_of_the_last_two_owners() {
     assert_eq!(owners, 1);
 }
 
-#[tokio::test]
-async fn deactivating_both_owners_in_one_call_refuses_at_least_one() {
-    let w = World::new().await;
+async fn deactivating_both_owners_in_one_call_refuses_at_least_one(backend: Backend) {
+    let w = World::new(backend).await;
     let second = w.add("o2@acme.io", &[Role::Owner]).await;
     let out = w
         .owner_api()
@@ -248,9 +243,8 @@ pub async fn count_active_owners(w: &World) -> usize {
         .count()
 }
 
-#[tokio::test]
-async fn nobody_deactivates_or_deletes_their_own_account() {
-    let w = World::new().await;
+async fn nobody_deactivates_or_deletes_their_own_account(backend: Backend) {
+    let w = World::new(backend).await;
     let admin = w.add("admin@acme.io", &[Role::Admin]).await;
     let api = w.admin(&admin);
     let out = api
@@ -272,9 +266,8 @@ async fn nobody_deactivates_or_deletes_their_own_account() {
     assert_eq!(w.user(admin.id).await.unwrap().status, UserStatus::Active);
 }
 
-#[tokio::test]
-async fn bulk_reports_each_user_and_one_refusal_blocks_nothing() {
-    let w = World::new().await;
+async fn bulk_reports_each_user_and_one_refusal_blocks_nothing(backend: Backend) {
+    let w = World::new(backend).await;
     let a = w.add("a@acme.io", &[Role::Agent]).await;
     let b = w.add("b@acme.io", &[Role::Agent]).await;
     let (invited, _) = w.invite("i@acme.io", &[Role::Agent]).await;
@@ -342,9 +335,8 @@ async fn bulk_reports_each_user_and_one_refusal_blocks_nothing() {
     assert_eq!(w.user(a.id).await.unwrap().status, UserStatus::Active);
 }
 
-#[tokio::test]
-async fn inactive_admins_lose_their_powers_at_once() {
-    let w = World::new().await;
+async fn inactive_admins_lose_their_powers_at_once(backend: Backend) {
+    let w = World::new(backend).await;
     let admin = w.add("admin@acme.io", &[Role::Admin]).await;
     let agent = w.add("agent@acme.io", &[Role::Agent]).await;
     let stale_handle = w.admin(&admin);
@@ -362,9 +354,8 @@ async fn inactive_admins_lose_their_powers_at_once() {
     ));
 }
 
-#[tokio::test]
-async fn demoting_oneself_first_loses_the_right_to_demote_the_other_owner() {
-    let w = World::new().await;
+async fn demoting_oneself_first_loses_the_right_to_demote_the_other_owner(backend: Backend) {
+    let w = World::new(backend).await;
     let second = w.add("o2@acme.io", &[Role::Owner]).await;
     let out = w
         .owner_api()
@@ -384,3 +375,15 @@ async fn demoting_oneself_first_loses_the_right_to_demote_the_other_owner() {
     );
     assert_eq!(count_active_owners(&w).await, 1);
 }
+
+on_every_store!(
+    only_owners_and_admins_manage_users_and_teams,
+    only_an_owner_touches_the_owner_role_and_owners,
+    the_last_owner_keeps_the_owner_role,
+    bulk_calls_cannot_remove_both_of_the_last_two_owners,
+    deactivating_both_owners_in_one_call_refuses_at_least_one,
+    nobody_deactivates_or_deletes_their_own_account,
+    bulk_reports_each_user_and_one_refusal_blocks_nothing,
+    inactive_admins_lose_their_powers_at_once,
+    demoting_oneself_first_loses_the_right_to_demote_the_other_owner
+);

@@ -5,9 +5,8 @@ use atender_admin::domain::{Error, Role, UserStatus};
 use atender_admin::service::{AdminApi, BulkChange};
 use time::Duration;
 
-#[tokio::test]
-async fn wrong_email_and_wrong_password_give_the_same_error() {
-    let w = World::new().await;
+async fn wrong_email_and_wrong_password_give_the_same_error(backend: Backend) {
+    let w = World::new(backend).await;
     let slug = w.ws.slug.clone();
     let wrong_password = w
         .core
@@ -45,9 +44,8 @@ async fn wrong_email_and_wrong_password_give_the_same_error() {
     assert_eq!(who.workspace.id, w.ws.id);
 }
 
-#[tokio::test]
-async fn invited_and_deactivated_users_cannot_sign_in() {
-    let w = World::new().await;
+async fn invited_and_deactivated_users_cannot_sign_in(backend: Backend) {
+    let w = World::new(backend).await;
     let slug = w.ws.slug.clone();
     w.invite("inv@acme.io", &[Role::Agent]).await;
     assert_eq!(
@@ -112,9 +110,8 @@ async fn invited_and_deactivated_users_cannot_sign_in() {
     w.core.login(&slug, "bob@acme.io", PASSWORD).await.unwrap();
 }
 
-#[tokio::test]
-async fn sessions_expire_and_end_on_sign_out() {
-    let w = World::new().await;
+async fn sessions_expire_and_end_on_sign_out(backend: Backend) {
+    let w = World::new(backend).await;
     let slug = w.ws.slug.clone();
     let a = w
         .core
@@ -147,9 +144,8 @@ async fn sessions_expire_and_end_on_sign_out() {
     );
 }
 
-#[tokio::test]
-async fn signing_in_does_not_make_open_edits_stale() {
-    let w = World::new().await;
+async fn signing_in_does_not_make_open_edits_stale(backend: Backend) {
+    let w = World::new(backend).await;
     let bob = w.add("bob@acme.io", &[Role::Agent]).await;
     w.core
         .login(&w.ws.slug, "bob@acme.io", PASSWORD)
@@ -164,3 +160,10 @@ async fn signing_in_does_not_make_open_edits_stale() {
         .await
         .unwrap();
 }
+
+on_every_store!(
+    wrong_email_and_wrong_password_give_the_same_error,
+    invited_and_deactivated_users_cannot_sign_in,
+    sessions_expire_and_end_on_sign_out,
+    signing_in_does_not_make_open_edits_stale
+);

@@ -1,14 +1,14 @@
-//! The sled store: every change survives closing and reopening; opening refuses, with its own
-//! error and without touching anything, a store in use, of an unknown schema, or damaged.
+//! Both stores: every change survives closing and reopening. Opening refuses, with its own
+//! error and without touching anything, a sled store in use, of an unknown schema, or damaged,
+//! and a PostgreSQL database of a newer schema or out of reach; an older one is migrated.
 
 use crate::support::*;
 use atender_admin::domain::{Error, Role, UserStatus};
 use atender_admin::service::{AdminApi, BulkChange, UserPatch};
-use atender_admin::store::{SledStore, Store};
+use atender_admin::store::{AnyStore, PgStore, SledStore, Store};
 
-#[tokio::test]
-async fn every_kind_of_change_survives_reopening() {
-    let w = World::new().await;
+async fn every_kind_of_change_survives_reopening(backend: Backend) {
+    let w = World::new(backend).await;
     let api = w.owner_api();
     let team = api.create_team("Billing".into()).await.unwrap();
     let gone_team = api.create_team("Gone".into()).await.unwrap();
@@ -214,7 +214,7 @@ fn a_damaged_store_is_refused_and_left_as_it_was() {
 fn a_foreign_sled_database_is_not_adopted() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let db = sled::open(dir.path()).unwrap();
+        let db = ::sled::open(dir.path()).unwrap();
         db.insert(b"someone else's", b"data").unwrap();
         db.flush().unwrap();
     }
@@ -243,21 +243,19 @@ fn walk(d: &std::path::Path) -> Vec<std::path::PathBuf> {
     out
 }
 
-#[tokio::test]
-async fn the_demo_is_deterministic_and_obeys_every_rule() {
+async fn the_demo_is_deterministic_and_obeys_every_rule(backend: Backend) {
     use atender_admin::demo;
     use atender_admin::domain::HashCost;
     let now = time::macros::datetime!(2026-11-28 12:00 UTC);
-    let seeded = |dir: &std::path::Path| {
-        let store = SledStore::open(dir).unwrap();
+    let seeded = || {
+        let (place, store) = fresh_store(backend);
         let (ws, owner) = demo::seed(&store, now, 250, HashCost::insecure_for_tests()).unwrap();
-        (store, ws, owner)
+        (place, store, ws, owner)
     };
-    let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let (s1, ws1, owner) = seeded(d1.path());
-    let (s2, ws2, _) = seeded(d2.path());
+    let (_p1, s1, ws1, owner) = seeded();
+    let (_p2, s2, ws2, _) = seeded();
     assert_eq!(ws1, ws2);
-    let strip = |s: &SledStore, ws| {
+    let strip = |s: &AnyStore, ws| {
         let mut inv = s.invites(ws).unwrap();
         for i in &mut inv {
             i.token_hash = atender_admin::domain::TokenHash([0; 32]);
@@ -335,3 +333,100 @@ async fn the_demo_is_deterministic_and_obeys_every_rule() {
     assert_eq!(again.id, ws1.id);
     assert_eq!(core.store().workspaces().unwrap().len(), 1);
 }
+
+#[test]
+fn a_newer_postgres_schema_is_refused_untouched() {
+    use atender_admin::store::postgres::{SCHEMA_VERSION, testing};
+    let schema = TestSchema::new();
+    let store = PgStore::open(&schema.url).unwrap();
+    store
+        .transact(atender_admin::store::TxMode::Commit, &|tx| {
+            tx.put_workspace(&atender_admin::domain::Workspace {
+                id: atender_admin::domain::WorkspaceId::new(),
+                name: atender_admin::domain::WorkspaceName::parse("Kept").unwrap(),
+                slug: "kept".into(),
+                created_at: time::macros::datetime!(2026-11-02 09:00 UTC),
+            })
+        })
+        .unwrap();
+    store
+        .overwrite_schema_version_for_tests(SCHEMA_VERSION + 1)
+        .unwrap();
+    drop(store);
+    for _ in 0..2 {
+        let e = PgStore::open(&schema.url).unwrap_err();
+        assert!(
+            matches!(&e, Error::UnknownSchema { found, supported, .. }
+                if *found == SCHEMA_VERSION + 1 && *supported == SCHEMA_VERSION),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("schema version"), "{e}");
+    }
+    // Nothing was changed: once the newer version is gone, the data is all there.
+    testing::execute(
+        &schema.url,
+        &format!("DELETE FROM atender_schema WHERE version > {SCHEMA_VERSION}"),
+    )
+    .unwrap();
+    let store = PgStore::open(&schema.url).unwrap();
+    assert_eq!(store.workspaces().unwrap()[0].slug, "kept");
+}
+
+#[test]
+fn an_empty_or_older_postgres_schema_is_brought_up_to_date() {
+    use atender_admin::store::postgres::SCHEMA_VERSION;
+    for older in 0..SCHEMA_VERSION {
+        let schema = TestSchema::new();
+        drop(PgStore::open_at(&schema.url, older).unwrap());
+        let store = PgStore::open(&schema.url).unwrap();
+        assert!(
+            store.workspaces().unwrap().is_empty(),
+            "from version {older}"
+        );
+        let again = PgStore::open(&schema.url).unwrap();
+        assert!(again.workspaces().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn servers_starting_together_on_a_fresh_database_migrate_it_once() {
+    let schema = TestSchema::new();
+    let opened: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| s.spawn(|| PgStore::open(&schema.url).map(drop)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for r in opened {
+        r.unwrap();
+    }
+}
+
+#[test]
+fn an_unreachable_database_says_so_without_the_password() {
+    let e = PgStore::open("postgres://ann:s3cret@127.0.0.1:1/atender").unwrap_err();
+    let shown = e.to_string();
+    assert!(matches!(e, Error::Storage { .. }), "{e:?}");
+    assert!(
+        shown.contains("can't use the database at postgres://ann@127.0.0.1:1/atender"),
+        "{shown}"
+    );
+    assert!(shown.contains("PostgreSQL is running"), "{shown}");
+    assert!(!shown.contains("s3cret"), "{shown}");
+}
+
+#[test]
+fn a_malformed_database_url_says_what_is_expected() {
+    let e = PgStore::open("postgres://ann:s3cret@host:port/db").unwrap_err();
+    let shown = e.to_string();
+    assert!(
+        shown.contains("not a PostgreSQL connection string"),
+        "{shown}"
+    );
+    assert!(!shown.contains("s3cret"), "{shown}");
+}
+
+on_every_store!(
+    every_kind_of_change_survives_reopening,
+    the_demo_is_deterministic_and_obeys_every_rule,
+);

@@ -1,11 +1,120 @@
-//! A workspace on a fresh store in a temporary folder, with a clock the test controls.
+//! A workspace on a fresh store, with a clock the test controls. Every test of the core runs
+//! on each store: sled in a temporary folder, and PostgreSQL in a schema of its own in the
+//! database named by ATENDER_TEST_DATABASE_URL (`scripts/test` starts a throwaway one).
 
 use atender_admin::domain::{HashCost, Role, User, Workspace};
 use atender_admin::service::{AdminApi, Core, CoreConfig, LocalAdmin, ManualClock, NewInvite};
-use atender_admin::store::SledStore;
+use atender_admin::store::postgres::testing;
+use atender_admin::store::{AnyStore, PgStore, SledStore};
 use std::sync::Arc;
 use tempfile::TempDir;
 use time::macros::datetime;
+
+/// Runs each named test once per store, as `sled::NAME` and `postgres::NAME`. Each test is an
+/// `async fn NAME(backend: Backend)`; `NAME(multi_thread)` runs it on four worker threads.
+macro_rules! on_every_store {
+    ($($name:ident $(($flavor:ident))?),* $(,)?) => {
+        mod sled {
+            $( store_test!(Sled, $name $(, $flavor)?); )*
+        }
+        mod postgres {
+            $( store_test!(Postgres, $name $(, $flavor)?); )*
+        }
+    };
+}
+
+macro_rules! store_test {
+    ($backend:ident, $name:ident) => {
+        #[tokio::test]
+        async fn $name() {
+            super::$name($crate::support::Backend::$backend).await
+        }
+    };
+    ($backend:ident, $name:ident, multi_thread) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+        async fn $name() {
+            super::$name($crate::support::Backend::$backend).await
+        }
+    };
+}
+
+/// Which store a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sled,
+    Postgres,
+}
+
+pub const DATABASE_URL_VAR: &str = "ATENDER_TEST_DATABASE_URL";
+
+/// The test database's URL. Never skips: without one, every PostgreSQL test fails, loudly.
+pub fn database_url() -> String {
+    std::env::var(DATABASE_URL_VAR).unwrap_or_else(|_| {
+        panic!(
+            "{DATABASE_URL_VAR} is not set: the PostgreSQL tests need a database. Run \
+             ./scripts/test (it starts a throwaway PostgreSQL), or point {DATABASE_URL_VAR} at \
+             a database where tests may create and drop schemas"
+        )
+    })
+}
+
+/// A schema of its own in the test database, dropped with everything in it at the end.
+pub struct TestSchema {
+    pub url: String,
+    name: String,
+}
+
+impl TestSchema {
+    pub fn new() -> TestSchema {
+        let base = database_url();
+        let name = format!("t_{}", uuid::Uuid::now_v7().simple());
+        testing::execute(&base, &format!("CREATE SCHEMA {name}"))
+            .unwrap_or_else(|e| panic!("creating a test schema in {DATABASE_URL_VAR}: {e}"));
+        TestSchema {
+            url: testing::url_with_schema(&base, &name),
+            name,
+        }
+    }
+}
+
+impl Drop for TestSchema {
+    fn drop(&mut self) {
+        let _ = testing::execute(
+            &database_url(),
+            &format!("DROP SCHEMA {} CASCADE", self.name),
+        );
+    }
+}
+
+/// Where a test's store lives; kept for as long as the test runs.
+pub enum Place {
+    Folder(TempDir),
+    Database(TestSchema),
+}
+
+impl Place {
+    pub fn new(backend: Backend) -> Place {
+        match backend {
+            Backend::Sled => Place::Folder(tempfile::tempdir().unwrap()),
+            Backend::Postgres => Place::Database(TestSchema::new()),
+        }
+    }
+
+    /// Opens (or reopens) the store at this place.
+    pub fn open(&self) -> AnyStore {
+        match self {
+            Place::Folder(dir) => AnyStore::Sled(SledStore::open(dir.path()).unwrap()),
+            Place::Database(schema) => AnyStore::Postgres(PgStore::open(&schema.url).unwrap()),
+        }
+    }
+}
+
+/// A fresh, empty store of the given kind, with the place that must outlive it.
+pub fn fresh_store(backend: Backend) -> (Place, AnyStore) {
+    let place = Place::new(backend);
+    let store = place.open();
+    (place, store)
+}
 
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -17,8 +126,8 @@ pub fn config() -> CoreConfig {
 }
 
 pub struct World {
-    pub dir: TempDir,
-    pub core: Core<SledStore>,
+    pub place: Place,
+    pub core: Core<AnyStore>,
     pub clock: Arc<ManualClock>,
     pub ws: Workspace,
     pub owner: User,
@@ -26,17 +135,13 @@ pub struct World {
 
 impl World {
     /// Workspace "Acme" with an accepted first Owner, owner@acme.io.
-    pub async fn new() -> World {
-        let dir = tempfile::tempdir().unwrap();
+    pub async fn new(backend: Backend) -> World {
+        let (place, store) = fresh_store(backend);
         let clock = Arc::new(ManualClock::new(datetime!(2026-11-02 09:00 UTC)));
-        let core = Core::new(
-            SledStore::open(dir.path()).unwrap(),
-            clock.clone(),
-            config(),
-        );
+        let core = Core::new(store, clock.clone(), config());
         let (ws, owner) = new_workspace(&core, "Acme", "owner@acme.io").await;
         World {
-            dir,
+            place,
             core,
             clock,
             ws,
@@ -44,11 +149,11 @@ impl World {
         }
     }
 
-    pub fn admin(&self, who: &User) -> LocalAdmin<SledStore> {
+    pub fn admin(&self, who: &User) -> LocalAdmin<AnyStore> {
         self.core.admin(self.ws.id, who.id)
     }
 
-    pub fn owner_api(&self) -> LocalAdmin<SledStore> {
+    pub fn owner_api(&self) -> LocalAdmin<AnyStore> {
         self.admin(&self.owner)
     }
 
@@ -77,23 +182,19 @@ impl World {
             .find(|u| u.id == id)
     }
 
-    /// Closes the store and opens it again from disk.
+    /// Closes the store and opens it again (from disk, or from the database).
     pub fn reopen(self) -> World {
         let World {
-            dir,
+            place,
             core,
             clock,
             ws,
             owner,
         } = self;
         drop(core);
-        let core = Core::new(
-            SledStore::open(dir.path()).unwrap(),
-            clock.clone(),
-            config(),
-        );
+        let core = Core::new(place.open(), clock.clone(), config());
         World {
-            dir,
+            place,
             core,
             clock,
             ws,
@@ -114,7 +215,7 @@ pub fn new_invite(email: &str, roles: &[Role]) -> NewInvite {
 }
 
 pub async fn new_workspace(
-    core: &Core<SledStore>,
+    core: &Core<AnyStore>,
     name: &str,
     owner_email: &str,
 ) -> (Workspace, User) {
@@ -130,8 +231,8 @@ pub async fn new_workspace(
 }
 
 pub async fn add_user(
-    core: &Core<SledStore>,
-    by: &LocalAdmin<SledStore>,
+    core: &Core<AnyStore>,
+    by: &LocalAdmin<AnyStore>,
     email: &str,
     roles: &[Role],
 ) -> User {

@@ -4,9 +4,8 @@ use crate::support::*;
 use atender_admin::domain::{AuditAction, Error, Field, Role};
 use atender_admin::service::{AdminApi, BulkChange, UserPatch};
 
-#[tokio::test]
-async fn team_names_are_unique_ignoring_case() {
-    let w = World::new().await;
+async fn team_names_are_unique_ignoring_case(backend: Backend) {
+    let w = World::new(backend).await;
     let api = w.owner_api();
     let billing = api.create_team(" Billing ".into()).await.unwrap();
     assert_eq!(billing.name.as_str(), "Billing");
@@ -29,9 +28,8 @@ async fn team_names_are_unique_ignoring_case() {
     assert_eq!(e.field(), Some(Field::TeamName));
 }
 
-#[tokio::test]
-async fn deleting_a_team_removes_it_from_its_members() {
-    let w = World::new().await;
+async fn deleting_a_team_removes_it_from_its_members(backend: Backend) {
+    let w = World::new(backend).await;
     let api = w.owner_api();
     let team = api.create_team("Billing".into()).await.unwrap();
     let keep = api.create_team("Keep".into()).await.unwrap();
@@ -60,9 +58,8 @@ async fn deleting_a_team_removes_it_from_its_members() {
     assert!(matches!(out[0].refusal(), Some(Error::NotFound { .. })));
 }
 
-#[tokio::test]
-async fn a_stale_edit_is_refused_with_the_current_version() {
-    let w = World::new().await;
+async fn a_stale_edit_is_refused_with_the_current_version(backend: Backend) {
+    let w = World::new(backend).await;
     let api = w.owner_api();
     let bob = w.add("bob@acme.io", &[Role::Agent]).await;
     let v = bob.version;
@@ -104,9 +101,8 @@ async fn a_stale_edit_is_refused_with_the_current_version() {
     assert!(!w.user(bob.id).await.unwrap().beta, "nothing was written");
 }
 
-#[tokio::test]
-async fn edits_validate_every_field_and_change_nothing_on_error() {
-    let w = World::new().await;
+async fn edits_validate_every_field_and_change_nothing_on_error(backend: Backend) {
+    let w = World::new(backend).await;
     let api = w.owner_api();
     let bob = w.add("bob@acme.io", &[Role::Agent]).await;
     let bad = UserPatch {
@@ -124,9 +120,8 @@ async fn edits_validate_every_field_and_change_nothing_on_error() {
     assert_eq!(w.user(bob.id).await.unwrap(), bob);
 }
 
-#[tokio::test]
-async fn every_change_writes_an_audit_event_and_bumps_the_version() {
-    let w = World::new().await;
+async fn every_change_writes_an_audit_event_and_bumps_the_version(backend: Backend) {
+    let w = World::new(backend).await;
     let api = w.owner_api();
     let before = api.audit(None, 1000).await.unwrap().items.len();
     let team = api.create_team("Billing".into()).await.unwrap();
@@ -217,9 +212,8 @@ async fn every_change_writes_an_audit_event_and_bumps_the_version() {
     assert_eq!(seen, log.iter().map(|e| e.id).collect::<Vec<_>>());
 }
 
-#[tokio::test]
-async fn listing_pages_filters_and_searches() {
-    let w = World::new().await;
+async fn listing_pages_filters_and_searches(backend: Backend) {
+    let w = World::new(backend).await;
     let api = w.owner_api();
     let team = api.create_team("Night Shift".into()).await.unwrap();
     for i in 0..7 {
@@ -275,3 +269,12 @@ async fn listing_pages_filters_and_searches() {
         "email, any case"
     );
 }
+
+on_every_store!(
+    team_names_are_unique_ignoring_case,
+    deleting_a_team_removes_it_from_its_members,
+    a_stale_edit_is_refused_with_the_current_version,
+    edits_validate_every_field_and_change_nothing_on_error,
+    every_change_writes_an_audit_event_and_bumps_the_version,
+    listing_pages_filters_and_searches
+);

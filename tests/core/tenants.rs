@@ -4,9 +4,8 @@ use crate::support::*;
 use atender_admin::domain::{Error, Role};
 use atender_admin::service::{AdminApi, BulkChange, UserPatch, UserQuery};
 
-#[tokio::test]
-async fn workspaces_share_nothing() {
-    let w = World::new().await;
+async fn workspaces_share_nothing(backend: Backend) {
+    let w = World::new(backend).await;
     let (other_ws, other_owner) = new_workspace(&w.core, "Globex", "owner@globex.io").await;
     let globex = w.core.admin(other_ws.id, other_owner.id);
     let theirs = add_user(&w.core, &globex, "x@globex.io", &[Role::Agent]).await;
@@ -76,9 +75,8 @@ async fn workspaces_share_nothing() {
     );
 }
 
-#[tokio::test]
-async fn workspace_slugs_are_unique() {
-    let w = World::new().await;
+async fn workspace_slugs_are_unique(backend: Backend) {
+    let w = World::new(backend).await;
     let (second, _) = new_workspace(&w.core, "ACME", "o@acme2.io").await;
     assert_eq!(w.ws.slug, "acme");
     assert_eq!(second.slug, "acme-2");
@@ -87,3 +85,5 @@ async fn workspace_slugs_are_unique() {
         second.id
     );
 }
+
+on_every_store!(workspaces_share_nothing, workspace_slugs_are_unique);

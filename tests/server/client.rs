@@ -8,7 +8,7 @@ use atender_admin::domain::{Entity, Error, Role, TeamId, User, UserId};
 use atender_admin::service::{
     AdminApi, BulkChange, LocalAdmin, NewInvite, Outcome, UserPatch, UserQuery,
 };
-use atender_admin::store::SledStore;
+use atender_admin::store::AnyStore;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -66,12 +66,12 @@ async fn connect(app: &TestApp, slug: &str, email: &str) -> Session {
 }
 
 /// The same user acting through the core directly.
-async fn offline(app: &TestApp, session: &Session) -> LocalAdmin<SledStore> {
+async fn offline(app: &TestApp, session: &Session) -> LocalAdmin<AnyStore> {
     app.core.admin(session.workspace.id, session.user.id)
 }
 
 /// A workspace with a signed-in Owner: (slug, session, the same Owner offline).
-async fn owner(app: &TestApp, name: &str, email: &str) -> (String, Session, LocalAdmin<SledStore>) {
+async fn owner(app: &TestApp, name: &str, email: &str) -> (String, Session, LocalAdmin<AnyStore>) {
     let (slug, _) = app.owner(name, email).await;
     let session = connect(app, &slug, email).await;
     let local = offline(app, &session).await;

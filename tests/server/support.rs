@@ -7,7 +7,7 @@ use atender_admin::domain::HashCost;
 use atender_admin::server::mail::{MailTransport, SmtpConfig, TlsMode};
 use atender_admin::server::{Application, MailConfig, ServerConfig};
 use atender_admin::service::{Core, CoreConfig, ManualClock};
-use atender_admin::store::SledStore;
+use atender_admin::store::AnyStore;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -27,7 +27,7 @@ pub enum Mail {
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`, also the public URL of links.
     pub url: String,
-    pub core: Core<SledStore>,
+    pub core: Core<AnyStore>,
     pub clock: Arc<ManualClock>,
     pub mail: SmtpSink,
     pub outbox: PathBuf,

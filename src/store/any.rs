@@ -1,0 +1,98 @@
+//! One store type for the front ends, chosen at open: the embedded sled store (offline, the
+//! demo, a one-server install) or PostgreSQL (many servers on one database).
+
+use super::{PgStore, SledStore, Store, Tx, TxMode};
+use crate::domain::{
+    AuditEvent, EventId, Invite, Result, Team, TokenHash, User, UserId, Workspace, WorkspaceId,
+};
+use std::path::Path;
+
+#[derive(Debug, Clone)]
+pub enum AnyStore {
+    Sled(SledStore),
+    Postgres(PgStore),
+}
+
+/// Where a store lives: a folder for sled, a connection URL for PostgreSQL.
+#[derive(Debug, Clone, Copy)]
+pub enum StoreLocation<'a> {
+    Folder(&'a Path),
+    Database(&'a str),
+}
+
+impl AnyStore {
+    pub fn open(location: StoreLocation<'_>) -> Result<AnyStore> {
+        match location {
+            StoreLocation::Folder(path) => SledStore::open(path).map(AnyStore::Sled),
+            StoreLocation::Database(url) => PgStore::open(url).map(AnyStore::Postgres),
+        }
+    }
+}
+
+impl From<SledStore> for AnyStore {
+    fn from(store: SledStore) -> Self {
+        AnyStore::Sled(store)
+    }
+}
+
+impl From<PgStore> for AnyStore {
+    fn from(store: PgStore) -> Self {
+        AnyStore::Postgres(store)
+    }
+}
+
+macro_rules! each {
+    ($self:ident, $s:ident => $call:expr) => {
+        match $self {
+            AnyStore::Sled($s) => $call,
+            AnyStore::Postgres($s) => $call,
+        }
+    };
+}
+
+impl Store for AnyStore {
+    fn transact<R>(&self, mode: TxMode, f: &dyn Fn(&dyn Tx) -> Result<R>) -> Result<R> {
+        each!(self, s => s.transact(mode, f))
+    }
+
+    fn flush(&self) -> Result<()> {
+        each!(self, s => s.flush())
+    }
+
+    fn workspaces(&self) -> Result<Vec<Workspace>> {
+        each!(self, s => s.workspaces())
+    }
+
+    fn users(&self, ws: WorkspaceId) -> Result<Vec<User>> {
+        each!(self, s => s.users(ws))
+    }
+
+    fn invites(&self, ws: WorkspaceId) -> Result<Vec<Invite>> {
+        each!(self, s => s.invites(ws))
+    }
+
+    fn teams(&self, ws: WorkspaceId) -> Result<Vec<Team>> {
+        each!(self, s => s.teams(ws))
+    }
+
+    fn audit_page(
+        &self,
+        ws: WorkspaceId,
+        before: Option<EventId>,
+        limit: usize,
+    ) -> Result<Vec<AuditEvent>> {
+        each!(self, s => s.audit_page(ws, before, limit))
+    }
+
+    fn user_audit(&self, ws: WorkspaceId, user: UserId, limit: usize) -> Result<Vec<AuditEvent>> {
+        each!(self, s => s.user_audit(ws, user, limit))
+    }
+
+    fn user_sessions(&self, ws: WorkspaceId, user: UserId) -> Result<Vec<TokenHash>> {
+        each!(self, s => s.user_sessions(ws, user))
+    }
+
+    fn has_password(&self, ws: WorkspaceId, user: UserId) -> Result<bool> {
+        each!(self, s => s.has_password(ws, user))
+    }
+}
