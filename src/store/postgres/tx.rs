@@ -186,18 +186,29 @@ impl Tx for PgTx<'_> {
         let epoch = i64::from(user.session_epoch);
         let invited_by = user.invited_by.map(|u| uuid(&u));
         let deactivated_by = user.deactivated_by.map(|u| uuid(&u));
+        let teams: Vec<Uuid> = user.teams.iter().map(uuid).collect();
+        // One statement (one round trip): the row, then its memberships made equal to `teams`.
         self.execute(
-            "INSERT INTO users (workspace, id, email, full_name, display_name, roles, status, \
-             beta, created_at, updated_at, invited_by, last_login_at, deactivated_at, \
-             deactivated_by, version, session_epoch) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
-             ON CONFLICT (workspace, id) DO UPDATE SET email = EXCLUDED.email, \
-             full_name = EXCLUDED.full_name, display_name = EXCLUDED.display_name, \
-             roles = EXCLUDED.roles, status = EXCLUDED.status, beta = EXCLUDED.beta, \
-             created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, \
-             invited_by = EXCLUDED.invited_by, last_login_at = EXCLUDED.last_login_at, \
-             deactivated_at = EXCLUDED.deactivated_at, deactivated_by = EXCLUDED.deactivated_by, \
-             version = EXCLUDED.version, session_epoch = EXCLUDED.session_epoch",
+            "WITH saved AS ( \
+                 INSERT INTO users (workspace, id, email, full_name, display_name, roles, status, \
+                 beta, created_at, updated_at, invited_by, last_login_at, deactivated_at, \
+                 deactivated_by, version, session_epoch) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+                 ON CONFLICT (workspace, id) DO UPDATE SET email = EXCLUDED.email, \
+                 full_name = EXCLUDED.full_name, display_name = EXCLUDED.display_name, \
+                 roles = EXCLUDED.roles, status = EXCLUDED.status, beta = EXCLUDED.beta, \
+                 created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at, \
+                 invited_by = EXCLUDED.invited_by, last_login_at = EXCLUDED.last_login_at, \
+                 deactivated_at = EXCLUDED.deactivated_at, \
+                 deactivated_by = EXCLUDED.deactivated_by, version = EXCLUDED.version, \
+                 session_epoch = EXCLUDED.session_epoch \
+                 RETURNING workspace, id), \
+             left_teams AS ( \
+                 DELETE FROM team_members \
+                 WHERE workspace = $1 AND user_id = $2 AND team <> ALL ($17::uuid[])) \
+             INSERT INTO team_members (workspace, user_id, team) \
+             SELECT saved.workspace, saved.id, team FROM saved, unnest($17::uuid[]) AS team \
+             ON CONFLICT DO NOTHING",
             &[
                 &ws,
                 &id,
@@ -215,22 +226,10 @@ impl Tx for PgTx<'_> {
                 &deactivated_by,
                 &version,
                 &epoch,
+                &teams,
             ],
-        )?;
-        let teams: Vec<Uuid> = user.teams.iter().map(uuid).collect();
-        self.execute(
-            "DELETE FROM team_members \
-             WHERE workspace = $1 AND user_id = $2 AND team <> ALL ($3::uuid[])",
-            &[&ws, &id, &teams],
-        )?;
-        if !teams.is_empty() {
-            self.execute(
-                "INSERT INTO team_members (workspace, user_id, team) \
-                 SELECT $1, $2, unnest($3::uuid[]) ON CONFLICT DO NOTHING",
-                &[&ws, &id, &teams],
-            )?;
-        }
-        Ok(())
+        )
+        .map(drop)
     }
 
     fn remove_user(&self, ws: WorkspaceId, id: UserId) -> Result<()> {
