@@ -8,6 +8,7 @@ mod edits;
 mod input;
 mod invites;
 mod life;
+mod many_servers;
 mod openapi;
 mod rate_limit;
 mod serve;

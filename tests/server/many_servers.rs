@@ -1,0 +1,287 @@
+//! Two real `atender-server` processes on one PostgreSQL database (a schema of its own in
+//! ATENDER_TEST_DATABASE_URL, which `scripts/test` provides): the rules hold across them and a
+//! session ended through one is refused by the other.
+
+use crate::support::{PASSWORD, expect, http};
+use atender_admin::domain::{HashCost, Role, UserStatus};
+use atender_admin::service::{AdminApi, Core, CoreConfig, NewInvite};
+use atender_admin::store::postgres::testing;
+use atender_admin::store::{AnyStore, PgStore, Store};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+const DATABASE_URL_VAR: &str = "ATENDER_TEST_DATABASE_URL";
+
+/// A schema of its own in the test database, dropped at the end. Never skips.
+pub struct TestSchema {
+    pub url: String,
+    base: String,
+    name: String,
+}
+
+impl TestSchema {
+    pub fn new() -> TestSchema {
+        let base = std::env::var(DATABASE_URL_VAR).unwrap_or_else(|_| {
+            panic!(
+                "{DATABASE_URL_VAR} is not set: the PostgreSQL tests need a database. Run \
+                 ./scripts/test (it starts a throwaway PostgreSQL)"
+            )
+        });
+        let name = format!("t_{}", uuid::Uuid::now_v7().simple());
+        testing::execute(&base, &format!("CREATE SCHEMA {name}")).unwrap();
+        TestSchema {
+            url: testing::url_with_schema(&base, &name),
+            base,
+            name,
+        }
+    }
+}
+
+impl Drop for TestSchema {
+    fn drop(&mut self) {
+        let _ = testing::execute(&self.base, &format!("DROP SCHEMA {} CASCADE", self.name));
+    }
+}
+
+/// `atender-server serve` on 127.0.0.1:0 over the database; killed when dropped.
+pub struct Server {
+    child: Child,
+    pub url: String,
+    _outbox: tempfile::TempDir,
+}
+
+impl Server {
+    pub fn start(database_url: &str) -> Server {
+        let outbox = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_atender-server"))
+            .args(["serve", "--bind", "127.0.0.1:0", "--outbox"])
+            .arg(outbox.path())
+            .env("ATENDER_DATABASE_URL", database_url)
+            .env_remove("ATENDER_DATA")
+            .env_remove("ATENDER_SMTP_HOST")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let (mut line, mut seen, mut port) = (String::new(), String::new(), None);
+        while port.is_none() && stderr.read_line(&mut line).unwrap() > 0 {
+            seen.push_str(&line);
+            port = line
+                .split_whitespace()
+                .find_map(|w| w.strip_prefix("port="))
+                .and_then(|p| p.parse::<u16>().ok());
+            line.clear();
+        }
+        let port = port.unwrap_or_else(|| panic!("serve did not say where it listens: {seen}"));
+        // Keep reading its log so that it never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let mut sink = String::new();
+            while stderr.read_line(&mut sink).unwrap_or(0) > 0 {
+                sink.clear();
+            }
+        });
+        Server {
+            child,
+            url: format!("http://127.0.0.1:{port}/api/v1"),
+            _outbox: outbox,
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A core on the same database, to set workspaces up quickly: cheap password hashes, which the
+/// servers verify with the parameters recorded in each hash.
+fn seeding_core(url: &str) -> Core<AnyStore> {
+    Core::with_system_clock(
+        AnyStore::Postgres(PgStore::open(url).unwrap()),
+        CoreConfig {
+            hash_cost: HashCost::insecure_for_tests(),
+            ..CoreConfig::default()
+        },
+    )
+}
+
+/// A workspace with two accepted Owners: (slug, first, second).
+async fn two_owners(
+    core: &Core<AnyStore>,
+    name: &str,
+) -> (
+    String,
+    atender_admin::domain::User,
+    atender_admin::domain::User,
+) {
+    let (ws, issued) = core
+        .create_workspace(name, "a@race.io", "Owner A")
+        .await
+        .unwrap();
+    let a = core
+        .accept_invite(&issued.token.encode(), PASSWORD)
+        .await
+        .unwrap();
+    let invited = core
+        .admin(ws.id, a.id)
+        .invite(NewInvite {
+            email: "b@race.io".into(),
+            full_name: "Owner B".into(),
+            display_name: None,
+            roles: vec![Role::Owner],
+            teams: vec![],
+            send_invite: false,
+        })
+        .await
+        .unwrap();
+    let b = core
+        .accept_invite(&invited.token.encode(), PASSWORD)
+        .await
+        .unwrap();
+    (ws.slug, a, b)
+}
+
+async fn sign_in(client: &reqwest::Client, server: &Server, slug: &str, email: &str) -> String {
+    let r = client
+        .post(format!("{}/session", server.url))
+        .json(&json!({"workspace": slug, "email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    expect(r, StatusCode::OK).await["token"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Whether a deactivation request was done: 200 with "done", or lost (refused by the rule, or
+/// 401 because the other Owner's deactivation ended this one's session first).
+async fn deactivation_done(r: reqwest::Response) -> (bool, String) {
+    let status = r.status();
+    let body: Value = r.json().await.unwrap_or(Value::Null);
+    let shown = format!("{status} {body}");
+    match status {
+        StatusCode::OK => (body["results"][0]["outcome"] == "done", shown),
+        StatusCode::UNAUTHORIZED => (false, shown),
+        _ => panic!("unexpected answer: {shown}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_owners_deactivating_each_other_through_two_servers_exactly_one_wins() {
+    let db = TestSchema::new();
+    let core = seeding_core(&db.url);
+    let (one, two) = (Server::start(&db.url), Server::start(&db.url));
+    let client = http().build().unwrap();
+    for round in 0..200 {
+        let (slug, a, b) = two_owners(&core, &format!("Race {round}")).await;
+        let (token_a, token_b) = tokio::join!(
+            sign_in(&client, &one, &slug, "a@race.io"),
+            sign_in(&client, &two, &slug, "b@race.io"),
+        );
+        let (ra, rb) = tokio::join!(
+            client
+                .post(format!("{}/users/deactivate", one.url))
+                .bearer_auth(&token_a)
+                .json(&json!({"ids": [b.id]}))
+                .send(),
+            client
+                .post(format!("{}/users/deactivate", two.url))
+                .bearer_auth(&token_b)
+                .json(&json!({"ids": [a.id]}))
+                .send(),
+        );
+        let ((won_a, shown_a), (won_b, shown_b)) = (
+            deactivation_done(ra.unwrap()).await,
+            deactivation_done(rb.unwrap()).await,
+        );
+        assert!(
+            won_a ^ won_b,
+            "round {round}: exactly one must win: {shown_a} / {shown_b}"
+        );
+        let ws = core.workspace_by_slug(&slug).await.unwrap();
+        let owners: Vec<_> = core
+            .store()
+            .users(ws.id)
+            .unwrap()
+            .into_iter()
+            .filter(|u| u.is_active_owner())
+            .collect();
+        assert_eq!(owners.len(), 1, "round {round}");
+        assert_eq!(owners[0].id, if won_a { a.id } else { b.id });
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_ended_through_one_server_is_refused_by_the_other() {
+    let db = TestSchema::new();
+    let core = seeding_core(&db.url);
+    let (one, two) = (Server::start(&db.url), Server::start(&db.url));
+    let client = http().build().unwrap();
+    let (slug, a, b) = two_owners(&core, "Acme").await;
+    let me = |server: &Server, token: &str| {
+        client
+            .get(format!("{}/me", server.url))
+            .bearer_auth(token)
+            .send()
+    };
+
+    // Signed out through one: the other refuses the token at its next request.
+    let token = sign_in(&client, &one, &slug, "a@race.io").await;
+    expect(me(&two, &token).await.unwrap(), StatusCode::OK).await;
+    let r = client
+        .delete(format!("{}/session", one.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    assert_eq!(
+        me(&two, &token).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Deactivated through one: their session on the other ends, and they can't sign in there.
+    let token_b = sign_in(&client, &two, &slug, "b@race.io").await;
+    let token_a = sign_in(&client, &two, &slug, "a@race.io").await;
+    let out = expect(
+        client
+            .post(format!("{}/users/deactivate", one.url))
+            .bearer_auth(&token_a)
+            .json(&json!({"ids": [b.id]}))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(out["results"][0]["outcome"], "done", "{out}");
+    assert_eq!(
+        me(&two, &token_b).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let r = client
+        .post(format!("{}/session", two.url))
+        .json(&json!({"workspace": slug, "email": "b@race.io", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let ws = core.workspace_by_slug(&slug).await.unwrap();
+    let stored = core.store().users(ws.id).unwrap();
+    assert!(
+        stored
+            .iter()
+            .any(|u| u.id == b.id && u.status == UserStatus::Inactive)
+    );
+    assert_eq!(
+        expect(me(&one, &token_a).await.unwrap(), StatusCode::OK).await["user"]["id"],
+        json!(a.id)
+    );
+}
