@@ -285,3 +285,69 @@ async fn a_session_ended_through_one_server_is_refused_by_the_other() {
         json!(a.id)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_acknowledged_write_survives_a_kill_9_of_the_server() {
+    let db = TestSchema::new();
+    let core = seeding_core(&db.url);
+    let (slug, _, _) = two_owners(&core, "Acme").await;
+    let ws = core.workspace_by_slug(&slug).await.unwrap();
+    let client = http().build().unwrap();
+    let mut acknowledged = Vec::new();
+    for round in 0..20u64 {
+        let mut server = Server::start(&db.url);
+        let token = sign_in(&client, &server, &slug, "a@race.io").await;
+        // Four writers invite people one after the other until the server dies under them.
+        let writers: Vec<_> = (0..4)
+            .map(|writer| {
+                let (client, url, token) = (client.clone(), server.url.clone(), token.clone());
+                tokio::spawn(async move {
+                    let mut done = Vec::new();
+                    for n in 0.. {
+                        let email = format!("r{round}-w{writer}-{n}@acme.io");
+                        let sent = client
+                            .post(format!("{url}/invites"))
+                            .bearer_auth(&token)
+                            .json(&json!({"email": email, "full_name": "Someone",
+                                          "roles": ["agent"], "send_invite": false}))
+                            .send()
+                            .await;
+                        match sent {
+                            Ok(r) if r.status() == StatusCode::CREATED => done.push(email),
+                            Ok(r) => panic!("round {round}: unexpected {}", r.status()),
+                            Err(_) => break,
+                        }
+                    }
+                    done
+                })
+            })
+            .collect();
+        // Mid-write, at a different moment each round.
+        tokio::time::sleep(std::time::Duration::from_millis(60 + 37 * (round % 7))).await;
+        server.child.kill().unwrap();
+        server.child.wait().unwrap();
+        for w in writers {
+            acknowledged.extend(w.await.unwrap());
+        }
+    }
+    assert!(acknowledged.len() > 40, "too few writes to mean anything");
+    // A fresh server on the same database answers for every acknowledged invite.
+    drop(Server::start(&db.url));
+    let stored: std::collections::BTreeSet<String> = core
+        .store()
+        .users(ws.id)
+        .unwrap()
+        .into_iter()
+        .map(|u| u.email.as_str().to_string())
+        .collect();
+    let lost: Vec<_> = acknowledged
+        .iter()
+        .filter(|e| !stored.contains(*e))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {} lost",
+        lost.len(),
+        acknowledged.len()
+    );
+}
