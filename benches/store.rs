@@ -13,7 +13,7 @@ use atender_admin::demo;
 use atender_admin::domain::{HashCost, UserStatus};
 use atender_admin::service::{AdminApi, BulkChange, Core, CoreConfig, ManualClock, UserQuery};
 use atender_admin::store::postgres::testing;
-use atender_admin::store::{AnyStore, PgStore, SledStore};
+use atender_admin::store::{AnyStore, PgStore, SledStore, Store};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -114,16 +114,12 @@ fn main() {
                 list.push(start.elapsed());
                 assert!(!got.items.is_empty());
             }
-            let active: Vec<_> = api
-                .list_users(UserQuery {
-                    limit: Some(10_000),
-                    ..page()
-                })
-                .await
-                .expect("the active users")
-                .items
+            let active: Vec<_> = core
+                .store()
+                .users(ws.id)
+                .expect("the users")
                 .into_iter()
-                .filter(|u| u.id != owner.id && !u.roles.is_owner())
+                .filter(|u| u.status == UserStatus::Active && !u.roles.is_owner())
                 .map(|u| u.id)
                 .collect();
             assert!(active.len() > bulk, "only {} active users", active.len());
