@@ -78,6 +78,16 @@ pub struct UsersQuery {
     pub cursor: Option<String>,
 }
 
+/// `GET /changes` query.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ChangesQuery {
+    /// The `seq` of the last answer (or of the listing the client started from); without it,
+    /// only the current `seq` is returned.
+    pub since: Option<u64>,
+}
+
 /// `GET /audit` query.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]

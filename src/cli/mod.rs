@@ -223,9 +223,11 @@ pub async fn open_local(cli: &Cli) -> anyhow::Result<LocalSession> {
     let core = Core::with_system_clock(store, CoreConfig::default());
     let (workspace, default_actor) = if cli.wants_demo() {
         let (size, now, store) = (cli.demo_size as usize, core.now(), core.store().clone());
-        tokio::task::spawn_blocking(move || demo::seed(&store, now, size, HashCost::owasp()))
-            .await
-            .context("seeding the demo")??
+        tokio::task::spawn_blocking(move || {
+            demo::seed_with_progress(&store, now, size, HashCost::owasp(), &seed_progress)
+        })
+        .await
+        .context("seeding the demo")??
     } else {
         pick_workspace(&core, cli.workspace.as_deref()).await?
     };
@@ -254,6 +256,20 @@ pub async fn open_local(cli: &Cli) -> anyhow::Result<LocalSession> {
     })
 }
 
+/// A progress line on the terminal while a big demo is written (nothing when not a terminal).
+fn seed_progress(done: usize, total: usize) {
+    use std::io::{IsTerminal, Write};
+    let mut err = std::io::stderr();
+    if total < 10_000 || !err.is_terminal() {
+        return;
+    }
+    let _ = write!(err, "\rcreating the demo workspace: {done}/{total} users");
+    if done == total {
+        let _ = writeln!(err);
+    }
+    let _ = err.flush();
+}
+
 async fn pick_workspace(
     core: &Core<SledStore>,
     slug: Option<&str>,
@@ -277,17 +293,12 @@ async fn pick_workspace(
             ),
         },
     };
-    let owner = core
-        .store()
-        .users(ws.id)?
-        .into_iter()
-        .find(User::is_active_owner)
-        .with_context(|| {
-            format!(
-                "workspace {} has no active Owner yet: accept the Owner's invite first",
-                ws.slug
-            )
-        })?;
+    let owner = demo::first_active_owner(core.store(), ws.id)?.with_context(|| {
+        format!(
+            "workspace {} has no active Owner yet: accept the Owner's invite first",
+            ws.slug
+        )
+    })?;
     Ok((ws, owner))
 }
 

@@ -13,8 +13,8 @@ use crate::domain::{
 };
 use crate::service::MAX_PAGE;
 use crate::service::{
-    AdminApi, BulkChange, InviteIssued, NewInvite, Outcome, Page, SignedIn, Snapshot, UserDetail,
-    UserPatch, UserQuery,
+    AdminApi, BulkChange, Changes, InviteIssued, NewInvite, Outcome, Page, SignedIn, Snapshot,
+    UserDetail, UserPatch, UserQuery,
 };
 use async_trait::async_trait;
 use reqwest::Method;
@@ -225,6 +225,9 @@ impl AdminApi for HttpClient {
     /// Composed from several reads (me, every page of users, invites, teams), so unlike the
     /// local store's it is not one consistent read; a reload repairs any seam.
     async fn snapshot(&self) -> Result<Snapshot> {
+        // The sequence number first: whatever changes while the pages are read is replayed by
+        // the next `changes`, so the seams of a composed read heal at the next refresh.
+        let seq = self.change_seq().await?;
         let me: Me = self.get("me", Vec::new()).await?;
         let mut users = Vec::new();
         let mut after: Option<UserId> = None;
@@ -248,6 +251,7 @@ impl AdminApi for HttpClient {
         let invites = self.list_invites().await?;
         let teams = self.list_teams().await?;
         Ok(Snapshot {
+            seq,
             workspace: me.workspace,
             me: me.user,
             users,
@@ -279,6 +283,15 @@ impl AdminApi for HttpClient {
 
     async fn user_detail(&self, id: UserId) -> Result<UserDetail> {
         self.get(&format!("users/{id}"), Vec::new()).await
+    }
+
+    async fn changes(&self, since: u64) -> Result<Changes> {
+        self.get("changes", vec![("since", since.to_string())])
+            .await
+    }
+
+    async fn change_seq(&self) -> Result<u64> {
+        Ok(self.get::<Changes>("changes", Vec::new()).await?.seq)
     }
 
     async fn list_invites(&self) -> Result<Vec<(User, Invite)>> {

@@ -3,7 +3,8 @@
 
 use crate::domain::{AuditEvent, Error, EventId, Result, Team, User, UserId, Workspace};
 use crate::service::{
-    AdminApi, BulkChange, InviteIssued, NewInvite, Outcome, Page, Snapshot, UserDetail, UserPatch,
+    AdminApi, BulkChange, Changes, InviteIssued, NewInvite, Outcome, Page, Snapshot, UserDetail,
+    UserPatch,
 };
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
@@ -55,6 +56,9 @@ pub enum Effect {
     },
     Load {
         generation: u64,
+        /// What was loaded includes the changes up to this sequence number: ask the change
+        /// feed from it instead of reloading everything. `None`: load everything.
+        since: Option<u64>,
     },
     Detail(UserId),
     Preview {
@@ -98,7 +102,7 @@ pub enum Msg {
     SignedIn(Result<Connected>),
     Loaded {
         generation: u64,
-        result: Result<Snapshot>,
+        result: Result<Loaded>,
     },
     Detail(UserId, Result<UserDetail>),
     Preview(Result<Vec<Outcome>>),
@@ -203,7 +207,7 @@ pub async fn bulk_in_chunks(
 pub fn refused(effect: Effect, e: Error) -> Msg {
     match effect {
         Effect::SignIn { .. } => Msg::SignedIn(Err(e)),
-        Effect::Load { generation } => Msg::Loaded {
+        Effect::Load { generation, .. } => Msg::Loaded {
             generation,
             result: Err(e),
         },
@@ -263,12 +267,32 @@ impl Msg {
     }
 }
 
+/// What a load brought: everything, or only what changed since the last one.
+#[derive(Debug)]
+pub enum Loaded {
+    Everything(Snapshot),
+    Changes(Changes),
+}
+
+/// Asks the change feed when there is a sequence number to ask from; everything when there is
+/// none or the feed no longer reaches back to it.
+async fn load(api: &dyn AdminApi, since: Option<u64>) -> Result<Loaded> {
+    if let Some(since) = since {
+        match api.changes(since).await {
+            Ok(changes) => return Ok(Loaded::Changes(changes)),
+            Err(Error::ChangesExpired { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(Loaded::Everything(api.snapshot().await?))
+}
+
 pub async fn run(api: &dyn AdminApi, effect: Effect) -> Msg {
     match effect {
         Effect::SignIn { .. } => Msg::SignedIn(Err(Error::storage("signing in needs a server"))),
-        Effect::Load { generation } => Msg::Loaded {
+        Effect::Load { generation, since } => Msg::Loaded {
             generation,
-            result: api.snapshot().await,
+            result: load(api, since).await,
         },
         Effect::Detail(id) => Msg::Detail(id, api.user_detail(id).await),
         Effect::Preview { change, ids } => Msg::Preview(api.bulk(change, ids, true).await),

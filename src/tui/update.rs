@@ -1,7 +1,7 @@
 //! How the console reacts: keys become state changes and effects; effects' answers become
 //! state changes. No drawing and no I/O here, so all of it is tested without a terminal.
 
-use super::effects::{Effect, Msg, Secret};
+use super::effects::{Effect, Loaded, Msg, Secret};
 use super::forms::SignInForm;
 use super::forms::{EditForm, FormOutcome, InviteForm};
 use super::keymap::{self, Command};
@@ -27,7 +27,8 @@ impl App {
         self.last_load = self.now;
         self.load_generation += 1;
         let generation = self.load_generation;
-        self.effect(Effect::Load { generation });
+        let since = self.data.as_ref().map(|d| d.seq);
+        self.effect(Effect::Load { generation, since });
     }
 
     pub fn take_effects(&mut self) -> Vec<Effect> {
@@ -708,7 +709,8 @@ impl App {
                     return; // a newer reload is on its way
                 }
                 match result {
-                    Ok(snapshot) => apply_snapshot(self, snapshot),
+                    Ok(Loaded::Everything(snapshot)) => apply_snapshot(self, snapshot),
+                    Ok(Loaded::Changes(changes)) => apply_changes(self, changes),
                     Err(Error::Unauthenticated | Error::Unreachable { .. })
                         if self.context.server.is_some() =>
                     {

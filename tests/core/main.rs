@@ -2,6 +2,7 @@
 
 mod concurrency;
 mod deletion;
+mod feed;
 mod invariants;
 mod invites;
 mod permissions;

@@ -27,13 +27,18 @@ pub struct World {
 impl World {
     /// Workspace "Acme" with an accepted first Owner, owner@acme.io.
     pub async fn new() -> World {
+        World::keeping_changes(None).await
+    }
+
+    /// A world whose store keeps only `kept` changes in its feed (the default when `None`).
+    pub async fn keeping_changes(kept: Option<u64>) -> World {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(ManualClock::new(datetime!(2026-11-02 09:00 UTC)));
-        let core = Core::new(
-            SledStore::open(dir.path()).unwrap(),
-            clock.clone(),
-            config(),
-        );
+        let mut store = SledStore::open(dir.path()).unwrap();
+        if let Some(kept) = kept {
+            store = store.with_changes_kept(kept);
+        }
+        let core = Core::new(store, clock.clone(), config());
         let (ws, owner) = new_workspace(&core, "Acme", "owner@acme.io").await;
         World {
             dir,

@@ -5,6 +5,7 @@ mod access;
 mod browser;
 mod client;
 mod edits;
+mod feed;
 mod input;
 mod invites;
 mod life;

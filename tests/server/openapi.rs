@@ -32,6 +32,7 @@ fn expected() -> BTreeSet<(String, String)> {
         ("PATCH", "/api/v1/teams/{id}"),
         ("DELETE", "/api/v1/teams/{id}"),
         ("GET", "/api/v1/audit"),
+        ("GET", "/api/v1/changes"),
         ("GET", "/api/v1/healthz"),
         ("GET", "/api/v1/openapi.json"),
         ("GET", "/accept"),
