@@ -136,6 +136,15 @@ pub struct UserPageSchema {
 }
 
 #[derive(ToSchema)]
+#[schema(as = OwnershipTransferred)]
+pub struct OwnershipTransferredSchema {
+    /// The Owner who acted, no longer an Owner (their other roles kept, else Admin).
+    previous_owner: UserSchema,
+    /// The new Owner.
+    owner: UserSchema,
+}
+
+#[derive(ToSchema)]
 #[schema(as = AuditPage)]
 pub struct AuditPageSchema {
     items: Vec<AuditEventSchema>,

@@ -13,8 +13,8 @@ use crate::domain::{
 };
 use crate::service::MAX_PAGE;
 use crate::service::{
-    AdminApi, BulkChange, InviteIssued, NewInvite, Outcome, Page, SignedIn, Snapshot, UserDetail,
-    UserPatch, UserQuery,
+    AdminApi, BulkChange, InviteIssued, NewInvite, Outcome, OwnershipTransferred, Page, SignedIn,
+    Snapshot, UserDetail, UserPatch, UserQuery,
 };
 use async_trait::async_trait;
 use reqwest::Method;
@@ -340,6 +340,14 @@ impl AdminApi for HttpClient {
         };
         let results: BulkResults = self.send_json(call).await?;
         Ok(results.results)
+    }
+
+    async fn transfer_ownership(&self, to: UserId) -> Result<OwnershipTransferred> {
+        self.send_json(Call::new(
+            Method::POST,
+            format!("users/{to}/transfer-ownership"),
+        ))
+        .await
     }
 
     async fn delete_user(&self, id: UserId) -> Result<()> {

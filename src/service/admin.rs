@@ -52,6 +52,9 @@ pub trait AdminApi: Send + Sync {
         ids: Vec<UserId>,
         dry_run: bool,
     ) -> Result<Vec<Outcome>>;
+    /// Grants Owner to another active user and removes it from the acting Owner, in one
+    /// transaction: the workspace has an Owner throughout.
+    async fn transfer_ownership(&self, to: UserId) -> Result<OwnershipTransferred>;
     /// Deletes a user for good, with their invites, sessions and history.
     async fn delete_user(&self, id: UserId) -> Result<()>;
 
@@ -561,6 +564,43 @@ impl<S: Store> AdminApi for LocalAdmin<S> {
             }
             inner.store.flush()?;
             Ok(outcomes)
+        })
+        .await
+    }
+
+    async fn transfer_ownership(&self, to: UserId) -> Result<OwnershipTransferred> {
+        self.commit(move |tx, ctx| {
+            let mut actor = ctx.actor(tx)?;
+            let mut target = ops::user(tx, ctx.ws, to)?;
+            let (actor_roles, target_roles) = rules::transfer_ownership(&actor, &target)?;
+            // Target first: granting before removing keeps an Owner at every step.
+            let target_detail = format!(
+                "{} → {} (ownership transferred)",
+                target.roles, target_roles
+            );
+            target.roles = target_roles;
+            target.touch(ctx.now);
+            tx.put_user(&target)?;
+            ctx.audit_user(
+                tx,
+                &actor,
+                AuditAction::RolesChanged,
+                &target,
+                target_detail,
+            )?;
+            let actor_detail = format!(
+                "{} → {} (ownership transferred to {})",
+                actor.roles, actor_roles, target.email
+            );
+            actor.roles = actor_roles;
+            actor.touch(ctx.now);
+            tx.put_user(&actor)?;
+            let acting = actor.clone();
+            ctx.audit_user(tx, &acting, AuditAction::RolesChanged, &actor, actor_detail)?;
+            Ok(OwnershipTransferred {
+                previous_owner: actor,
+                owner: target,
+            })
         })
         .await
     }

@@ -93,6 +93,15 @@ impl Outcome {
     }
 }
 
+/// The two users an ownership transfer changed, as they are afterwards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnershipTransferred {
+    /// The acting Owner, no longer an Owner.
+    pub previous_owner: User,
+    /// The new Owner.
+    pub owner: User,
+}
+
 /// The bulk changes, so front ends can hold "what was asked" as data (for confirm and undo).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]

@@ -22,6 +22,7 @@ fn expected() -> BTreeSet<(String, String)> {
         ("POST", "/api/v1/users/roles"),
         ("POST", "/api/v1/users/teams"),
         ("POST", "/api/v1/users/beta"),
+        ("POST", "/api/v1/users/{id}/transfer-ownership"),
         ("GET", "/api/v1/invites"),
         ("POST", "/api/v1/invites"),
         ("POST", "/api/v1/invites/{id}/resend"),
