@@ -76,10 +76,13 @@ pub struct ImportRow {
 /// invited from a file that can't be read as a whole.
 pub fn read_import(bytes: &[u8]) -> anyhow::Result<Vec<ImportRow>> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    // Line numbers are counted here from each record's byte offset: the reader's own count
+    // skips blank lines and CR LF ends. No valid cell holds a line break, so CR LF becomes LF.
+    let text = String::from_utf8_lossy(bytes).replace("\r\n", "\n");
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
-        .from_reader(bytes);
+        .from_reader(text.as_bytes());
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| Usage::error(format!("the CSV file can't be read: {e}")))?
@@ -109,7 +112,15 @@ pub fn read_import(bytes: &[u8]) -> anyhow::Result<Vec<ImportRow>> {
     for record in reader.records() {
         let record =
             record.map_err(|e| Usage::error(format!("the CSV file can't be read: {e}")))?;
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| {
+            let bytes = text.as_bytes();
+            let mut start = (p.byte() as usize).min(bytes.len());
+            // The offset is where reading began, before the blank lines the reader skipped.
+            while bytes.get(start) == Some(&b'\n') {
+                start += 1;
+            }
+            1 + bytes[..start].iter().filter(|b| **b == b'\n').count() as u64
+        });
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
