@@ -527,6 +527,18 @@ fn over_http_the_same_commands_print_the_servers_link_and_its_refusals() {
     let r = connected(&["roles", "set", "owner,boss", "bo@acme.io"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("\"boss\" is not a role"), "{}", r.stderr);
+
+    // ownership over HTTP: refused for the deactivated Bo, then handed over once he is back
+    let r = connected(&["transfer-ownership", "--to", "bo@acme.io"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("bo@acme.io is inactive"), "{}", r.stderr);
+    assert_eq!(connected(&["reactivate", "bo@acme.io"]).code, 0);
+    let r = connected(&["transfer-ownership", "--to", "bo@acme.io", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(v["owner"]["email"], "bo@acme.io");
+    assert_eq!(v["owner"]["roles"], serde_json::json!(["owner", "agent"]));
+    assert_eq!(v["previous_owner"]["roles"], serde_json::json!(["admin"]));
     drop(server);
 }
 
@@ -953,4 +965,40 @@ fn a_read_only_command_on_a_store_in_use_suggests_the_server() {
         r.stderr
     );
     drop(held);
+}
+
+#[test]
+fn a_long_run_piped_prints_its_lines_and_one_summary_and_nothing_else() {
+    let (dir, _) = seeded();
+    let active: Vec<String> = users_now(dir.path())
+        .into_iter()
+        .filter(|u| u.status == UserStatus::Active)
+        .map(|u| u.email.to_string())
+        .collect();
+    assert!(
+        active.len() > 200,
+        "enough for a progress bar on a terminal"
+    );
+    let list = dir.path().join("all.txt");
+    std::fs::write(&list, active.join("\n")).unwrap();
+    let r = admin(
+        dir.path(),
+        &["beta", "on", "--from", list.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout.lines().count(), active.len());
+    assert!(
+        r.stdout
+            .lines()
+            .all(|l| l.ends_with(": done") || l.ends_with(": unchanged")),
+        "{}",
+        r.stdout
+    );
+    let summary: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(summary.len(), 1, "{}", r.stderr);
+    assert!(summary[0].ends_with(", 0 refused"), "{}", r.stderr);
+    assert!(
+        !r.stderr.contains('\r') && !r.stderr.contains('\u{1b}'),
+        "no bar"
+    );
 }
