@@ -135,6 +135,14 @@ pub struct UserPageSchema {
     next: Option<String>,
 }
 
+#[derive(ToSchema, serde::Serialize)]
+#[schema(as = InviteChange)]
+#[serde(rename_all = "snake_case")]
+pub enum InviteChangeSchema {
+    Resend,
+    Cancel,
+}
+
 #[derive(ToSchema)]
 #[schema(as = OwnershipTransferred)]
 pub struct OwnershipTransferredSchema {

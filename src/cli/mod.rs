@@ -133,12 +133,13 @@ pub enum Command {
     Team(commands::TeamCommand),
     /// Send pending invites again (a new link; the old one stops working).
     #[command(after_help = "Example:
-  atender-admin resend nina@acme.io --json")]
-    Resend(commands::EmailArgs),
+  atender-admin resend nina@acme.io --json
+  atender-admin resend --from stale-invites.txt --dry-run")]
+    Resend(commands::BulkArgs),
     /// Cancel pending invites (the never-activated users are removed).
     #[command(after_help = "Example:
-  atender-admin cancel --from withdrawn.txt")]
-    Cancel(commands::EmailArgs),
+  atender-admin cancel --from withdrawn.txt --dry-run")]
+    Cancel(commands::BulkArgs),
     /// Make another active user the Owner, removing Owner from you (you keep your other roles,
     /// or become an Admin).
     #[command(after_help = "Example:

@@ -36,6 +36,10 @@ pub trait AdminApi: Send + Sync {
     async fn invite(&self, new: NewInvite) -> Result<InviteIssued>;
     async fn resend_invite(&self, id: UserId) -> Result<InviteIssued>;
     async fn cancel_invite(&self, id: UserId) -> Result<()>;
+    /// What resending or cancelling each of these invites would do, changing nothing: `Done`
+    /// where the rules allow it, else the refusal (a dry run of `resend_invite`/`cancel_invite`).
+    async fn preview_invites(&self, change: InviteChange, ids: Vec<UserId>)
+    -> Result<Vec<Outcome>>;
 
     /// Edits one user; `expected_version` is the version the edit started from.
     async fn update_user(
@@ -389,6 +393,38 @@ impl<S: Store> AdminApi for LocalAdmin<S> {
                 user,
                 invite,
                 token: token.clone(),
+            })
+        })
+        .await
+    }
+
+    async fn preview_invites(
+        &self,
+        change: InviteChange,
+        ids: Vec<UserId>,
+    ) -> Result<Vec<Outcome>> {
+        let mut seen = BTreeSet::new();
+        let ids: Vec<UserId> = ids.into_iter().filter(|id| seen.insert(*id)).collect();
+        self.as_actor(move |inner, ctx| {
+            inner.store.transact(TxMode::DryRun, &|tx| {
+                let actor = ctx.actor(tx)?;
+                ids.iter()
+                    .map(|&id| {
+                        let user = tx.user(ctx.ws, id)?;
+                        let result = match &user {
+                            None => Err(Error::not_found(Entity::User, id)),
+                            Some(user) => rules::check_invite_change(&actor, user, change.verb()),
+                        };
+                        Ok(Outcome {
+                            id,
+                            email: user.map(|u| u.email.to_string()),
+                            result: match result {
+                                Ok(()) => OutcomeResult::Done,
+                                Err(error) => OutcomeResult::Refused { error },
+                            },
+                        })
+                    })
+                    .collect()
             })
         })
         .await

@@ -93,6 +93,23 @@ impl Outcome {
     }
 }
 
+/// A change to pending invites that can be previewed (`AdminApi::preview_invites`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InviteChange {
+    Resend,
+    Cancel,
+}
+
+impl InviteChange {
+    pub fn verb(self) -> &'static str {
+        match self {
+            InviteChange::Resend => "resend",
+            InviteChange::Cancel => "cancel",
+        }
+    }
+}
+
 /// The two users an ownership transfer changed, as they are afterwards.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnershipTransferred {

@@ -528,6 +528,14 @@ fn over_http_the_same_commands_print_the_servers_link_and_its_refusals() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("\"boss\" is not a role"), "{}", r.stderr);
 
+    // a dry run of cancel, answered by the server's core
+    let r = connected(&["cancel", "bo@acme.io", "--dry-run", "--json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(v["outcome"], "refused");
+    assert_eq!(v["error"]["code"], "wrong_status");
+    assert_eq!(v["dry_run"], true);
+
     // ownership over HTTP: refused for the deactivated Bo, then handed over once he is back
     let r = connected(&["transfer-ownership", "--to", "bo@acme.io"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
@@ -1001,4 +1009,39 @@ fn a_long_run_piped_prints_its_lines_and_one_summary_and_nothing_else() {
         !r.stderr.contains('\r') && !r.stderr.contains('\u{1b}'),
         "no bar"
     );
+}
+
+#[test]
+fn cancel_and_resend_have_a_dry_run_that_changes_nothing() {
+    let (dir, _) = seeded();
+    let before = users_now(dir.path());
+    let invited = before
+        .iter()
+        .find(|u| u.status == UserStatus::Invited && !u.roles.is_owner())
+        .unwrap();
+    let agent = active_agents(&before, 1).remove(0);
+    for (command, would) in [
+        ("cancel", "would cancel the invite"),
+        ("resend", "would resend the invite"),
+    ] {
+        let r = admin(
+            dir.path(),
+            &[
+                command,
+                invited.email.as_str(),
+                agent.email.as_str(),
+                "--dry-run",
+            ],
+        );
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert_eq!(
+            r.stdout,
+            format!(
+                "{}: {would}\n{}: refused: {} is active: there is no pending invite\n",
+                invited.email, agent.email, agent.email
+            )
+        );
+        assert!(r.stderr.contains("dry run: nothing was changed"), "{}", r.stderr);
+    }
+    assert_eq!(users_now(dir.path()), before, "dry runs change nothing");
 }

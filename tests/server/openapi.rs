@@ -27,6 +27,7 @@ fn expected() -> BTreeSet<(String, String)> {
         ("POST", "/api/v1/invites"),
         ("POST", "/api/v1/invites/{id}/resend"),
         ("DELETE", "/api/v1/invites/{id}"),
+        ("POST", "/api/v1/invites/preview"),
         ("POST", "/api/v1/invites/accept"),
         ("GET", "/api/v1/teams"),
         ("POST", "/api/v1/teams"),

@@ -180,17 +180,7 @@ pub async fn bulk(opened: &Opened, kind: BulkKind, args: &BulkArgs) -> anyhow::R
             )
         }
     };
-    let found = resolve::users_by_email(api, &inputs).await?;
-    // Each user once, in the order first named; unknown emails keep their place.
-    let mut seen = std::collections::HashSet::new();
-    let mut lines: Vec<Result<(UserId, String), (String, anyhow::Error)>> = Vec::new();
-    for (input, found) in inputs.iter().zip(found) {
-        match found {
-            Ok(user) if seen.insert(user.id) => lines.push(Ok((user.id, user.email.to_string()))),
-            Ok(_) => {}
-            Err(e) => lines.push(Err((input.clone(), e))),
-        }
-    }
+    let lines = named_users(api, &inputs).await?;
     let ids: Vec<UserId> = lines
         .iter()
         .filter_map(|l| l.as_ref().ok().map(|(id, _)| *id))
@@ -244,6 +234,72 @@ pub async fn bulk(opened: &Opened, kind: BulkKind, args: &BulkArgs) -> anyhow::R
         }
     }
     print_ready(&outcomes, &mut out, &mut report)?;
+    drop(out);
+    report.finish()
+}
+
+/// The users named, each once, in the order first named; an unknown or malformed email keeps
+/// its place with its error.
+type Named = Vec<Result<(UserId, String), (String, anyhow::Error)>>;
+
+async fn named_users(
+    api: &dyn crate::service::AdminApi,
+    inputs: &[String],
+) -> anyhow::Result<Named> {
+    let found = resolve::users_by_email(api, inputs).await?;
+    let mut seen = std::collections::HashSet::new();
+    let mut lines = Vec::new();
+    for (input, found) in inputs.iter().zip(found) {
+        match found {
+            Ok(user) if seen.insert(user.id) => lines.push(Ok((user.id, user.email.to_string()))),
+            Ok(_) => {}
+            Err(e) => lines.push(Err((input.clone(), e))),
+        }
+    }
+    Ok(lines)
+}
+
+/// `resend --dry-run`, `cancel --dry-run`: the core's answer for each, nothing changed.
+pub async fn preview_invites(
+    opened: &Opened,
+    args: &BulkArgs,
+    change: crate::service::InviteChange,
+) -> anyhow::Result<()> {
+    let api = opened.api.as_ref();
+    let lines = named_users(api, &args.users.all()?).await?;
+    let ids: Vec<UserId> = lines
+        .iter()
+        .filter_map(|l| l.as_ref().ok().map(|(id, _)| *id))
+        .collect();
+    let mut outcomes: HashMap<UserId, Outcome> = HashMap::new();
+    if !ids.is_empty() {
+        for o in api.preview_invites(change, ids.clone()).await? {
+            outcomes.insert(o.id, o);
+        }
+    }
+    fill_missing(&ids, &mut outcomes);
+    let would = format!("would {} the invite", change.verb());
+    let mut report = Report::new(args.users.json, true, would);
+    let mut out = std::io::stdout().lock();
+    for line in &lines {
+        match line {
+            Ok((id, email)) => {
+                let o = &outcomes[id];
+                let answer = Answer {
+                    id: Some(*id),
+                    email: o.email.clone().unwrap_or_else(|| email.clone()),
+                    result: o.result.clone(),
+                };
+                report.line(&mut out, &answer, None)?;
+            }
+            Err((input, e)) => report.line(
+                &mut out,
+                &Answer::refused(input, e),
+                Some(&format!("{e:#}")),
+            )?,
+        }
+    }
+    out.flush()?;
     drop(out);
     report.finish()
 }

@@ -1,13 +1,13 @@
 //! Inviting, resending and cancelling invites, and deleting users. An invite's one-time link
 //! is printed because the admin asked for it; no other secret ever is.
 
-use super::args::EmailArgs;
+use super::args::{BulkArgs, EmailArgs};
 use super::bulk::{Answer, Report};
 use super::progress::Progress;
 use super::{InviteLinks, Opened, Refusal, is_per_user, resolve};
 use crate::api::{EmailStatus, invite_link};
 use crate::domain::{UserId, UserStatus};
-use crate::service::OutcomeResult;
+use crate::service::{InviteChange, OutcomeResult};
 use crate::service::{InviteIssued, NewInvite};
 use crate::text::safe;
 use clap::Args;
@@ -177,8 +177,11 @@ pub(super) fn print_issued(
     Ok(())
 }
 
-pub async fn resend(opened: &Opened, args: &EmailArgs) -> anyhow::Result<()> {
-    per_user(args, async |input, out, json| {
+pub async fn resend(opened: &Opened, args: &BulkArgs) -> anyhow::Result<()> {
+    if args.dry_run {
+        return super::bulk::preview_invites(opened, args, InviteChange::Resend).await;
+    }
+    per_user(&args.users, async |input, out, json| {
         let user = resolve::user_by_email(opened.api.as_ref(), input).await?;
         let issued = match &opened.links {
             InviteLinks::Local { public_url } => {
@@ -199,8 +202,11 @@ pub async fn resend(opened: &Opened, args: &EmailArgs) -> anyhow::Result<()> {
     .await
 }
 
-pub async fn cancel(opened: &Opened, args: &EmailArgs) -> anyhow::Result<()> {
-    per_user(args, async |input, _, _| {
+pub async fn cancel(opened: &Opened, args: &BulkArgs) -> anyhow::Result<()> {
+    if args.dry_run {
+        return super::bulk::preview_invites(opened, args, InviteChange::Cancel).await;
+    }
+    per_user(&args.users, async |input, _, _| {
         let user = resolve::user_by_email(opened.api.as_ref(), input).await?;
         opened.api.cancel_invite(user.id).await?;
         Ok(Some((user.id, user.email.to_string())))
