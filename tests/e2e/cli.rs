@@ -1041,7 +1041,11 @@ fn cancel_and_resend_have_a_dry_run_that_changes_nothing() {
                 invited.email, agent.email, agent.email
             )
         );
-        assert!(r.stderr.contains("dry run: nothing was changed"), "{}", r.stderr);
+        assert!(
+            r.stderr.contains("dry run: nothing was changed"),
+            "{}",
+            r.stderr
+        );
     }
     assert_eq!(users_now(dir.path()), before, "dry runs change nothing");
 }
