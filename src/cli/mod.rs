@@ -342,11 +342,20 @@ async fn pick_workspace(
             ),
         },
     };
+    // The first active Owner (ids grow with creation), read through the Owner index rather
+    // than a scan of every user: opening a big workspace stays quick.
+    let ws_id = ws.id;
     let owner = core
         .store()
-        .users(ws.id)?
-        .into_iter()
-        .find(User::is_active_owner)
+        .transact(crate::store::TxMode::DryRun, &|tx| match tx
+            .active_owners(ws_id)?
+            .into_iter()
+            .next()
+        {
+            Some(id) => tx.user(ws_id, id),
+            None => Ok(None),
+        })?
+        .filter(User::is_active_owner)
         .with_context(|| {
             format!(
                 "workspace {} has no active Owner yet: accept the Owner's invite first",
