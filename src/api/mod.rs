@@ -154,6 +154,17 @@ pub struct BulkBeta {
     pub dry_run: bool,
 }
 
+/// `POST /invites/preview`: what resending or cancelling these invites would do, changing
+/// nothing.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvitePreview {
+    #[schema(value_type = Vec<String>)]
+    pub ids: Vec<UserId>,
+    #[schema(value_type = schema::InviteChangeSchema)]
+    pub action: crate::service::InviteChange,
+}
+
 /// A result per requested id, in request order (duplicates once).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct BulkResults {

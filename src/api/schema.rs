@@ -156,6 +156,23 @@ pub struct ChangesSchema {
     workspace: Option<WorkspaceSchema>,
 }
 
+#[derive(ToSchema, serde::Serialize)]
+#[schema(as = InviteChange)]
+#[serde(rename_all = "snake_case")]
+pub enum InviteChangeSchema {
+    Resend,
+    Cancel,
+}
+
+#[derive(ToSchema)]
+#[schema(as = OwnershipTransferred)]
+pub struct OwnershipTransferredSchema {
+    /// The Owner who acted, no longer an Owner (their other roles kept, else Admin).
+    previous_owner: UserSchema,
+    /// The new Owner.
+    owner: UserSchema,
+}
+
 #[derive(ToSchema)]
 #[schema(as = AuditPage)]
 pub struct AuditPageSchema {

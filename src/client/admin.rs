@@ -6,15 +6,15 @@ use super::error_map::{decode, expect_no_content};
 use super::http::{Call, ClientConfig, Transport};
 use crate::api::{
     AcceptInviteRequest, BulkBeta, BulkIds, BulkResults, BulkRoles, BulkTeam, InviteIssuedResponse,
-    Me, PendingInvite, SignInRequest, TeamAction, TeamRequest,
+    InvitePreview, Me, PendingInvite, SignInRequest, TeamAction, TeamRequest,
 };
 use crate::domain::{
     AuditEvent, Error, EventId, Invite, Result, Team, TeamId, Token, User, UserId, Workspace,
 };
 use crate::service::MAX_PAGE;
 use crate::service::{
-    AdminApi, BulkChange, Changes, InviteIssued, NewInvite, Outcome, Page, SignedIn, Snapshot,
-    UserDetail, UserPatch, UserQuery,
+    AdminApi, BulkChange, Changes, InviteChange, InviteIssued, NewInvite, Outcome,
+    OwnershipTransferred, Page, SignedIn, Snapshot, UserDetail, UserPatch, UserQuery,
 };
 use async_trait::async_trait;
 use reqwest::Method;
@@ -353,6 +353,27 @@ impl AdminApi for HttpClient {
         };
         let results: BulkResults = self.send_json(call).await?;
         Ok(results.results)
+    }
+
+    async fn preview_invites(
+        &self,
+        change: InviteChange,
+        ids: Vec<UserId>,
+    ) -> Result<Vec<Outcome>> {
+        let call = Call::new(Method::POST, "invites/preview").json(&InvitePreview {
+            ids,
+            action: change,
+        })?;
+        let results: BulkResults = self.send_json(call).await?;
+        Ok(results.results)
+    }
+
+    async fn transfer_ownership(&self, to: UserId) -> Result<OwnershipTransferred> {
+        self.send_json(Call::new(
+            Method::POST,
+            format!("users/{to}/transfer-ownership"),
+        ))
+        .await
     }
 
     async fn delete_user(&self, id: UserId) -> Result<()> {

@@ -41,6 +41,10 @@ pub trait AdminApi: Send + Sync {
     async fn invite(&self, new: NewInvite) -> Result<InviteIssued>;
     async fn resend_invite(&self, id: UserId) -> Result<InviteIssued>;
     async fn cancel_invite(&self, id: UserId) -> Result<()>;
+    /// What resending or cancelling each of these invites would do, changing nothing: `Done`
+    /// where the rules allow it, else the refusal (a dry run of `resend_invite`/`cancel_invite`).
+    async fn preview_invites(&self, change: InviteChange, ids: Vec<UserId>)
+    -> Result<Vec<Outcome>>;
 
     /// Edits one user; `expected_version` is the version the edit started from.
     async fn update_user(
@@ -57,6 +61,9 @@ pub trait AdminApi: Send + Sync {
         ids: Vec<UserId>,
         dry_run: bool,
     ) -> Result<Vec<Outcome>>;
+    /// Grants Owner to another active user and removes it from the acting Owner, in one
+    /// transaction: the workspace has an Owner throughout.
+    async fn transfer_ownership(&self, to: UserId) -> Result<OwnershipTransferred>;
     /// Deletes a user for good, with their invites, sessions and history.
     async fn delete_user(&self, id: UserId) -> Result<()>;
 
@@ -464,6 +471,38 @@ impl<S: Store> AdminApi for LocalAdmin<S> {
         .await
     }
 
+    async fn preview_invites(
+        &self,
+        change: InviteChange,
+        ids: Vec<UserId>,
+    ) -> Result<Vec<Outcome>> {
+        let mut seen = BTreeSet::new();
+        let ids: Vec<UserId> = ids.into_iter().filter(|id| seen.insert(*id)).collect();
+        self.as_actor(move |inner, ctx| {
+            inner.store.transact(TxMode::DryRun, &|tx| {
+                let actor = ctx.actor(tx)?;
+                ids.iter()
+                    .map(|&id| {
+                        let user = tx.user(ctx.ws, id)?;
+                        let result = match &user {
+                            None => Err(Error::not_found(Entity::User, id)),
+                            Some(user) => rules::check_invite_change(&actor, user, change.verb()),
+                        };
+                        Ok(Outcome {
+                            id,
+                            email: user.map(|u| u.email.to_string()),
+                            result: match result {
+                                Ok(()) => OutcomeResult::Done,
+                                Err(error) => OutcomeResult::Refused { error },
+                            },
+                        })
+                    })
+                    .collect()
+            })
+        })
+        .await
+    }
+
     async fn cancel_invite(&self, id: UserId) -> Result<()> {
         self.commit(move |tx, ctx| {
             let actor = ctx.actor(tx)?;
@@ -634,6 +673,43 @@ impl<S: Store> AdminApi for LocalAdmin<S> {
             }
             inner.store.flush()?;
             Ok(outcomes)
+        })
+        .await
+    }
+
+    async fn transfer_ownership(&self, to: UserId) -> Result<OwnershipTransferred> {
+        self.commit(move |tx, ctx| {
+            let mut actor = ctx.actor(tx)?;
+            let mut target = ops::user(tx, ctx.ws, to)?;
+            let (actor_roles, target_roles) = rules::transfer_ownership(&actor, &target)?;
+            // Target first: granting before removing keeps an Owner at every step.
+            let target_detail = format!(
+                "{} → {} (ownership transferred)",
+                target.roles, target_roles
+            );
+            target.roles = target_roles;
+            target.touch(ctx.now);
+            tx.put_user(&target)?;
+            ctx.audit_user(
+                tx,
+                &actor,
+                AuditAction::RolesChanged,
+                &target,
+                target_detail,
+            )?;
+            let actor_detail = format!(
+                "{} → {} (ownership transferred to {})",
+                actor.roles, actor_roles, target.email
+            );
+            actor.roles = actor_roles;
+            actor.touch(ctx.now);
+            tx.put_user(&actor)?;
+            let acting = actor.clone();
+            ctx.audit_user(tx, &acting, AuditAction::RolesChanged, &actor, actor_detail)?;
+            Ok(OwnershipTransferred {
+                previous_owner: actor,
+                owner: target,
+            })
         })
         .await
     }

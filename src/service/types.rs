@@ -93,6 +93,32 @@ impl Outcome {
     }
 }
 
+/// A change to pending invites that can be previewed (`AdminApi::preview_invites`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InviteChange {
+    Resend,
+    Cancel,
+}
+
+impl InviteChange {
+    pub fn verb(self) -> &'static str {
+        match self {
+            InviteChange::Resend => "resend",
+            InviteChange::Cancel => "cancel",
+        }
+    }
+}
+
+/// The two users an ownership transfer changed, as they are afterwards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnershipTransferred {
+    /// The acting Owner, no longer an Owner.
+    pub previous_owner: User,
+    /// The new Owner.
+    pub owner: User,
+}
+
 /// The bulk changes, so front ends can hold "what was asked" as data (for confirm and undo).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]

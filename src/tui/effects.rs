@@ -72,6 +72,7 @@ pub enum Effect {
     Invite(NewInvite),
     Resend(Vec<UserId>),
     Cancel(Vec<UserId>),
+    TransferOwnership(UserId),
     Update {
         id: UserId,
         version: u64,
@@ -118,6 +119,7 @@ pub enum Msg {
     Invited(Result<InviteIssued>),
     Resent(Vec<(UserId, Result<InviteIssued>)>),
     Cancelled(Vec<(UserId, Result<()>)>),
+    OwnershipTransferred(Result<crate::service::OwnershipTransferred>),
     Updated(Result<User>),
     FormRefreshed(Result<UserDetail>),
     Deleted {
@@ -224,6 +226,7 @@ pub fn refused(effect: Effect, e: Error) -> Msg {
         Effect::Cancel(ids) => {
             Msg::Cancelled(ids.into_iter().map(|id| (id, Err(e.clone()))).collect())
         }
+        Effect::TransferOwnership(_) => Msg::OwnershipTransferred(Err(e)),
         Effect::Update { .. } => Msg::Updated(Err(e)),
         Effect::RefreshForm(_) => Msg::FormRefreshed(Err(e)),
         Effect::Delete { email, .. } => Msg::Deleted {
@@ -256,6 +259,7 @@ impl Msg {
             Msg::Invited(r) => r.as_ref().err(),
             Msg::Resent(v) => v.iter().find_map(|(_, r)| r.as_ref().err()),
             Msg::Cancelled(v) => v.iter().find_map(|(_, r)| r.as_ref().err()),
+            Msg::OwnershipTransferred(r) => r.as_ref().err(),
             Msg::Updated(r) => r.as_ref().err(),
             Msg::FormRefreshed(r) => r.as_ref().err(),
             Msg::Deleted { result, .. } => result.as_ref().err(),
@@ -314,6 +318,9 @@ pub async fn run(api: &dyn AdminApi, effect: Effect) -> Msg {
                 out.push((id, api.cancel_invite(id).await));
             }
             Msg::Cancelled(out)
+        }
+        Effect::TransferOwnership(to) => {
+            Msg::OwnershipTransferred(api.transfer_ownership(to).await)
         }
         Effect::Update { id, version, patch } => {
             Msg::Updated(api.update_user(id, version, patch).await)

@@ -168,6 +168,12 @@ impl Data {
         self.by_id.get(&id).map(|&i| &self.users[i])
     }
 
+    /// Whether the detail pane offers to make this user the Owner: to an Owner looking at
+    /// another active user. Only an offer: the core decides when it is asked.
+    pub fn offers_ownership_to(&self, user: &User) -> bool {
+        self.me.roles.is_owner() && user.status == UserStatus::Active && user.id != self.me.id
+    }
+
     pub fn count(&self, status: UserStatus) -> usize {
         self.users.iter().filter(|u| u.status == status).count()
     }
@@ -215,6 +221,10 @@ pub enum Pending {
     },
     Cancel {
         ids: Vec<UserId>,
+    },
+    /// Make this user the Owner, removing Owner from the acting one.
+    TransferOwnership {
+        to: UserId,
     },
     /// Close the top form and drop what was typed.
     DiscardForm,

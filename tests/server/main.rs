@@ -10,6 +10,7 @@ mod input;
 mod invites;
 mod life;
 mod openapi;
+mod ownership;
 mod rate_limit;
 mod serve;
 mod smtp_sink;
