@@ -243,6 +243,17 @@ pub fn seed<S: Store>(
     size: usize,
     cost: HashCost,
 ) -> Result<(Workspace, User)> {
+    seed_with_progress(store, now, size, cost, &|_, _| {})
+}
+
+/// `seed`, telling `progress(users written, users in all)` as it goes.
+pub fn seed_with_progress<S: Store>(
+    store: &S,
+    now: OffsetDateTime,
+    size: usize,
+    cost: HashCost,
+    progress: &dyn Fn(usize, usize),
+) -> Result<(Workspace, User)> {
     if let Some(found) = find(store)? {
         return Ok(found);
     }
@@ -388,34 +399,26 @@ pub fn seed<S: Store>(
         }
         users.push(user);
     }
-    // Write in chunks: one transaction per chunk keeps memory flat at 100,000 users.
-    store.transact(TxMode::Commit, &|tx| {
+    // A bulk load, not transactions: the workspace is new and nobody else writes to it yet.
+    let total = users.len();
+    store.bulk_load(&mut |tx| {
         tx.put_workspace(&ws)?;
         for t in &teams {
             tx.put_team(t)?;
         }
-        Ok(())
-    })?;
-    for chunk in users.chunks(2000) {
-        store.transact(TxMode::Commit, &|tx| {
-            for u in chunk {
-                tx.put_user(u)?;
-                if u.status != UserStatus::Invited {
-                    tx.put_password(ws.id, u.id, &password)?;
-                }
+        for (i, u) in users.iter().enumerate() {
+            tx.put_user(u)?;
+            if u.status != UserStatus::Invited {
+                tx.put_password(ws.id, u.id, &password)?;
             }
-            Ok(())
-        })?;
-    }
-    store.transact(TxMode::Commit, &|tx| {
-        invites.iter().try_for_each(|i| tx.put_invite(i))
+            if i % 2000 == 0 {
+                progress(i, total);
+            }
+        }
+        invites.iter().try_for_each(|i| tx.put_invite(i))?;
+        events.iter().try_for_each(|e| tx.append_audit(e))
     })?;
-    for chunk in events.chunks(2000) {
-        store.transact(TxMode::Commit, &|tx| {
-            chunk.iter().try_for_each(|e| tx.append_audit(e))
-        })?;
-    }
-    store.flush()?;
+    progress(total, total);
     Ok((ws, users.swap_remove(0)))
 }
 
@@ -428,8 +431,15 @@ pub fn find<S: Store>(store: &S) -> Result<Option<(Workspace, User)>> {
     else {
         return Ok(None);
     };
-    let owner = store.users(ws.id)?.into_iter().find(User::is_active_owner);
-    Ok(owner.map(|o| (ws, o)))
+    Ok(first_active_owner(store, ws.id)?.map(|o| (ws, o)))
+}
+
+/// The workspace's first active Owner (the oldest), without reading every user.
+pub fn first_active_owner<S: Store>(store: &S, ws: WorkspaceId) -> Result<Option<User>> {
+    store.transact(TxMode::DryRun, &|tx| {
+        let first = tx.active_owners(ws)?.into_iter().next();
+        Ok(first.map(|id| tx.user(ws, id)).transpose()?.flatten())
+    })
 }
 
 #[cfg(test)]

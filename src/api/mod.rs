@@ -78,6 +78,16 @@ pub struct UsersQuery {
     pub cursor: Option<String>,
 }
 
+/// `GET /changes` query.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ChangesQuery {
+    /// The `seq` of the last answer (or of the listing the client started from); without it,
+    /// only the current `seq` is returned.
+    pub since: Option<u64>,
+}
+
 /// `GET /audit` query.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -142,6 +152,17 @@ pub struct BulkBeta {
     pub beta: bool,
     #[serde(default)]
     pub dry_run: bool,
+}
+
+/// `POST /invites/preview`: what resending or cancelling these invites would do, changing
+/// nothing.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvitePreview {
+    #[schema(value_type = Vec<String>)]
+    pub ids: Vec<UserId>,
+    #[schema(value_type = schema::InviteChangeSchema)]
+    pub action: crate::service::InviteChange,
 }
 
 /// A result per requested id, in request order (duplicates once).

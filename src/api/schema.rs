@@ -133,6 +133,44 @@ pub struct UserPageSchema {
     items: Vec<UserSchema>,
     /// Pass as `cursor` for the next page; null at the end.
     next: Option<String>,
+    /// How many users all pages hold (absent when `q` is given).
+    total: Option<u64>,
+}
+
+#[derive(ToSchema)]
+#[schema(as = Changes)]
+pub struct ChangesSchema {
+    /// Ask from this next time.
+    seq: u64,
+    /// Users that changed (their invite included) and still exist.
+    users: Vec<UserSchema>,
+    /// Ids of users that changed and no longer exist.
+    #[schema(format = Uuid)]
+    removed_users: Vec<String>,
+    /// The pending invites of the changed users; a changed user not here has none.
+    invites: Vec<InviteSchema>,
+    teams: Vec<TeamSchema>,
+    #[schema(format = Uuid)]
+    removed_teams: Vec<String>,
+    /// The workspace, when it changed.
+    workspace: Option<WorkspaceSchema>,
+}
+
+#[derive(ToSchema, serde::Serialize)]
+#[schema(as = InviteChange)]
+#[serde(rename_all = "snake_case")]
+pub enum InviteChangeSchema {
+    Resend,
+    Cancel,
+}
+
+#[derive(ToSchema)]
+#[schema(as = OwnershipTransferred)]
+pub struct OwnershipTransferredSchema {
+    /// The Owner who acted, no longer an Owner (their other roles kept, else Admin).
+    previous_owner: UserSchema,
+    /// The new Owner.
+    owner: UserSchema,
 }
 
 #[derive(ToSchema)]

@@ -4,11 +4,10 @@
 
 pub mod commands;
 pub mod connect;
-mod output;
 
 use crate::demo;
 use crate::domain::{Error, HashCost, User, UserStatus, Workspace};
-use crate::service::{Core, CoreConfig, LocalAdmin, UserQuery};
+use crate::service::{Core, CoreConfig, LocalAdmin};
 use crate::store::{SledStore, Store};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -18,7 +17,9 @@ use std::path::PathBuf;
 #[command(
     name = "atender-admin",
     version,
-    about = "Manage the users of an Atender workspace from a terminal"
+    about = "Manage the users of an Atender workspace from a terminal",
+    after_help = EXIT_CODES,
+    next_help_heading = "Global options"
 )]
 pub struct Cli {
     /// Folder of the local store (offline mode). With --demo, where the demo lives.
@@ -70,29 +71,55 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// Exit codes, shown in `--help` and the README (a test checks they agree).
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  everything was done (or already so)
+  1  something was refused by a rule, or not found (each refusal is reported on its own line)
+  2  usage (a wrong flag or value, an unreadable file), or a store or connection problem";
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// End the remembered session on the server and forget it.
     Logout,
-    /// List users.
+    /// List users, as a table, JSON lines (--json) or CSV (--csv).
+    #[command(after_help = "Examples:
+  atender-admin --data ./store users --status invited
+  atender-admin --data ./store users --csv > users.csv")]
     Users {
         /// active, inactive or invited (default: all).
-        #[arg(long)]
-        status: Option<String>,
+        #[arg(long, value_parser = commands::args::status)]
+        status: Option<UserStatus>,
         /// Only users matching this text (name, email, role or team).
         #[arg(long, short)]
         filter: Option<String>,
-        /// One JSON object per line instead of a table.
-        #[arg(long)]
+        /// One JSON object per line (the API's User) instead of a table.
+        #[arg(long, conflicts_with = "csv")]
         json: bool,
+        /// CSV with a header row: email, full_name, display_name, roles, teams, status, beta,
+        /// last_sign_in, created (lists separated by ';').
+        #[arg(long)]
+        csv: bool,
     },
-    /// Invite someone: prints their email and the one-time invite link.
+    /// Invite someone (prints the one-time link), or everyone in a CSV file (--csv).
+    #[command(after_help = "Examples:
+  atender-admin invite nina@acme.io --name \"Nina Park\" --role supervisor --team Billing
+  atender-admin invite --csv new-agents.csv --dry-run
+  atender-admin invite --csv new-agents.csv --no-email --links links.csv")]
     Invite(commands::InviteArgs),
     /// Deactivate users (they can't sign in; their history is kept).
+    #[command(after_help = "Examples:
+  atender-admin deactivate bo@acme.io cy@acme.io --dry-run
+  atender-admin deactivate --from leavers.txt
+  grep @contractor.io list.txt | atender-admin deactivate --from -")]
     Deactivate(commands::BulkArgs),
     /// Reactivate deactivated users.
+    #[command(after_help = "Example:
+  atender-admin reactivate --from returning.txt --json")]
     Reactivate(commands::BulkArgs),
     /// Turn beta access on or off.
+    #[command(after_help = "Example:
+  atender-admin beta on --from pilot-group.txt")]
     Beta {
         state: commands::OnOff,
         #[command(flatten)]
@@ -105,18 +132,23 @@ pub enum Command {
     #[command(subcommand)]
     Team(commands::TeamCommand),
     /// Send pending invites again (a new link; the old one stops working).
-    Resend {
-        #[arg(required = true, value_name = "EMAIL")]
-        emails: Vec<String>,
-        /// One JSON object per user instead of text.
-        #[arg(long)]
-        json: bool,
-    },
+    #[command(after_help = "Example:
+  atender-admin resend nina@acme.io --json
+  atender-admin resend --from stale-invites.txt --dry-run")]
+    Resend(commands::BulkArgs),
     /// Cancel pending invites (the never-activated users are removed).
-    Cancel {
-        #[arg(required = true, value_name = "EMAIL")]
-        emails: Vec<String>,
-        /// One JSON object per user instead of text.
+    #[command(after_help = "Example:
+  atender-admin cancel --from withdrawn.txt --dry-run")]
+    Cancel(commands::BulkArgs),
+    /// Make another active user the Owner, removing Owner from you (you keep your other roles,
+    /// or become an Admin).
+    #[command(after_help = "Example:
+  atender-admin --as ann@acme.io transfer-ownership --to bo@acme.io")]
+    TransferOwnership {
+        /// The new Owner's email (an active user).
+        #[arg(long, value_name = "EMAIL")]
+        to: String,
+        /// Both users as JSON (`previous_owner`, `owner`) instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -154,6 +186,29 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print a shell completion script (e.g. `source <(atender-admin completions bash)`).
+    #[command(after_help = "Examples:
+  atender-admin completions bash > ~/.local/share/bash-completion/completions/atender-admin
+  atender-admin completions zsh > ~/.zfunc/_atender-admin")]
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff), generated from the same definitions as --help.
+    #[command(after_help = "Example:
+  atender-admin man > atender-admin.1 && man ./atender-admin.1")]
+    Man,
+}
+
+impl Command {
+    /// Commands that only read: a store held by a running console is explained, not a raw
+    /// lock error.
+    fn reads_only(&self) -> bool {
+        matches!(
+            self,
+            Command::Users { .. }
+                | Command::Show { .. }
+                | Command::Log { .. }
+                | Command::Teams { action: None, .. }
+        )
+    }
 }
 
 /// A store opened for one workspace, acting as one admin.
@@ -223,14 +278,26 @@ pub async fn open_local(cli: &Cli) -> anyhow::Result<LocalSession> {
     let core = Core::with_system_clock(store, CoreConfig::default());
     let (workspace, default_actor) = if cli.wants_demo() {
         let (size, now, store) = (cli.demo_size as usize, core.now(), core.store().clone());
-        tokio::task::spawn_blocking(move || demo::seed(&store, now, size, HashCost::owasp()))
-            .await
-            .context("seeding the demo")??
+        tokio::task::spawn_blocking(move || {
+            demo::seed_with_progress(&store, now, size, HashCost::owasp(), &seed_progress)
+        })
+        .await
+        .context("seeding the demo")??
     } else {
         pick_workspace(&core, cli.workspace.as_deref()).await?
     };
     let actor = match &cli.act_as {
-        Some(email) => core.user_by_email(workspace.id, email).await?,
+        Some(email) => match core.user_by_email(workspace.id, email).await {
+            Err(Error::NotFound { .. }) => {
+                return Err(commands::Refusal(format!(
+                    "--as {}: no user with that email in workspace {}; name an active Owner or Admin",
+                    crate::text::safe(email.trim()),
+                    workspace.slug
+                ))
+                .into());
+            }
+            r => r?,
+        },
         None => default_actor,
     };
     if actor.status != UserStatus::Active || !actor.roles.can_manage() {
@@ -252,6 +319,20 @@ pub async fn open_local(cli: &Cli) -> anyhow::Result<LocalSession> {
         actor,
         mode,
     })
+}
+
+/// A progress line on the terminal while a big demo is written (nothing when not a terminal).
+fn seed_progress(done: usize, total: usize) {
+    use std::io::{IsTerminal, Write};
+    let mut err = std::io::stderr();
+    if total < 10_000 || !err.is_terminal() {
+        return;
+    }
+    let _ = write!(err, "\rcreating the demo workspace: {done}/{total} users");
+    if done == total {
+        let _ = writeln!(err);
+    }
+    let _ = err.flush();
 }
 
 async fn pick_workspace(
@@ -277,17 +358,12 @@ async fn pick_workspace(
             ),
         },
     };
-    let owner = core
-        .store()
-        .users(ws.id)?
-        .into_iter()
-        .find(User::is_active_owner)
-        .with_context(|| {
-            format!(
-                "workspace {} has no active Owner yet: accept the Owner's invite first",
-                ws.slug
-            )
-        })?;
+    let owner = demo::first_active_owner(core.store(), ws.id)?.with_context(|| {
+        format!(
+            "workspace {} has no active Owner yet: accept the Owner's invite first",
+            ws.slug
+        )
+    })?;
     Ok((ws, owner))
 }
 
@@ -296,17 +372,37 @@ pub async fn run_command(cli: &Cli) -> anyhow::Result<bool> {
     let Some(command) = &cli.command else {
         return Ok(false);
     };
-    if let Command::Logout = command {
-        let config = connect::ConfigFile::load()?;
-        let server = cli.server.clone().or(config.server);
-        println!("{}", connect::logout(server.as_deref()).await?);
-        return Ok(true);
+    match command {
+        Command::Logout => {
+            let config = connect::ConfigFile::load()?;
+            let server = cli.server.clone().or(config.server);
+            println!("{}", connect::logout(server.as_deref()).await?);
+            return Ok(true);
+        }
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut out = std::io::stdout().lock();
+            clap_complete::generate(*shell, &mut Cli::command(), "atender-admin", &mut out);
+            return Ok(true);
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout().lock())?;
+            return Ok(true);
+        }
+        _ => {}
     }
-    let opened = open_api(cli).await?;
-    let api = opened.api.as_ref();
+    let opened = match open_api(cli).await {
+        Err(e) if command.reads_only() && is_store_in_use(&e) => {
+            return Err(e.context(commands::Usage(
+                "a running console or server holds this store (one process per store): read it through the server with --server URL, or close the console first".into(),
+            )));
+        }
+        r => r?,
+    };
     use commands::BulkKind;
     match command {
-        Command::Logout => {}
+        Command::Logout | Command::Completions { .. } | Command::Man => {}
         Command::Invite(args) => commands::invite(&opened, args).await?,
         Command::Deactivate(users) => commands::bulk(&opened, BulkKind::Deactivate, users).await?,
         Command::Reactivate(users) => commands::bulk(&opened, BulkKind::Reactivate, users).await?,
@@ -315,8 +411,7 @@ pub async fn run_command(cli: &Cli) -> anyhow::Result<bool> {
             commands::bulk(&opened, BulkKind::Beta(on), users).await?
         }
         Command::Roles(commands::RolesCommand::Set { roles, users }) => {
-            let roles = commands::args::parse_roles(&[roles])?;
-            commands::bulk(&opened, BulkKind::SetRoles(roles), users).await?
+            commands::bulk(&opened, BulkKind::SetRoles(roles.0.clone()), users).await?
         }
         Command::Team(commands::TeamCommand::Add { team, users }) => {
             commands::bulk(&opened, BulkKind::AddTeam(team.clone()), users).await?
@@ -324,8 +419,11 @@ pub async fn run_command(cli: &Cli) -> anyhow::Result<bool> {
         Command::Team(commands::TeamCommand::Remove { team, users }) => {
             commands::bulk(&opened, BulkKind::RemoveTeam(team.clone()), users).await?
         }
-        Command::Resend { emails, json } => commands::resend(&opened, emails, *json).await?,
-        Command::Cancel { emails, json } => commands::cancel(&opened, emails, *json).await?,
+        Command::Resend(args) => commands::resend(&opened, args).await?,
+        Command::Cancel(args) => commands::cancel(&opened, args).await?,
+        Command::TransferOwnership { to, json } => {
+            commands::transfer_ownership(&opened, to, *json).await?
+        }
         Command::Delete { email, yes } => commands::delete(&opened, email, *yes).await?,
         Command::Teams { action, json } => commands::teams(&opened, action.as_ref(), *json).await?,
         Command::Show { email, json } => commands::show(&opened, email, *json).await?,
@@ -334,40 +432,21 @@ pub async fn run_command(cli: &Cli) -> anyhow::Result<bool> {
             status,
             filter,
             json,
+            csv,
         } => {
-            let status = match status {
-                Some(s) => Some(UserStatus::parse(s).with_context(|| {
-                    format!("unknown status \"{s}\": use active, inactive or invited")
-                })?),
-                None => None,
+            let format = match (*json, *csv) {
+                (true, _) => commands::UsersFormat::Json,
+                (_, true) => commands::UsersFormat::Csv,
+                _ => commands::UsersFormat::Table,
             };
-            let mut users = Vec::new();
-            let mut after = None;
-            loop {
-                let page = api
-                    .list_users(UserQuery {
-                        status,
-                        q: filter.clone(),
-                        limit: Some(crate::service::MAX_PAGE),
-                        after,
-                    })
-                    .await?;
-                users.extend(page.items);
-                match page.next.and_then(|n| n.parse().ok()) {
-                    Some(next) => after = Some(next),
-                    None => break,
-                }
-            }
-            let teams = api.list_teams().await?;
-            let mut out = std::io::stdout().lock();
-            if *json {
-                output::users_json(&mut out, &users)?;
-            } else {
-                output::users_table(&mut out, &opened.workspace, &users, &teams)?;
-            }
+            commands::users(&opened, *status, filter.as_deref(), format).await?
         }
     }
     Ok(true)
+}
+
+fn is_store_in_use(e: &anyhow::Error) -> bool {
+    matches!(e.downcast_ref::<Error>(), Some(Error::StoreInUse { .. }))
 }
 
 /// The service API for a command: over HTTP when a server is named (signing in with the
@@ -433,8 +512,12 @@ fn client_config(cli: &Cli) -> crate::client::ClientConfig {
     config
 }
 
-/// The exit code for an error: 2 for a store or setup problem, 1 otherwise.
+/// The exit code for an error (see `EXIT_CODES`): 2 for usage, a store or a connection
+/// problem, 1 for a refusal or something not found.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
+    if err.downcast_ref::<commands::Usage>().is_some() {
+        return 2;
+    }
     if err.downcast_ref::<commands::Refusal>().is_some() {
         return 1;
     }

@@ -6,15 +6,15 @@ use super::error_map::{decode, expect_no_content};
 use super::http::{Call, ClientConfig, Transport};
 use crate::api::{
     AcceptInviteRequest, BulkBeta, BulkIds, BulkResults, BulkRoles, BulkTeam, InviteIssuedResponse,
-    Me, PendingInvite, SignInRequest, TeamAction, TeamRequest,
+    InvitePreview, Me, PendingInvite, SignInRequest, TeamAction, TeamRequest,
 };
 use crate::domain::{
     AuditEvent, Error, EventId, Invite, Result, Team, TeamId, Token, User, UserId, Workspace,
 };
 use crate::service::MAX_PAGE;
 use crate::service::{
-    AdminApi, BulkChange, InviteIssued, NewInvite, Outcome, Page, SignedIn, Snapshot, UserDetail,
-    UserPatch, UserQuery,
+    AdminApi, BulkChange, Changes, InviteChange, InviteIssued, NewInvite, Outcome,
+    OwnershipTransferred, Page, SignedIn, Snapshot, UserDetail, UserPatch, UserQuery,
 };
 use async_trait::async_trait;
 use reqwest::Method;
@@ -225,6 +225,9 @@ impl AdminApi for HttpClient {
     /// Composed from several reads (me, every page of users, invites, teams), so unlike the
     /// local store's it is not one consistent read; a reload repairs any seam.
     async fn snapshot(&self) -> Result<Snapshot> {
+        // The sequence number first: whatever changes while the pages are read is replayed by
+        // the next `changes`, so the seams of a composed read heal at the next refresh.
+        let seq = self.change_seq().await?;
         let me: Me = self.get("me", Vec::new()).await?;
         let mut users = Vec::new();
         let mut after: Option<UserId> = None;
@@ -248,6 +251,7 @@ impl AdminApi for HttpClient {
         let invites = self.list_invites().await?;
         let teams = self.list_teams().await?;
         Ok(Snapshot {
+            seq,
             workspace: me.workspace,
             me: me.user,
             users,
@@ -279,6 +283,15 @@ impl AdminApi for HttpClient {
 
     async fn user_detail(&self, id: UserId) -> Result<UserDetail> {
         self.get(&format!("users/{id}"), Vec::new()).await
+    }
+
+    async fn changes(&self, since: u64) -> Result<Changes> {
+        self.get("changes", vec![("since", since.to_string())])
+            .await
+    }
+
+    async fn change_seq(&self) -> Result<u64> {
+        Ok(self.get::<Changes>("changes", Vec::new()).await?.seq)
     }
 
     async fn list_invites(&self) -> Result<Vec<(User, Invite)>> {
@@ -340,6 +353,27 @@ impl AdminApi for HttpClient {
         };
         let results: BulkResults = self.send_json(call).await?;
         Ok(results.results)
+    }
+
+    async fn preview_invites(
+        &self,
+        change: InviteChange,
+        ids: Vec<UserId>,
+    ) -> Result<Vec<Outcome>> {
+        let call = Call::new(Method::POST, "invites/preview").json(&InvitePreview {
+            ids,
+            action: change,
+        })?;
+        let results: BulkResults = self.send_json(call).await?;
+        Ok(results.results)
+    }
+
+    async fn transfer_ownership(&self, to: UserId) -> Result<OwnershipTransferred> {
+        self.send_json(Call::new(
+            Method::POST,
+            format!("users/{to}/transfer-ownership"),
+        ))
+        .await
     }
 
     async fn delete_user(&self, id: UserId) -> Result<()> {

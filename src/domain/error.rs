@@ -68,6 +68,12 @@ pub enum Error {
     )]
     Conflict { what: String, current: u64 },
 
+    // ---- the change feed -----------------------------------------------------------------
+    #[error(
+        "the change feed no longer reaches back to change {since} (it starts after {oldest}); reload everything, then ask for changes from the new sequence number"
+    )]
+    ChangesExpired { since: u64, oldest: u64 },
+
     // ---- the store -----------------------------------------------------------------------
     #[error(
         "the store at {path} is in use by another process; close it (another atender-admin or atender-server) and try again"
@@ -259,6 +265,7 @@ impl Error {
             Error::AccountInactive => "account_inactive",
             Error::Unauthenticated => "unauthenticated",
             Error::Conflict { .. } => "conflict",
+            Error::ChangesExpired { .. } => "changes_expired",
             Error::StoreInUse { .. } => "store_in_use",
             Error::UnknownSchema { .. } => "unknown_schema",
             Error::StoreCorrupt { .. } => "store_corrupt",

@@ -127,6 +127,45 @@ pub fn check_set_roles(
     Ok(())
 }
 
+/// Handing the Owner role to another user: only an active Owner may, and only to another
+/// active user (an invitee could never sign in to take over; a deactivated user can't at all).
+/// Returns the roles each ends with: the target gains Owner; the actor loses it and keeps
+/// their other roles, or becomes an Admin when Owner was their only one (a user always has a
+/// role, and a former Owner still manages the workspace until someone decides otherwise).
+pub fn transfer_ownership(actor: &User, target: &User) -> Result<(Roles, Roles)> {
+    require_manager(actor)?;
+    require_owner(actor, "transfer ownership")?;
+    if actor.id == target.id {
+        return Err(Error::OwnAccount {
+            action: "transfer ownership to".into(),
+        });
+    }
+    match target.status {
+        UserStatus::Active => {}
+        UserStatus::Inactive => {
+            return Err(wrong_status(
+                target,
+                "reactivate them first, or transfer ownership to an active user",
+            ));
+        }
+        UserStatus::Invited => {
+            return Err(wrong_status(
+                target,
+                "they must accept their invite before they can own the workspace",
+            ));
+        }
+    }
+    let target_roles = target
+        .roles
+        .with(super::Role::Owner, true)
+        .unwrap_or(Roles::one(super::Role::Owner));
+    let actor_roles = actor
+        .roles
+        .with(super::Role::Owner, false)
+        .unwrap_or(Roles::one(super::Role::Admin));
+    Ok((actor_roles, target_roles))
+}
+
 /// Profile, team and beta changes: any Owner or Admin, on any user of the workspace.
 pub fn check_edit(actor: &User) -> Result<()> {
     require_manager(actor)
@@ -229,6 +268,34 @@ mod tests {
             .filter(|u| u.is_active_owner())
             .map(|u| u.id)
             .collect()
+    }
+
+    #[test]
+    fn ownership_goes_to_an_active_user_and_leaves_the_owner_an_admin() {
+        let owner = user("o@x.io", &[Role::Owner], UserStatus::Active);
+        let both = user("b@x.io", &[Role::Owner, Role::Agent], UserStatus::Active);
+        let agent = user("a@x.io", &[Role::Agent], UserStatus::Active);
+        let (from, to) = transfer_ownership(&owner, &agent).unwrap();
+        assert_eq!(from, Roles::one(Role::Admin));
+        assert_eq!(to, Roles::new([Role::Owner, Role::Agent]).unwrap());
+        let (from, _) = transfer_ownership(&both, &agent).unwrap();
+        assert_eq!(from, Roles::one(Role::Agent), "other roles are kept");
+        for status in [UserStatus::Inactive, UserStatus::Invited] {
+            let target = user("t@x.io", &[Role::Agent], status);
+            assert!(matches!(
+                transfer_ownership(&owner, &target),
+                Err(Error::WrongStatus { .. })
+            ));
+        }
+        let admin = user("ad@x.io", &[Role::Admin], UserStatus::Active);
+        assert!(matches!(
+            transfer_ownership(&admin, &agent),
+            Err(Error::OwnerOnly { .. })
+        ));
+        assert!(matches!(
+            transfer_ownership(&owner, &owner),
+            Err(Error::OwnAccount { .. })
+        ));
     }
 
     #[test]

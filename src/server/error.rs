@@ -75,7 +75,7 @@ pub fn core_status(e: &Error) -> StatusCode {
         Error::ActorInactive { .. } | Error::InvalidCredentials | Error::Unauthenticated => {
             StatusCode::UNAUTHORIZED
         }
-        Error::InviteExpired => StatusCode::GONE,
+        Error::InviteExpired | Error::ChangesExpired { .. } => StatusCode::GONE,
         Error::Conflict { .. } => StatusCode::PRECONDITION_FAILED,
         Error::StoreInUse { .. }
         | Error::UnknownSchema { .. }

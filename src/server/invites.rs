@@ -8,7 +8,8 @@ use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath};
 use super::mail::InviteEmail;
 use crate::api::{
-    AcceptInviteRequest, EmailStatus, ErrorBody, InviteIssuedResponse, PendingInvite, invite_link,
+    AcceptInviteRequest, BulkResults, EmailStatus, ErrorBody, InviteIssuedResponse, InvitePreview,
+    PendingInvite, invite_link,
 };
 use crate::domain::{User, UserId};
 use crate::service::{AdminApi, InviteIssued, LocalAdmin, NewInvite};
@@ -24,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_invites, create_invite))
         .routes(routes!(resend_invite))
         .routes(routes!(cancel_invite))
+        .routes(routes!(preview_invites))
         .routes(routes!(accept_invite))
 }
 
@@ -99,6 +101,20 @@ async fn cancel_invite(
 ) -> Result<StatusCode, ApiError> {
     api.cancel_invite(id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// What resending or cancelling each invite would do, changing nothing: a dry run.
+#[utoipa::path(post, path = "/invites/preview", tag = "invites",
+    security(("bearer" = [])),
+    request_body = InvitePreview,
+    responses((status = 200, description = "A result per id: done where allowed, else the refusal", body = BulkResults),
+              (status = 403, description = "Only Owners and Admins", body = ErrorBody)))]
+async fn preview_invites(
+    Acting(api): Acting,
+    ApiJson(req): ApiJson<InvitePreview>,
+) -> Result<Json<BulkResults>, ApiError> {
+    let results = api.preview_invites(req.action, req.ids).await?;
+    Ok(Json(BulkResults { results }))
 }
 
 /// Accepts an invite with a new password (the accept page does the same from a form).

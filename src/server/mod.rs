@@ -5,6 +5,7 @@
 mod accept_page;
 mod audit;
 mod auth;
+mod changes;
 mod error;
 mod extract;
 mod health;

@@ -37,6 +37,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(super::invites::router())
         .merge(super::teams::router())
         .merge(super::audit::router())
+        .merge(super::changes::router())
         .merge(super::health::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest(crate::api::PREFIX, api)

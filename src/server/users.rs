@@ -8,7 +8,9 @@ use crate::api::{
     BulkBeta, BulkIds, BulkResults, BulkRoles, BulkTeam, ErrorBody, TeamAction, UsersQuery,
 };
 use crate::domain::{User, UserId};
-use crate::service::{AdminApi, BulkChange, LocalAdmin, Page, UserDetail, UserPatch, UserQuery};
+use crate::service::{
+    AdminApi, BulkChange, LocalAdmin, OwnershipTransferred, Page, UserDetail, UserPatch, UserQuery,
+};
 use crate::store::AnyStore;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -25,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(set_roles))
         .routes(routes!(set_team))
         .routes(routes!(set_beta))
+        .routes(routes!(transfer_ownership))
 }
 
 /// A JSON response with the user's version as its ETag, for a later `If-Match`.
@@ -209,4 +212,22 @@ async fn set_beta(
         req.dry_run,
     )
     .await
+}
+
+/// Makes this user the Owner: grants them Owner and removes it from the acting Owner (who keeps
+/// their other roles, or becomes an Admin), in one transaction.
+#[utoipa::path(post, path = "/users/{id}/transfer-ownership", tag = "users",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The new Owner's id")),
+    responses(
+        (status = 200, description = "Both users as they are now", body = crate::api::schema::OwnershipTransferredSchema),
+        (status = 403, description = "Only an Owner transfers ownership, and not to themselves", body = ErrorBody),
+        (status = 404, description = "No such user in this workspace", body = ErrorBody),
+        (status = 409, description = "The new Owner is not an active user", body = ErrorBody),
+    ))]
+async fn transfer_ownership(
+    Acting(api): Acting,
+    ApiPath(id): ApiPath<UserId>,
+) -> Result<Json<OwnershipTransferred>, ApiError> {
+    Ok(Json(api.transfer_ownership(id).await?))
 }

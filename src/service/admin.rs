@@ -32,10 +32,19 @@ pub trait AdminApi: Send + Sync {
     async fn user_detail(&self, id: UserId) -> Result<UserDetail>;
     /// Pending invites with their users.
     async fn list_invites(&self) -> Result<Vec<(User, Invite)>>;
+    /// What changed after `since` (a `Snapshot`'s or an earlier answer's `seq`); refused with
+    /// `ChangesExpired` when the feed no longer reaches back that far (reload everything).
+    async fn changes(&self, since: u64) -> Result<Changes>;
+    /// The workspace's latest change sequence number.
+    async fn change_seq(&self) -> Result<u64>;
 
     async fn invite(&self, new: NewInvite) -> Result<InviteIssued>;
     async fn resend_invite(&self, id: UserId) -> Result<InviteIssued>;
     async fn cancel_invite(&self, id: UserId) -> Result<()>;
+    /// What resending or cancelling each of these invites would do, changing nothing: `Done`
+    /// where the rules allow it, else the refusal (a dry run of `resend_invite`/`cancel_invite`).
+    async fn preview_invites(&self, change: InviteChange, ids: Vec<UserId>)
+    -> Result<Vec<Outcome>>;
 
     /// Edits one user; `expected_version` is the version the edit started from.
     async fn update_user(
@@ -52,6 +61,9 @@ pub trait AdminApi: Send + Sync {
         ids: Vec<UserId>,
         dry_run: bool,
     ) -> Result<Vec<Outcome>>;
+    /// Grants Owner to another active user and removes it from the acting Owner, in one
+    /// transaction: the workspace has an Owner throughout.
+    async fn transfer_ownership(&self, to: UserId) -> Result<OwnershipTransferred>;
     /// Deletes a user for good, with their invites, sessions and history.
     async fn delete_user(&self, id: UserId) -> Result<()>;
 
@@ -221,24 +233,83 @@ impl<S: Store> AdminApi for LocalAdmin<S> {
     async fn snapshot(&self) -> Result<Snapshot> {
         let ws = self.ws;
         self.read(move |store, me| {
-            let workspace = store
-                .workspaces()?
-                .into_iter()
-                .find(|w| w.id == ws)
-                .ok_or_else(|| Error::WorkspaceNotFound {
-                    workspace: ws.to_string(),
-                })?;
+            // Read before the data: a change made meanwhile is then replayed, never missed.
+            let seq = store.change_seq(ws)?;
+            let workspace = workspace_of(store, ws)?;
+            let users = store.users(ws)?;
+            let mut invites = Vec::new();
+            for u in users.iter().filter(|u| u.status == UserStatus::Invited) {
+                if let Some(invite) = store.invite_of(ws, u.id)?.filter(Invite::is_pending) {
+                    invites.push(invite);
+                }
+            }
             Ok(Snapshot {
+                seq,
                 workspace,
                 me: me.clone(),
-                users: store.users(ws)?,
-                invites: store
-                    .invites(ws)?
-                    .into_iter()
-                    .filter(Invite::is_pending)
-                    .collect(),
+                users,
+                invites,
                 teams: store.teams(ws)?,
             })
+        })
+        .await
+    }
+
+    async fn change_seq(&self) -> Result<u64> {
+        let ws = self.ws;
+        self.read(move |store, _| store.change_seq(ws)).await
+    }
+
+    async fn changes(&self, since: u64) -> Result<Changes> {
+        let ws = self.ws;
+        self.read(move |store, _| {
+            let changed = store
+                .changes_since(ws, since)?
+                .map_err(|old| Error::ChangesExpired {
+                    since,
+                    oldest: old.oldest,
+                })?;
+            let mut out = Changes {
+                seq: changed.seq,
+                ..Changes::default()
+            };
+            let read = |tx: &dyn crate::store::Tx| {
+                let mut users = Vec::new();
+                for &id in &changed.users {
+                    users.push((id, tx.user(ws, id)?, tx.invite(ws, id)?));
+                }
+                let mut teams = Vec::new();
+                for &id in &changed.teams {
+                    teams.push((id, tx.team(ws, id)?));
+                }
+                Ok((users, teams))
+            };
+            // Current state, read consistently; it may be newer than `seq`, and the changes
+            // after `seq` will repeat it next time, which is harmless.
+            let (users, teams) = store.transact(TxMode::DryRun, &read)?;
+            for (id, user, invite) in users {
+                match user {
+                    Some(user) => {
+                        if let Some(invite) = invite.filter(Invite::is_pending)
+                            && user.status == UserStatus::Invited
+                        {
+                            out.invites.push(invite);
+                        }
+                        out.users.push(user);
+                    }
+                    None => out.removed_users.push(id),
+                }
+            }
+            for (id, team) in teams {
+                match team {
+                    Some(team) => out.teams.push(team),
+                    None => out.removed_teams.push(id),
+                }
+            }
+            if changed.workspace {
+                out.workspace = Some(workspace_of(store, ws)?);
+            }
+            Ok(out)
         })
         .await
     }
@@ -248,22 +319,32 @@ impl<S: Store> AdminApi for LocalAdmin<S> {
         self.read(move |store, _| {
             let limit = query.limit.unwrap_or(100).clamp(1, MAX_PAGE);
             let filter = Filter::new(query.q.as_deref().unwrap_or(""));
-            let names = team_names(&store.teams(ws)?);
-            let mut items: Vec<User> = store
-                .users(ws)?
-                .into_iter()
-                .filter(|u| query.status.is_none_or(|s| u.status == s))
-                .filter(|u| query.after.is_none_or(|a| u.id > a))
-                .filter(|u| filter.matches(u, &names))
-                .take(limit + 1)
-                .collect();
+            let names = if filter.is_empty() {
+                Default::default()
+            } else {
+                team_names(&store.teams(ws)?)
+            };
+            // One more than the page, to know whether there is a next one; the scan stops there.
+            let mut items: Vec<User> = Vec::with_capacity(limit + 1);
+            store.scan_users(ws, query.status, query.after, &mut |u| {
+                if filter.matches(&u, &names) {
+                    items.push(u);
+                }
+                Ok(items.len() <= limit)
+            })?;
             let next = if items.len() > limit {
                 items.truncate(limit);
                 items.last().map(|u| u.id.to_string())
             } else {
                 None
             };
-            Ok(Page { items, next })
+            let total = if filter.is_empty() {
+                let counts = store.status_counts(ws)?;
+                Some(query.status.map_or(counts.total(), |s| counts.get(s)))
+            } else {
+                None
+            };
+            Ok(Page { items, next, total })
         })
         .await
     }
@@ -289,16 +370,15 @@ impl<S: Store> AdminApi for LocalAdmin<S> {
     async fn list_invites(&self) -> Result<Vec<(User, Invite)>> {
         let ws = self.ws;
         self.read(move |store, _| {
-            let invites = store.invites(ws)?;
-            let users = store.users(ws)?;
-            let by_id: std::collections::HashMap<UserId, User> =
-                users.into_iter().map(|u| (u.id, u)).collect();
-            Ok(invites
-                .into_iter()
-                .filter(Invite::is_pending)
-                .filter_map(|i| by_id.get(&i.user_id).cloned().map(|u| (u, i)))
-                .filter(|(u, _)| u.status == UserStatus::Invited)
-                .collect())
+            // Pending invites are those of the Invited users: read through the status range.
+            let mut out = Vec::new();
+            store.scan_users(ws, Some(UserStatus::Invited), None, &mut |u| {
+                if let Some(invite) = store.invite_of(ws, u.id)?.filter(Invite::is_pending) {
+                    out.push((u, invite));
+                }
+                Ok(true)
+            })?;
+            Ok(out)
         })
         .await
     }
@@ -386,6 +466,38 @@ impl<S: Store> AdminApi for LocalAdmin<S> {
                 user,
                 invite,
                 token: token.clone(),
+            })
+        })
+        .await
+    }
+
+    async fn preview_invites(
+        &self,
+        change: InviteChange,
+        ids: Vec<UserId>,
+    ) -> Result<Vec<Outcome>> {
+        let mut seen = BTreeSet::new();
+        let ids: Vec<UserId> = ids.into_iter().filter(|id| seen.insert(*id)).collect();
+        self.as_actor(move |inner, ctx| {
+            inner.store.transact(TxMode::DryRun, &|tx| {
+                let actor = ctx.actor(tx)?;
+                ids.iter()
+                    .map(|&id| {
+                        let user = tx.user(ctx.ws, id)?;
+                        let result = match &user {
+                            None => Err(Error::not_found(Entity::User, id)),
+                            Some(user) => rules::check_invite_change(&actor, user, change.verb()),
+                        };
+                        Ok(Outcome {
+                            id,
+                            email: user.map(|u| u.email.to_string()),
+                            result: match result {
+                                Ok(()) => OutcomeResult::Done,
+                                Err(error) => OutcomeResult::Refused { error },
+                            },
+                        })
+                    })
+                    .collect()
             })
         })
         .await
@@ -565,6 +677,43 @@ impl<S: Store> AdminApi for LocalAdmin<S> {
         .await
     }
 
+    async fn transfer_ownership(&self, to: UserId) -> Result<OwnershipTransferred> {
+        self.commit(move |tx, ctx| {
+            let mut actor = ctx.actor(tx)?;
+            let mut target = ops::user(tx, ctx.ws, to)?;
+            let (actor_roles, target_roles) = rules::transfer_ownership(&actor, &target)?;
+            // Target first: granting before removing keeps an Owner at every step.
+            let target_detail = format!(
+                "{} → {} (ownership transferred)",
+                target.roles, target_roles
+            );
+            target.roles = target_roles;
+            target.touch(ctx.now);
+            tx.put_user(&target)?;
+            ctx.audit_user(
+                tx,
+                &actor,
+                AuditAction::RolesChanged,
+                &target,
+                target_detail,
+            )?;
+            let actor_detail = format!(
+                "{} → {} (ownership transferred to {})",
+                actor.roles, actor_roles, target.email
+            );
+            actor.roles = actor_roles;
+            actor.touch(ctx.now);
+            tx.put_user(&actor)?;
+            let acting = actor.clone();
+            ctx.audit_user(tx, &acting, AuditAction::RolesChanged, &actor, actor_detail)?;
+            Ok(OwnershipTransferred {
+                previous_owner: actor,
+                owner: target,
+            })
+        })
+        .await
+    }
+
     async fn delete_user(&self, id: UserId) -> Result<()> {
         let ws = self.ws;
         self.as_actor(move |inner, ctx| {
@@ -729,8 +878,20 @@ impl<S: Store> AdminApi for LocalAdmin<S> {
             let next = (items.len() == limit)
                 .then(|| items.last().map(|e| e.id.to_string()))
                 .flatten();
-            Ok(Page { items, next })
+            Ok(Page {
+                items,
+                next,
+                total: None,
+            })
         })
         .await
     }
+}
+
+fn workspace_of<S: Store>(store: &S, ws: WorkspaceId) -> Result<Workspace> {
+    store.transact(TxMode::DryRun, &|tx| {
+        tx.workspace(ws)?.ok_or_else(|| Error::WorkspaceNotFound {
+            workspace: ws.to_string(),
+        })
+    })
 }

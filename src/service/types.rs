@@ -93,6 +93,32 @@ impl Outcome {
     }
 }
 
+/// A change to pending invites that can be previewed (`AdminApi::preview_invites`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InviteChange {
+    Resend,
+    Cancel,
+}
+
+impl InviteChange {
+    pub fn verb(self) -> &'static str {
+        match self {
+            InviteChange::Resend => "resend",
+            InviteChange::Cancel => "cancel",
+        }
+    }
+}
+
+/// The two users an ownership transfer changed, as they are afterwards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnershipTransferred {
+    /// The acting Owner, no longer an Owner.
+    pub previous_owner: User,
+    /// The new Owner.
+    pub owner: User,
+}
+
 /// The bulk changes, so front ends can hold "what was asked" as data (for confirm and undo).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
@@ -120,6 +146,38 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `after` (users) or `before` (audit) for the next page; `None` at the end.
     pub next: Option<String>,
+    /// How many items all pages hold, where that is known without a scan (users without `q`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
+}
+
+/// What changed in the workspace after a sequence number: the current state of everything that
+/// changed, so applying it to what was loaded then gives what a full reload gives now.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Changes {
+    /// Ask from this next time.
+    pub seq: u64,
+    /// Users that changed (their invite included) and still exist.
+    pub users: Vec<User>,
+    /// Users that changed and no longer exist (deleted, or a cancelled invite).
+    pub removed_users: Vec<UserId>,
+    /// The pending invites of the changed users; a changed user not here has none.
+    pub invites: Vec<Invite>,
+    pub teams: Vec<Team>,
+    pub removed_teams: Vec<TeamId>,
+    /// The workspace, when it changed (renamed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<Workspace>,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty()
+            && self.removed_users.is_empty()
+            && self.teams.is_empty()
+            && self.removed_teams.is_empty()
+            && self.workspace.is_none()
+    }
 }
 
 /// One user with everything the detail pane shows.
@@ -135,11 +193,52 @@ pub struct UserDetail {
 /// Everything the console shows at once, read consistently.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Snapshot {
+    /// The change sequence number this snapshot includes: ask the feed from it.
+    #[serde(default)]
+    pub seq: u64,
     pub workspace: Workspace,
     pub me: User,
     pub users: Vec<User>,
     pub invites: Vec<Invite>,
     pub teams: Vec<Team>,
+}
+
+impl Snapshot {
+    /// Brings a snapshot up to date with the changes after its `seq`: the same users, invites,
+    /// teams and workspace as a new snapshot would hold (users stay in id order).
+    pub fn apply_changes(&mut self, changes: Changes) {
+        use std::collections::BTreeSet;
+        self.seq = changes.seq;
+        if let Some(ws) = changes.workspace {
+            self.workspace = ws;
+        }
+        let touched: BTreeSet<UserId> = changes
+            .users
+            .iter()
+            .map(|u| u.id)
+            .chain(changes.removed_users.iter().copied())
+            .collect();
+        self.invites.retain(|i| !touched.contains(&i.user_id));
+        self.invites.extend(changes.invites);
+        self.invites.sort_by_key(|i| i.user_id);
+        self.users.retain(|u| !touched.contains(&u.id));
+        for user in changes.users {
+            if user.id == self.me.id {
+                self.me = user.clone();
+            }
+            self.users.push(user);
+        }
+        self.users.sort_by_key(|u| u.id);
+        let teams_touched: BTreeSet<TeamId> = changes
+            .teams
+            .iter()
+            .map(|t| t.id)
+            .chain(changes.removed_teams.iter().copied())
+            .collect();
+        self.teams.retain(|t| !teams_touched.contains(&t.id));
+        self.teams.extend(changes.teams);
+        self.teams.sort_by_key(|t| t.name.folded());
+    }
 }
 
 /// A signed-in session, from `login`.

@@ -1,9 +1,10 @@
 //! One store type for the front ends, chosen at open: the embedded sled store (offline, the
 //! demo, a one-server install) or PostgreSQL (many servers on one database).
 
-use super::{PgStore, SledStore, Store, Tx, TxMode};
+use super::{ChangedIds, ChangesTooOld, PgStore, SledStore, StatusCounts, Store, Tx, TxMode};
 use crate::domain::{
-    AuditEvent, EventId, Invite, Result, Team, TokenHash, User, UserId, Workspace, WorkspaceId,
+    AuditEvent, EventId, Invite, Result, Team, TokenHash, User, UserId, UserStatus, Workspace,
+    WorkspaceId,
 };
 use std::path::Path;
 
@@ -25,6 +26,14 @@ impl AnyStore {
         match location {
             StoreLocation::Folder(path) => SledStore::open(path).map(AnyStore::Sled),
             StoreLocation::Database(url) => PgStore::open(url).map(AnyStore::Postgres),
+        }
+    }
+
+    /// How many changes of each workspace's feed to keep; see `SledStore::with_changes_kept`.
+    pub fn with_changes_kept(self, kept: u64) -> AnyStore {
+        match self {
+            AnyStore::Sled(s) => AnyStore::Sled(s.with_changes_kept(kept)),
+            AnyStore::Postgres(s) => AnyStore::Postgres(s.with_changes_kept(kept)),
         }
     }
 }
@@ -57,6 +66,40 @@ impl Store for AnyStore {
 
     fn flush(&self) -> Result<()> {
         each!(self, s => s.flush())
+    }
+
+    fn bulk_load(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<()> {
+        each!(self, s => s.bulk_load(f))
+    }
+
+    fn scan_users(
+        &self,
+        ws: WorkspaceId,
+        status: Option<UserStatus>,
+        after: Option<UserId>,
+        visit: &mut dyn FnMut(User) -> Result<bool>,
+    ) -> Result<()> {
+        each!(self, s => s.scan_users(ws, status, after, visit))
+    }
+
+    fn status_counts(&self, ws: WorkspaceId) -> Result<StatusCounts> {
+        each!(self, s => s.status_counts(ws))
+    }
+
+    fn invite_of(&self, ws: WorkspaceId, user: UserId) -> Result<Option<Invite>> {
+        each!(self, s => s.invite_of(ws, user))
+    }
+
+    fn change_seq(&self, ws: WorkspaceId) -> Result<u64> {
+        each!(self, s => s.change_seq(ws))
+    }
+
+    fn changes_since(
+        &self,
+        ws: WorkspaceId,
+        since: u64,
+    ) -> Result<std::result::Result<ChangedIds, ChangesTooOld>> {
+        each!(self, s => s.changes_since(ws, since))
     }
 
     fn workspaces(&self) -> Result<Vec<Workspace>> {

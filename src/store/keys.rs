@@ -1,7 +1,7 @@
 //! Key layout of the sled store: one tree, each key a kind byte followed by fixed-width parts,
 //! so that everything of one workspace (or one user) is one contiguous prefix.
 
-use crate::domain::{EventId, TeamId, TokenHash, UserId, WorkspaceId};
+use crate::domain::{EventId, TeamId, TokenHash, UserId, UserStatus, WorkspaceId};
 
 pub const SCHEMA: &[u8] = b"\x00schema";
 
@@ -20,6 +20,11 @@ pub const USER_SESSION: u8 = b's';
 pub const AUDIT: u8 = b'A';
 pub const USER_AUDIT: u8 = b'a';
 pub const USER_AUDIT_COUNT: u8 = b'c';
+pub const USER_STATUS: u8 = b'u';
+pub const STATUS_COUNT: u8 = b'n';
+pub const CHANGE: u8 = b'C';
+pub const CHANGE_SEQ: u8 = b'q';
+pub const CHANGE_FLOOR: u8 = b'f';
 
 pub fn key(kind: u8, parts: &[&[u8]]) -> Vec<u8> {
     let mut k = Vec::with_capacity(1 + parts.iter().map(|p| p.len()).sum::<usize>());
@@ -77,6 +82,33 @@ pub fn user_audit(ws: WorkspaceId, user: UserId, n: u64) -> Vec<u8> {
 }
 pub fn user_audit_count(ws: WorkspaceId, user: UserId) -> Vec<u8> {
     key(USER_AUDIT_COUNT, &[ws.as_bytes(), user.as_bytes()])
+}
+
+/// One byte per status, so a workspace's users of one status are one contiguous range.
+pub fn status_byte(status: UserStatus) -> u8 {
+    match status {
+        UserStatus::Invited => 0,
+        UserStatus::Active => 1,
+        UserStatus::Inactive => 2,
+    }
+}
+pub fn user_status(ws: WorkspaceId, status: UserStatus, id: UserId) -> Vec<u8> {
+    key(
+        USER_STATUS,
+        &[ws.as_bytes(), &[status_byte(status)], id.as_bytes()],
+    )
+}
+pub fn status_count(ws: WorkspaceId, status: UserStatus) -> Vec<u8> {
+    key(STATUS_COUNT, &[ws.as_bytes(), &[status_byte(status)]])
+}
+pub fn change(ws: WorkspaceId, seq: u64) -> Vec<u8> {
+    key(CHANGE, &[ws.as_bytes(), &seq.to_be_bytes()])
+}
+pub fn change_seq(ws: WorkspaceId) -> Vec<u8> {
+    key(CHANGE_SEQ, &[ws.as_bytes()])
+}
+pub fn change_floor(ws: WorkspaceId) -> Vec<u8> {
+    key(CHANGE_FLOOR, &[ws.as_bytes()])
 }
 
 /// The prefix of every key of one kind in one workspace (or for one user).

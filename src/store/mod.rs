@@ -19,13 +19,56 @@ pub use sled_store::SledStore;
 
 use crate::domain::{
     AuditEvent, Email, EventId, Invite, PasswordHash, Result, Session, Team, TeamId, TokenHash,
-    User, UserId, Workspace, WorkspaceId,
+    User, UserId, UserStatus, Workspace, WorkspaceId,
 };
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 /// The on-disk schema of the sled store this build reads and writes (PostgreSQL's is
-/// `postgres::SCHEMA_VERSION`).
-pub const SCHEMA_VERSION: u32 = 1;
+/// `postgres::SCHEMA_VERSION`). Version 1 (no status index, counts or
+/// change feed) is upgraded in place when opened.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// How many users of a workspace have each status, kept current by every write.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusCounts {
+    pub active: u64,
+    pub inactive: u64,
+    pub invited: u64,
+}
+
+impl StatusCounts {
+    pub fn get(&self, status: UserStatus) -> u64 {
+        match status {
+            UserStatus::Active => self.active,
+            UserStatus::Inactive => self.inactive,
+            UserStatus::Invited => self.invited,
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.active + self.inactive + self.invited
+    }
+}
+
+/// What changed in a workspace after a sequence number, by id: the reader fetches the current
+/// state of each (an id whose record is gone was deleted). A change to an invite is reported as
+/// a change to its user.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChangedIds {
+    /// The sequence number these changes reach; ask from it next time.
+    pub seq: u64,
+    pub users: BTreeSet<UserId>,
+    pub teams: BTreeSet<TeamId>,
+    pub workspace: bool,
+}
+
+/// The answer to "what changed since N" when N is older than the feed keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChangesTooOld {
+    /// The oldest sequence number the feed can still answer from.
+    pub oldest: u64,
+}
 
 /// Whether a transaction's writes are kept. A dry run executes the same code and is rolled back:
 /// the console uses it to preview which changes the rules will refuse.
@@ -89,10 +132,38 @@ pub trait Store: Clone + Send + Sync + 'static {
     /// Makes every committed transaction durable.
     fn flush(&self) -> Result<()>;
 
+    /// Runs `f` over a `Tx` that writes without isolation or conflict checks, keeping every
+    /// index as `transact` does, far faster. Only for filling a store that nothing else writes
+    /// to meanwhile (seeding the demo). Its writes are not in the change feed: the feed of every
+    /// workspace it touches starts after it, so earlier readers are told to reload.
+    fn bulk_load(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<()>;
+
     fn workspaces(&self) -> Result<Vec<Workspace>>;
     /// Every user of a workspace, in creation order.
     fn users(&self, ws: WorkspaceId) -> Result<Vec<User>>;
+    /// Users of a workspace in id (creation) order after `after`, only of `status` when given,
+    /// passed to `visit` one at a time until it returns `false`. Costs what it visits, not the
+    /// size of the workspace.
+    fn scan_users(
+        &self,
+        ws: WorkspaceId,
+        status: Option<UserStatus>,
+        after: Option<UserId>,
+        visit: &mut dyn FnMut(User) -> Result<bool>,
+    ) -> Result<()>;
+    /// How many users have each status, without a scan.
+    fn status_counts(&self, ws: WorkspaceId) -> Result<StatusCounts>;
+    /// One user's invite (pending or accepted), outside a transaction.
+    fn invite_of(&self, ws: WorkspaceId, user: UserId) -> Result<Option<Invite>>;
     fn invites(&self, ws: WorkspaceId) -> Result<Vec<Invite>>;
+    /// The workspace's latest change sequence number (0 before any change).
+    fn change_seq(&self, ws: WorkspaceId) -> Result<u64>;
+    /// What changed after `since`, up to the latest sequence number at the time of the call.
+    fn changes_since(
+        &self,
+        ws: WorkspaceId,
+        since: u64,
+    ) -> Result<std::result::Result<ChangedIds, ChangesTooOld>>;
     fn teams(&self, ws: WorkspaceId) -> Result<Vec<Team>>;
     /// Audit events newest first, strictly older than `before` when given.
     fn audit_page(

@@ -1,9 +1,9 @@
 //! The embedded store on sled 0.34: one tree, JSON values, keys from `keys`.
 
-use super::{SCHEMA_VERSION, Store, Tx, TxMode, keys};
+use super::{ChangedIds, ChangesTooOld, SCHEMA_VERSION, StatusCounts, Store, Tx, TxMode, keys};
 use crate::domain::{
     AuditAction, AuditEvent, Email, Error, EventId, Invite, PasswordHash, Result, Session, Team,
-    TeamId, TokenHash, User, UserId, Workspace, WorkspaceId,
+    TeamId, TokenHash, User, UserId, UserStatus, Workspace, WorkspaceId,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -12,6 +12,7 @@ use sled::transaction::{
 };
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -22,6 +23,7 @@ pub struct SledStore {
     durable: Arc<DurableFiles>,
     /// Off only in benchmarks, to measure what the sync costs.
     sync: bool,
+    changes_kept: u64,
 }
 
 impl std::fmt::Debug for SledStore {
@@ -68,7 +70,11 @@ impl SledStore {
                         path: shown.clone(),
                         detail: "its schema marker is unreadable".into(),
                     })?;
-                if found != SCHEMA_VERSION {
+                if found == 1 {
+                    upgrade_from_v1(&db).map_err(|e| Error::Storage {
+                        detail: format!("could not upgrade the store at {shown}: {e}"),
+                    })?;
+                } else if found != SCHEMA_VERSION {
                     return Err(Error::UnknownSchema {
                         path: shown,
                         found,
@@ -95,6 +101,7 @@ impl SledStore {
             path,
             durable,
             sync: true,
+            changes_kept: CHANGES_KEPT,
         })
     }
 
@@ -116,6 +123,63 @@ impl SledStore {
         self.db
             .insert(keys::SCHEMA, &version.to_be_bytes())
             .map_err(Error::storage)?;
+        self.flush()
+    }
+
+    /// How many changes of each workspace's feed to keep (at least one); a reader further
+    /// behind is told to reload. 100,000 by default.
+    pub fn with_changes_kept(mut self, kept: u64) -> Self {
+        self.changes_kept = kept.max(1);
+        self
+    }
+
+    fn change_floor(&self, ws: WorkspaceId) -> Result<u64> {
+        Ok(self
+            .db
+            .get(keys::change_floor(ws))
+            .map_err(Error::storage)?
+            .map_or(0, |v| be_u64(&v)))
+    }
+
+    /// Keeps the feed between `changes_kept` and twice that many entries. The floor moves
+    /// before the entries go, so a reader that raced the removal sees it and reloads.
+    fn trim_changes(&self, ws: WorkspaceId, seq: u64) -> Result<()> {
+        let floor = self.change_floor(ws)?;
+        if seq.saturating_sub(floor) <= 2 * self.changes_kept {
+            return Ok(());
+        }
+        let new_floor = seq - self.changes_kept;
+        self.db
+            .insert(keys::change_floor(ws), &new_floor.to_be_bytes())
+            .map_err(Error::storage)?;
+        let mut batch = sled::Batch::default();
+        for kv in self
+            .db
+            .range(keys::change(ws, floor)..=keys::change(ws, new_floor))
+        {
+            batch.remove(kv.map_err(Error::storage)?.0);
+        }
+        self.db.apply_batch(batch).map_err(Error::storage)
+    }
+
+    /// Removes what schema 2 added and marks the store as schema 1; only for tests of the
+    /// upgrade.
+    #[doc(hidden)]
+    pub fn downgrade_to_schema_1_for_tests(&self) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        for kind in [
+            keys::USER_STATUS,
+            keys::STATUS_COUNT,
+            keys::CHANGE,
+            keys::CHANGE_SEQ,
+            keys::CHANGE_FLOOR,
+        ] {
+            for kv in self.db.scan_prefix([kind]) {
+                batch.remove(kv.map_err(Error::storage)?.0);
+            }
+        }
+        batch.insert(keys::SCHEMA, &1u32.to_be_bytes());
+        self.db.apply_batch(batch).map_err(Error::storage)?;
         self.flush()
     }
 
@@ -205,13 +269,38 @@ impl DurableFiles {
     }
 }
 
+/// Schema 1 had no status index, counts or change feed: build the first two from the users
+/// (the feed starts empty) and mark the store as schema 2, in one batch.
+fn upgrade_from_v1(db: &sled::Db) -> Result<()> {
+    let mut batch = sled::Batch::default();
+    let mut counts: std::collections::HashMap<Vec<u8>, u64> = std::collections::HashMap::new();
+    for kv in db.scan_prefix([keys::USER]) {
+        let (_, v) = kv.map_err(Error::storage)?;
+        let user: User = decode(&v)?;
+        batch.insert(keys::user_status(user.workspace, user.status, user.id), &[]);
+        *counts
+            .entry(keys::status_count(user.workspace, user.status))
+            .or_default() += 1;
+    }
+    for (k, n) in counts {
+        batch.insert(k, &n.to_be_bytes());
+    }
+    batch.insert(keys::SCHEMA, &SCHEMA_VERSION.to_be_bytes());
+    db.apply_batch(batch).map_err(Error::storage)?;
+    db.flush().map(drop).map_err(Error::storage)
+}
+
+/// sled's page cache. Its default (1 GiB) made a 100,000-user console use 1.8 GB.
+const CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Opens the sled database. A store closed a moment ago in this process can still be held by
 /// sled's background thread for a few milliseconds, so a lock conflict is retried briefly
 /// before it is reported as "in use by another process".
 fn open_db(path: &Path, shown: &str) -> Result<sled::Db> {
     let mut attempts = 0;
     loop {
-        let config = sled::Config::new().path(path);
+        // sled caches 1 GiB by default; a console or a server needs far less to stay quick.
+        let config = sled::Config::new().path(path).cache_capacity(CACHE_BYTES);
         // sled can panic on some kinds of damage instead of returning an error.
         let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || config.open()));
         let e = match opened {
@@ -258,22 +347,130 @@ enum Abort<R> {
     DryRun(R),
 }
 
-/// A `Tx` over a sled transactional tree. sled reports conflicts as errors that must reach
-/// its retry loop unchanged; they are kept aside here and re-raised after the closure returns.
-struct SledTx<'a> {
+/// The few key-value operations the index-keeping code needs, so the same code runs inside a
+/// sled transaction and in a bulk load.
+trait Kv {
+    fn get(&self, key: &[u8]) -> Result<Option<sled::IVec>>;
+    fn insert(&self, key: Vec<u8>, value: &[u8]) -> Result<()>;
+    fn remove(&self, key: Vec<u8>) -> Result<()>;
+}
+
+/// A sled transactional tree. sled reports conflicts as errors that must reach its retry loop
+/// unchanged; they are kept aside here and re-raised after the closure returns.
+struct TreeKv<'a> {
     tree: &'a TransactionalTree,
     conflict: RefCell<Option<UnabortableTransactionError>>,
 }
 
-impl SledTx<'_> {
+impl TreeKv<'_> {
     fn keep(&self, e: UnabortableTransactionError) -> Error {
         let detail = e.to_string();
         self.conflict.borrow_mut().get_or_insert(e);
         Error::storage(detail)
     }
+}
+
+impl Kv for TreeKv<'_> {
+    fn get(&self, key: &[u8]) -> Result<Option<sled::IVec>> {
+        self.tree.get(key).map_err(|e| self.keep(e))
+    }
+    fn insert(&self, key: Vec<u8>, value: &[u8]) -> Result<()> {
+        self.tree
+            .insert(key, value)
+            .map(drop)
+            .map_err(|e| self.keep(e))
+    }
+    fn remove(&self, key: Vec<u8>) -> Result<()> {
+        self.tree.remove(key).map(drop).map_err(|e| self.keep(e))
+    }
+}
+
+/// Writes collected in memory and applied as sled batches: reads see the pending writes first.
+struct BatchKv<'a> {
+    db: &'a sled::Db,
+    pending: RefCell<std::collections::HashMap<Vec<u8>, Option<sled::IVec>>>,
+}
+
+/// Pending writes applied at once; bounds a bulk load's memory.
+const BATCH_WRITES: usize = 50_000;
+
+impl BatchKv<'_> {
+    fn apply(&self) -> Result<()> {
+        let pending = std::mem::take(&mut *self.pending.borrow_mut());
+        let mut batch = sled::Batch::default();
+        for (k, v) in pending {
+            match v {
+                Some(v) => batch.insert(k, v),
+                None => batch.remove(k),
+            }
+        }
+        self.db.apply_batch(batch).map_err(Error::storage)
+    }
+
+    fn apply_if_full(&self) -> Result<()> {
+        if self.pending.borrow().len() >= BATCH_WRITES {
+            self.apply()?;
+        }
+        Ok(())
+    }
+}
+
+impl Kv for BatchKv<'_> {
+    fn get(&self, key: &[u8]) -> Result<Option<sled::IVec>> {
+        if let Some(v) = self.pending.borrow().get(key) {
+            return Ok(v.clone());
+        }
+        self.db.get(key).map_err(Error::storage)
+    }
+    fn insert(&self, key: Vec<u8>, value: &[u8]) -> Result<()> {
+        self.pending.borrow_mut().insert(key, Some(value.into()));
+        self.apply_if_full()
+    }
+    fn remove(&self, key: Vec<u8>) -> Result<()> {
+        self.pending.borrow_mut().insert(key, None);
+        self.apply_if_full()
+    }
+}
+
+/// What the change feed records for one write.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Changed {
+    User(UserId),
+    Team(TeamId),
+    Workspace(WorkspaceId),
+}
+
+const CHANGE_USER: u8 = b'U';
+const CHANGE_TEAM: u8 = b'T';
+const CHANGE_WORKSPACE: u8 = b'W';
+
+/// How many changes the feed keeps per workspace by default; a reader further behind reloads.
+const CHANGES_KEPT: u64 = 100_000;
+
+/// A `Tx` over key-value operations: keeps the derived indexes (email, status, counts, Owners,
+/// team names, tokens, audit, change feed) consistent with the records.
+struct SledTx<K: Kv> {
+    kv: K,
+    /// false in a bulk load: the feed's floor moves past the load instead of recording it.
+    record_changes: bool,
+    /// What this attempt has put in the feed already (one entry per thing per transaction).
+    recorded: RefCell<std::collections::HashSet<Changed>>,
+    /// The highest sequence number this attempt reached per workspace (for trimming).
+    reached: RefCell<Vec<(WorkspaceId, u64)>>,
+}
+
+impl<K: Kv> SledTx<K> {
+    fn new(kv: K, record_changes: bool) -> Self {
+        SledTx {
+            kv,
+            record_changes,
+            recorded: RefCell::default(),
+            reached: RefCell::default(),
+        }
+    }
 
     fn raw(&self, key: &[u8]) -> Result<Option<sled::IVec>> {
-        self.tree.get(key).map_err(|e| self.keep(e))
+        self.kv.get(key)
     }
 
     fn get<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>> {
@@ -281,10 +478,7 @@ impl SledTx<'_> {
     }
 
     fn set(&self, key: Vec<u8>, value: &[u8]) -> Result<()> {
-        self.tree
-            .insert(key, value)
-            .map(drop)
-            .map_err(|e| self.keep(e))
+        self.kv.insert(key, value)
     }
 
     fn put<T: Serialize>(&self, key: Vec<u8>, value: &T) -> Result<()> {
@@ -292,7 +486,11 @@ impl SledTx<'_> {
     }
 
     fn del(&self, key: Vec<u8>) -> Result<()> {
-        self.tree.remove(key).map(drop).map_err(|e| self.keep(e))
+        self.kv.remove(key)
+    }
+
+    fn counter(&self, key: &[u8]) -> Result<u64> {
+        Ok(self.raw(key)?.map_or(0, |v| be_u64(&v)))
     }
 
     fn set_owner(&self, ws: WorkspaceId, id: UserId, present: bool) -> Result<()> {
@@ -309,14 +507,70 @@ impl SledTx<'_> {
     }
 
     fn audit_count(&self, ws: WorkspaceId, user: UserId) -> Result<u64> {
-        Ok(self
-            .raw(&keys::user_audit_count(ws, user))?
-            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
-            .map_or(0, u64::from_be_bytes))
+        self.counter(&keys::user_audit_count(ws, user))
+    }
+
+    /// Moves a user between status ranges and counts (`None`: not there).
+    fn file_status(
+        &self,
+        ws: WorkspaceId,
+        id: UserId,
+        old: Option<UserStatus>,
+        new: Option<UserStatus>,
+    ) -> Result<()> {
+        if old == new {
+            return Ok(());
+        }
+        if let Some(old) = old {
+            self.del(keys::user_status(ws, old, id))?;
+            let key = keys::status_count(ws, old);
+            let n = self.counter(&key)?.saturating_sub(1);
+            self.set(key, &n.to_be_bytes())?;
+        }
+        if let Some(new) = new {
+            self.set(keys::user_status(ws, new, id), &[])?;
+            let key = keys::status_count(ws, new);
+            let n = self.counter(&key)? + 1;
+            self.set(key, &n.to_be_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Puts one entry in the workspace's change feed (once per thing per transaction).
+    fn record(&self, ws: WorkspaceId, what: Changed) -> Result<()> {
+        if !self.recorded.borrow_mut().insert(what) {
+            return Ok(());
+        }
+        let seq = self.counter(&keys::change_seq(ws))? + 1;
+        self.set(keys::change_seq(ws), &seq.to_be_bytes())?;
+        if self.record_changes {
+            let (kind, id) = match what {
+                Changed::User(id) => (CHANGE_USER, *id.as_bytes()),
+                Changed::Team(id) => (CHANGE_TEAM, *id.as_bytes()),
+                Changed::Workspace(id) => (CHANGE_WORKSPACE, *id.as_bytes()),
+            };
+            let mut entry = Vec::with_capacity(17);
+            entry.push(kind);
+            entry.extend_from_slice(&id);
+            self.set(keys::change(ws, seq), &entry)?;
+        } else {
+            // A bulk load is not in the feed: whoever read before it must reload.
+            self.set(keys::change_floor(ws), &seq.to_be_bytes())?;
+        }
+        let mut reached = self.reached.borrow_mut();
+        match reached.iter_mut().find(|(w, _)| *w == ws) {
+            Some(r) => r.1 = seq,
+            None => reached.push((ws, seq)),
+        }
+        Ok(())
     }
 }
 
-impl Tx for SledTx<'_> {
+fn be_u64(bytes: &[u8]) -> u64 {
+    <[u8; 8]>::try_from(bytes).map_or(0, u64::from_be_bytes)
+}
+
+impl<K: Kv> Tx for SledTx<K> {
     fn workspace(&self, ws: WorkspaceId) -> Result<Option<Workspace>> {
         self.get(&keys::workspace(ws))
     }
@@ -334,7 +588,8 @@ impl Tx for SledTx<'_> {
             self.del(keys::slug(&old.slug))?;
         }
         self.set(keys::slug(&ws.slug), ws.id.as_bytes())?;
-        self.put(keys::workspace(ws.id), ws)
+        self.put(keys::workspace(ws.id), ws)?;
+        self.record(ws.id, Changed::Workspace(ws.id))
     }
 
     fn user(&self, ws: WorkspaceId, id: UserId) -> Result<Option<User>> {
@@ -362,7 +617,9 @@ impl Tx for SledTx<'_> {
         if was_owner != user.is_active_owner() {
             self.set_owner(ws, user.id, user.is_active_owner())?;
         }
-        self.put(keys::user(ws, user.id), user)
+        self.file_status(ws, user.id, old.map(|o| o.status), Some(user.status))?;
+        self.put(keys::user(ws, user.id), user)?;
+        self.record(ws, Changed::User(user.id))
     }
 
     fn remove_user(&self, ws: WorkspaceId, id: UserId) -> Result<()> {
@@ -374,7 +631,9 @@ impl Tx for SledTx<'_> {
             self.set_owner(ws, id, false)?;
         }
         self.del(keys::password(ws, id))?;
-        self.del(keys::user(ws, id))
+        self.file_status(ws, id, Some(old.status), None)?;
+        self.del(keys::user(ws, id))?;
+        self.record(ws, Changed::User(id))
     }
 
     fn active_owners(&self, ws: WorkspaceId) -> Result<BTreeSet<UserId>> {
@@ -399,13 +658,15 @@ impl Tx for SledTx<'_> {
             self.del(keys::team_name(ws, &old.name.folded()))?;
         }
         self.set(keys::team_name(ws, &team.name.folded()), team.id.as_bytes())?;
-        self.put(keys::team(ws, team.id), team)
+        self.put(keys::team(ws, team.id), team)?;
+        self.record(ws, Changed::Team(team.id))
     }
 
     fn remove_team(&self, ws: WorkspaceId, id: TeamId) -> Result<()> {
         if let Some(old) = self.team(ws, id)? {
             self.del(keys::team_name(ws, &old.name.folded()))?;
             self.del(keys::team(ws, id))?;
+            self.record(ws, Changed::Team(id))?;
         }
         Ok(())
     }
@@ -425,17 +686,20 @@ impl Tx for SledTx<'_> {
             target.extend_from_slice(invite.user_id.as_bytes());
             self.set(keys::invite_token(&invite.token_hash), &target)?;
         }
-        self.put(keys::invite(invite.workspace, invite.user_id), invite)
+        self.put(keys::invite(invite.workspace, invite.user_id), invite)?;
+        self.record(invite.workspace, Changed::User(invite.user_id))
     }
 
     fn retire_invite_token(&self, invite: &Invite) -> Result<()> {
-        self.del(keys::invite_token(&invite.token_hash))
+        self.del(keys::invite_token(&invite.token_hash))?;
+        self.record(invite.workspace, Changed::User(invite.user_id))
     }
 
     fn remove_invite(&self, ws: WorkspaceId, user: UserId) -> Result<()> {
         if let Some(old) = self.invite(ws, user)? {
             self.del(keys::invite_token(&old.token_hash))?;
             self.del(keys::invite(ws, user))?;
+            self.record(ws, Changed::User(user))?;
         }
         Ok(())
     }
@@ -519,15 +783,21 @@ impl Tx for SledTx<'_> {
 
 impl Store for SledStore {
     fn transact<R>(&self, mode: TxMode, f: &dyn Fn(&dyn Tx) -> Result<R>) -> Result<R> {
+        // What the committed attempt reached in the feed; sled may run the closure many times.
+        let reached = RefCell::new(Vec::new());
         let outcome = self.db.transaction(|tree| {
-            let tx = SledTx {
-                tree,
-                conflict: RefCell::new(None),
-            };
+            let tx = SledTx::new(
+                TreeKv {
+                    tree,
+                    conflict: RefCell::new(None),
+                },
+                true,
+            );
             let result = f(&tx);
-            if let Some(conflict) = tx.conflict.into_inner() {
+            if let Some(conflict) = tx.kv.conflict.into_inner() {
                 return Err(conflict.into());
             }
+            *reached.borrow_mut() = tx.reached.into_inner();
             match (result, mode) {
                 (Err(e), _) => Err(ConflictableTransactionError::Abort(Abort::Refused(e))),
                 (Ok(r), TxMode::Commit) => Ok(r),
@@ -537,7 +807,12 @@ impl Store for SledStore {
             }
         });
         match outcome {
-            Ok(r) => Ok(r),
+            Ok(r) => {
+                for (ws, seq) in reached.into_inner() {
+                    self.trim_changes(ws, seq)?;
+                }
+                Ok(r)
+            }
             Err(TransactionError::Abort(Abort::Refused(e))) => Err(e),
             Err(TransactionError::Abort(Abort::DryRun(r))) => Ok(r),
             Err(TransactionError::Storage(e)) => Err(Error::storage(e)),
@@ -550,6 +825,140 @@ impl Store for SledStore {
             self.durable.sync().map_err(Error::storage)?;
         }
         Ok(())
+    }
+
+    fn bulk_load(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<()> {
+        let tx = SledTx::new(
+            BatchKv {
+                db: &self.db,
+                pending: RefCell::default(),
+            },
+            false,
+        );
+        f(&tx)?;
+        tx.kv.apply()?;
+        self.flush()
+    }
+
+    fn scan_users(
+        &self,
+        ws: WorkspaceId,
+        status: Option<UserStatus>,
+        after: Option<UserId>,
+        visit: &mut dyn FnMut(User) -> Result<bool>,
+    ) -> Result<()> {
+        let (prefix, start) = match status {
+            None => (
+                keys::prefix(keys::USER, &[ws.as_bytes()]),
+                after.map(|a| keys::user(ws, a)),
+            ),
+            Some(st) => (
+                keys::prefix(
+                    keys::USER_STATUS,
+                    &[ws.as_bytes(), &[keys::status_byte(st)]],
+                ),
+                after.map(|a| keys::user_status(ws, st, a)),
+            ),
+        };
+        let range = match start {
+            Some(after) => self
+                .db
+                .range::<&[u8], _>((Bound::Excluded(&after[..]), Bound::Unbounded)),
+            None => self.db.range::<&[u8], _>(&prefix[..]..),
+        };
+        for kv in range {
+            let (k, v) = kv.map_err(Error::storage)?;
+            if !k.starts_with(&prefix) {
+                break;
+            }
+            let user = match status {
+                None => decode(&v)?,
+                Some(_) => {
+                    let id = UserId::from_bytes(id16(&k[prefix.len()..])?);
+                    // Gone since the index entry was read: deleted meanwhile.
+                    match self.get(&keys::user(ws, id))? {
+                        Some(user) => user,
+                        None => continue,
+                    }
+                }
+            };
+            if !visit(user)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn status_counts(&self, ws: WorkspaceId) -> Result<StatusCounts> {
+        let count = |st| -> Result<u64> {
+            Ok(self
+                .db
+                .get(keys::status_count(ws, st))
+                .map_err(Error::storage)?
+                .map_or(0, |v| be_u64(&v)))
+        };
+        Ok(StatusCounts {
+            active: count(UserStatus::Active)?,
+            inactive: count(UserStatus::Inactive)?,
+            invited: count(UserStatus::Invited)?,
+        })
+    }
+
+    fn invite_of(&self, ws: WorkspaceId, user: UserId) -> Result<Option<Invite>> {
+        self.get(&keys::invite(ws, user))
+    }
+
+    fn change_seq(&self, ws: WorkspaceId) -> Result<u64> {
+        // A transactional read: every write of the transaction that set it is then visible.
+        let key = keys::change_seq(ws);
+        let seq = self
+            .db
+            .transaction(|t| Ok::<_, ConflictableTransactionError<()>>(t.get(&key)?))
+            .map_err(|e: TransactionError<()>| Error::storage(format!("{e:?}")))?;
+        Ok(seq.map_or(0, |v| be_u64(&v)))
+    }
+
+    fn changes_since(
+        &self,
+        ws: WorkspaceId,
+        since: u64,
+    ) -> Result<std::result::Result<ChangedIds, ChangesTooOld>> {
+        let latest = self.change_seq(ws)?;
+        if since > latest {
+            // A number this store never gave (another store, or one recreated since).
+            return Ok(Err(ChangesTooOld {
+                oldest: self.change_floor(ws)?,
+            }));
+        }
+        let mut out = ChangedIds {
+            seq: latest,
+            ..ChangedIds::default()
+        };
+        let from = keys::change(ws, since + 1);
+        let to = keys::change(ws, latest);
+        for kv in self.db.range(from..=to) {
+            let (_, v) = kv.map_err(Error::storage)?;
+            let (kind, id) = v
+                .split_first()
+                .ok_or_else(|| Error::storage("change feed entry is empty"))?;
+            let id = id16(id)?;
+            match *kind {
+                CHANGE_USER => {
+                    out.users.insert(UserId::from_bytes(id));
+                }
+                CHANGE_TEAM => {
+                    out.teams.insert(TeamId::from_bytes(id));
+                }
+                CHANGE_WORKSPACE => out.workspace = true,
+                _ => return Err(Error::storage("change feed entry of an unknown kind")),
+            }
+        }
+        // Read after the scan: a trim that raced with it has moved the floor by now.
+        let oldest = self.change_floor(ws)?;
+        if since < oldest {
+            return Ok(Err(ChangesTooOld { oldest }));
+        }
+        Ok(Ok(out))
     }
 
     fn workspaces(&self) -> Result<Vec<Workspace>> {

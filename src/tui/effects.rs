@@ -3,7 +3,8 @@
 
 use crate::domain::{AuditEvent, Error, EventId, Result, Team, User, UserId, Workspace};
 use crate::service::{
-    AdminApi, BulkChange, InviteIssued, NewInvite, Outcome, Page, Snapshot, UserDetail, UserPatch,
+    AdminApi, BulkChange, Changes, InviteIssued, NewInvite, Outcome, Page, Snapshot, UserDetail,
+    UserPatch,
 };
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
@@ -55,6 +56,9 @@ pub enum Effect {
     },
     Load {
         generation: u64,
+        /// What was loaded includes the changes up to this sequence number: ask the change
+        /// feed from it instead of reloading everything. `None`: load everything.
+        since: Option<u64>,
     },
     Detail(UserId),
     Preview {
@@ -68,6 +72,7 @@ pub enum Effect {
     Invite(NewInvite),
     Resend(Vec<UserId>),
     Cancel(Vec<UserId>),
+    TransferOwnership(UserId),
     Update {
         id: UserId,
         version: u64,
@@ -98,7 +103,7 @@ pub enum Msg {
     SignedIn(Result<Connected>),
     Loaded {
         generation: u64,
-        result: Result<Snapshot>,
+        result: Result<Loaded>,
     },
     Detail(UserId, Result<UserDetail>),
     Preview(Result<Vec<Outcome>>),
@@ -114,6 +119,7 @@ pub enum Msg {
     Invited(Result<InviteIssued>),
     Resent(Vec<(UserId, Result<InviteIssued>)>),
     Cancelled(Vec<(UserId, Result<()>)>),
+    OwnershipTransferred(Result<crate::service::OwnershipTransferred>),
     Updated(Result<User>),
     FormRefreshed(Result<UserDetail>),
     Deleted {
@@ -203,7 +209,7 @@ pub async fn bulk_in_chunks(
 pub fn refused(effect: Effect, e: Error) -> Msg {
     match effect {
         Effect::SignIn { .. } => Msg::SignedIn(Err(e)),
-        Effect::Load { generation } => Msg::Loaded {
+        Effect::Load { generation, .. } => Msg::Loaded {
             generation,
             result: Err(e),
         },
@@ -220,6 +226,7 @@ pub fn refused(effect: Effect, e: Error) -> Msg {
         Effect::Cancel(ids) => {
             Msg::Cancelled(ids.into_iter().map(|id| (id, Err(e.clone()))).collect())
         }
+        Effect::TransferOwnership(_) => Msg::OwnershipTransferred(Err(e)),
         Effect::Update { .. } => Msg::Updated(Err(e)),
         Effect::RefreshForm(_) => Msg::FormRefreshed(Err(e)),
         Effect::Delete { email, .. } => Msg::Deleted {
@@ -252,6 +259,7 @@ impl Msg {
             Msg::Invited(r) => r.as_ref().err(),
             Msg::Resent(v) => v.iter().find_map(|(_, r)| r.as_ref().err()),
             Msg::Cancelled(v) => v.iter().find_map(|(_, r)| r.as_ref().err()),
+            Msg::OwnershipTransferred(r) => r.as_ref().err(),
             Msg::Updated(r) => r.as_ref().err(),
             Msg::FormRefreshed(r) => r.as_ref().err(),
             Msg::Deleted { result, .. } => result.as_ref().err(),
@@ -263,12 +271,32 @@ impl Msg {
     }
 }
 
+/// What a load brought: everything, or only what changed since the last one.
+#[derive(Debug)]
+pub enum Loaded {
+    Everything(Snapshot),
+    Changes(Changes),
+}
+
+/// Asks the change feed when there is a sequence number to ask from; everything when there is
+/// none or the feed no longer reaches back to it.
+async fn load(api: &dyn AdminApi, since: Option<u64>) -> Result<Loaded> {
+    if let Some(since) = since {
+        match api.changes(since).await {
+            Ok(changes) => return Ok(Loaded::Changes(changes)),
+            Err(Error::ChangesExpired { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(Loaded::Everything(api.snapshot().await?))
+}
+
 pub async fn run(api: &dyn AdminApi, effect: Effect) -> Msg {
     match effect {
         Effect::SignIn { .. } => Msg::SignedIn(Err(Error::storage("signing in needs a server"))),
-        Effect::Load { generation } => Msg::Loaded {
+        Effect::Load { generation, since } => Msg::Loaded {
             generation,
-            result: api.snapshot().await,
+            result: load(api, since).await,
         },
         Effect::Detail(id) => Msg::Detail(id, api.user_detail(id).await),
         Effect::Preview { change, ids } => Msg::Preview(api.bulk(change, ids, true).await),
@@ -290,6 +318,9 @@ pub async fn run(api: &dyn AdminApi, effect: Effect) -> Msg {
                 out.push((id, api.cancel_invite(id).await));
             }
             Msg::Cancelled(out)
+        }
+        Effect::TransferOwnership(to) => {
+            Msg::OwnershipTransferred(api.transfer_ownership(to).await)
         }
         Effect::Update { id, version, patch } => {
             Msg::Updated(api.update_user(id, version, patch).await)

@@ -4,7 +4,7 @@
 use super::forms::{EditForm, InviteForm, SignInForm};
 use crate::domain::search::{Filter, team_names};
 use crate::domain::{AuditEvent, Invite, Team, TeamId, User, UserId, UserStatus, Workspace};
-use crate::service::{BulkChange, Outcome, Snapshot, UserDetail};
+use crate::service::{BulkChange, Changes, Outcome, Snapshot, UserDetail};
 use std::collections::{HashMap, HashSet};
 use time::OffsetDateTime;
 use tui_input::Input;
@@ -84,6 +84,8 @@ impl SortKey {
 /// The workspace as last loaded.
 #[derive(Debug, Clone)]
 pub struct Data {
+    /// The change sequence number this data includes (the next refresh asks from it).
+    pub seq: u64,
     pub workspace: Workspace,
     pub me: User,
     pub users: Vec<User>,
@@ -97,6 +99,7 @@ pub struct Data {
 impl Data {
     pub fn from_snapshot(s: Snapshot) -> Self {
         Data {
+            seq: s.seq,
             by_id: s.users.iter().enumerate().map(|(i, u)| (u.id, i)).collect(),
             team_names: team_names(&s.teams),
             invites: s.invites.into_iter().map(|i| (i.user_id, i)).collect(),
@@ -107,8 +110,68 @@ impl Data {
         }
     }
 
+    /// Brings the data up to date with what changed since it was loaded: the same result as
+    /// loading everything again, at the cost of the changes.
+    pub fn apply_changes(&mut self, changes: Changes) {
+        self.seq = changes.seq;
+        if let Some(ws) = changes.workspace {
+            self.workspace = ws;
+        }
+        for id in changes
+            .users
+            .iter()
+            .map(|u| u.id)
+            .chain(changes.removed_users.iter().copied())
+        {
+            self.invites.remove(&id);
+        }
+        for invite in changes.invites {
+            self.invites.insert(invite.user_id, invite);
+        }
+        for user in changes.users {
+            if user.id == self.me.id {
+                self.me = user.clone();
+            }
+            match self.by_id.get(&user.id) {
+                Some(&i) => self.users[i] = user,
+                None => {
+                    self.by_id.insert(user.id, self.users.len());
+                    self.users.push(user);
+                }
+            }
+        }
+        if !changes.removed_users.is_empty() {
+            let gone: HashSet<UserId> = changes.removed_users.into_iter().collect();
+            self.users.retain(|u| !gone.contains(&u.id));
+            self.by_id = self
+                .users
+                .iter()
+                .enumerate()
+                .map(|(i, u)| (u.id, i))
+                .collect();
+        }
+        if !changes.teams.is_empty() || !changes.removed_teams.is_empty() {
+            self.teams
+                .retain(|t| !changes.removed_teams.contains(&t.id));
+            for team in changes.teams {
+                match self.teams.iter_mut().find(|t| t.id == team.id) {
+                    Some(t) => *t = team,
+                    None => self.teams.push(team),
+                }
+            }
+            self.teams.sort_by_key(|t| t.name.folded());
+            self.team_names = team_names(&self.teams);
+        }
+    }
+
     pub fn user(&self, id: UserId) -> Option<&User> {
         self.by_id.get(&id).map(|&i| &self.users[i])
+    }
+
+    /// Whether the detail pane offers to make this user the Owner: to an Owner looking at
+    /// another active user. Only an offer: the core decides when it is asked.
+    pub fn offers_ownership_to(&self, user: &User) -> bool {
+        self.me.roles.is_owner() && user.status == UserStatus::Active && user.id != self.me.id
     }
 
     pub fn count(&self, status: UserStatus) -> usize {
@@ -158,6 +221,10 @@ pub enum Pending {
     },
     Cancel {
         ids: Vec<UserId>,
+    },
+    /// Make this user the Owner, removing Owner from the acting one.
+    TransferOwnership {
+        to: UserId,
     },
     /// Close the top form and drop what was typed.
     DiscardForm,
@@ -567,6 +634,24 @@ fn sort_rows(rows: &mut [usize], data: &Data, key: SortKey) {
             rows.sort_by_key(|&i| data.invites.get(&users[i].id).map(|inv| inv.expires_at))
         }
     }
+}
+
+/// Applies what changed since the last load; nothing to redo when nothing changed.
+pub fn apply_changes(app: &mut App, changes: Changes) {
+    app.load_error = None;
+    let Some(data) = app.data.as_mut() else {
+        return;
+    };
+    if changes.is_empty() {
+        data.seq = changes.seq;
+        return;
+    }
+    data.apply_changes(changes);
+    let ids: HashSet<UserId> = data.users.iter().map(|u| u.id).collect();
+    app.marks.retain(|id| ids.contains(id));
+    app.sorted.clear();
+    app.stale_views = true;
+    app.refresh_views();
 }
 
 /// Replaces the data after a load, keeping marks that still name a user.

@@ -1,7 +1,7 @@
 //! How the console reacts: keys become state changes and effects; effects' answers become
 //! state changes. No drawing and no I/O here, so all of it is tested without a terminal.
 
-use super::effects::{Effect, Msg, Secret};
+use super::effects::{Effect, Loaded, Msg, Secret};
 use super::forms::SignInForm;
 use super::forms::{EditForm, FormOutcome, InviteForm};
 use super::keymap::{self, Command};
@@ -27,7 +27,8 @@ impl App {
         self.last_load = self.now;
         self.load_generation += 1;
         let generation = self.load_generation;
-        self.effect(Effect::Load { generation });
+        let since = self.data.as_ref().map(|d| d.seq);
+        self.effect(Effect::Load { generation, since });
     }
 
     pub fn take_effects(&mut self) -> Vec<Effect> {
@@ -266,6 +267,7 @@ impl App {
             Pending::Bulk { change, ids } => (bulk_verb(change).0, ids.clone()),
             Pending::Resend { ids } => ("Resend the invite of", ids.clone()),
             Pending::Cancel { ids } => ("Cancel the invite of", ids.clone()),
+            Pending::TransferOwnership { to } => ("Make the Owner:", vec![*to]),
             Pending::DiscardForm | Pending::Quit => return,
         };
         if ids.is_empty() {
@@ -308,6 +310,7 @@ impl App {
                 change: BulkChange::RemoveTeam { team },
                 ..
             } => format!("Remove {who} from the team {}?", team_name(team)),
+            Pending::TransferOwnership { .. } => format!("Make {who} the Owner?"),
             _ => format!("{verb} {who}?"),
         };
         let mut lines = Vec::new();
@@ -329,6 +332,10 @@ impl App {
             }
             Pending::Cancel { .. } => {
                 lines.push("Each invited user is removed; their links stop working.".into())
+            }
+            Pending::TransferOwnership { .. } => {
+                lines.push("They become an Owner and you stop being one, in one step.".into());
+                lines.push("You keep your other roles, or become an Admin.".into());
             }
             _ => {}
         }
@@ -358,6 +365,16 @@ impl App {
             return;
         };
         match top {
+            Overlay::Detail { id, .. } if key.code == KeyCode::Char('O') => {
+                let to = *id;
+                let offered = self
+                    .data
+                    .as_ref()
+                    .is_some_and(|d| d.user(to).is_some_and(|u| d.offers_ownership_to(u)));
+                if offered {
+                    self.ask(Pending::TransferOwnership { to });
+                }
+            }
             Overlay::Help { scroll } | Overlay::Detail { scroll, .. } => match key.code {
                 KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') | KeyCode::Char('?') => {
                     self.overlays.pop();
@@ -653,6 +670,7 @@ impl App {
             Pending::Bulk { change, ids } => self.effect(Effect::Bulk { change, ids }),
             Pending::Resend { ids } => self.effect(Effect::Resend(ids)),
             Pending::Cancel { ids } => self.effect(Effect::Cancel(ids)),
+            Pending::TransferOwnership { to } => self.effect(Effect::TransferOwnership(to)),
             Pending::DiscardForm => {
                 self.overlays.pop();
             }
@@ -708,7 +726,8 @@ impl App {
                     return; // a newer reload is on its way
                 }
                 match result {
-                    Ok(snapshot) => apply_snapshot(self, snapshot),
+                    Ok(Loaded::Everything(snapshot)) => apply_snapshot(self, snapshot),
+                    Ok(Loaded::Changes(changes)) => apply_changes(self, changes),
                     Err(Error::Unauthenticated | Error::Unreachable { .. })
                         if self.context.server.is_some() =>
                     {
@@ -735,6 +754,20 @@ impl App {
                     }
                 }
             }
+            Msg::OwnershipTransferred(result) => match result {
+                Ok(t) => {
+                    self.notice(format!(
+                        "{} is now the Owner; you are now {}",
+                        safe(t.owner.email.as_str()),
+                        t.previous_owner.roles
+                    ));
+                    if matches!(self.overlays.last(), Some(Overlay::Detail { .. })) {
+                        self.overlays.pop();
+                    }
+                    self.reload();
+                }
+                Err(e) => self.error(e.to_string()),
+            },
             Msg::Preview(result) => {
                 if let Some(Overlay::Confirm(c)) = self.overlays.last_mut() {
                     match result {

@@ -288,3 +288,41 @@ async fn teams_screen() {
     h.key(KeyCode::Char('D'));
     assert_snapshot!("teams_screen_delete_question", screen(&h));
 }
+
+#[tokio::test]
+async fn transfer_ownership_from_the_detail_pane() {
+    use atender_admin::store::Store;
+    let mut h = Harness::demo().await;
+    let users = h.core.store().users(h.ws.id).unwrap();
+    let agent = users
+        .iter()
+        .find(|u| u.status == UserStatus::Active && u.roles.iter().eq([Role::Agent]))
+        .unwrap()
+        .clone();
+    h.key(KeyCode::Char('/'));
+    h.keys(agent.email.as_str());
+    h.key(KeyCode::Enter);
+    assert_eq!(h.current_email(), agent.email.as_str());
+    h.press(KeyCode::Enter).await;
+    assert!(h.screen().contains("O make this user the Owner"));
+    h.press(KeyCode::Char('O')).await;
+    assert_snapshot!("confirm_transfer_ownership", screen(&h));
+    h.press(KeyCode::Char('y')).await;
+    let owners: Vec<_> = h
+        .core
+        .store()
+        .users(h.ws.id)
+        .unwrap()
+        .into_iter()
+        .filter(|u| u.roles.is_owner())
+        .collect();
+    assert_eq!(owners.len(), 1);
+    assert_eq!(owners[0].id, agent.id);
+    assert!(h.screen().contains("is now the Owner; you are now Admin"));
+
+    // an Admin (the former Owner now) is not offered it: O does nothing
+    h.press(KeyCode::Enter).await;
+    assert!(!h.screen().contains("make this user the Owner"));
+    h.press(KeyCode::Char('O')).await;
+    assert!(!h.screen().contains("the Owner?"));
+}

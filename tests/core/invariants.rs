@@ -85,8 +85,10 @@ fn pick(users: &[User], i: usize) -> Option<&User> {
 }
 
 async fn run(ops: Vec<Op>, backend: Backend) {
-    let w = World::new(backend).await;
+    // A short feed, so that catching up sometimes finds it too old and reloads everything.
+    let w = World::keeping_changes(backend, Some(12)).await;
     let team = w.owner_api().create_team("Team".into()).await.unwrap();
+    let mut replica = w.owner_api().snapshot().await.unwrap();
     // links of invited users, newest per user
     let mut links: std::collections::HashMap<atender_admin::domain::UserId, String> =
         Default::default();
@@ -196,7 +198,32 @@ async fn run(ops: Vec<Op>, backend: Backend) {
             }
         }
         check_invariants(&w, step, &op);
+        if step % 3 == 2 {
+            catch_up(&w, &mut replica, step).await;
+        }
     }
+    catch_up(&w, &mut replica, usize::MAX).await;
+}
+
+/// A reader that loaded once and follows the change feed (reloading when it is too old) sees
+/// what a full reload sees.
+async fn catch_up(w: &World, replica: &mut atender_admin::service::Snapshot, step: usize) {
+    // Read as whoever manages the workspace now (the first Owner may have been deactivated).
+    let users = w.core.store().users(w.ws.id).unwrap();
+    let manager = users
+        .iter()
+        .find(|u| u.status == UserStatus::Active && u.roles.can_manage())
+        .expect("an active Owner");
+    let api = w.admin(manager);
+    match api.changes(replica.seq).await {
+        Ok(changes) => replica.apply_changes(changes),
+        Err(atender_admin::domain::Error::ChangesExpired { .. }) => {
+            *replica = api.snapshot().await.unwrap();
+        }
+        Err(e) => panic!("step {step}: the feed failed: {e}"),
+    }
+    let fresh = api.snapshot().await.unwrap();
+    crate::feed::assert_same(replica, &fresh, &format!("step {step}"));
 }
 
 fn check_invariants(w: &World, step: usize, op: &Op) {
@@ -222,6 +249,35 @@ fn check_invariants(w: &World, step: usize, op: &Op) {
         assert_eq!(
             members, t.member_count,
             "step {step} ({op:?}): team count drifted"
+        );
+    }
+    // The counts kept by the writes, and the status ranges, agree with a full scan.
+    let counts = store.status_counts(w.ws.id).unwrap();
+    for status in [
+        UserStatus::Active,
+        UserStatus::Inactive,
+        UserStatus::Invited,
+    ] {
+        let scanned: Vec<_> = users
+            .iter()
+            .filter(|u| u.status == status)
+            .map(|u| u.id)
+            .collect();
+        assert_eq!(
+            counts.get(status),
+            scanned.len() as u64,
+            "step {step} ({op:?}): {status:?} count drifted"
+        );
+        let mut ranged = Vec::new();
+        store
+            .scan_users(w.ws.id, Some(status), None, &mut |u| {
+                ranged.push(u.id);
+                Ok(true)
+            })
+            .unwrap();
+        assert_eq!(
+            ranged, scanned,
+            "step {step} ({op:?}): {status:?} range drifted"
         );
     }
     let invited: BTreeSet<_> = users

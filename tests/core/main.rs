@@ -6,6 +6,7 @@ mod support;
 
 mod concurrency;
 mod deletion;
+mod feed;
 mod invariants;
 mod invites;
 mod permissions;

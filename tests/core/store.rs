@@ -167,7 +167,7 @@ fn an_unknown_schema_version_is_refused_untouched() {
             e,
             Error::UnknownSchema {
                 found: 99,
-                supported: 1,
+                supported: atender_admin::store::SCHEMA_VERSION,
                 ..
             }
         ),

@@ -136,7 +136,15 @@ pub struct World {
 impl World {
     /// Workspace "Acme" with an accepted first Owner, owner@acme.io.
     pub async fn new(backend: Backend) -> World {
-        let (place, store) = fresh_store(backend);
+        World::keeping_changes(backend, None).await
+    }
+
+    /// A world whose store keeps only `kept` changes in its feed (the default when `None`).
+    pub async fn keeping_changes(backend: Backend, kept: Option<u64>) -> World {
+        let (place, mut store) = fresh_store(backend);
+        if let Some(kept) = kept {
+            store = store.with_changes_kept(kept);
+        }
         let clock = Arc::new(ManualClock::new(datetime!(2026-11-02 09:00 UTC)));
         let core = Core::new(store, clock.clone(), config());
         let (ws, owner) = new_workspace(&core, "Acme", "owner@acme.io").await;

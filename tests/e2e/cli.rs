@@ -37,7 +37,12 @@ fn admin(dir: &Path, args: &[&str]) -> Run {
 
 /// Runs `atender-admin ARGS…` with its folders inside the temp dir.
 fn run(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_atender-admin"))
+    run_with_input(dir, args, env, None)
+}
+
+/// Like `run`, with `input` on standard input.
+fn run_with_input(dir: &Path, args: &[&str], env: &[(&str, &Path)], input: Option<&str>) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_atender-admin"))
         .args(args)
         .envs(env.iter().copied())
         .env("XDG_DATA_HOME", dir.join("data"))
@@ -45,9 +50,21 @@ fn run(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Run {
         .env("XDG_CONFIG_HOME", dir.join("config"))
         .env_remove("ATENDER_SERVER")
         .env_remove("ATENDER_PUBLIC_URL")
-        .stdin(Stdio::null())
-        .output()
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
+    if let Some(input) = input {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(input.as_bytes()).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -176,11 +193,28 @@ fn bulk_deactivate_reports_each_user_and_exits_1_when_the_owner_is_refused() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("dry run: nothing was changed"));
     assert_eq!(users_now(dir.path()), before, "the dry run changed nothing");
-    let dry_out = r.stdout;
+    // a dry run never says "done": it says what would happen
+    assert_eq!(
+        r.stdout,
+        format!(
+            "{}: refused: you can't deactivate your own account: ask another admin\n\
+             {}: would deactivate\n{}: would deactivate\n",
+            owner.email, agents[0].email, agents[1].email
+        )
+    );
+    assert!(
+        r.stderr.contains("2 would change, 0 unchanged, 1 refused"),
+        "{}",
+        r.stderr
+    );
 
     let r = admin(dir.path(), &args);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert_eq!(r.stdout, dry_out, "the dry run told what happened");
+    assert!(
+        r.stderr.contains("2 done, 0 unchanged, 1 refused"),
+        "{}",
+        r.stderr
+    );
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(
         lines,
@@ -253,11 +287,12 @@ fn a_bad_role_or_an_unknown_email_is_explained_and_changes_nothing() {
     let before = users_now(dir.path());
     let agent = active_agents(&before, 1).remove(0);
 
+    // a wrong value on the command line is a usage error (2), like clap's own
     let r = admin(
         dir.path(),
         &["roles", "set", "admin,boss", agent.email.as_str()],
     );
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 2);
     assert!(
         r.stderr
             .contains("\"boss\" is not a role; use Owner, Admin, Supervisor or Agent"),
@@ -275,7 +310,7 @@ fn a_bad_role_or_an_unknown_email_is_explained_and_changes_nothing() {
             "boss",
         ],
     );
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 2);
     assert!(r.stderr.contains("is not a role"), "{}", r.stderr);
 
     // an unknown email is refused on its own line; the others still go through
@@ -323,7 +358,12 @@ fn a_bad_role_or_an_unknown_email_is_explained_and_changes_nothing() {
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 11, "{}", r.stdout);
     for (line, user) in lines.iter().zip(&many) {
-        assert_eq!(*line, format!("{}: done", user.email));
+        let expected = if user.beta {
+            "unchanged"
+        } else {
+            "would turn beta on"
+        };
+        assert_eq!(*line, format!("{}: {expected}", user.email));
     }
     assert!(lines[10].starts_with("nobody@nowhere.example: refused: no user with the email"));
     assert_eq!(users_now(dir.path()), before, "a dry run changes nothing");
@@ -485,7 +525,527 @@ fn over_http_the_same_commands_print_the_servers_link_and_its_refusals() {
         r.stdout
     );
     let r = connected(&["roles", "set", "owner,boss", "bo@acme.io"]);
-    assert_eq!(r.code, 1);
+    assert_eq!(r.code, 2);
     assert!(r.stderr.contains("\"boss\" is not a role"), "{}", r.stderr);
+
+    // a dry run of cancel, answered by the server's core
+    let r = connected(&["cancel", "bo@acme.io", "--dry-run", "--json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(v["outcome"], "refused");
+    assert_eq!(v["error"]["code"], "wrong_status");
+    assert_eq!(v["dry_run"], true);
+
+    // ownership over HTTP: refused for the deactivated Bo, then handed over once he is back
+    let r = connected(&["transfer-ownership", "--to", "bo@acme.io"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("bo@acme.io is inactive"), "{}", r.stderr);
+    assert_eq!(connected(&["reactivate", "bo@acme.io"]).code, 0);
+    let r = connected(&["transfer-ownership", "--to", "bo@acme.io", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(v["owner"]["email"], "bo@acme.io");
+    assert_eq!(v["owner"]["roles"], serde_json::json!(["owner", "agent"]));
+    assert_eq!(v["previous_owner"]["roles"], serde_json::json!(["admin"]));
     drop(server);
+}
+
+/// The messy spreadsheet of the issue: a BOM, CRLF line ends, a quoted comma, UTF-8 names, a
+/// duplicate, a bad email and an empty role.
+const MESSY_CSV: &str = "\u{feff}email,full_name,display_name,roles,teams,send_invite\r\n\
+    nina.park@example.com,\"Park, Nina\",Nina,supervisor;agent,Billing,false\r\n\
+    jose@example.com,José Núñez,,agent,,\r\n\
+    NINA.PARK@example.com,Nina Again,,agent,,\r\n\
+    not-an-email,Bad Email,,agent,,\r\n\
+    empty.role@example.com,Empty Role,,,,\r\n\
+    \"wei@example.com\",Zhang Wei 张伟,张伟,Admin,billing;,no\r\n";
+
+#[test]
+fn a_messy_csv_is_checked_row_by_row_and_the_valid_rows_are_invited() {
+    let (dir, _) = seeded();
+    let file = dir.path().join("new-agents.csv");
+    std::fs::write(&file, MESSY_CSV).unwrap();
+    let file = file.to_str().unwrap();
+    let before = users_now(dir.path());
+
+    let refusals = [
+        "line 4: NINA.PARK@example.com: refused: nina.park@example.com is already on line 2 of this file",
+        "line 5: not-an-email: refused: email: needs an @, like ann@example.com",
+        "line 6: empty.role@example.com: refused: roles: choose at least one role",
+    ];
+    let dry = admin(dir.path(), &["invite", "--csv", file, "--dry-run"]);
+    assert_eq!(dry.code, 1, "{}", dry.stderr);
+    let lines: Vec<&str> = dry.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "line 2: nina.park@example.com: would invite as Supervisor, Agent",
+            "line 3: jose@example.com: would invite as Agent",
+            refusals[0],
+            refusals[1],
+            refusals[2],
+            "line 7: wei@example.com: would invite as Admin",
+        ]
+    );
+    assert!(
+        dry.stderr
+            .contains("3 would be invited, 3 refused (dry run: nothing was changed)"),
+        "{}",
+        dry.stderr
+    );
+    assert_eq!(users_now(dir.path()), before, "a dry run changes nothing");
+
+    let real = admin(dir.path(), &["invite", "--csv", file]);
+    assert_eq!(real.code, 1, "{}", real.stderr);
+    let lines: Vec<&str> = real.stdout.lines().collect();
+    assert_eq!(lines.len(), 6, "{}", real.stdout);
+    for (line, (n, email)) in [lines[0], lines[1], lines[5]].iter().zip([
+        (2, "nina.park@example.com"),
+        (3, "jose@example.com"),
+        (7, "wei@example.com"),
+    ]) {
+        // offline no email goes out: the link is printed for delivery
+        let prefix = format!("line {n}: {email}: done; link: http://127.0.0.1:8080/accept?token=");
+        assert!(line.starts_with(&prefix), "{line}");
+    }
+    assert_eq!(lines[2..5], refusals);
+    assert!(
+        real.stderr.contains("3 invited, 3 refused"),
+        "{}",
+        real.stderr
+    );
+
+    let after = users_now(dir.path());
+    assert_eq!(after.len(), before.len() + 3);
+    let find = |email: &str| after.iter().find(|u| u.email.as_str() == email).unwrap();
+    let nina = find("nina.park@example.com");
+    assert_eq!(nina.full_name.as_str(), "Park, Nina");
+    assert_eq!(nina.display_name.as_str(), "Nina");
+    assert!(nina.roles.iter().eq([Role::Supervisor, Role::Agent]));
+    assert_eq!(nina.teams.len(), 1);
+    assert_eq!(nina.status, UserStatus::Invited);
+    let jose = find("jose@example.com");
+    assert_eq!(jose.full_name.as_str(), "José Núñez");
+    assert_eq!(jose.display_name.as_str(), "José Núñez");
+    let wei = find("wei@example.com");
+    assert_eq!(wei.display_name.as_str(), "张伟");
+    assert!(wei.roles.iter().eq([Role::Admin]));
+    assert!(
+        !after
+            .iter()
+            .any(|u| u.email.as_str() == "empty.role@example.com")
+    );
+
+    // the same file again: every row is now taken, nothing changes, exit 1
+    let again = admin(dir.path(), &["invite", "--csv", file, "--json"]);
+    assert_eq!(again.code, 1);
+    for line in again.stdout.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["outcome"], "refused", "{line}");
+        assert!(v["line"].as_u64().is_some());
+    }
+    assert_eq!(users_now(dir.path()).len(), after.len());
+}
+
+#[test]
+fn a_csv_without_its_columns_is_a_usage_error_and_changes_nothing() {
+    let (dir, _) = seeded();
+    let file = dir.path().join("bad.csv");
+    std::fs::write(&file, "mail,name\nx@y.io,X\n").unwrap();
+    let before = users_now(dir.path());
+    let r = admin(dir.path(), &["invite", "--csv", file.to_str().unwrap()]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("unknown column \"mail\""), "{}", r.stderr);
+    assert_eq!(users_now(dir.path()), before);
+}
+
+/// A second, empty workspace in its own store, with an active Owner.
+fn fresh_store(dir: &Path) -> std::path::PathBuf {
+    use atender_admin::service::{Core, CoreConfig};
+    let path = dir.join("fresh");
+    let core = Core::with_system_clock(
+        SledStore::open(&path).unwrap(),
+        CoreConfig {
+            hash_cost: HashCost::insecure_for_tests(),
+            ..CoreConfig::default()
+        },
+    );
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let (_, issued) = core
+            .create_workspace("Fresh Co", "owner@fresh.example", "Fresh Owner")
+            .await
+            .unwrap();
+        core.accept_invite(&issued.token.encode(), "correct horse battery")
+            .await
+            .unwrap();
+    });
+    path
+}
+
+#[test]
+fn an_export_imported_into_a_fresh_store_round_trips_every_field_it_carries() {
+    let (dir, _) = seeded();
+    let export = admin(dir.path(), &["users", "--csv"]);
+    assert_eq!(export.code, 0, "{}", export.stderr);
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(export.stdout.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), users_now(dir.path()).len(), "one row per user");
+    let export_file = dir.path().join("export.csv");
+    std::fs::write(&export_file, &export.stdout).unwrap();
+
+    let fresh = fresh_store(dir.path());
+    let fresh = fresh.to_str().unwrap();
+    let in_fresh = |args: &[&str]| {
+        let mut all = vec!["--data", fresh];
+        all.extend_from_slice(args);
+        run(dir.path(), &all, &[])
+    };
+    for team in team_names_now(dir.path()) {
+        assert_eq!(in_fresh(&["teams", "create", &team]).code, 0);
+    }
+    let links = dir.path().join("links.csv");
+    let r = in_fresh(&[
+        "invite",
+        "--csv",
+        export_file.to_str().unwrap(),
+        "--links",
+        links.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(!r.stdout.contains("token="), "links go to the file");
+    let written = std::fs::read_to_string(&links).unwrap();
+    assert_eq!(
+        written.lines().count(),
+        rows.len() + 1,
+        "a header and a link each"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&links).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "only the owner reads the links");
+    }
+
+    let again = in_fresh(&["users", "--csv"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    let carried = |r: &csv::StringRecord| (0..5).map(|i| r[i].to_string()).collect::<Vec<_>>();
+    let imported: std::collections::HashMap<String, Vec<String>> =
+        csv::Reader::from_reader(again.stdout.as_bytes())
+            .records()
+            .map(Result::unwrap)
+            .map(|r| (r[0].to_string(), carried(&r)))
+            .collect();
+    for row in &rows {
+        assert_eq!(imported.get(&row[0]), Some(&carried(row)), "{row:?}");
+    }
+}
+
+#[test]
+fn deactivate_from_stdin_does_the_two_agents_and_refuses_the_owner_by_email() {
+    let (dir, owner) = seeded();
+    let before = users_now(dir.path());
+    let agents = active_agents(&before, 2);
+    let list = format!(
+        "# leavers\n{}\n\n{}\r\n{}\n",
+        agents[0].email, agents[1].email, owner.email
+    );
+    let data = dir.path().join("demo");
+    let r = run_with_input(
+        dir.path(),
+        &[
+            "--data",
+            data.to_str().unwrap(),
+            "deactivate",
+            "--from",
+            "-",
+        ],
+        &[],
+        Some(&list),
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        format!(
+            "{}: done\n{}: done\n{}: refused: you can't deactivate your own account: ask another admin\n",
+            agents[0].email, agents[1].email, owner.email
+        )
+    );
+    let after = users_now(dir.path());
+    let status = |id| after.iter().find(|u| u.id == id).unwrap().status;
+    assert_eq!(status(agents[0].id), UserStatus::Inactive);
+    assert_eq!(status(agents[1].id), UserStatus::Inactive);
+    assert_eq!(status(owner.id), UserStatus::Active);
+
+    // the same again: the core refuses ("already deactivated"), as it says
+    let r = run_with_input(
+        dir.path(),
+        &[
+            "--data",
+            data.to_str().unwrap(),
+            "deactivate",
+            "--from",
+            "-",
+        ],
+        &[],
+        Some(&format!("{}\n", agents[0].email)),
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stdout.contains("already deactivated"), "{}", r.stdout);
+}
+
+#[test]
+fn unchanged_users_are_reported_as_such_and_json_uses_the_api_shapes() {
+    let (dir, _) = seeded();
+    let agent = active_agents(&users_now(dir.path()), 1).remove(0);
+    let email = agent.email.as_str();
+    let r = admin(dir.path(), &["beta", "on", email]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = admin(dir.path(), &["beta", "on", email]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, format!("{email}: unchanged\n"));
+    assert!(
+        r.stderr.contains("0 done, 1 unchanged, 0 refused"),
+        "{}",
+        r.stderr
+    );
+    let r = admin(dir.path(), &["team", "remove", "No Members Yet", email]);
+    assert_eq!(r.code, 1, "no such team yet");
+    assert_eq!(admin(dir.path(), &["teams", "create", "Empty"]).code, 0);
+    let r = admin(dir.path(), &["team", "remove", "empty", email, "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(v["outcome"], "unchanged");
+    assert_eq!(v["id"], agent.id.to_string());
+
+    // resend: the API's InviteIssuedResponse, roles as a list, and an outcome
+    let invited = users_now(dir.path())
+        .into_iter()
+        .find(|u| u.status == UserStatus::Invited && !u.roles.is_owner())
+        .unwrap();
+    let r = admin(dir.path(), &["resend", invited.email.as_str(), "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(v["outcome"], "done");
+    assert!(v["user"]["roles"].is_array(), "{v}");
+    assert!(v["link"].as_str().unwrap().contains("/accept?token="));
+
+    // users --json: one User object per line
+    let r = admin(dir.path(), &["users", "--json", "--status", "invited"]);
+    assert_eq!(r.code, 0);
+    for line in r.stdout.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["status"], "invited");
+        assert!(v["roles"].is_array());
+    }
+}
+
+#[test]
+fn transfer_ownership_leaves_exactly_one_owner_the_target() {
+    let (dir, owner) = seeded();
+    let before = users_now(dir.path());
+    let first = |status| {
+        before
+            .iter()
+            .find(|u| u.status == status && !u.roles.is_owner())
+            .unwrap()
+            .email
+            .to_string()
+    };
+    let (invited, inactive) = (first(UserStatus::Invited), first(UserStatus::Inactive));
+    for target in [&invited, &inactive] {
+        let r = admin(dir.path(), &["transfer-ownership", "--to", target]);
+        assert_eq!(r.code, 1, "{target}: {}", r.stderr);
+        assert!(r.stderr.contains(target.as_str()), "{}", r.stderr);
+    }
+    assert_eq!(users_now(dir.path()), before, "refusals change nothing");
+
+    let agent = active_agents(&before, 1).remove(0);
+    let r = admin(
+        dir.path(),
+        &["transfer-ownership", "--to", agent.email.as_str()],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        format!(
+            "{} is now the Owner (Owner, Agent); {} is now Admin\n",
+            agent.email, owner.email
+        )
+    );
+    let after = users_now(dir.path());
+    let owners: Vec<&User> = after.iter().filter(|u| u.roles.is_owner()).collect();
+    assert_eq!(owners.len(), 1);
+    assert_eq!(owners[0].id, agent.id);
+    let former = after.iter().find(|u| u.id == owner.id).unwrap();
+    assert!(former.roles.iter().eq([Role::Admin]));
+    assert_eq!(former.status, UserStatus::Active);
+}
+
+#[test]
+fn completions_and_the_man_page_come_from_the_command_definitions() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(dir.path(), &["completions", "bash"], &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("transfer-ownership"));
+    let script = dir.path().join("atender-admin.bash");
+    std::fs::write(&script, &r.stdout).unwrap();
+    let bash = Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(
+        bash.status.success(),
+        "{}",
+        String::from_utf8_lossy(&bash.stderr)
+    );
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let r = run(dir.path(), &["completions", shell], &[]);
+        assert_eq!(r.code, 0, "{shell}: {}", r.stderr);
+        assert!(r.stdout.contains("atender-admin"), "{shell}");
+    }
+    let r = run(dir.path(), &["completions", "tcsh"], &[]);
+    assert_eq!(r.code, 2, "an unknown shell is a usage error");
+    let man = run(dir.path(), &["man"], &[]);
+    assert_eq!(man.code, 0, "{}", man.stderr);
+    assert!(man.stdout.starts_with(".ie \\n(.g .ds Aq"), "roff");
+    assert!(man.stdout.contains("atender\\-admin"));
+}
+
+#[test]
+fn help_shows_a_command_s_own_options_first_with_examples_and_the_exit_codes_agree_with_the_readme()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(dir.path(), &["deactivate", "--help"], &[]);
+    assert_eq!(r.code, 0);
+    let own = r.stdout.find("--dry-run").unwrap();
+    let global = r.stdout.find("Global options:").unwrap();
+    assert!(own < global, "{}", r.stdout);
+    assert!(r.stdout.contains("Examples:"), "{}", r.stdout);
+    assert!(r.stdout.contains("--from -"), "{}", r.stdout);
+
+    let help = run(dir.path(), &["--help"], &[]).stdout;
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let scripting = readme
+        .split("## Scripting")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("a Scripting section");
+    for line in atender_admin::cli::EXIT_CODES.lines() {
+        assert!(help.contains(line), "--help lacks {line:?}");
+        assert!(
+            scripting.contains(line.trim()),
+            "README's Scripting section lacks {line:?}"
+        );
+    }
+
+    // the codes as documented: usage errors are 2, whoever finds them
+    let (dir, _) = seeded();
+    for args in [
+        &["users", "--status", "bogus"][..],
+        &["invite", "x@example.com"],
+        &["beta", "maybe", "x@example.com"],
+        &["log", "--limit", "-3"],
+        &["deactivate", "--from", "/no/such/file"],
+    ] {
+        let r = admin(dir.path(), args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+    }
+    let r = admin(dir.path(), &["--as", "nobody@x.io", "users"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("no user with that email"), "{}", r.stderr);
+    assert!(!r.stderr.contains("with id"), "{}", r.stderr);
+}
+
+#[test]
+fn a_read_only_command_on_a_store_in_use_suggests_the_server() {
+    let (dir, _) = seeded();
+    let held = SledStore::open(dir.path().join("demo")).unwrap();
+    let r = admin(dir.path(), &["users"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("--server"), "{}", r.stderr);
+    assert!(
+        !r.stderr.to_lowercase().contains("acquire lock"),
+        "{}",
+        r.stderr
+    );
+    drop(held);
+}
+
+#[test]
+fn a_long_run_piped_prints_its_lines_and_one_summary_and_nothing_else() {
+    let (dir, _) = seeded();
+    let active: Vec<String> = users_now(dir.path())
+        .into_iter()
+        .filter(|u| u.status == UserStatus::Active)
+        .map(|u| u.email.to_string())
+        .collect();
+    assert!(
+        active.len() > 200,
+        "enough for a progress bar on a terminal"
+    );
+    let list = dir.path().join("all.txt");
+    std::fs::write(&list, active.join("\n")).unwrap();
+    let r = admin(
+        dir.path(),
+        &["beta", "on", "--from", list.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout.lines().count(), active.len());
+    assert!(
+        r.stdout
+            .lines()
+            .all(|l| l.ends_with(": done") || l.ends_with(": unchanged")),
+        "{}",
+        r.stdout
+    );
+    let summary: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(summary.len(), 1, "{}", r.stderr);
+    assert!(summary[0].ends_with(", 0 refused"), "{}", r.stderr);
+    assert!(
+        !r.stderr.contains('\r') && !r.stderr.contains('\u{1b}'),
+        "no bar"
+    );
+}
+
+#[test]
+fn cancel_and_resend_have_a_dry_run_that_changes_nothing() {
+    let (dir, _) = seeded();
+    let before = users_now(dir.path());
+    let invited = before
+        .iter()
+        .find(|u| u.status == UserStatus::Invited && !u.roles.is_owner())
+        .unwrap();
+    let agent = active_agents(&before, 1).remove(0);
+    for (command, would) in [
+        ("cancel", "would cancel the invite"),
+        ("resend", "would resend the invite"),
+    ] {
+        let r = admin(
+            dir.path(),
+            &[
+                command,
+                invited.email.as_str(),
+                agent.email.as_str(),
+                "--dry-run",
+            ],
+        );
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert_eq!(
+            r.stdout,
+            format!(
+                "{}: {would}\n{}: refused: {} is active: there is no pending invite\n",
+                invited.email, agent.email, agent.email
+            )
+        );
+        assert!(
+            r.stderr.contains("dry run: nothing was changed"),
+            "{}",
+            r.stderr
+        );
+    }
+    assert_eq!(users_now(dir.path()), before, "dry runs change nothing");
 }

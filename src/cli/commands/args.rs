@@ -2,19 +2,47 @@
 
 use crate::domain::{Result, Role};
 use clap::{Args, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// The users a command applies to: emails as arguments, from a file, or both.
+#[derive(Debug, Clone, Args)]
+pub struct EmailArgs {
+    /// The users' emails (matched ignoring case and surrounding spaces).
+    #[arg(value_name = "EMAIL", required_unless_present = "from")]
+    pub emails: Vec<String>,
+    /// Also the emails in FILE, one per line (blank lines and # comments ignored); `-` reads
+    /// standard input.
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+    /// One JSON object per user instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl EmailArgs {
+    /// The emails named on the command line, then those of `--from`.
+    pub fn all(&self) -> anyhow::Result<Vec<String>> {
+        let mut all = self.emails.clone();
+        if let Some(from) = &self.from {
+            all.extend(super::email_list::read(from)?);
+        }
+        if all.is_empty() {
+            return Err(super::Usage::error(
+                "no emails: the list given with --from is empty",
+            ));
+        }
+        Ok(all)
+    }
+}
 
 /// The users a bulk change applies to, and how to run it.
 #[derive(Debug, Clone, Args)]
 pub struct BulkArgs {
-    /// The users' emails (matched ignoring case and surrounding spaces).
-    #[arg(required = true, value_name = "EMAIL")]
-    pub emails: Vec<String>,
+    #[command(flatten)]
+    pub users: EmailArgs,
     /// Ask the core what would happen, changing nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// One JSON object per user instead of text.
-    #[arg(long)]
-    pub json: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -28,8 +56,8 @@ pub enum RolesCommand {
     /// Replace the roles of users, e.g. `roles set admin,agent ann@acme.io`.
     Set {
         /// One or more of owner, admin, supervisor, agent, separated by commas.
-        #[arg(value_name = "ROLE[,ROLE]")]
-        roles: String,
+        #[arg(value_name = "ROLE[,ROLE]", value_parser = role_list)]
+        roles: RoleList,
         #[command(flatten)]
         users: BulkArgs,
     },
@@ -64,6 +92,22 @@ pub enum TeamsCommand {
         #[arg(long)]
         yes: bool,
     },
+}
+
+/// Roles as typed on the command line, parsed by clap so a wrong one is a usage error (exit 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleList(pub Vec<Role>);
+
+pub fn role_list(input: &str) -> std::result::Result<RoleList, String> {
+    parse_roles(&[input])
+        .map(RoleList)
+        .map_err(|e| e.to_string())
+}
+
+/// A user status as typed (`--status`): a wrong one is a usage error.
+pub fn status(input: &str) -> std::result::Result<crate::domain::UserStatus, String> {
+    crate::domain::UserStatus::parse(input)
+        .ok_or_else(|| format!("\"{input}\" is not a status; use active, inactive or invited"))
 }
 
 /// Roles as typed: each value may hold several, separated by commas ("admin, agent").

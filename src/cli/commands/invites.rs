@@ -1,9 +1,13 @@
 //! Inviting, resending and cancelling invites, and deleting users. An invite's one-time link
 //! is printed because the admin asked for it; no other secret ever is.
 
-use super::{InviteLinks, Opened, Refusal, all_done, is_per_user, resolve};
+use super::args::{BulkArgs, EmailArgs};
+use super::bulk::{Answer, Report};
+use super::progress::Progress;
+use super::{InviteLinks, Opened, Refusal, is_per_user, resolve};
 use crate::api::{EmailStatus, invite_link};
-use crate::domain::UserStatus;
+use crate::domain::{UserId, UserStatus};
+use crate::service::{InviteChange, OutcomeResult};
 use crate::service::{InviteIssued, NewInvite};
 use crate::text::safe;
 use clap::Args;
@@ -13,20 +17,31 @@ use std::io::Write;
 pub struct InviteArgs {
     /// The invitee's email.
     // Its own id: `email` is the global sign-in flag, and clap shares values by id.
-    #[arg(id = "invitee", value_name = "EMAIL")]
-    pub email: String,
+    #[arg(id = "invitee", value_name = "EMAIL", required_unless_present = "csv")]
+    pub email: Option<String>,
     /// The invitee's full name.
-    #[arg(long)]
-    pub name: String,
+    #[arg(long, required_unless_present = "csv")]
+    pub name: Option<String>,
     /// How the name is shown (default: the full name).
     #[arg(long)]
     pub display_name: Option<String>,
     /// Roles: owner, admin, supervisor, agent; repeat or separate with commas (default agent).
-    #[arg(long = "role", value_name = "ROLE")]
-    pub roles: Vec<String>,
+    #[arg(long = "role", value_name = "ROLE", value_parser = super::args::role_list)]
+    pub roles: Vec<super::args::RoleList>,
     /// A team to join; repeat for several.
     #[arg(long = "team", value_name = "NAME")]
     pub teams: Vec<String>,
+    /// Invite everyone in a CSV file (columns email, full_name, display_name, roles, teams,
+    /// send_invite; a header row first). Each refused row is reported by its line number.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["invitee", "name", "display_name", "roles", "teams"])]
+    pub csv: Option<std::path::PathBuf>,
+    /// With --csv: check every row and report what would happen, inviting nobody.
+    #[arg(long, requires = "csv")]
+    pub dry_run: bool,
+    /// With --csv: write the links of invites sent without email to FILE (email,link CSV)
+    /// instead of printing them.
+    #[arg(long, value_name = "FILE", requires = "csv")]
+    pub links: Option<std::path::PathBuf>,
     /// Don't ask the server to email the link (offline, no email is ever sent).
     #[arg(long)]
     pub no_email: bool,
@@ -36,14 +51,27 @@ pub struct InviteArgs {
 }
 
 /// A link as issued, with what happened to the email when a server was asked to send one.
-struct Issued {
-    issued: InviteIssued,
-    link: String,
-    email: Option<(EmailStatus, Option<String>)>,
+pub(super) struct Issued {
+    pub issued: InviteIssued,
+    pub link: String,
+    pub email: Option<(EmailStatus, Option<String>)>,
 }
 
 pub async fn invite(opened: &Opened, args: &InviteArgs) -> anyhow::Result<()> {
-    let mut roles = super::args::parse_roles(&args.roles)?;
+    if let Some(file) = &args.csv {
+        return super::import::invite_csv(opened, file, args).await;
+    }
+    let (Some(email), Some(name)) = (&args.email, &args.name) else {
+        return Err(super::Usage::error(
+            "invite needs an EMAIL and --name, or --csv FILE",
+        ));
+    };
+    let mut roles: Vec<crate::domain::Role> = Vec::new();
+    for r in args.roles.iter().flat_map(|l| &l.0) {
+        if !roles.contains(r) {
+            roles.push(*r);
+        }
+    }
     if args.roles.is_empty() {
         roles.push(crate::domain::Role::Agent);
     }
@@ -55,14 +83,20 @@ pub async fn invite(opened: &Opened, args: &InviteArgs) -> anyhow::Result<()> {
         }
     }
     let new = NewInvite {
-        email: args.email.clone(),
-        full_name: args.name.clone(),
+        email: email.clone(),
+        full_name: name.clone(),
         display_name: args.display_name.clone(),
         roles,
         teams,
         send_invite: !args.no_email,
     };
-    let issued = match &opened.links {
+    let issued = send_invite(opened, new).await?;
+    print_issued(&mut std::io::stdout().lock(), &issued, args.json, "invited")
+}
+
+/// Invites through the core (offline) or the server, with the link either way.
+pub(super) async fn send_invite(opened: &Opened, new: NewInvite) -> anyhow::Result<Issued> {
+    Ok(match &opened.links {
         InviteLinks::Local { public_url } => {
             let issued = opened.api.invite(new).await?;
             Issued {
@@ -71,15 +105,11 @@ pub async fn invite(opened: &Opened, args: &InviteArgs) -> anyhow::Result<()> {
                 email: None,
             }
         }
-        InviteLinks::Server(client) => {
-            let r = client.invite_with_delivery(new).await?;
-            from_server(r)?
-        }
-    };
-    print_issued(&issued, args.json, "invited")
+        InviteLinks::Server(client) => from_server(client.invite_with_delivery(new).await?)?,
+    })
 }
 
-fn from_server(r: crate::api::InviteIssuedResponse) -> anyhow::Result<Issued> {
+pub(super) fn from_server(r: crate::api::InviteIssuedResponse) -> anyhow::Result<Issued> {
     let token = r
         .link
         .split_once("token=")
@@ -96,8 +126,31 @@ fn from_server(r: crate::api::InviteIssuedResponse) -> anyhow::Result<Issued> {
     })
 }
 
-fn print_issued(i: &Issued, json: bool, verb: &str) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
+/// The invite as the API answers it (`InviteIssuedResponse`), with `"outcome": "done"` like
+/// every other per-user line.
+pub(super) fn issued_json(i: &Issued) -> serde_json::Value {
+    let (email, email_error) = match &i.email {
+        Some((status, why)) => (*status, why.clone()),
+        None => (EmailStatus::NotRequested, None),
+    };
+    let wire = crate::api::InviteIssuedResponse {
+        user: i.issued.user.clone(),
+        invite: i.issued.invite.clone(),
+        link: i.link.clone(),
+        email,
+        email_error,
+    };
+    let mut value = serde_json::to_value(&wire).unwrap_or_default();
+    value["outcome"] = "done".into();
+    value
+}
+
+pub(super) fn print_issued(
+    out: &mut impl Write,
+    i: &Issued,
+    json: bool,
+    verb: &str,
+) -> anyhow::Result<()> {
     let user = &i.issued.user;
     let email_note = match &i.email {
         None => "no email sent (offline): deliver the link yourself".to_string(),
@@ -109,17 +162,7 @@ fn print_issued(i: &Issued, json: bool, verb: &str) -> anyhow::Result<()> {
         ),
     };
     if json {
-        let value = serde_json::json!({
-            "email": user.email,
-            "id": user.id,
-            "roles": user.roles.to_string(),
-            "link": i.link,
-            "expires_at": i.issued.invite.expires_at
-                .format(&time::format_description::well_known::Rfc3339)
-                .ok(),
-            "email_sent": matches!(i.email, Some((EmailStatus::Sent, _))),
-        });
-        writeln!(out, "{value}")?;
+        writeln!(out, "{}", issued_json(i))?;
     } else {
         writeln!(
             out,
@@ -134,8 +177,11 @@ fn print_issued(i: &Issued, json: bool, verb: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn resend(opened: &Opened, emails: &[String], json: bool) -> anyhow::Result<()> {
-    per_user(emails, json, async |input| {
+pub async fn resend(opened: &Opened, args: &BulkArgs) -> anyhow::Result<()> {
+    if args.dry_run {
+        return super::bulk::preview_invites(opened, args, InviteChange::Resend).await;
+    }
+    per_user(&args.users, async |input, out, json| {
         let user = resolve::user_by_email(opened.api.as_ref(), input).await?;
         let issued = match &opened.links {
             InviteLinks::Local { public_url } => {
@@ -150,17 +196,20 @@ pub async fn resend(opened: &Opened, emails: &[String], json: bool) -> anyhow::R
                 from_server(client.resend_with_delivery(user.id).await?)?
             }
         };
-        print_issued(&issued, json, "resent")?;
+        print_issued(out, &issued, json, "resent")?;
         Ok(None)
     })
     .await
 }
 
-pub async fn cancel(opened: &Opened, emails: &[String], json: bool) -> anyhow::Result<()> {
-    per_user(emails, json, async |input| {
+pub async fn cancel(opened: &Opened, args: &BulkArgs) -> anyhow::Result<()> {
+    if args.dry_run {
+        return super::bulk::preview_invites(opened, args, InviteChange::Cancel).await;
+    }
+    per_user(&args.users, async |input, _, _| {
         let user = resolve::user_by_email(opened.api.as_ref(), input).await?;
         opened.api.cancel_invite(user.id).await?;
-        Ok(Some(user.email.to_string()))
+        Ok(Some((user.id, user.email.to_string())))
     })
     .await
 }
@@ -183,45 +232,44 @@ pub async fn delete(opened: &Opened, email: &str, yes: bool) -> anyhow::Result<(
     Ok(())
 }
 
-/// Runs one action per email; an action prints its own success unless it hands back a name
-/// to print as "done". A refusal is printed on its user's line and the others go on.
+/// Runs one action per email; an action prints its own success, or hands back the user to
+/// print as "done". A refusal is printed on its user's line and the others go on.
 async fn per_user(
-    emails: &[String],
-    json: bool,
-    action: impl AsyncFn(&str) -> anyhow::Result<Option<String>>,
+    args: &EmailArgs,
+    action: impl AsyncFn(
+        &str,
+        &mut std::io::StdoutLock<'static>,
+        bool,
+    ) -> anyhow::Result<Option<(UserId, String)>>,
 ) -> anyhow::Result<()> {
-    let mut refused = 0;
-    for input in emails {
-        let result = action(input).await;
+    let emails = args.all()?;
+    let mut report = Report::new(args.json, false, String::new());
+    let progress = Progress::new(emails.len(), "working");
+    for input in &emails {
         let mut out = std::io::stdout().lock();
-        match result {
-            Ok(None) => {}
-            Ok(Some(email)) if json => writeln!(
-                out,
-                "{}",
-                serde_json::json!({"email": email, "outcome": "done"})
-            )?,
-            Ok(Some(email)) => writeln!(out, "{}: done", safe(&email))?,
-            Err(e) if is_per_user(&e) => {
-                refused += 1;
-                let message = format!("{e:#}");
-                if json {
-                    let code = e
-                        .downcast_ref::<crate::domain::Error>()
-                        .map_or("not_found", |c| c.code());
-                    let value = serde_json::json!({
-                        "email": input.trim(),
-                        "outcome": "refused",
-                        "code": code,
-                        "message": message,
-                    });
-                    writeln!(out, "{value}")?;
-                } else {
-                    writeln!(out, "{}: refused: {}", safe(input.trim()), safe(&message))?;
+        let result = action(input, &mut out, args.json).await;
+        progress.suspend(|| -> anyhow::Result<()> {
+            match result {
+                Ok(None) => report.done += 1,
+                Ok(Some((id, email))) => {
+                    let answer = Answer {
+                        id: Some(id),
+                        email,
+                        result: OutcomeResult::Done,
+                    };
+                    report.line(&mut out, &answer, None)?;
                 }
+                Err(e) if is_per_user(&e) => {
+                    let message = format!("{e:#}");
+                    report.line(&mut out, &Answer::refused(input, &e), Some(&message))?;
+                }
+                Err(e) => return Err(e),
             }
-            Err(e) => return Err(e),
-        }
+            out.flush()?;
+            Ok(())
+        })?;
+        progress.advance(1);
     }
-    all_done(refused, emails.len())
+    drop(progress);
+    report.finish()
 }

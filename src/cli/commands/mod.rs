@@ -4,12 +4,18 @@
 
 pub mod args;
 mod bulk;
+mod csv_file;
+mod email_list;
+mod import;
 mod invites;
+mod ownership;
+mod progress;
 mod resolve;
 mod show;
 mod teams;
+mod users;
 
-pub use args::{BulkArgs, OnOff, RolesCommand, TeamCommand, TeamsCommand};
+pub use args::{BulkArgs, EmailArgs, OnOff, RolesCommand, TeamCommand, TeamsCommand};
 
 use crate::client::HttpClient;
 use crate::domain::Workspace;
@@ -43,6 +49,18 @@ impl Refusal {
     }
 }
 
+/// A command line that can't be carried out as typed (an unreadable file, a CSV without the
+/// columns it needs): exit code 2, like clap's own usage errors.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Usage(pub String);
+
+impl Usage {
+    pub fn error(text: impl Into<String>) -> anyhow::Error {
+        anyhow::Error::new(Usage(text.into()))
+    }
+}
+
 /// Whether an error is about one user (reported on its line while the others go on), rather
 /// than about the store or the connection (which stops the command).
 fn is_per_user(e: &anyhow::Error) -> bool {
@@ -60,5 +78,7 @@ fn all_done(refused: usize, total: usize) -> anyhow::Result<()> {
 
 pub use bulk::{BulkKind, bulk};
 pub use invites::{InviteArgs, cancel, delete, invite, resend};
+pub use ownership::transfer_ownership;
 pub use show::{log, show};
 pub use teams::teams;
+pub use users::{UsersFormat, users};

@@ -23,10 +23,10 @@ mod tx;
 pub use schema::SCHEMA_VERSION;
 
 use crate::domain::{
-    AuditEvent, Error, EventId, Invite, Result, Team, TokenHash, User, UserId, Workspace,
-    WorkspaceId,
+    AuditEvent, Error, EventId, Invite, Result, Team, TeamId, TokenHash, User, UserId, UserStatus,
+    Workspace, WorkspaceId,
 };
-use crate::store::{Store, Tx, TxMode};
+use crate::store::{ChangedIds, ChangesTooOld, StatusCounts, Store, Tx, TxMode};
 use bridge::{Runtime, block_on};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::sync::Arc;
@@ -34,7 +34,7 @@ use std::time::Duration;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{IsolationLevel, NoTls, Row};
-use tx::{AUDIT_COLUMNS, AsUuid, INVITE_COLUMNS, NAMES_USER, PgTx, team_select, user_select};
+use tx::{AUDIT_COLUMNS, AsUuid, Feed, INVITE_COLUMNS, NAMES_USER, PgTx, team_select, user_select};
 
 /// Connections each server keeps at most. N servers need N × this below the database's
 /// `max_connections` (100 by default).
@@ -46,7 +46,14 @@ const MAX_ATTEMPTS: u32 = 40;
 #[derive(Clone)]
 pub struct PgStore {
     inner: Arc<Inner>,
+    changes_kept: u64,
 }
+
+/// How many changes the feed keeps per workspace by default; a reader further behind reloads.
+const CHANGES_KEPT: u64 = 100_000;
+
+/// How many users `scan_users` fetches per query.
+const SCAN_CHUNK: i64 = 256;
 
 struct Inner {
     pool: Pool,
@@ -160,10 +167,18 @@ impl PgStore {
                 runtime,
                 shown,
             }),
+            changes_kept: CHANGES_KEPT,
         };
         let mut client = store.connection()?;
         schema::migrate(&mut client, &store.inner.shown, version)?;
         Ok(store)
+    }
+
+    /// How many changes of each workspace's feed to keep (at least one); a reader further
+    /// behind is told to reload. 100,000 by default.
+    pub fn with_changes_kept(mut self, kept: u64) -> Self {
+        self.changes_kept = kept.max(1);
+        self
     }
 
     /// The database's address, without the password.
@@ -253,7 +268,12 @@ impl Store for PgStore {
                     .start(),
             )
             .map_err(|e| db_error(&e))?;
-            let pg = PgTx::new(&tx);
+            let pg = PgTx::new(
+                &tx,
+                Feed::Record {
+                    kept: self.changes_kept,
+                },
+            );
             let result = f(&pg);
             let failure = pg.take_failure();
             let outcome = match (failure, result, mode) {
@@ -280,6 +300,169 @@ impl Store for PgStore {
     /// (`synchronous_commit`, on by default).
     fn flush(&self) -> Result<()> {
         Ok(())
+    }
+
+    /// One transaction, READ COMMITTED and never retried (`f` may run only once): nothing else
+    /// writes meanwhile, so there is nothing to conflict with.
+    fn bulk_load(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<()> {
+        let mut client = self.connection()?;
+        let tx = block_on(client.transaction()).map_err(|e| db_error(&e))?;
+        let pg = PgTx::new(&tx, Feed::Skip);
+        let result = f(&pg);
+        if let Some(e) = pg.take_failure() {
+            return Err(db_error(&e));
+        }
+        result?;
+        block_on(tx.commit()).map_err(|e| db_error(&e))
+    }
+
+    fn scan_users(
+        &self,
+        ws: WorkspaceId,
+        status: Option<UserStatus>,
+        after: Option<UserId>,
+        visit: &mut dyn FnMut(User) -> Result<bool>,
+    ) -> Result<()> {
+        let status = status.map(|s| rows::name_of(&s)).transpose()?;
+        let mut after = after.map(|a| a.uuid());
+        loop {
+            // One statement per shape, so each plan walks the (workspace, [status,] id) index.
+            let users = match (&status, &after) {
+                (None, None) => self.read_all(
+                    concat!(
+                        user_select!(),
+                        "WHERE u.workspace = $1 ORDER BY u.id LIMIT $2"
+                    ),
+                    &[&ws.uuid(), &SCAN_CHUNK],
+                    rows::user,
+                )?,
+                (None, Some(a)) => self.read_all(
+                    concat!(
+                        user_select!(),
+                        "WHERE u.workspace = $1 AND u.id > $2 ORDER BY u.id LIMIT $3"
+                    ),
+                    &[&ws.uuid(), a, &SCAN_CHUNK],
+                    rows::user,
+                )?,
+                (Some(s), None) => self.read_all(
+                    concat!(
+                        user_select!(),
+                        "WHERE u.workspace = $1 AND u.status = $2 ORDER BY u.id LIMIT $3"
+                    ),
+                    &[&ws.uuid(), s, &SCAN_CHUNK],
+                    rows::user,
+                )?,
+                (Some(s), Some(a)) => self.read_all(
+                    concat!(
+                        user_select!(),
+                        "WHERE u.workspace = $1 AND u.status = $2 AND u.id > $3 \
+                         ORDER BY u.id LIMIT $4"
+                    ),
+                    &[&ws.uuid(), s, a, &SCAN_CHUNK],
+                    rows::user,
+                )?,
+            };
+            let full = users.len() as i64 == SCAN_CHUNK;
+            for user in users {
+                after = Some(user.id.uuid());
+                if !visit(user)? {
+                    return Ok(());
+                }
+            }
+            if !full {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Counted by the (workspace, status, id) index: a query, not a stored counter.
+    fn status_counts(&self, ws: WorkspaceId) -> Result<StatusCounts> {
+        let mut counts = StatusCounts::default();
+        for row in self.read(
+            "SELECT status, count(*) FROM users WHERE workspace = $1 GROUP BY status",
+            &[&ws.uuid()],
+        )? {
+            let name: &str = row.try_get(0).map_err(Error::storage)?;
+            let n: i64 = row.try_get(1).map_err(Error::storage)?;
+            let n = u64::try_from(n).map_err(Error::storage)?;
+            match rows::from_name::<UserStatus>(name)? {
+                UserStatus::Active => counts.active = n,
+                UserStatus::Inactive => counts.inactive = n,
+                UserStatus::Invited => counts.invited = n,
+            }
+        }
+        Ok(counts)
+    }
+
+    fn invite_of(&self, ws: WorkspaceId, user: UserId) -> Result<Option<Invite>> {
+        self.read(
+            &format!("{INVITE_COLUMNS}WHERE workspace = $1 AND user_id = $2"),
+            &[&ws.uuid(), &user.uuid()],
+        )?
+        .first()
+        .map(rows::invite)
+        .transpose()
+    }
+
+    fn change_seq(&self, ws: WorkspaceId) -> Result<u64> {
+        let rows = self.read(
+            "SELECT change_seq FROM workspaces WHERE id = $1",
+            &[&ws.uuid()],
+        )?;
+        match rows.first() {
+            Some(r) => u64::try_from(r.try_get::<_, i64>(0).map_err(Error::storage)?)
+                .map_err(Error::storage),
+            None => Ok(0),
+        }
+    }
+
+    fn changes_since(
+        &self,
+        ws: WorkspaceId,
+        since: u64,
+    ) -> Result<std::result::Result<ChangedIds, ChangesTooOld>> {
+        let since_sql = i64::try_from(since).unwrap_or(i64::MAX);
+        // One statement, one snapshot: the counter, the floor and the entries agree.
+        let rows = self.read(
+            "SELECT w.change_seq, w.change_floor, c.kind, c.id FROM workspaces w \
+             LEFT JOIN changes c ON c.workspace = w.id AND c.seq > $2 AND c.seq <= w.change_seq \
+             WHERE w.id = $1",
+            &[&ws.uuid(), &since_sql],
+        )?;
+        let number = |r: &Row, i: usize| -> Result<u64> {
+            u64::try_from(r.try_get::<_, i64>(i).map_err(Error::storage)?).map_err(Error::storage)
+        };
+        let (latest, oldest) = match rows.first() {
+            Some(r) => (number(r, 0)?, number(r, 1)?),
+            None => (0, 0),
+        };
+        if since > latest || since < oldest {
+            return Ok(Err(ChangesTooOld { oldest }));
+        }
+        let mut out = ChangedIds {
+            seq: latest,
+            ..ChangedIds::default()
+        };
+        for r in &rows {
+            let kind: Option<&str> = r.try_get(2).map_err(Error::storage)?;
+            let Some(kind) = kind else { continue };
+            let id: uuid::Uuid = r.try_get(3).map_err(Error::storage)?;
+            match kind {
+                "user" => {
+                    out.users.insert(UserId::from_uuid(id));
+                }
+                "team" => {
+                    out.teams.insert(TeamId::from_uuid(id));
+                }
+                "workspace" => out.workspace = true,
+                other => {
+                    return Err(Error::storage(format!(
+                        "change feed entry of an unknown kind: {other}"
+                    )));
+                }
+            }
+        }
+        Ok(Ok(out))
     }
 
     fn workspaces(&self) -> Result<Vec<Workspace>> {

@@ -13,7 +13,7 @@ use crate::domain::{
 };
 use crate::store::Tx;
 use std::cell::RefCell;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
@@ -58,14 +58,79 @@ type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 pub(super) struct PgTx<'a> {
     tx: &'a deadpool_postgres::Transaction<'a>,
     failure: RefCell<Option<tokio_postgres::Error>>,
+    feed: Feed,
+    /// What this attempt has put in the feed already (one entry per thing per transaction).
+    recorded: RefCell<HashSet<(WorkspaceId, &'static str, Uuid)>>,
+}
+
+/// How a transaction's writes reach the change feed.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Feed {
+    /// One entry per change; the feed keeps the last `kept` (at least) of each workspace.
+    Record { kept: u64 },
+    /// A bulk load: each change moves the floor past itself, so earlier readers reload.
+    Skip,
 }
 
 impl<'a> PgTx<'a> {
-    pub(super) fn new(tx: &'a deadpool_postgres::Transaction<'a>) -> Self {
+    pub(super) fn new(tx: &'a deadpool_postgres::Transaction<'a>, feed: Feed) -> Self {
         PgTx {
             tx,
             failure: RefCell::new(None),
+            feed,
+            recorded: RefCell::default(),
         }
+    }
+
+    /// Numbers one change of the workspace and writes it to the feed, in this transaction.
+    /// Keeps between `kept` and twice that many entries: the floor moves with the removal.
+    fn record(&self, ws: WorkspaceId, kind: &'static str, id: Uuid) -> Result<()> {
+        if !self.recorded.borrow_mut().insert((ws, kind, id)) {
+            return Ok(());
+        }
+        let w = uuid(&ws);
+        match self.feed {
+            Feed::Skip => {
+                self.execute(
+                    "UPDATE workspaces SET change_seq = change_seq + 1, \
+                     change_floor = change_seq + 1 WHERE id = $1",
+                    &[&w],
+                )?;
+            }
+            Feed::Record { kept } => {
+                let Some((seq, floor)) = self.one(
+                    "UPDATE workspaces SET change_seq = change_seq + 1 WHERE id = $1 \
+                     RETURNING change_seq, change_floor",
+                    &[&w],
+                    |r| {
+                        let seq: i64 = r.try_get(0).map_err(Error::storage)?;
+                        let floor: i64 = r.try_get(1).map_err(Error::storage)?;
+                        Ok((seq, floor))
+                    },
+                )?
+                else {
+                    // No such workspace: nothing of it to follow.
+                    return Ok(());
+                };
+                self.execute(
+                    "INSERT INTO changes (workspace, seq, kind, id) VALUES ($1, $2, $3, $4)",
+                    &[&w, &seq, &kind, &id],
+                )?;
+                let kept = i64::try_from(kept).unwrap_or(i64::MAX / 4);
+                if seq - floor > 2 * kept {
+                    let new_floor = seq - kept;
+                    self.execute(
+                        "UPDATE workspaces SET change_floor = $2 WHERE id = $1",
+                        &[&w, &new_floor],
+                    )?;
+                    self.execute(
+                        "DELETE FROM changes WHERE workspace = $1 AND seq <= $2",
+                        &[&w, &new_floor],
+                    )?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The first database error of this transaction, if any.
@@ -157,8 +222,8 @@ impl Tx for PgTx<'_> {
             "INSERT INTO workspaces (id, name, slug, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, slug = EXCLUDED.slug",
             &[&uuid(&ws.id), &ws.name.as_str(), &ws.slug, &ws.created_at],
-        )
-        .map(drop)
+        )?;
+        self.record(ws.id, "workspace", uuid(&ws.id))
     }
 
     fn user(&self, ws: WorkspaceId, id: UserId) -> Result<Option<User>> {
@@ -228,17 +293,20 @@ impl Tx for PgTx<'_> {
                 &epoch,
                 &teams,
             ],
-        )
-        .map(drop)
+        )?;
+        self.record(user.workspace, "user", id)
     }
 
     fn remove_user(&self, ws: WorkspaceId, id: UserId) -> Result<()> {
         // Memberships, password, invite and sessions go with the row (ON DELETE CASCADE).
-        self.execute(
+        if self.execute(
             "DELETE FROM users WHERE workspace = $1 AND id = $2",
             &[&uuid(&ws), &uuid(&id)],
-        )
-        .map(drop)
+        )? > 0
+        {
+            self.record(ws, "user", uuid(&id))?;
+        }
+        Ok(())
     }
 
     fn active_owners(&self, ws: WorkspaceId) -> Result<BTreeSet<UserId>> {
@@ -282,16 +350,19 @@ impl Tx for PgTx<'_> {
                 &team.name.folded(),
                 &team.created_at,
             ],
-        )
-        .map(drop)
+        )?;
+        self.record(team.workspace, "team", uuid(&team.id))
     }
 
     fn remove_team(&self, ws: WorkspaceId, id: TeamId) -> Result<()> {
-        self.execute(
+        if self.execute(
             "DELETE FROM teams WHERE workspace = $1 AND id = $2",
             &[&uuid(&ws), &uuid(&id)],
-        )
-        .map(drop)
+        )? > 0
+        {
+            self.record(ws, "team", uuid(&id))?;
+        }
+        Ok(())
     }
 
     fn invite(&self, ws: WorkspaceId, user: UserId) -> Result<Option<Invite>> {
@@ -326,24 +397,27 @@ impl Tx for PgTx<'_> {
                 &invite.is_pending(),
                 &invite.accepted_at,
             ],
-        )
-        .map(drop)
+        )?;
+        self.record(invite.workspace, "user", uuid(&invite.user_id))
     }
 
     fn retire_invite_token(&self, invite: &Invite) -> Result<()> {
         self.execute(
             "UPDATE invites SET token_live = false WHERE token_hash = $1 AND token_live",
             &[&invite.token_hash.0.as_slice()],
-        )
-        .map(drop)
+        )?;
+        self.record(invite.workspace, "user", uuid(&invite.user_id))
     }
 
     fn remove_invite(&self, ws: WorkspaceId, user: UserId) -> Result<()> {
-        self.execute(
+        if self.execute(
             "DELETE FROM invites WHERE workspace = $1 AND user_id = $2",
             &[&uuid(&ws), &uuid(&user)],
-        )
-        .map(drop)
+        )? > 0
+        {
+            self.record(ws, "user", uuid(&user))?;
+        }
+        Ok(())
     }
 
     fn invite_by_token(&self, hash: &TokenHash) -> Result<Option<(WorkspaceId, UserId)>> {

@@ -290,7 +290,15 @@ fn detail_pane(
         lines.push(event_line(e, theme));
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled("Esc close · ↑↓ scroll", theme.dim()));
+    let offer = data.is_some_and(|data| data.offers_ownership_to(u));
+    lines.push(Line::styled(
+        if offer {
+            "Esc close · ↑↓ scroll · O make this user the Owner"
+        } else {
+            "Esc close · ↑↓ scroll"
+        },
+        theme.dim(),
+    ));
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
