@@ -266,3 +266,31 @@ on_every_store!(
     a_feed_older_than_it_keeps_says_reload_everything,
     deletions_and_team_changes_reach_the_feed,
 );
+
+/// A schema-1 PostgreSQL database with a workspace in it gains the feed when opened: its
+/// counter starts at 0, and the next change is numbered 1 and reported.
+#[test]
+fn a_schema_1_postgres_database_gains_the_feed_when_opened() {
+    use atender_admin::store::postgres::testing;
+    use atender_admin::store::{PgStore, TxMode};
+    let schema = TestSchema::new();
+    drop(PgStore::open_at(&schema.url, 1).unwrap());
+    testing::execute(
+        &schema.url,
+        "INSERT INTO workspaces (id, name, slug, created_at) \
+         VALUES ('0192f1e0-0000-7000-8000-000000000001', 'Acme', 'acme', now())",
+    )
+    .unwrap();
+    let store = PgStore::open(&schema.url).unwrap();
+    let ws = store.workspaces().unwrap().remove(0);
+    assert_eq!(store.change_seq(ws.id).unwrap(), 0);
+    let nothing = store.changes_since(ws.id, 0).unwrap().unwrap();
+    assert_eq!((nothing.seq, nothing.workspace), (0, false));
+    store
+        .transact(TxMode::Commit, &|tx| tx.put_workspace(&ws))
+        .unwrap();
+    assert_eq!(store.change_seq(ws.id).unwrap(), 1);
+    let changed = store.changes_since(ws.id, 0).unwrap().unwrap();
+    assert_eq!((changed.seq, changed.workspace), (1, true));
+    assert!(store.changes_since(ws.id, 2).unwrap().is_err());
+}
