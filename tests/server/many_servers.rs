@@ -1,6 +1,6 @@
 //! Two real `atender-server` processes on one PostgreSQL database (a schema of its own in
 //! ATENDER_TEST_DATABASE_URL, which `scripts/test` provides): the rules hold across them and a
-//! session ended through one is refused by the other.
+//! session ended through one is refused by the other; they share one change feed.
 
 use crate::support::{PASSWORD, expect, http};
 use atender_admin::domain::{HashCost, Role, UserStatus};
@@ -284,6 +284,61 @@ async fn a_session_ended_through_one_server_is_refused_by_the_other() {
         expect(me(&one, &token_a).await.unwrap(), StatusCode::OK).await["user"]["id"],
         json!(a.id)
     );
+}
+
+/// The change feed lives in the database: a console following it through one server sees what
+/// was changed through the other, and both servers number the changes in one sequence.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_through_one_server_is_in_the_feed_read_through_the_other() {
+    let db = TestSchema::new();
+    let core = seeding_core(&db.url);
+    let (one, two) = (Server::start(&db.url), Server::start(&db.url));
+    let client = http().build().unwrap();
+    let (slug, _, _) = two_owners(&core, "Acme").await;
+    let token_one = sign_in(&client, &one, &slug, "a@race.io").await;
+    let token_two = sign_in(&client, &two, &slug, "b@race.io").await;
+    let feed = |server: &Server, token: &str, since: Option<u64>| {
+        let query = since.map_or(String::new(), |s| format!("?since={s}"));
+        client
+            .get(format!("{}/changes{query}", server.url))
+            .bearer_auth(token)
+            .send()
+    };
+    let start = expect(feed(&two, &token_two, None).await.unwrap(), StatusCode::OK).await;
+    let start = start["seq"].as_u64().expect("a sequence number");
+    let invited = expect(
+        client
+            .post(format!("{}/invites", one.url))
+            .bearer_auth(&token_one)
+            .json(&json!({"email": "carl@acme.io", "full_name": "Carl", "roles": ["agent"], "send_invite": false}))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::CREATED,
+    )
+    .await;
+    let changed = expect(
+        feed(&two, &token_two, Some(start)).await.unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    let seq = changed["seq"].as_u64().unwrap();
+    assert!(seq > start, "{changed}");
+    let ids: Vec<&Value> = changed["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| &u["id"])
+        .collect();
+    assert_eq!(ids, vec![&invited["user"]["id"]], "{changed}");
+    // The same sequence number means the same thing on the other server.
+    let none = expect(
+        feed(&one, &token_one, Some(seq)).await.unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(none["seq"].as_u64(), Some(seq), "{none}");
+    assert_eq!(none["users"].as_array().map(Vec::len), Some(0), "{none}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
