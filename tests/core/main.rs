@@ -1,5 +1,7 @@
 //! Integration tests of the core: domain rules through the service, over the real sled store.
 
+#![allow(clippy::unwrap_used)] // a test fails loudly by design
+
 mod concurrency;
 mod deletion;
 mod feed;
