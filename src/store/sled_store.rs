@@ -102,6 +102,11 @@ impl SledStore {
         &self.path
     }
 
+    /// Whether `path` looks like a store folder (sled's files are there), without opening it.
+    pub fn holds_store(path: &Path) -> bool {
+        path.is_dir() && ["db", "conf"].iter().any(|f| path.join(f).exists())
+    }
+
     /// Writes the schema marker; only for tests of the unknown-schema refusal.
     #[doc(hidden)]
     pub fn overwrite_schema_version_for_tests(&self, version: u32) -> Result<()> {
