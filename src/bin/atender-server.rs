@@ -52,6 +52,11 @@ enum Command {
         #[arg(long, env = "ATENDER_DATA")]
         data: PathBuf,
     },
+    /// Read every record of a store (with the server stopped); says which is damaged, if any.
+    Check {
+        #[arg(long, env = "ATENDER_DATA")]
+        data: PathBuf,
+    },
 }
 
 /// `serve`'s settings. The SMTP password is read only from the environment
@@ -173,6 +178,16 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_else(|_| issued.invite.expires_at.to_string());
             println!("expires:   {expires}");
+        }
+        Command::Check { data } => {
+            if !SledStore::holds_store(&data) {
+                anyhow::bail!("there is no store at {}", data.display());
+            }
+            let store = SledStore::open(&data)?;
+            let records = store.check_integrity(&mut |read| {
+                eprintln!("checked {read} records…");
+            })?;
+            println!("{}: {records} records, all readable", data.display());
         }
         Command::Workspaces { data } => {
             if !data.exists() {

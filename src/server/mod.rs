@@ -181,6 +181,11 @@ impl Application {
         }
         let mut created = CreatedFolder::create(&config.data)?;
         let store = SledStore::open(&config.data)?;
+        // Never serve a damaged store half-broken: every record is read before the first request.
+        let records = store.check_integrity(&mut |read| {
+            tracing::info!(records = read, "checking the store");
+        })?;
+        tracing::info!(records, path = %config.data.display(), "store checked");
         let core = Core::new(store, config.clock.clone(), config.core);
         let mailer = mail::Mailer::new(&config.mail)?;
         let (api, doc) = openapi::api_router().split_for_parts();

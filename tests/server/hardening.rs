@@ -427,3 +427,101 @@ async fn a_storm_of_sign_ins_keeps_memory_flat() {
         "peak memory grew by {grown_mib} MiB (bound {bound} MiB)"
     );
 }
+
+/// 64 bytes flipped in a stored user: the server refuses to start and says where, instead of
+/// serving a store whose listings fail; `atender-server check` reports the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_store_is_refused_at_start_with_its_path() {
+    use atender_admin::domain::{HashCost, Role};
+    use atender_admin::service::{AdminApi, Core, CoreConfig, NewInvite};
+    use atender_admin::store::SledStore;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    {
+        let config = CoreConfig {
+            hash_cost: HashCost::insecure_for_tests(),
+            ..CoreConfig::default()
+        };
+        let core = Core::with_system_clock(SledStore::open(&store).unwrap(), config);
+        let (ws, issued) = core
+            .create_workspace("Acme", "ann@acme.io", "Ann Lee")
+            .await
+            .unwrap();
+        let ann = core
+            .accept_invite(&issued.token.encode(), PASSWORD)
+            .await
+            .unwrap();
+        for i in 0..30 {
+            core.admin(ws.id, ann.id)
+                .invite(NewInvite {
+                    email: format!("user{i}@acme.io"),
+                    full_name: format!("User {i}"),
+                    display_name: None,
+                    roles: vec![Role::Agent],
+                    teams: vec![],
+                    send_invite: false,
+                })
+                .await
+                .unwrap();
+        }
+    }
+    let checked = std::process::Command::new(env!("CARGO_BIN_EXE_atender-server"))
+        .args(["check", "--data"])
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert!(checked.status.success(), "{checked:?}");
+    // flip 64 bytes of a stored user record
+    let db = store.join("db");
+    let mut bytes = std::fs::read(&db).unwrap();
+    let at = bytes
+        .windows(b"\"full_name\":\"User 15\"".len())
+        .position(|w| w == b"\"full_name\":\"User 15\"")
+        .expect("the record is in the data file");
+    for b in &mut bytes[at..at + 64] {
+        *b ^= 0xA5;
+    }
+    std::fs::write(&db, &bytes).unwrap();
+
+    let error = Application::build(ServerConfig::new(store.clone(), "127.0.0.1:0".into()))
+        .await
+        .err()
+        .expect("a damaged store is refused")
+        .to_string();
+    assert!(error.contains(&store.display().to_string()), "{error}");
+    assert!(error.contains("damaged"), "{error}");
+    let checked = std::process::Command::new(env!("CARGO_BIN_EXE_atender-server"))
+        .args(["check", "--data"])
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert_eq!(checked.status.code(), Some(2), "{checked:?}");
+    let stderr = String::from_utf8_lossy(&checked.stderr);
+    assert!(stderr.contains("damaged"), "{stderr}");
+    eprintln!("damaged store: {error}");
+
+    // Damage the engine's checksums don't see (a record written damaged): the start's check
+    // reads every record and names the first bad one.
+    std::fs::remove_dir_all(&store).unwrap();
+    let (slug, _) = run_init(&store, "Acme", "ann@acme.io", "http://127.0.0.1:1");
+    assert_eq!(slug, "acme");
+    {
+        let db = sled::open(&store).unwrap();
+        let (key, value) = db.scan_prefix(b"U").next().expect("a user record").unwrap();
+        let mut damaged = value.to_vec();
+        let middle = damaged.len() / 2;
+        for b in &mut damaged[middle..(middle + 64).min(value.len())] {
+            *b ^= 0xA5;
+        }
+        db.insert(key, damaged).unwrap();
+        db.flush().unwrap();
+    }
+    let error = Application::build(ServerConfig::new(store.clone(), "127.0.0.1:0".into()))
+        .await
+        .err()
+        .expect("a damaged record is refused")
+        .to_string();
+    assert!(error.contains(&store.display().to_string()), "{error}");
+    assert!(error.contains("(a user) is unreadable"), "{error}");
+    eprintln!("damaged record: {error}");
+}
