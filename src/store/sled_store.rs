@@ -57,6 +57,13 @@ impl SledStore {
                 detail: "it is a file, not a store folder".into(),
             });
         }
+        // sled would quietly start a new, empty data file next to the others.
+        if path.join("conf").exists() && !path.join("db").exists() {
+            return Err(Error::StoreCorrupt {
+                path: shown,
+                detail: "its data file `db` is missing (the other files are there)".into(),
+            });
+        }
         let db = open_db(&path, &shown)?;
         match db.get(keys::SCHEMA).map_err(|e| open_error(e, &shown))? {
             Some(v) => {
