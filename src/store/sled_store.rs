@@ -136,7 +136,7 @@ impl SledStore {
                     ))
                 })?;
                 read += 1;
-                if read % PROGRESS_EVERY == 0 {
+                if read.is_multiple_of(PROGRESS_EVERY) {
                     progress(read);
                 }
             }
