@@ -330,7 +330,12 @@ fn check_invariants(w: &World, step: usize, op: &Op) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
+    // PROPTEST_CASES=N runs longer (README, Reliability).
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn invariants_hold_after_every_operation(ops in prop::collection::vec(op(), 1..40)) {
