@@ -97,6 +97,12 @@ fn as_strict_as_the_server(doc: &mut serde_json::Value) {
                     if p["in"] == "query" && p["name"] == "cursor" {
                         p["schema"] = json!({"type": "string", "anyOf": [{"format": "uuid"}, {"maxLength": 0}]});
                     }
+                    // Any size parses (a page is cut to the largest the server serves) up to
+                    // what the server's integer holds.
+                    if p["in"] == "query" && p["name"] == "limit" {
+                        p["schema"] =
+                            json!({"type": "integer", "minimum": 0, "maximum": usize::MAX});
+                    }
                     // Missing is its own answer (428), not a malformed request.
                     if p["in"] == "header" && p["name"] == "If-Match" {
                         p["required"] = json!(false);
