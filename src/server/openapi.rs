@@ -103,6 +103,9 @@ fn as_strict_as_the_server(doc: &mut serde_json::Value) {
                         p["schema"] =
                             json!({"type": "integer", "minimum": 0, "maximum": usize::MAX});
                     }
+                    if p["in"] == "query" && p["name"] == "since" {
+                        p["schema"] = json!({"type": "integer", "minimum": 0, "maximum": u64::MAX});
+                    }
                     // Missing is its own answer (428), not a malformed request.
                     if p["in"] == "header" && p["name"] == "If-Match" {
                         p["required"] = json!(false);
