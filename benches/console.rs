@@ -5,6 +5,8 @@
 //! `cargo bench --bench console` prints medians (release build). Under `cargo test` it runs once
 //! on small workspaces as a smoke test. Figures are recorded in BENCHMARKS.md.
 
+#![allow(clippy::unwrap_used)] // a test fails loudly by design
+
 use atender_admin::demo;
 use atender_admin::domain::HashCost;
 use atender_admin::service::{AdminApi, Core, CoreConfig, ManualClock};

@@ -6,6 +6,8 @@
 //! differs from a wrong password's by more than 25%. Under `cargo test` it runs 2 of each with
 //! cheap hashing as a smoke test, without the timing target.
 
+#![allow(clippy::unwrap_used)] // a test fails loudly by design
+
 use atender_admin::domain::HashCost;
 use atender_admin::service::{Core, CoreConfig};
 use atender_admin::store::SledStore;

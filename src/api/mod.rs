@@ -36,13 +36,6 @@ pub struct ErrorDetail {
     pub core: Option<Error>,
 }
 
-impl ErrorBody {
-    /// The core error this body carries, if the core refused.
-    pub fn into_core(self) -> Option<Error> {
-        self.error.core
-    }
-}
-
 /// `POST /session`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

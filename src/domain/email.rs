@@ -1,8 +1,13 @@
-//! The login identifier. Parsed once: an `Email` is always trimmed, lower-cased and plausible.
+//! The login identifier. Parsed once: an `Email` is always trimmed, in Unicode NFC, lower-cased
+//! and plausible, and holds no character that could make two different-looking addresses look
+//! alike (invisible, format and bidi characters, compatibility forms such as fullwidth letters,
+//! scripts mixed inside one part).
 
 use super::error::{Error, Field, Result};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use unicode_normalization::UnicodeNormalization;
+use unicode_security::{GeneralSecurityProfile, MixedScript};
 
 /// The RFC 5321 limit on a forward path.
 pub const MAX_EMAIL_LEN: usize = 254;
@@ -12,10 +17,12 @@ pub const MAX_EMAIL_LEN: usize = 254;
 pub struct Email(String);
 
 impl Email {
-    /// Trims, lower-cases and checks the shape `local@domain.tld`. Deliverability is the mail
-    /// server's business; this only refuses what can never be an address.
+    /// Trims, normalises (NFC), lower-cases and checks the shape `local@domain.tld`.
+    /// Deliverability is the mail server's business; this refuses what can never be an address
+    /// and what could pass for another one.
     pub fn parse(input: &str) -> Result<Self> {
-        let trimmed = input.trim();
+        let normalised: String = input.trim().nfc().collect();
+        let trimmed = normalised.as_str();
         let bad = |reason: &str| Err(Error::invalid(Field::Email, reason));
         if trimmed.is_empty() {
             return bad("enter an email address, like ann@example.com");
@@ -25,6 +32,18 @@ impl Email {
         }
         if trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return bad("must not contain spaces or control characters");
+        }
+        if let Some(c) = trimmed
+            .chars()
+            .find(|c| !c.is_ascii() && !c.identifier_allowed())
+        {
+            return Err(Error::invalid(
+                Field::Email,
+                format!(
+                    "contains U+{:04X}, an invisible, formatting or look-alike character; type the address as plain text",
+                    c as u32
+                ),
+            ));
         }
         let Some((local, domain)) = trimmed.rsplit_once('@') else {
             return bad("needs an @, like ann@example.com");
@@ -53,6 +72,17 @@ impl Email {
             if !ok {
                 return bad("has an invalid domain after the @");
             }
+        }
+        // Each part in one script (Unicode's augmented script sets: Japanese mixing Han and
+        // kana is one), so "аnn" with a Cyrillic а can't pass for "ann". The parts may differ:
+        // a Cyrillic name at a Latin domain is a real address.
+        if std::iter::once(local)
+            .chain(labels.iter().copied())
+            .any(|part| !part.is_single_script())
+        {
+            return bad(
+                "mixes letters of different scripts (e.g. a Cyrillic а among Latin letters); type it in one script",
+            );
         }
         Ok(Self(trimmed.to_lowercase()))
     }
@@ -141,6 +171,52 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn nfc_and_nfd_spellings_are_one_address() {
+        let nfc = Email::parse("jos\u{e9}@acme.io").unwrap();
+        let nfd = Email::parse("jose\u{301}@acme.io").unwrap();
+        assert_eq!(nfc, nfd);
+        assert_eq!(nfc.as_str(), "jos\u{e9}@acme.io");
+    }
+
+    #[test]
+    fn international_addresses_keep_working() {
+        for ok in [
+            "иван@пример.рф",
+            "иван@acme.io",
+            "山田@例え.jp",
+            "やまだ太郎@acme.io",
+            "δοκιμή@παράδειγμα.δοκιμή",
+            "müller@straße.de",
+        ] {
+            assert!(Email::parse(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn refuses_lookalikes_of_an_address() {
+        for bad in [
+            "ann\u{200b}@acme.io",
+            "\u{feff}ann@acme.io",
+            "an\u{ad}n@acme.io",
+            "ann\u{202e}@acme.io",
+            "ann\u{2066}@acme.io",
+            "ann\u{200e}@acme.io",
+            "\u{ff41}\u{ff4e}\u{ff4e}@acme.io",
+            "ann@\u{ff41}cme.io",
+            "\u{430}nn@acme.io",
+            "ann@\u{430}cme.io",
+            "ann\u{3164}@acme.io",
+        ] {
+            let e = Email::parse(bad).unwrap_err();
+            assert_eq!(e.field(), Some(Field::Email), "{bad:?}");
+        }
+        let e = Email::parse("ann\u{200b}@acme.io").unwrap_err();
+        assert!(e.to_string().contains("U+200B"), "{e}");
+        let e = Email::parse("\u{430}nn@acme.io").unwrap_err();
+        assert!(e.to_string().contains("scripts"), "{e}");
     }
 
     #[test]

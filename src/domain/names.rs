@@ -1,28 +1,52 @@
 //! Human-readable names: person names (full and display), team names, workspace names.
-//! Parsed once: a name is trimmed, within its length limit, and free of characters that could
-//! rewrite a terminal or reorder text on screen.
+//! Parsed once: a name is trimmed, in Unicode NFC, within its length limit, free of characters
+//! that could rewrite a terminal, reorder text on screen or hide inside it, and shows at least
+//! one letter or digit.
 
 use super::error::{Error, Field, Result};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use unicode_normalization::UnicodeNormalization;
 
 pub const MAX_PERSON_NAME: usize = 100;
 pub const MAX_TEAM_NAME: usize = 64;
 pub const MAX_WORKSPACE_NAME: usize = 64;
 
 /// Characters a stored name must never hold: C0/C1 controls (ESC among them), the bidi
-/// embedding, override and isolate controls, and the line/paragraph separators that would break
-/// a row in two. Joiners (ZWJ U+200D, ZWNJ U+200C) stay allowed: Persian and Indic names need them.
+/// embedding, override and isolate controls and marks, the line/paragraph separators that would
+/// break a row in two, and the invisible format characters that make two names look alike
+/// (zero-width space, soft hyphen, word joiner, byte-order mark…). Joiners (ZWJ U+200D, ZWNJ
+/// U+200C) stay allowed: Persian and Indic names need them.
 pub fn forbidden_in_name(c: char) -> bool {
     c.is_control()
         || ('\u{202A}'..='\u{202E}').contains(&c)
         || ('\u{2066}'..='\u{2069}').contains(&c)
-        || c == '\u{2028}'
-        || c == '\u{2029}'
+        || matches!(
+            c,
+            '\u{2028}'
+                | '\u{2029}'
+                | '\u{00AD}'
+                | '\u{061C}'
+                | '\u{180E}'
+                | '\u{200B}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{206A}'..='\u{206F}'
+                | '\u{FEFF}'
+                | '\u{FFF9}'..='\u{FFFB}'
+        )
+}
+
+/// A letter or digit that shows on screen. The Hangul fillers are letters to Unicode but draw
+/// as blanks (a name of U+3164 alone looks empty).
+fn visible_letter_or_digit(c: char) -> bool {
+    c.is_alphanumeric() && !matches!(c, '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}')
 }
 
 fn parse_name(input: &str, field: Field, max: usize) -> Result<String> {
-    let trimmed = input.trim();
+    let normalised: String = input.trim().nfc().collect();
+    let trimmed = normalised.as_str();
     if trimmed.is_empty() {
         return Err(Error::invalid(field, "can't be empty"));
     }
@@ -42,7 +66,13 @@ fn parse_name(input: &str, field: Field, max: usize) -> Result<String> {
             ),
         ));
     }
-    Ok(trimmed.to_string())
+    if !trimmed.chars().any(visible_letter_or_digit) {
+        return Err(Error::invalid(
+            field,
+            "needs at least one visible letter or digit",
+        ));
+    }
+    Ok(normalised)
 }
 
 macro_rules! name_type {
@@ -111,9 +141,12 @@ impl PersonName {
 }
 
 impl TeamName {
-    /// The key that makes team names unique regardless of case.
+    /// The key that makes team names unique regardless of case and of how an accent was typed:
+    /// NFC, then full case folding (upper then lower case: "Straße" and "STRASSE" are one),
+    /// then NFC again because case mapping can decompose.
     pub fn folded(&self) -> String {
-        self.0.to_lowercase()
+        let nfc: String = self.0.nfc().collect();
+        nfc.to_uppercase().to_lowercase().nfc().collect()
     }
 }
 
@@ -192,6 +225,48 @@ mod tests {
             TeamName::parse("Billing").unwrap().folded(),
             TeamName::parse("BILLING").unwrap().folded()
         );
+    }
+
+    #[test]
+    fn team_names_fold_normal_forms_and_full_case() {
+        let nfc = TeamName::parse("Caf\u{e9}").unwrap();
+        let nfd = TeamName::parse("CAFE\u{301}").unwrap();
+        assert_eq!(nfc.folded(), nfd.folded());
+        // stored as typed, but in NFC
+        assert_eq!(
+            TeamName::parse("Cafe\u{301}").unwrap().as_str(),
+            "Caf\u{e9}"
+        );
+        assert_eq!(
+            TeamName::parse("Straße").unwrap().folded(),
+            TeamName::parse("STRASSE").unwrap().folded()
+        );
+        // records written before folding changed read the same for ASCII names
+        assert_eq!(TeamName::parse("Tier 2").unwrap().folded(), "tier 2");
+    }
+
+    #[test]
+    fn names_need_a_visible_letter_or_digit() {
+        for blank in [
+            "\u{200b}",
+            "\u{200b}\u{200b}\u{200b}",
+            "\u{3164}",
+            "\u{3164}\u{3164}",
+            "\u{2800}",
+            "\u{ffa0}",
+            "-- . --",
+            "\u{feff}",
+        ] {
+            let e = PersonName::parse(blank).unwrap_err();
+            assert_eq!(e.field(), Some(Field::FullName), "{blank:?}");
+            assert!(TeamName::parse(blank).is_err(), "{blank:?}");
+            assert!(WorkspaceName::parse(blank).is_err(), "{blank:?}");
+        }
+        for hidden in ["An\u{ad}n", "Ann\u{200b}", "\u{feff}Ann", "Ann\u{200f}"] {
+            assert!(PersonName::parse(hidden).is_err(), "{hidden:?}");
+        }
+        assert!(PersonName::parse("7").is_ok());
+        assert!(PersonName::parse("Zoë").is_ok());
     }
 
     #[test]

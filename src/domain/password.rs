@@ -1,4 +1,4 @@
-//! Passwords: 8 to 256 characters, stored only as argon2id PHC strings.
+//! Passwords: 8 to 256 characters, not easy to guess, stored only as argon2id PHC strings.
 
 use super::error::{Error, Field, Result};
 use argon2::password_hash::phc::PasswordHash as Phc;
@@ -9,6 +9,9 @@ use std::fmt;
 
 pub const MIN_PASSWORD: usize = 8;
 pub const MAX_PASSWORD: usize = 256;
+/// zxcvbn's score 3: more than 10^8 guesses, beyond an online attack and costly offline at
+/// the argon2 cost below.
+const MIN_STRENGTH: zxcvbn::Score = zxcvbn::Score::Three;
 
 /// A password as typed, checked for length. Never printed.
 #[derive(Clone)]
@@ -30,6 +33,40 @@ impl Password {
             ));
         }
         Ok(Password(input.to_string()))
+    }
+
+    /// Parses a password someone is choosing: within the length limits and not easy to guess.
+    /// zxcvbn estimates the guesses an attacker needs, with its lists of common passwords,
+    /// names and words, keyboard patterns, repeats and dates, and with `context` (the person's
+    /// email, name, the workspace's name) as words an attacker would try first.
+    pub fn parse_new(input: &str, context: &[&str]) -> Result<Self> {
+        let password = Self::parse(input)?;
+        // The parts of the context on their own too ("acme" from "ann@acme.io"), and run
+        // together ("annlee" from "Ann Lee" or "ann.lee@…").
+        const SEPARATORS: [char; 5] = ['@', '.', ' ', '-', '_'];
+        let mut words: Vec<String> = Vec::new();
+        for c in context {
+            words.push(c.to_string());
+            words.extend(c.split(SEPARATORS).map(str::to_string));
+            let local = c.split('@').next().unwrap_or(c);
+            words.push(local.replace(SEPARATORS, ""));
+            words.push(c.replace(SEPARATORS, ""));
+        }
+        words.retain(|w| w.chars().count() >= 3);
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        let estimate = zxcvbn::zxcvbn(input, &words);
+        if estimate.score() < MIN_STRENGTH {
+            let why = estimate
+                .feedback()
+                .and_then(|f| f.warning())
+                .map(|w| format!(" ({})", w.to_string().trim_end_matches('.')))
+                .unwrap_or_default();
+            return Err(Error::invalid(
+                Field::Password,
+                format!("is too easy to guess{why}; use a few unrelated words or a longer phrase"),
+            ));
+        }
+        Ok(password)
     }
 
     pub fn expose(&self) -> &str {
@@ -130,6 +167,47 @@ mod tests {
         assert!(Password::parse(&"p".repeat(256)).is_ok());
         let e = Password::parse(&"p".repeat(257)).unwrap_err();
         assert_eq!(e.field(), Some(Field::Password));
+    }
+
+    #[test]
+    fn refuses_common_and_guessable_passwords() {
+        for weak in [
+            "password1",
+            "12345678",
+            "        ",
+            "qwertyuiop",
+            "Password123!",
+            "aaaaaaaaaaaa",
+            "iloveyou2024",
+        ] {
+            let e = Password::parse_new(weak, &[]).unwrap_err();
+            assert_eq!(e.field(), Some(Field::Password), "{weak:?}");
+            assert!(e.to_string().contains("too easy to guess"), "{weak:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn refuses_passwords_made_of_the_context() {
+        let context = ["ann.lee@acme.io", "Ann Lee", "Acme Support"];
+        for weak in ["ann.lee@acme.io", "acmesupport", "annlee2026", "AcmeAcme1"] {
+            assert!(Password::parse_new(weak, &context).is_err(), "{weak:?}");
+        }
+    }
+
+    #[test]
+    fn accepts_passwords_that_are_hard_to_guess() {
+        for strong in [
+            "correct horse battery",
+            "a long new password",
+            "another password",
+            "vK8#qz!Lw2",
+            "tres tristes tigres comen trigo",
+        ] {
+            assert!(
+                Password::parse_new(strong, &["ann@acme.io"]).is_ok(),
+                "{strong:?}"
+            );
+        }
     }
 
     #[test]

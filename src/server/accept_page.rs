@@ -117,6 +117,10 @@ async fn submit_form(
             Some("The two passwords are not the same; type the same password twice."),
         );
     }
+    let _hashing = match state.hashing_permit().await {
+        Ok(permit) => permit,
+        Err(busy) => return busy.into_response(),
+    };
     match state.core.accept_invite(&form.token, &form.password).await {
         Ok(user) => {
             tracing::info!(user = %user.id, "invite accepted on the accept page");

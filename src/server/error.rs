@@ -20,6 +20,9 @@ pub enum ApiError {
     },
     /// Too many failed sign-ins: 429 with Retry-After.
     RateLimited { retry_after_secs: u64 },
+    /// The server is at capacity for this kind of work (password hashing): 503 with
+    /// Retry-After. Nothing was changed.
+    Busy { retry_after_secs: u64 },
 }
 
 impl From<Error> for ApiError {
@@ -52,6 +55,7 @@ impl ApiError {
             ApiError::Core(e) => core_status(e),
             ApiError::Http { status, .. } => *status,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -165,6 +169,24 @@ impl IntoResponse for ApiError {
                         code: "rate_limited".into(),
                         message: format!(
                             "too many failed sign-ins; wait {} before trying again",
+                            human_duration(retry_after_secs)
+                        ),
+                        field: None,
+                        core: None,
+                    },
+                );
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                response
+            }
+            ApiError::Busy { retry_after_secs } => {
+                let mut response = body(
+                    status,
+                    ErrorDetail {
+                        code: "busy".into(),
+                        message: format!(
+                            "the server is busy checking other passwords; nothing was changed, try again in {}",
                             human_duration(retry_after_secs)
                         ),
                         field: None,

@@ -124,11 +124,13 @@ async fn preview_invites(
         (status = 200, description = "The user, now active: sign in with the password", body = crate::api::schema::UserSchema),
         (status = 400, description = "The link is not valid (used, replaced or cancelled), or the password is refused", body = ErrorBody),
         (status = 410, description = "The link has expired", body = ErrorBody),
+        (status = 503, description = "Too many passwords being checked at once; see Retry-After", body = ErrorBody),
     ))]
 async fn accept_invite(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<AcceptInviteRequest>,
 ) -> Result<Json<User>, ApiError> {
+    let _hashing = state.hashing_permit().await?;
     let user = state.core.accept_invite(&req.token, &req.password).await?;
     tracing::info!(user = %user.id, "invite accepted");
     Ok(Json(user))

@@ -6,6 +6,8 @@ mod accept_page;
 mod audit;
 mod auth;
 mod changes;
+pub mod client_addr;
+mod connections;
 mod error;
 mod extract;
 mod health;
@@ -18,6 +20,8 @@ mod session;
 mod teams;
 mod users;
 
+pub use client_addr::{Cidr, TrustedProxies};
+pub use connections::ConnectionLimits;
 pub use error::ApiError;
 pub use mail::MailConfig;
 pub use rate_limit::SignInLimiter;
@@ -27,7 +31,6 @@ use crate::service::{Clock, Core, CoreConfig, SystemClock};
 use crate::store::{AnyStore, PgStore, SledStore, Store};
 use axum::Router;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -54,15 +57,23 @@ pub enum StartError {
     PublicUrl(String),
     #[error("{0}")]
     Mail(String),
+    #[error(
+        "there is no store at {0}: check --data, create a workspace there with `atender-server init --data {0} …`, or pass --create to start with an empty store"
+    )]
+    NoStore(String),
 }
 
 /// Everything `Application::build` needs.
 pub struct ServerConfig {
-    /// The store folder (created if missing); with `database_url`, only the default outbox's.
+    /// The store folder; with `database_url`, only the default outbox's.
     pub data: PathBuf,
     /// A PostgreSQL database to keep everything in instead of the sled store in `data`, so
     /// that several servers can serve the same workspaces.
     pub database_url: Option<String>,
+    /// Whether a missing or empty `data` folder may become a new, empty store. Without it, a
+    /// mistyped `--data` is refused instead of serving an empty store. (A PostgreSQL database
+    /// gets its schema whenever it has none.)
+    pub create: bool,
     /// Where to listen, e.g. `127.0.0.1:8080`; port 0 picks a free port.
     pub bind: String,
     /// The address people reach the server at; invite links start with it. `None`: the bound
@@ -74,6 +85,11 @@ pub struct ServerConfig {
     pub mail: MailConfig,
     /// A request taking longer than this is answered 408.
     pub request_timeout: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`).
+    pub trusted_proxies: Vec<Cidr>,
+    /// How many passwords are hashed or checked at once; more sign-ins wait their turn.
+    pub hashing_permits: usize,
+    pub connections: ConnectionLimits,
 }
 
 impl ServerConfig {
@@ -83,11 +99,17 @@ impl ServerConfig {
             mail: MailConfig::outbox(data.join("outbox")),
             data,
             database_url: None,
+            create: false,
             bind,
             public_url: None,
             core: CoreConfig::default(),
             clock: Arc::new(SystemClock),
             request_timeout: Duration::from_secs(30),
+            trusted_proxies: Vec::new(),
+            // argon2 at OWASP cost holds 19 MiB while it runs: one hash per core keeps memory
+            // flat whatever the number of simultaneous sign-ins.
+            hashing_permits: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            connections: ConnectionLimits::default(),
         }
     }
 }
@@ -100,6 +122,27 @@ pub struct AppState {
     pub mailer: Arc<mail::Mailer>,
     pub limiter: Arc<SignInLimiter>,
     pub openapi_json: Arc<str>,
+    pub trusted_proxies: Arc<TrustedProxies>,
+    /// Bounds concurrent password hashing (see `ServerConfig::hashing_permits`).
+    pub hashing: Arc<tokio::sync::Semaphore>,
+}
+
+/// How long a sign-in or an invite acceptance waits for a hashing slot before it is told 503.
+const HASHING_WAIT: Duration = Duration::from_secs(5);
+
+impl AppState {
+    /// A slot for hashing or checking a password, held until dropped; 503 if none frees up soon.
+    pub async fn hashing_permit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+        match tokio::time::timeout(HASHING_WAIT, self.hashing.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => {
+                tracing::warn!("password hashing at capacity: answering 503");
+                Err(ApiError::Busy {
+                    retry_after_secs: 2,
+                })
+            }
+        }
+    }
 }
 
 /// A server bound to its port, not yet serving.
@@ -109,30 +152,14 @@ pub struct Application {
     router: Router,
     core: Core<AnyStore>,
     public_url: String,
+    connections: ConnectionLimits,
 }
 
 impl Application {
-    /// Opens the store and binds the port (so tests can bind port 0 and read the port).
+    /// Binds the port (so tests can bind port 0 and read the port), then opens the store. A
+    /// failed start leaves nothing behind: the port is bound before any folder is created, and a
+    /// folder this call created is removed again if a later step fails.
     pub async fn build(config: ServerConfig) -> Result<Application, StartError> {
-        let store = match &config.database_url {
-            Some(url) => {
-                let url = url.clone();
-                tokio::task::spawn_blocking(move || PgStore::open(&url))
-                    .await
-                    .map_err(|e| {
-                        crate::domain::Error::storage(format!("opening the database: {e}"))
-                    })??
-                    .into()
-            }
-            None => {
-                std::fs::create_dir_all(&config.data).map_err(|source| StartError::Io {
-                    what: format!("creating the store folder {}", config.data.display()),
-                    source,
-                })?;
-                AnyStore::Sled(SledStore::open(&config.data)?)
-            }
-        };
-        let core = Core::new(store, config.clock.clone(), config.core);
         let listener = TcpListener::bind(&config.bind)
             .await
             .map_err(|source| StartError::Io {
@@ -154,6 +181,32 @@ impl Application {
         {
             return Err(StartError::PublicUrl(public_url));
         }
+        let (store, mut created) = match &config.database_url {
+            Some(url) => {
+                let url = url.clone();
+                let store = tokio::task::spawn_blocking(move || PgStore::open(&url))
+                    .await
+                    .map_err(|e| {
+                        crate::domain::Error::storage(format!("opening the database: {e}"))
+                    })??;
+                (AnyStore::Postgres(store), None)
+            }
+            None => {
+                if !config.create && !SledStore::holds_store(&config.data) {
+                    return Err(StartError::NoStore(config.data.display().to_string()));
+                }
+                let created = CreatedFolder::create(&config.data)?;
+                let store = SledStore::open(&config.data)?;
+                // Never serve a damaged store half-broken: every record is read before the
+                // first request.
+                let records = store.check_integrity(&mut |read| {
+                    tracing::info!(records = read, "checking the store");
+                })?;
+                tracing::info!(records, path = %config.data.display(), "store checked");
+                (AnyStore::Sled(store), Some(created))
+            }
+        };
+        let core = Core::new(store, config.clock.clone(), config.core);
         let mailer = mail::Mailer::new(&config.mail)?;
         let (api, doc) = openapi::api_router().split_for_parts();
         let state = AppState {
@@ -162,14 +215,20 @@ impl Application {
             mailer: Arc::new(mailer),
             limiter: Arc::new(SignInLimiter::default()),
             openapi_json: openapi::document_json(doc).into(),
+            trusted_proxies: Arc::new(TrustedProxies::new(config.trusted_proxies.clone())),
+            hashing: Arc::new(tokio::sync::Semaphore::new(config.hashing_permits.max(1))),
         };
         let router = with_layers(api.with_state(state), config.request_timeout);
+        if let Some(created) = created.as_mut() {
+            created.keep();
+        }
         Ok(Application {
             listener,
             port: addr.port(),
             router,
             core,
             public_url,
+            connections: config.connections,
         })
     }
 
@@ -186,26 +245,49 @@ impl Application {
         &self.core
     }
 
-    /// Serves until `shutdown` completes; in-flight requests finish, then the store is flushed.
+    /// Serves until `shutdown` completes; in-flight requests finish (for at most the shutdown
+    /// deadline of `ConnectionLimits`), then the store is flushed.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> CoreResult<()> {
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await;
-        if let Err(e) = &served {
-            tracing::error!(error = %e, "server stopped with an error");
-        }
+        connections::serve(self.listener, self.router, self.connections, shutdown).await;
         let flushed = self.core.store().flush();
         match &flushed {
             Ok(()) => tracing::info!("store flushed; stopped"),
             Err(e) => tracing::error!(error = %e, "flushing the store failed"),
         }
         flushed
+    }
+}
+
+/// A store folder made by this start: removed again on drop unless the start succeeded.
+struct CreatedFolder(Option<PathBuf>);
+
+impl CreatedFolder {
+    fn create(path: &std::path::Path) -> Result<CreatedFolder, StartError> {
+        if path.exists() {
+            return Ok(CreatedFolder(None));
+        }
+        std::fs::create_dir_all(path).map_err(|source| StartError::Io {
+            what: format!("creating the store folder {}", path.display()),
+            source,
+        })?;
+        Ok(CreatedFolder(Some(path.to_path_buf())))
+    }
+
+    fn keep(&mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for CreatedFolder {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take()
+            && let Err(e) = std::fs::remove_dir_all(&path)
+        {
+            tracing::warn!(path = %path.display(), error = %e, "could not remove the folder of a failed start");
+        }
     }
 }
 
@@ -226,6 +308,7 @@ fn with_layers(routes: Router, timeout: Duration) -> Router {
         ))
         // The limit and timeout layers answer with bare text; give them the JSON error shape.
         .layer(axum::middleware::map_response(error::json_for_bare_errors))
+        .layer(axum::middleware::map_response(protective_headers))
         .layer(
             tower_http::trace::TraceLayer::new_for_http()
                 .make_span_with(redacted_span)
@@ -233,6 +316,22 @@ fn with_layers(routes: Router, timeout: Duration) -> Router {
                     tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO),
                 ),
         )
+}
+
+/// On every answer: `nosniff`, and `Cache-Control: no-store` unless a handler chose otherwise.
+/// Answers carry session tokens, invite links and people's data: no cache, shared or private,
+/// should keep them.
+async fn protective_headers(mut response: axum::response::Response) -> axum::response::Response {
+    use axum::http::{HeaderValue, header};
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    response
 }
 
 /// The request span: method and path only. Query strings are never logged, because

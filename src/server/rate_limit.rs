@@ -1,15 +1,29 @@
-//! Slows password guessing: after `MAX_FAILURES` failed sign-ins within `WINDOW` for one email
-//! (in one workspace) or from one client address, sign-in answers 429 with Retry-After until the
-//! oldest failure leaves the window. In memory: a restart forgets, and several server processes
-//! would each count on their own (one process per store is the rule anyway).
+//! Slows password guessing: after `EMAIL_BUDGET` wrong passwords within `WINDOW` for one email
+//! (in one workspace), or `ADDRESS_BUDGET` from one client address, sign-in answers 429 with
+//! Retry-After until the oldest failure leaves the window. The per-address budget is the larger
+//! one, so a few mistyped or unknown emails don't lock out everyone behind one address.
+//!
+//! Only completed failures count. So that many simultaneous guesses can't all slip past the
+//! check before any of them is recorded, attempts in progress hold a place in the budget: an
+//! attempt that would overrun it waits (briefly) for those in progress to finish, and is then
+//! let through if they succeeded or refused if they failed.
+//!
+//! In memory: a restart forgets, and several server processes would each count on their own
+//! (one process per store is the rule anyway).
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::sync::Notify;
 
-pub const MAX_FAILURES: usize = 5;
+/// Wrong passwords per email (per workspace) within `WINDOW`.
+pub const EMAIL_BUDGET: usize = 5;
+/// Wrong passwords per client address within `WINDOW`, across emails.
+pub const ADDRESS_BUDGET: usize = 20;
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+/// How long an attempt waits for earlier ones in progress before it is told to retry.
+const MAX_WAIT: Duration = Duration::from_secs(10);
 /// Past this many tracked keys, stale ones are swept so memory stays bounded.
 const SWEEP_AT: usize = 10_000;
 
@@ -19,9 +33,26 @@ enum Key {
     Address(IpAddr),
 }
 
+impl Key {
+    fn budget(&self) -> usize {
+        match self {
+            Key::Email { .. } => EMAIL_BUDGET,
+            Key::Address(_) => ADDRESS_BUDGET,
+        }
+    }
+}
+
+#[derive(Default)]
+struct Counts {
+    failures: VecDeque<Instant>,
+    in_progress: usize,
+}
+
 #[derive(Default)]
 pub struct SignInLimiter {
-    failures: Mutex<HashMap<Key, VecDeque<Instant>>>,
+    counts: Mutex<HashMap<Key, Counts>>,
+    /// Woken whenever an attempt finishes, for the attempts waiting on it.
+    finished: Notify,
 }
 
 fn keys(workspace: &str, email: &str, addr: IpAddr) -> [Key; 2] {
@@ -34,60 +65,140 @@ fn keys(workspace: &str, email: &str, addr: IpAddr) -> [Key; 2] {
     ]
 }
 
-/// An attempt let through; it counts as a failure until `succeeded` says otherwise, so many
-/// concurrent guesses can't all slip past the check before any of them is recorded.
+/// Why an attempt was not let through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The budget is spent: retry after this many seconds.
+    TooManyFailures { retry_after_secs: u64 },
+    /// Earlier attempts are still in progress after `MAX_WAIT`; retry shortly.
+    Busy,
+}
+
+/// An attempt let through. Report how it ended with `failed` or `succeeded`; dropped without
+/// either (the client went away), it doesn't count.
 #[must_use]
 pub struct Attempt {
+    limiter: Arc<SignInLimiter>,
     keys: [Key; 2],
-    at: Instant,
+    open: bool,
+}
+
+enum Check {
+    Go,
+    Wait,
+    Refuse(u64),
 }
 
 impl SignInLimiter {
-    /// Lets an attempt through, or says how many seconds to wait.
-    pub fn begin(&self, workspace: &str, email: &str, addr: IpAddr) -> Result<Attempt, u64> {
-        let now = Instant::now();
+    /// Lets an attempt through, possibly after waiting for earlier ones in progress, or says why
+    /// not.
+    pub async fn begin(
+        self: &Arc<Self>,
+        workspace: &str,
+        email: &str,
+        addr: IpAddr,
+    ) -> Result<Attempt, Refusal> {
         let keys = keys(workspace, email, addr);
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let wait = keys
-            .iter()
-            .filter_map(|k| {
-                let times = map.get_mut(k)?;
-                prune(times, now);
-                (times.len() >= MAX_FAILURES).then(|| {
-                    let oldest = times.front().copied().unwrap_or(now);
-                    WINDOW.saturating_sub(now - oldest).as_secs().max(1)
-                })
-            })
-            .max();
-        if let Some(wait) = wait {
-            return Err(wait);
-        }
-        if map.len() >= SWEEP_AT {
-            map.retain(|_, times| {
-                prune(times, now);
-                !times.is_empty()
-            });
-        }
-        for k in &keys {
-            map.entry(k.clone()).or_default().push_back(now);
-        }
-        Ok(Attempt { keys, at: now })
-    }
-
-    /// The attempt was not a wrong password: it doesn't count. A successful sign-in also clears
-    /// the email's earlier failures (not the address's).
-    pub fn not_a_failure(&self, attempt: Attempt, signed_in: bool) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let [email_key, addr_key] = attempt.keys;
-        for key in [&email_key, &addr_key] {
-            if let Some(times) = map.get_mut(key)
-                && let Some(i) = times.iter().position(|t| *t == attempt.at)
-            {
-                times.remove(i);
+        let deadline = tokio::time::Instant::now() + MAX_WAIT;
+        loop {
+            // Registered before checking, so a finish between the check and the wait is seen.
+            let finished = self.finished.notified();
+            match self.check_and_hold(&keys) {
+                Check::Go => {
+                    return Ok(Attempt {
+                        limiter: self.clone(),
+                        keys,
+                        open: true,
+                    });
+                }
+                Check::Refuse(retry_after_secs) => {
+                    return Err(Refusal::TooManyFailures { retry_after_secs });
+                }
+                Check::Wait => {
+                    if tokio::time::timeout_at(deadline, finished).await.is_err() {
+                        return Err(Refusal::Busy);
+                    }
+                }
             }
         }
-        if signed_in {
-            map.remove(&email_key);
+    }
+
+    fn check_and_hold(&self, keys: &[Key; 2]) -> Check {
+        let now = Instant::now();
+        let mut map = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        let mut must_wait = false;
+        let mut refuse = None::<u64>;
+        for k in keys {
+            let Some(counts) = map.get_mut(k) else {
+                continue;
+            };
+            prune(&mut counts.failures, now);
+            if counts.failures.len() >= k.budget() {
+                let oldest = counts.failures.front().copied().unwrap_or(now);
+                let wait = WINDOW.saturating_sub(now - oldest).as_secs().max(1);
+                refuse = Some(refuse.map_or(wait, |w| w.max(wait)));
+            } else if counts.failures.len() + counts.in_progress >= k.budget() {
+                must_wait = true;
+            }
+        }
+        if let Some(wait) = refuse {
+            return Check::Refuse(wait);
+        }
+        if must_wait {
+            return Check::Wait;
+        }
+        if map.len() >= SWEEP_AT {
+            map.retain(|_, counts| {
+                prune(&mut counts.failures, now);
+                !counts.failures.is_empty() || counts.in_progress > 0
+            });
+        }
+        for k in keys {
+            map.entry(k.clone()).or_default().in_progress += 1;
+        }
+        Check::Go
+    }
+
+    fn finish(&self, keys: &[Key; 2], failed: bool, signed_in: bool) {
+        let now = Instant::now();
+        {
+            let mut map = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+            for k in keys {
+                if let Some(counts) = map.get_mut(k) {
+                    counts.in_progress = counts.in_progress.saturating_sub(1);
+                    if failed {
+                        counts.failures.push_back(now);
+                    }
+                }
+            }
+            // A right password clears the email's earlier failures (not the address's).
+            if signed_in && let Some(counts) = map.get_mut(&keys[0]) {
+                counts.failures.clear();
+            }
+        }
+        self.finished.notify_waiters();
+    }
+}
+
+impl Attempt {
+    /// A wrong email or password: it counts against both budgets.
+    pub fn failed(mut self) {
+        self.open = false;
+        self.limiter.finish(&self.keys, true, false);
+    }
+
+    /// Not a wrong password (signed in, or refused for another reason): it doesn't count.
+    /// A successful sign-in also clears the email's earlier failures.
+    pub fn not_a_failure(mut self, signed_in: bool) {
+        self.open = false;
+        self.limiter.finish(&self.keys, false, signed_in);
+    }
+}
+
+impl Drop for Attempt {
+    fn drop(&mut self) {
+        if self.open {
+            self.limiter.finish(&self.keys, false, false);
         }
     }
 }
@@ -105,26 +216,94 @@ fn prune(times: &mut VecDeque<Instant>, now: Instant) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn fifth_failure_blocks_email_and_address() {
-        let l = SignInLimiter::default();
-        let a: IpAddr = "127.0.0.1".parse().unwrap();
-        let b: IpAddr = "127.0.0.2".parse().unwrap();
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_fifth_wrong_password_blocks_the_email_not_the_address() {
+        let l = Arc::new(SignInLimiter::default());
+        let a = ip("127.0.0.1");
         for _ in 0..4 {
-            let _failed = l.begin("acme", "x@acme.io", a).unwrap();
+            l.begin("acme", "x@acme.io", a).await.unwrap().failed();
         }
-        // a right password does not count, and clears the email (not the address)
-        let ok = l.begin("acme", "x@acme.io", a).unwrap();
-        l.not_a_failure(ok, true);
-        for _ in 0..4 {
-            let _failed = l.begin("acme", "x@acme.io", b).unwrap();
+        // a right password does not count, and clears the email's failures
+        l.begin("acme", "x@acme.io", a)
+            .await
+            .unwrap()
+            .not_a_failure(true);
+        for _ in 0..5 {
+            l.begin("acme", "X@acme.io ", a).await.unwrap().failed();
         }
-        let _failed = l.begin("acme", "X@acme.io ", b).unwrap();
-        let wait = l.begin("acme", "x@acme.io", a).err().unwrap();
-        assert!(wait > 14 * 60 && wait <= 15 * 60, "{wait}");
-        assert!(l.begin("acme", "other@acme.io", b).is_err());
-        let _failed = l
-            .begin("other", "x@acme.io", "127.0.0.3".parse().unwrap())
-            .unwrap();
+        let Err(Refusal::TooManyFailures { retry_after_secs }) =
+            l.begin("acme", "x@acme.io", a).await
+        else {
+            panic!("the email must be blocked");
+        };
+        assert!(retry_after_secs > 14 * 60 && retry_after_secs <= 15 * 60);
+        // other emails at the same address, and the email in another workspace, still work
+        l.begin("acme", "other@acme.io", a)
+            .await
+            .unwrap()
+            .not_a_failure(true);
+        l.begin("other", "x@acme.io", ip("127.0.0.3"))
+            .await
+            .unwrap()
+            .failed();
+    }
+
+    #[tokio::test]
+    async fn an_address_has_a_larger_budget_across_emails() {
+        let l = Arc::new(SignInLimiter::default());
+        let a = ip("10.0.0.1");
+        for i in 0..ADDRESS_BUDGET {
+            l.begin("acme", &format!("u{i}@acme.io"), a)
+                .await
+                .unwrap()
+                .failed();
+        }
+        assert!(matches!(
+            l.begin("acme", "new@acme.io", a).await,
+            Err(Refusal::TooManyFailures { .. })
+        ));
+        l.begin("acme", "new@acme.io", ip("10.0.0.2"))
+            .await
+            .unwrap()
+            .not_a_failure(true);
+    }
+
+    #[tokio::test]
+    async fn attempts_in_progress_wait_and_are_not_failures() {
+        let l = Arc::new(SignInLimiter::default());
+        let a = ip("127.0.0.1");
+        let mut held = Vec::new();
+        for _ in 0..EMAIL_BUDGET {
+            held.push(l.begin("acme", "x@acme.io", a).await.unwrap());
+        }
+        // the budget is taken by attempts in progress: the next one waits for them
+        let l2 = l.clone();
+        let next = tokio::spawn(async move { l2.begin("acme", "x@acme.io", a).await.is_ok() });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!next.is_finished());
+        for attempt in held {
+            attempt.not_a_failure(true);
+        }
+        assert!(next.await.unwrap(), "let through once the others succeeded");
+        // dropped attempts (the client went away) count for nothing
+        for _ in 0..10 {
+            drop(l.begin("acme", "y@acme.io", a).await.unwrap());
+        }
+        // failures in progress: the waiting attempt is refused when they fail
+        let mut held = Vec::new();
+        for _ in 0..EMAIL_BUDGET {
+            held.push(l.begin("acme", "z@acme.io", a).await.unwrap());
+        }
+        let l2 = l.clone();
+        let next = tokio::spawn(async move { l2.begin("acme", "z@acme.io", a).await.is_ok() });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        for attempt in held {
+            attempt.failed();
+        }
+        assert!(!next.await.unwrap(), "refused once the others failed");
     }
 }

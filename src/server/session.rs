@@ -4,12 +4,13 @@ use super::AppState;
 use super::auth::SignedInUser;
 use super::error::ApiError;
 use super::extract::ApiJson;
+use super::rate_limit::Refusal;
 use crate::api::{ErrorBody, Me, SignInRequest};
 use crate::domain::Error;
 use crate::service::SignedIn;
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use std::net::SocketAddr;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -28,37 +29,47 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 401, description = "Wrong workspace, email or password (the same answer for each)", body = ErrorBody),
         (status = 403, description = "The account is deactivated", body = ErrorBody),
         (status = 429, description = "Too many failed attempts; see Retry-After", body = ErrorBody),
+        (status = 503, description = "Too many sign-ins at once; see Retry-After", body = ErrorBody),
     ))]
 async fn sign_in(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<SignInRequest>,
 ) -> Result<Json<SignedIn>, ApiError> {
-    let ip = addr.ip();
-    let attempt = match state.limiter.begin(&req.workspace, &req.email, ip) {
+    let ip = state.trusted_proxies.client_ip(addr.ip(), &headers);
+    let attempt = match state.limiter.begin(&req.workspace, &req.email, ip).await {
         Ok(attempt) => attempt,
-        Err(retry_after_secs) => {
+        Err(Refusal::TooManyFailures { retry_after_secs }) => {
             tracing::warn!(client = %ip, "sign-in refused: too many failures");
             return Err(ApiError::RateLimited { retry_after_secs });
         }
+        Err(Refusal::Busy) => {
+            return Err(ApiError::Busy {
+                retry_after_secs: 1,
+            });
+        }
     };
+    // Dropping the attempt on this early return counts it as no failure.
+    let _hashing = state.hashing_permit().await?;
     match state
         .core
         .login(&req.workspace, &req.email, &req.password)
         .await
     {
         Ok(signed_in) => {
-            state.limiter.not_a_failure(attempt, true);
+            attempt.not_a_failure(true);
             tracing::info!(user = %signed_in.user.id, workspace = %signed_in.workspace.slug, "signed in");
             Ok(Json(signed_in))
         }
         // Only a wrong email or password counts as a failure.
         Err(e @ Error::InvalidCredentials) => {
+            attempt.failed();
             tracing::info!(client = %ip, "sign-in failed");
             Err(e.into())
         }
         Err(e) => {
-            state.limiter.not_a_failure(attempt, false);
+            attempt.not_a_failure(false);
             Err(e.into())
         }
     }

@@ -103,14 +103,6 @@ impl<S: Store> LocalAdmin<S> {
         &self.core
     }
 
-    pub fn actor_id(&self) -> UserId {
-        self.actor
-    }
-
-    pub fn workspace_id(&self) -> WorkspaceId {
-        self.ws
-    }
-
     /// The acting user, if they may manage the workspace (an active Owner or Admin); otherwise
     /// the refusal. For front ends that refuse a whole request up front (the server answers a
     /// Supervisor's bulk request with 403 instead of one refusal per user).

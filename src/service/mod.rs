@@ -7,6 +7,7 @@
 
 mod admin;
 mod clock;
+mod hashing;
 mod ops;
 mod types;
 
@@ -47,6 +48,7 @@ pub(crate) struct Inner<S> {
     pub(crate) config: CoreConfig,
     /// Verified against when an email is unknown, so both failures take the same time.
     dummy_hash: OnceLock<PasswordHash>,
+    hashing: hashing::HashPool,
 }
 
 pub struct Core<S: Store> {
@@ -69,6 +71,7 @@ impl<S: Store> Core<S> {
                 clock,
                 config,
                 dummy_hash: OnceLock::new(),
+                hashing: hashing::HashPool::per_core(),
             }),
         }
     }
@@ -242,11 +245,22 @@ impl<S: Store> Core<S> {
             .map_err(|_| Error::InviteInvalid)?
             .hash();
         // The link's own problems come first: a new password can't fix an expired link.
-        self.check_invite_token_hash(hash).await?;
-        let password = Password::parse(password)?;
+        let (ws, invitee, _) = self.check_invite_token_hash(hash).await?;
+        let context = [
+            invitee.email.as_str(),
+            invitee.full_name.as_str(),
+            invitee.display_name.as_str(),
+            ws.name.as_str(),
+            ws.slug.as_str(),
+        ];
+        let password = Password::parse_new(password, &context)?;
         let cost = self.inner.config.hash_cost;
+        let stored = self
+            .inner
+            .hashing
+            .run(move || PasswordHash::new(&password, cost))
+            .await??;
         self.blocking(move |inner| {
-            let stored = PasswordHash::new(&password, cost)?;
             let now = inner.clock.now();
             let user = inner.store.transact(TxMode::Commit, &|tx| {
                 let (ws, mut user, mut invite) = invite_for_token(tx, &hash)?;
@@ -342,29 +356,40 @@ impl<S: Store> Core<S> {
         let password = password.to_string();
         let token = Token::generate()?;
         let hash = token.hash();
+        let found = self
+            .blocking(move |inner| {
+                inner.store.transact(TxMode::DryRun, &|tx| {
+                    let Some(ws) = tx.workspace_id_by_slug(&slug)? else {
+                        return Ok(None);
+                    };
+                    let Some(email) = &email else { return Ok(None) };
+                    let Some(id) = tx.user_id_by_email(ws, email)? else {
+                        return Ok(None);
+                    };
+                    let user = tx.user(ws, id)?;
+                    let stored = tx.password(ws, id)?;
+                    Ok(user.zip(stored))
+                })
+            })
+            .await?;
+        let inner = self.inner.clone();
+        let found = self
+            .inner
+            .hashing
+            .run(move || {
+                let verified = match &found {
+                    Some((_, stored)) => stored.verify(&password),
+                    None => {
+                        inner.dummy_hash().verify(&password);
+                        false
+                    }
+                };
+                found.filter(|_| verified)
+            })
+            .await?;
         self.blocking(move |inner| {
-            let found = inner.store.transact(TxMode::DryRun, &|tx| {
-                let Some(ws) = tx.workspace_id_by_slug(&slug)? else {
-                    return Ok(None);
-                };
-                let Some(email) = &email else { return Ok(None) };
-                let Some(id) = tx.user_id_by_email(ws, email)? else {
-                    return Ok(None);
-                };
-                let user = tx.user(ws, id)?;
-                let stored = tx.password(ws, id)?;
-                Ok(user.zip(stored))
-            })?;
-            let verified = match &found {
-                Some((_, stored)) => stored.verify(&password),
-                None => {
-                    inner.dummy_hash().verify(&password);
-                    false
-                }
-            };
-            let user = match found {
-                Some((user, _)) if verified => user,
-                _ => return Err(Error::InvalidCredentials),
+            let Some((user, _)) = found else {
+                return Err(Error::InvalidCredentials);
             };
             match user.status {
                 UserStatus::Active => {}
@@ -457,25 +482,6 @@ impl<S: Store> Core<S> {
             inner
                 .store
                 .transact(TxMode::Commit, &|tx| tx.remove_session(&hash))?;
-            inner.store.flush()
-        })
-        .await
-    }
-
-    /// Sets a password directly, without an invite; for the demo and for tests.
-    #[doc(hidden)]
-    pub async fn set_password_unchecked(
-        &self,
-        ws: WorkspaceId,
-        user: UserId,
-        password: &str,
-    ) -> Result<()> {
-        let password = Password::parse(password)?;
-        self.blocking(move |inner| {
-            let hash = PasswordHash::new(&password, inner.config.hash_cost)?;
-            inner
-                .store
-                .transact(TxMode::Commit, &|tx| tx.put_password(ws, user, &hash))?;
             inner.store.flush()
         })
         .await

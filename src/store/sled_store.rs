@@ -61,6 +61,13 @@ impl SledStore {
                 detail: "it is a file, not a store folder".into(),
             });
         }
+        // sled would quietly start a new, empty data file next to the others.
+        if path.join("conf").exists() && !path.join("db").exists() {
+            return Err(Error::StoreCorrupt {
+                path: shown,
+                detail: "its data file `db` is missing (the other files are there)".into(),
+            });
+        }
         let db = open_db(&path, &shown)?;
         match db.get(keys::SCHEMA).map_err(|e| open_error(e, &shown))? {
             Some(v) => {
@@ -115,6 +122,54 @@ impl SledStore {
     pub fn without_sync_for_benchmarks(mut self) -> Self {
         self.sync = false;
         self
+    }
+
+    /// Reads and decodes every record, so a damaged store is refused before it is served rather
+    /// than failing request by request. Calls `progress` with the number of records read every
+    /// `PROGRESS_EVERY` records. Returns how many records there are; the first one that can't
+    /// be read is reported with its position and kind.
+    pub fn check_integrity(&self, progress: &mut dyn FnMut(u64)) -> Result<u64> {
+        let corrupt = |detail: String| Error::StoreCorrupt {
+            path: self.path.display().to_string(),
+            detail,
+        };
+        let mut read = 0u64;
+        // sled can panic on some kinds of damage instead of returning an error.
+        let walked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            for kv in self.db.iter() {
+                let (key, value) = kv.map_err(|e| {
+                    corrupt(format!(
+                        "the storage engine could not read record {}: {e}",
+                        read + 1
+                    ))
+                })?;
+                check_record(&key, &value).map_err(|why| {
+                    corrupt(format!(
+                        "record {} ({}) is unreadable: {why}",
+                        read + 1,
+                        kind_name(key.first().copied())
+                    ))
+                })?;
+                read += 1;
+                if read.is_multiple_of(PROGRESS_EVERY) {
+                    progress(read);
+                }
+            }
+            Ok(())
+        }));
+        match walked {
+            Ok(Ok(())) => Ok(read),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(corrupt(format!(
+                "the storage engine failed reading record {}",
+                read + 1
+            ))),
+        }
+    }
+
+    /// Whether `path` looks like a store folder (sled's files are there), without opening it.
+    pub fn holds_store(path: &Path) -> bool {
+        path.is_dir() && ["db", "conf"].iter().any(|f| path.join(f).exists())
     }
 
     /// Writes the schema marker; only for tests of the unknown-schema refusal.
@@ -292,6 +347,60 @@ fn upgrade_from_v1(db: &sled::Db) -> Result<()> {
 
 /// sled's page cache. Its default (1 GiB) made a 100,000-user console use 1.8 GB.
 const CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// How often `check_integrity` reports progress.
+pub const PROGRESS_EVERY: u64 = 10_000;
+
+/// Decodes one record by the kind its key starts with.
+fn check_record(key: &[u8], value: &[u8]) -> std::result::Result<(), String> {
+    fn json<T: DeserializeOwned>(v: &[u8]) -> std::result::Result<(), String> {
+        serde_json::from_slice::<T>(v)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+    let len = |n: usize| {
+        if value.len() == n {
+            Ok(())
+        } else {
+            Err(format!("{} bytes where {n} belong", value.len()))
+        }
+    };
+    if key == keys::SCHEMA {
+        return len(4);
+    }
+    match key.first().copied() {
+        Some(keys::WORKSPACE) => json::<Workspace>(value),
+        Some(keys::USER) => json::<User>(value),
+        Some(keys::OWNERS) => json::<BTreeSet<UserId>>(value),
+        Some(keys::TEAM) => json::<Team>(value),
+        Some(keys::INVITE) => json::<Invite>(value),
+        Some(keys::PASSWORD) => json::<PasswordHash>(value),
+        Some(keys::SESSION) => json::<Session>(value),
+        Some(keys::AUDIT) => json::<AuditEvent>(value),
+        Some(keys::SLUG | keys::EMAIL | keys::TEAM_NAME | keys::USER_AUDIT) => len(16),
+        Some(keys::INVITE_TOKEN) => len(32),
+        Some(keys::USER_AUDIT_COUNT) => len(8),
+        Some(keys::USER_SESSION | keys::USER_STATUS) => len(0),
+        Some(keys::STATUS_COUNT | keys::CHANGE_SEQ | keys::CHANGE_FLOOR) => len(8),
+        Some(keys::CHANGE) => len(17),
+        _ => Err("its key is of no known kind".into()),
+    }
+}
+
+fn kind_name(kind: Option<u8>) -> &'static str {
+    match kind {
+        Some(keys::WORKSPACE) => "a workspace",
+        Some(keys::USER) => "a user",
+        Some(keys::OWNERS) => "a workspace's Owners",
+        Some(keys::TEAM) => "a team",
+        Some(keys::INVITE) => "an invite",
+        Some(keys::PASSWORD) => "a password hash",
+        Some(keys::SESSION) => "a session",
+        Some(keys::AUDIT) => "an activity event",
+        Some(_) => "an index entry",
+        None => "an empty key",
+    }
+}
 
 /// Opens the sled database. A store closed a moment ago in this process can still be held by
 /// sled's background thread for a few milliseconds, so a lock conflict is retried briefly

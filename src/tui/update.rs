@@ -6,7 +6,7 @@ use super::forms::SignInForm;
 use super::forms::{EditForm, FormOutcome, InviteForm};
 use super::keymap::{self, Command};
 use super::state::*;
-use crate::domain::{Error, UserId, UserStatus};
+use crate::domain::{Error, UserId};
 use crate::service::{BulkChange, Outcome};
 use crate::text::safe;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -1173,14 +1173,5 @@ pub fn access_line_hinted(
                 .unwrap_or_default();
             format!("no — deactivated{by}{when}; {}", hints.reactivate)
         }
-    }
-}
-
-/// Whether a user is in a state a tab shows (for choosing where to look).
-pub fn tab_of(status: UserStatus) -> Tab {
-    match status {
-        UserStatus::Active => Tab::Active,
-        UserStatus::Inactive => Tab::Inactive,
-        UserStatus::Invited => Tab::Pending,
     }
 }

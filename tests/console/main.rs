@@ -2,6 +2,8 @@
 //! store, with every effect run for real; and its rendering through ratatui's TestBackend,
 //! checked with insta snapshots.
 
+#![allow(clippy::unwrap_used)] // a test fails loudly by design
+
 mod harness;
 mod logic;
 mod rendering;

@@ -1,11 +1,14 @@
 //! Random sequences of operations, by random actors, with the invariants checked after each:
 //! at least one active Owner, unique emails, every user with at least one role, team member
-//! counts that match, and the email index agreeing with the users.
+//! counts that match, the email index agreeing with the users (no missing, stale or wrong
+//! entry), the stored active-Owner set (which the last-Owner rule reads), the per-status counts
+//! and the status ranges matching a scan.
 
 use crate::support::*;
+use atender_admin::domain::Email;
 use atender_admin::domain::{Role, User, UserStatus};
 use atender_admin::service::{AdminApi, BulkChange, UserPatch};
-use atender_admin::store::Store;
+use atender_admin::store::{Store, TxMode};
 use proptest::prelude::*;
 use std::collections::BTreeSet;
 
@@ -280,6 +283,34 @@ fn check_invariants(w: &World, step: usize, op: &Op) {
             "step {step} ({op:?}): {status:?} range drifted"
         );
     }
+    // The indexes the rules read inside transactions, against a full scan. Every email the
+    // operations can use is looked up, so a stale entry for a deleted user is caught too.
+    let scanned_owners: BTreeSet<_> = users
+        .iter()
+        .filter(|u| u.is_active_owner())
+        .map(|u| u.id)
+        .collect();
+    let candidates = std::iter::once("owner@acme.io".to_string())
+        .chain((0..10).map(|i| format!("user{i}@acme.io")));
+    store
+        .transact(TxMode::DryRun, &|tx| {
+            assert_eq!(
+                tx.active_owners(w.ws.id)?,
+                scanned_owners,
+                "step {step} ({op:?}): the stored active-Owner set drifted"
+            );
+            for email in candidates.clone() {
+                let email = Email::parse(&email).unwrap();
+                let indexed = tx.user_id_by_email(w.ws.id, &email)?;
+                let scanned = users.iter().find(|u| u.email == email).map(|u| u.id);
+                assert_eq!(
+                    indexed, scanned,
+                    "step {step} ({op:?}): the email index disagrees for {email}"
+                );
+            }
+            Ok(())
+        })
+        .unwrap();
     let invited: BTreeSet<_> = users
         .iter()
         .filter(|u| u.status == UserStatus::Invited)
@@ -299,7 +330,12 @@ fn check_invariants(w: &World, step: usize, op: &Op) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, failure_persistence: None, ..ProptestConfig::default() })]
+    // PROPTEST_CASES=N runs longer (README, Reliability).
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn invariants_hold_after_every_operation_on_sled(ops in prop::collection::vec(op(), 1..40)) {

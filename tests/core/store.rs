@@ -187,14 +187,6 @@ fn a_damaged_store_is_refused_and_left_as_it_was() {
         let store = SledStore::open(dir.path()).unwrap();
         store.flush().unwrap();
     }
-    let snapshot = |d: &std::path::Path| -> Vec<(String, Vec<u8>)> {
-        let mut files: Vec<_> = walk(d)
-            .into_iter()
-            .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
-            .collect();
-        files.sort();
-        files
-    };
     // garbage over the whole data file
     let db = dir.path().join("db");
     let len = std::fs::metadata(&db).unwrap().len() as usize;
@@ -228,6 +220,29 @@ fn a_foreign_sled_database_is_not_adopted() {
         SledStore::open(&file).unwrap_err(),
         Error::StoreCorrupt { .. }
     ));
+}
+
+#[test]
+fn a_store_whose_data_file_was_deleted_is_refused_and_left_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(SledStore::open(dir.path()).unwrap());
+    std::fs::remove_file(dir.path().join("db")).unwrap();
+    let before = snapshot(dir.path());
+    let e = SledStore::open(dir.path()).unwrap_err();
+    assert!(e.to_string().contains("`db` is missing"), "{e}");
+    assert!(matches!(e, Error::StoreCorrupt { .. }), "{e:?}");
+    assert_eq!(snapshot(dir.path()), before, "no new data file was made");
+    assert!(!dir.path().join("db").exists());
+}
+
+/// Every file under `d` with its content, to show that nothing changed.
+fn snapshot(d: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = walk(d)
+        .into_iter()
+        .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
+        .collect();
+    files.sort();
+    files
 }
 
 fn walk(d: &std::path::Path) -> Vec<std::path::PathBuf> {

@@ -94,7 +94,7 @@ async fn two_owners_deactivating_each_other_concurrently_leave_exactly_one() {
     let a_id = me["user"]["id"].as_str().unwrap().to_string();
     let ids = [a_id, b_id];
     let emails = ["ann@acme.io", "bea@acme.io"];
-    let (mut a_won, mut b_won) = (0, 0);
+    let mut wins = [0usize; 2];
     for round in 0..ROUNDS {
         let tokens = [
             app.sign_in(&slug, emails[0]).await,
@@ -111,7 +111,8 @@ async fn two_owners_deactivating_each_other_concurrently_leave_exactly_one() {
             let r = r.unwrap();
             let status = r.status();
             let body: serde_json::Value = r.json().await.unwrap();
-            // the loser is refused by the rule, or finds they were deactivated first
+            // the loser is refused by the rule, or finds they were deactivated first (their
+            // session ended: 401, or the rule's actor_inactive)
             match status {
                 StatusCode::OK if body["results"][0]["outcome"] == "done" => done.push(who),
                 StatusCode::OK => {
@@ -124,11 +125,7 @@ async fn two_owners_deactivating_each_other_concurrently_leave_exactly_one() {
         }
         assert_eq!(done.len(), 1, "round {round}: exactly one must succeed");
         let winner = done[0];
-        if winner == 0 {
-            a_won += 1
-        } else {
-            b_won += 1
-        }
+        wins[winner] += 1;
         // exactly one active Owner remains; the winner brings the other back
         let winner_token = &tokens[winner];
         let active = expect(
@@ -157,5 +154,10 @@ async fn two_owners_deactivating_each_other_concurrently_leave_exactly_one() {
         .await;
         assert_eq!(back["results"][0]["outcome"], "done");
     }
-    assert_eq!(a_won + b_won, ROUNDS);
+    // Both orders happened: the rounds were real races, not one side always first.
+    eprintln!("wins: ann {}, bea {}", wins[0], wins[1]);
+    assert!(
+        wins[0] > 0 && wins[1] > 0,
+        "one side won all {ROUNDS} rounds: the requests never raced ({wins:?})"
+    );
 }

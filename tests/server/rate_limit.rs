@@ -1,6 +1,7 @@
-//! Failed sign-ins are slowed: after 5 failures in 15 minutes for one email, or from one client
-//! address, sign-in answers 429 with Retry-After (even with the right password). Clients come
-//! from different loopback addresses (127.0.0.x) to tell the two apart.
+//! Failed sign-ins are slowed: after 5 failures in 15 minutes for one email, or 20 from one
+//! client address, sign-in answers 429 with Retry-After (even with the right password). Only
+//! completed failures count. Clients come from different loopback addresses (127.0.0.x) to tell
+//! the two apart; X-Forwarded-For counts only from a listed proxy.
 
 use crate::support::*;
 use reqwest::{Method, StatusCode};
@@ -60,11 +61,11 @@ async fn five_failures_for_one_email_block_it_from_anywhere() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn five_failures_from_one_address_block_it_for_any_email() {
+async fn twenty_failures_from_one_address_block_it_for_any_email() {
     let app = TestApp::spawn().await;
     let (slug, _) = app.owner("Acme", "ann@acme.io").await;
     let (guesser, other) = (client_from("127.0.0.21"), client_from("127.0.0.22"));
-    for i in 0..5 {
+    for i in 0..20 {
         let r = sign_in_from(
             &app,
             &guesser,
@@ -81,6 +82,95 @@ async fn five_failures_from_one_address_block_it_for_any_email() {
     // the real owner from elsewhere signs in fine
     let r = sign_in_from(&app, &other, &slug, "ann@acme.io", PASSWORD).await;
     expect(r, StatusCode::OK).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mistyped_email_does_not_lock_out_everyone_at_the_address() {
+    let app = TestApp::spawn().await;
+    let (slug, _) = app.owner("Acme", "ann@acme.io").await;
+    let office = client_from("127.0.0.23");
+    for _ in 0..5 {
+        let r = sign_in_from(&app, &office, &slug, "nobody@acme.io", "wrong password").await;
+        expect_error(r, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    }
+    let r = sign_in_from(&app, &office, &slug, "nobody@acme.io", "wrong password").await;
+    expect_error(r, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    let r = sign_in_from(&app, &office, &slug, "ann@acme.io", PASSWORD).await;
+    expect(r, StatusCode::OK).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_correct_sign_ins_from_one_address_all_succeed() {
+    let app = TestApp::spawn().await;
+    let (slug, _) = app.owner("Acme", "ann@acme.io").await;
+    let office = client_from("127.0.0.24");
+    let mut sign_ins = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let request = office
+            .request(Method::POST, format!("{}/api/v1/session", app.url))
+            .json(&json!({"workspace": slug, "email": "ann@acme.io", "password": PASSWORD}));
+        sign_ins.spawn(async move { request.send().await.unwrap().status() });
+    }
+    let statuses = sign_ins.join_all().await;
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarded_for_counts_only_from_a_trusted_proxy() {
+    let app = TestApp::spawn_with(tempfile::tempdir().unwrap(), Mail::Sink, |c| {
+        c.trusted_proxies = vec!["127.0.0.50".parse().unwrap()];
+    })
+    .await;
+    let (slug, _) = app.owner("Acme", "ann@acme.io").await;
+    let proxy = client_from("127.0.0.50");
+    let stranger = client_from("127.0.0.51");
+    let via = |client: &reqwest::Client, forwarded: &str, email: &str, password: &str| {
+        client
+            .request(Method::POST, format!("{}/api/v1/session", app.url))
+            .header("x-forwarded-for", forwarded)
+            .json(&json!({"workspace": slug, "email": email, "password": password}))
+            .send()
+    };
+    // one client behind the proxy spends its address budget
+    for i in 0..20 {
+        let r = via(
+            &proxy,
+            "203.0.113.9",
+            &format!("g{i}@acme.io"),
+            "wrong password",
+        )
+        .await
+        .unwrap();
+        expect_error(r, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    }
+    let r = via(&proxy, "203.0.113.9", "ann@acme.io", PASSWORD)
+        .await
+        .unwrap();
+    expect_error(r, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    // another client behind the same proxy is not affected
+    let r = via(&proxy, "203.0.113.10", "ann@acme.io", PASSWORD)
+        .await
+        .unwrap();
+    expect(r, StatusCode::OK).await;
+    // a direct client can't borrow someone else's budget by writing the header itself
+    for i in 0..20 {
+        let r = via(
+            &stranger,
+            "198.51.100.1",
+            &format!("h{i}@acme.io"),
+            "wrong password",
+        )
+        .await
+        .unwrap();
+        expect_error(r, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    }
+    let r = via(&stranger, "198.51.100.2", "ann@acme.io", PASSWORD)
+        .await
+        .unwrap();
+    expect_error(r, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

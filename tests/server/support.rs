@@ -33,7 +33,20 @@ pub struct TestApp {
     pub outbox: PathBuf,
     pub client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
+    running: Option<tokio::task::JoinHandle<atender_admin::domain::Result<()>>>,
     _dir: TempDir,
+}
+
+impl TestApp {
+    /// Stops the server as SIGTERM does and waits until it has stopped (store flushed).
+    pub async fn stop_and_wait(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(running) = self.running.take() {
+            running.await.unwrap().unwrap();
+        }
+    }
 }
 
 impl Drop for TestApp {
@@ -96,11 +109,21 @@ impl TestApp {
 
     /// Starts the server over `dir`'s store (which `init` may have filled already).
     pub async fn spawn_in(dir: TempDir, mail: Mail) -> TestApp {
+        Self::spawn_with(dir, mail, |_| {}).await
+    }
+
+    /// Like `spawn_in`, with the configuration adjusted by `adjust` before the start.
+    pub async fn spawn_with(
+        dir: TempDir,
+        mail: Mail,
+        adjust: impl FnOnce(&mut ServerConfig),
+    ) -> TestApp {
         captured_logs();
         let sink = SmtpSink::start().await;
         let clock = Arc::new(ManualClock::new(datetime!(2026-11-02 09:00 UTC)));
         let outbox = dir.path().join("outbox");
         let mut config = ServerConfig::new(store_dir(&dir), "127.0.0.1:0".into());
+        config.create = true;
         config.core = CoreConfig {
             hash_cost: HashCost::insecure_for_tests(),
             ..CoreConfig::default()
@@ -119,12 +142,13 @@ impl TestApp {
                 Mail::Outbox => MailTransport::Outbox(outbox.clone()),
             },
         };
+        adjust(&mut config);
         let app = Application::build(config).await.unwrap();
         let url = app.public_url().to_string();
         assert_eq!(url, format!("http://127.0.0.1:{}", app.port()));
         let core = app.core().clone();
         let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(app.run_until_stopped(async {
+        let running = tokio::spawn(app.run_until_stopped(async {
             let _ = stopped.await;
         }));
         TestApp {
@@ -135,6 +159,7 @@ impl TestApp {
             outbox,
             client: http().build().unwrap(),
             stop: Some(stop),
+            running: Some(running),
             _dir: dir,
         }
     }
