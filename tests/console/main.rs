@@ -2,6 +2,7 @@
 //! store, with every effect run for real; and its rendering through ratatui's TestBackend,
 //! checked with insta snapshots.
 
+mod filtering;
 mod harness;
 mod logic;
 mod rendering;
