@@ -150,6 +150,7 @@ fn snapshot(people: &[Person]) -> Snapshot {
             slug: "random".into(),
             created_at: NOW,
         },
+        seq: 0,
         me: users[0].clone(),
         users,
         invites,
