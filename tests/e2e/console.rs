@@ -390,6 +390,8 @@ fn the_filter_ignores_accents_and_understands_fields() {
     }
     t.wait_for("use beta:on or beta:off");
     t.send(ESC);
+    // The Esc must be read on its own, or Esc q arrives as Alt+q under load.
+    t.wait_for("q quit");
     t.send("q");
     assert_eq!(t.wait_exit(), 0);
 }
