@@ -77,6 +77,17 @@ pub struct AuditEvent {
 
 impl AuditEvent {
     /// The users this event names, as actor or target: deleting one of them erases it.
+    /// What a person reads in the log line, for filtering it.
+    pub fn search_line(&self) -> String {
+        format!(
+            "{} {} {} {}",
+            self.action.label(),
+            self.target_label,
+            self.actor_label,
+            self.detail
+        )
+    }
+
     pub fn named_users(&self) -> impl Iterator<Item = UserId> {
         let target = match self.target {
             AuditTarget::User(id) => Some(id),

@@ -147,6 +147,8 @@ pub enum Field {
     Ids,
     /// The server address of connected mode.
     Server,
+    /// A search filter (`q`, `--filter`, the console's `/`).
+    Filter,
 }
 
 impl Field {
@@ -163,6 +165,7 @@ impl Field {
             Field::Token => "invite token",
             Field::Ids => "ids",
             Field::Server => "server address",
+            Field::Filter => "filter",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! Pure types and functions: no I/O, no tokio, no storage.
 
 pub mod audit;
+pub mod collation;
 pub mod email;
 pub mod error;
 pub mod ids;

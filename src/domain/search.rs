@@ -1,49 +1,383 @@
-//! The one definition of "this user matches the filter", used by the console's filter and the
-//! server's `q=` parameter alike: case-insensitive, on names, email, roles and team names.
+//! The one definition of "this user matches the filter", used by the console's filter, the
+//! server's `q=` parameter and the CLI's `--filter` alike.
+//!
+//! Syntax: words separated by spaces must all match, each somewhere in the name, display name,
+//! email, role or team names; case and accents are ignored (`soren` finds Søren). Field terms:
+//! `role:admin`, `team:billing`, `beta:on`/`beta:off`, `status:active|inactive|invited|expired`.
+//! A leading `-` excludes (`-team:billing`, `-contractor`). Double quotes keep spaces in a value
+//! (`team:"tier 2"`). A field term with no value yet (`team:`) is ignored while it is typed.
 
-use super::{Team, TeamId, User};
+use super::{Invite, Role, Team, TeamId, User, UserStatus};
 use std::collections::HashMap;
+use time::OffsetDateTime;
 
-/// A prepared filter: lower-cased once, then matched against many users.
+/// What `status:` can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusTerm {
+    Is(UserStatus),
+    /// Invited, and the invite has expired.
+    Expired,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Kind {
+    /// Folded text found anywhere in the user's search text.
+    Word(String),
+    /// A role whose (folded) label starts with this.
+    Role(String),
+    /// A team whose folded name contains this.
+    Team(String),
+    Beta(bool),
+    Status(StatusTerm),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Term {
+    exclude: bool,
+    kind: Kind,
+}
+
+/// A parsed filter: folded once, then matched against many users.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
-    needle: String,
+    terms: Vec<Term>,
+    problem: Option<String>,
+}
+
+/// A user's name, display name, email, roles and team names, folded and joined once per load
+/// so that a keystroke only searches, never folds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchText(Box<str>);
+
+impl SearchText {
+    pub fn new(user: &User, team_names: &HashMap<TeamId, String>) -> Self {
+        let mut text = String::with_capacity(64);
+        // A newline between fields: words never contain one, so no match spans two fields.
+        for part in [
+            user.email.as_str(),
+            user.full_name.as_str(),
+            user.display_name.as_str(),
+        ] {
+            fold_into(part, &mut text);
+            text.push('\n');
+        }
+        for role in user.roles.iter() {
+            fold_into(role.label(), &mut text);
+            text.push('\n');
+        }
+        for name in user.teams.iter().filter_map(|t| team_names.get(t)) {
+            fold_into(name, &mut text);
+            text.push('\n');
+        }
+        SearchText(text.into_boxed_str())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 impl Filter {
+    /// Parses what the admin typed. Never fails: a term that can't be understood is left out of
+    /// the matching and explained by [`Filter::problem`].
     pub fn new(text: &str) -> Self {
-        Filter {
-            needle: text.trim().to_lowercase(),
+        let mut filter = Filter::default();
+        for token in tokens(text) {
+            let (exclude, body) = match token.strip_prefix('-') {
+                Some(rest) if !rest.is_empty() => (true, rest),
+                _ => (false, token.as_str()),
+            };
+            match parse_term(body) {
+                Ok(Some(kind)) => filter.terms.push(Term { exclude, kind }),
+                Ok(None) => {}
+                Err(problem) => {
+                    filter.problem.get_or_insert(problem);
+                }
+            }
+        }
+        filter
+    }
+
+    /// Parses, refusing a filter with a term that can't be understood (for scripts and the API,
+    /// where nobody watches the result narrow as they type).
+    pub fn parse(text: &str) -> Result<Self, super::Error> {
+        let filter = Filter::new(text);
+        match &filter.problem {
+            Some(problem) => Err(super::Error::invalid(
+                super::Field::Filter,
+                problem.to_string(),
+            )),
+            None => Ok(filter),
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.needle.is_empty()
+        self.terms.is_empty()
     }
 
-    fn hit(&self, haystack: &str) -> bool {
-        // ASCII fast path: most names and all emails are ASCII.
-        if haystack.is_ascii() && self.needle.is_ascii() {
-            let (h, n) = (haystack.as_bytes(), self.needle.as_bytes());
-            return h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n));
-        }
-        haystack.to_lowercase().contains(&self.needle)
+    /// Why part of the filter is being ignored, for the admin to fix.
+    pub fn problem(&self) -> Option<&str> {
+        self.problem.as_deref()
     }
 
-    pub fn matches(&self, user: &User, team_names: &HashMap<TeamId, String>) -> bool {
-        if self.is_empty() {
-            return true;
+    /// Whether the result depends on the time (expired invites).
+    pub fn uses_time(&self) -> bool {
+        self.terms
+            .iter()
+            .any(|t| t.kind == Kind::Status(StatusTerm::Expired))
+    }
+
+    /// True when every user this filter matches is sure to match `previous` too, so the
+    /// previous result can be narrowed instead of searching everyone again.
+    pub fn narrows(&self, previous: &Filter) -> bool {
+        previous
+            .terms
+            .iter()
+            .all(|old| self.terms.iter().any(|new| implies(new, old)))
+    }
+
+    /// Prepares the filter for a workspace's teams.
+    pub fn matcher<'a>(&'a self, team_names: &HashMap<TeamId, String>) -> Matcher<'a> {
+        let teams = self
+            .terms
+            .iter()
+            .map(|t| match &t.kind {
+                Kind::Team(value) => team_names
+                    .iter()
+                    .filter(|(_, name)| fold(name).contains(value.as_str()))
+                    .map(|(&id, _)| id)
+                    .collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        let finders = self
+            .terms
+            .iter()
+            .map(|t| match &t.kind {
+                Kind::Word(word) => Some(memchr::memmem::Finder::new(word.as_bytes())),
+                _ => None,
+            })
+            .collect();
+        Matcher {
+            filter: self,
+            teams,
+            finders,
         }
-        self.hit(user.email.as_str())
-            || self.hit(user.full_name.as_str())
-            || self.hit(user.display_name.as_str())
-            || user.roles.iter().any(|r| self.hit(r.label()))
-            || user
-                .teams
+    }
+
+    /// The plain, unprepared match: folds everything on every call. For single lookups and as
+    /// the reference the fast paths are tested against.
+    pub fn matches(
+        &self,
+        user: &User,
+        team_names: &HashMap<TeamId, String>,
+        invite: Option<&Invite>,
+        now: OffsetDateTime,
+    ) -> bool {
+        self.matcher(team_names).matches(
+            user,
+            &SearchText::new(user, team_names),
+            invite.map(|i| i.expires_at),
+            now,
+        )
+    }
+}
+
+impl Filter {
+    /// Matches free text, such as an activity-log line, the same way: words and excluded words
+    /// as for users; `role:`/`team:` look for their value in the text; `beta:` and `status:`
+    /// say nothing about text and match everything.
+    pub fn matches_text(&self, text: &str) -> bool {
+        let folded = fold(text);
+        self.terms.iter().all(|term| {
+            let hit = match &term.kind {
+                Kind::Word(v) | Kind::Role(v) | Kind::Team(v) => folded.contains(v.as_str()),
+                Kind::Beta(_) | Kind::Status(_) => return true,
+            };
+            hit != term.exclude
+        })
+    }
+}
+
+/// A filter ready for one workspace: team terms resolved to team ids.
+#[derive(Clone)]
+pub struct Matcher<'a> {
+    filter: &'a Filter,
+    /// Per term: the teams a `team:` term names (empty for other terms).
+    teams: Vec<Vec<TeamId>>,
+    /// Per word term: its substring searcher, built once rather than per user.
+    finders: Vec<Option<memchr::memmem::Finder<'a>>>,
+}
+
+impl Matcher<'_> {
+    /// `expires_at`: the user's pending invite's expiry, if any.
+    pub fn matches(
+        &self,
+        user: &User,
+        text: &SearchText,
+        expires_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> bool {
+        self.filter
+            .terms
+            .iter()
+            .zip(self.teams.iter().zip(&self.finders))
+            .all(|(term, (teams, finder))| {
+                let hit = match (&term.kind, finder) {
+                    (_, Some(finder)) => finder.find(text.as_str().as_bytes()).is_some(),
+                    (Kind::Word(word), None) => text.as_str().contains(word.as_str()),
+                    (Kind::Role(prefix), _) => user
+                        .roles
+                        .iter()
+                        .any(|r| r.label().to_ascii_lowercase().starts_with(prefix.as_str())),
+                    (Kind::Team(_), _) => teams.iter().any(|t| user.teams.contains(t)),
+                    (Kind::Beta(on), _) => user.beta == *on,
+                    (Kind::Status(StatusTerm::Is(status)), _) => user.status == *status,
+                    (Kind::Status(StatusTerm::Expired), _) => {
+                        user.status == UserStatus::Invited && expires_at.is_some_and(|e| now >= e)
+                    }
+                };
+                hit != term.exclude
+            })
+    }
+}
+
+fn implies(new: &Term, old: &Term) -> bool {
+    if new.exclude != old.exclude {
+        return false;
+    }
+    if new.exclude {
+        // Excluding more text excludes fewer users: only the same term is sure to narrow.
+        return new.kind == old.kind;
+    }
+    match (&new.kind, &old.kind) {
+        (Kind::Word(n), Kind::Word(o)) | (Kind::Team(n), Kind::Team(o)) => n.contains(o.as_str()),
+        (Kind::Role(n), Kind::Role(o)) => n.starts_with(o.as_str()),
+        (n, o) => n == o,
+    }
+}
+
+/// Splits on whitespace outside double quotes; quotes are dropped.
+fn tokens(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    for c in text.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c.is_whitespace() && !quoted => {
+                if !current.is_empty() {
+                    out.push(std::mem::take(&mut current));
+                }
+            }
+            c => current.push(c),
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// One term without its `-`; `Ok(None)` for a field term still without a value.
+fn parse_term(body: &str) -> Result<Option<Kind>, String> {
+    let Some((field, value)) = body.split_once(':') else {
+        return Ok(Some(Kind::Word(fold(body))));
+    };
+    let field = field.to_ascii_lowercase();
+    let value = fold(value.trim());
+    let known = ["role", "team", "beta", "status"];
+    if !known.contains(&field.as_str()) {
+        // Not a field: search the text as typed (colons can be part of nothing else we hold,
+        // but a typo should still find nothing rather than be dropped).
+        return Ok(Some(Kind::Word(fold(body))));
+    }
+    if value.is_empty() {
+        return Ok(None);
+    }
+    match field.as_str() {
+        "role" => {
+            if Role::ALL
                 .iter()
-                .filter_map(|t| team_names.get(t))
-                .any(|name| self.hit(name))
+                .any(|r| r.label().to_ascii_lowercase().starts_with(&value))
+            {
+                Ok(Some(Kind::Role(value)))
+            } else {
+                Err(format!(
+                    "role:{value} is not a role; use role:owner, role:admin, role:supervisor or role:agent"
+                ))
+            }
+        }
+        "team" => Ok(Some(Kind::Team(value))),
+        "beta" => match value.as_str() {
+            "on" | "yes" | "true" => Ok(Some(Kind::Beta(true))),
+            "off" | "no" | "false" => Ok(Some(Kind::Beta(false))),
+            _ => Err(format!("beta:{value}: use beta:on or beta:off")),
+        },
+        _ => match value.as_str() {
+            "expired" => Ok(Some(Kind::Status(StatusTerm::Expired))),
+            other => UserStatus::parse(other)
+                .map(|s| Some(Kind::Status(StatusTerm::Is(s))))
+                .ok_or_else(|| {
+                    format!(
+                        "status:{value}: use status:active, status:inactive, status:invited or status:expired"
+                    )
+                }),
+        },
     }
+}
+
+/// Lower case without accents, for matching the way people type: "Søren Ærø" → "soren aero".
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    fold_into(text, &mut out);
+    out
+}
+
+fn fold_into(text: &str, out: &mut String) {
+    if text.is_ascii() {
+        out.extend(text.chars().map(|c| c.to_ascii_lowercase()));
+        return;
+    }
+    let nfd = icu_normalizer::DecomposingNormalizerBorrowed::new_nfd();
+    let ccc = icu_normalizer::properties::CanonicalCombiningClassMapBorrowed::new();
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else if let Some(plain) = unaccented_letter(c) {
+            out.push_str(plain);
+        } else {
+            for d in nfd.normalize_iter(std::iter::once(c)) {
+                // Combining marks (accents) go; what they sat on stays.
+                if ccc.get32_u8(u32::from(d)) == 0 && !is_combining_mark(d) {
+                    out.extend(d.to_lowercase());
+                }
+            }
+        }
+    }
+}
+
+/// Combining marks with class 0 that NFD can leave behind (e.g. U+0338 has class 1, but some
+/// marks like U+20DD have 0): the common diacritics block is enough for names.
+fn is_combining_mark(c: char) -> bool {
+    ('\u{0300}'..='\u{036F}').contains(&c)
+}
+
+/// Letters that carry their accent in the letter itself, so NFD leaves them whole.
+fn unaccented_letter(c: char) -> Option<&'static str> {
+    Some(match c {
+        'ø' | 'Ø' => "o",
+        'æ' | 'Æ' => "ae",
+        'œ' | 'Œ' => "oe",
+        'ß' | 'ẞ' => "ss",
+        'đ' | 'Đ' | 'ð' | 'Ð' => "d",
+        'ł' | 'Ł' => "l",
+        'þ' | 'Þ' => "th",
+        'ı' => "i",
+        'ħ' | 'Ħ' => "h",
+        'ŧ' | 'Ŧ' => "t",
+        _ => return None,
+    })
 }
 
 /// Team id → name, for matching and display.
@@ -52,4 +386,69 @@ pub fn team_names(teams: &[Team]) -> HashMap<TeamId, String> {
         .iter()
         .map(|t| (t.id, t.name.as_str().to_string()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_drops_case_and_accents() {
+        assert_eq!(fold("Søren Kierkegård"), "soren kierkegard");
+        assert_eq!(fold("Aïcha Benali"), "aicha benali");
+        assert_eq!(fold("ÉLODIE Straße"), "elodie strasse");
+        assert_eq!(fold("Łukasz Ærø"), "lukasz aero");
+        assert_eq!(fold("Nguyễn Thị"), "nguyen thi");
+        assert_eq!(fold("ann@acme.io"), "ann@acme.io");
+    }
+
+    #[test]
+    fn terms_are_parsed_with_their_fields() {
+        let f = Filter::new(r#"agent  -team:"tier 2" role:ad beta:on status:expired"#);
+        assert_eq!(f.problem(), None);
+        assert_eq!(f.terms.len(), 5);
+        assert_eq!(f.terms[1].kind, Kind::Team("tier 2".into()));
+        assert!(f.terms[1].exclude);
+        assert_eq!(f.terms[2].kind, Kind::Role("ad".into()));
+        assert!(f.uses_time());
+    }
+
+    #[test]
+    fn a_field_without_a_value_is_ignored_and_a_bad_value_explained() {
+        assert!(Filter::new("team:").is_empty());
+        assert!(Filter::new("-").terms.len() == 1);
+        let f = Filter::new("beta:maybe");
+        assert!(f.is_empty());
+        assert!(f.problem().unwrap().contains("beta:on"));
+        assert!(
+            Filter::new("role:boss")
+                .problem()
+                .unwrap()
+                .contains("role:admin")
+        );
+        assert!(Filter::parse("status:gone").is_err());
+        assert!(Filter::parse("status:pending agent").is_ok());
+    }
+
+    #[test]
+    fn free_text_matches_words_and_exclusions() {
+        let line = "Deactivated Søren Ærø by ann@acme.io";
+        assert!(Filter::new("soren deact").matches_text(line));
+        assert!(!Filter::new("soren -ann").matches_text(line));
+        assert!(Filter::new("beta:on aero").matches_text(line));
+    }
+
+    #[test]
+    fn growing_a_word_or_adding_a_term_narrows() {
+        let n = |new: &str, old: &str| Filter::new(new).narrows(&Filter::new(old));
+        assert!(n("bil", "bi"));
+        assert!(n("agent bil", "agent"));
+        assert!(n("team:billing", "team:bil"));
+        assert!(n("role:admin", "role:a"));
+        assert!(n("x -team:billing", "-team:billing"));
+        assert!(!n("bi", "bil"));
+        assert!(!n("-team:billing", "-team:bil"));
+        assert!(!n("beta:off", "beta:on"));
+        assert!(n("anything", ""));
+    }
 }

@@ -159,7 +159,13 @@ fn as_strict_as_the_server(doc: &mut serde_json::Value) {
         "/properties/teams",
         json!({"type": ["array", "null"], "items": {"type": "string", "format": "uuid"}}),
     );
-    for bulk in ["BulkIds", "BulkRoles", "BulkTeam", "BulkBeta"] {
+    for bulk in [
+        "BulkIds",
+        "BulkRoles",
+        "BulkTeam",
+        "BulkBeta",
+        "InvitePreview",
+    ] {
         set(bulk, "/properties/ids", uuids.clone());
     }
     set("BulkTeam", "/properties/team", uuid);

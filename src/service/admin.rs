@@ -6,14 +6,15 @@ use super::ops::{self, Ctx};
 use super::types::*;
 use super::{Core, FieldErrors};
 use crate::domain::rules;
-use crate::domain::search::{Filter, team_names};
+use crate::domain::search::{Filter, SearchText, team_names};
 use crate::domain::{
     AuditAction, AuditEvent, AuditTarget, Email, Entity, Error, EventId, Invite, PersonName,
     Result, Roles, Team, TeamId, TeamName, Token, User, UserId, UserStatus, Workspace, WorkspaceId,
 };
 use crate::store::{Store, TxMode};
 use async_trait::async_trait;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use time::OffsetDateTime;
 
 /// How many audit events the detail pane shows.
 const RECENT_EVENTS: usize = 20;
@@ -308,18 +309,27 @@ impl<S: Store> AdminApi for LocalAdmin<S> {
 
     async fn list_users(&self, query: UserQuery) -> Result<Page<User>> {
         let ws = self.ws;
+        let now = self.core.now();
         self.read(move |store, _| {
             let limit = query.limit.unwrap_or(100).clamp(1, MAX_PAGE);
-            let filter = Filter::new(query.q.as_deref().unwrap_or(""));
+            let filter = Filter::parse(query.q.as_deref().unwrap_or(""))?;
             let names = if filter.is_empty() {
                 Default::default()
             } else {
                 team_names(&store.teams(ws)?)
             };
+            let expiries: HashMap<UserId, OffsetDateTime> = if filter.uses_time() {
+                let invites = store.invites(ws)?.into_iter().filter(Invite::is_pending);
+                invites.map(|i| (i.user_id, i.expires_at)).collect()
+            } else {
+                HashMap::new()
+            };
+            let matcher = filter.matcher(&names);
             // One more than the page, to know whether there is a next one; the scan stops there.
             let mut items: Vec<User> = Vec::with_capacity(limit + 1);
             store.scan_users(ws, query.status, query.after, &mut |u| {
-                if filter.matches(&u, &names) {
+                let text = SearchText::new(&u, &names);
+                if matcher.matches(&u, &text, expiries.get(&u.id).copied(), now) {
                     items.push(u);
                 }
                 Ok(items.len() <= limit)

@@ -164,7 +164,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "/",
         command: Command::Filter,
         scope: Scope::Everywhere,
-        help: "filter by name, email, role or team (Enter keeps, Esc clears)",
+        help: "filter: words, role:, team:, -team:, beta:, status: (below; Enter keeps, Esc clears)",
         hint: Some("filter"),
     },
     Binding {

@@ -17,7 +17,7 @@ use crate::service::AdminApi;
 use base64::Engine;
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use effects::{Connector, Msg};
-use futures_util::{FutureExt, StreamExt};
+use futures_util::StreamExt;
 use ratatui::DefaultTerminal;
 use state::{App, Context, Overlay};
 use std::io::Write;
@@ -113,8 +113,18 @@ async fn event_loop(
         }
         dirty = true;
         // Take everything already queued before drawing again: fast typing never queues frames.
-        while let Some(Some(Ok(event))) = events.next().now_or_never() {
-            handle(&mut app, event);
+        // Polled with this task's own waker (never `now_or_never`, whose no-op waker crossterm
+        // would keep, leaving the next key to wait for the tick).
+        loop {
+            tokio::select! {
+                biased;
+                event = events.next() => match event {
+                    Some(Ok(event)) => handle(&mut app, event),
+                    Some(Err(e)) => return Err(e.into()),
+                    None => return Ok(()),
+                },
+                () = std::future::ready(()) => break,
+            }
         }
         while let Ok(msg) = rx.try_recv() {
             receive(&mut app, &mut api, msg);

@@ -2,7 +2,8 @@
 //! (tab, filter, sort, cursor, marks, dialogs). Changed only by `update`, read by `ui`.
 
 use super::forms::{EditForm, InviteForm, SignInForm};
-use crate::domain::search::{Filter, team_names};
+use crate::domain::collation;
+use crate::domain::search::{Filter, SearchText, team_names};
 use crate::domain::{AuditEvent, Invite, Team, TeamId, User, UserId, UserStatus, Workspace};
 use crate::service::{BulkChange, Changes, Outcome, Snapshot, UserDetail};
 use std::collections::{HashMap, HashSet};
@@ -37,6 +38,15 @@ impl Tab {
 
     pub fn index(self) -> usize {
         self as usize
+    }
+
+    /// The tab a user of this status is listed on.
+    pub fn of(status: UserStatus) -> Tab {
+        match status {
+            UserStatus::Active => Tab::Active,
+            UserStatus::Inactive => Tab::Inactive,
+            UserStatus::Invited => Tab::Pending,
+        }
     }
 }
 
@@ -81,7 +91,7 @@ impl SortKey {
     }
 }
 
-/// The workspace as last loaded.
+/// The workspace as last loaded, with what every keystroke needs prepared once per load.
 #[derive(Debug, Clone)]
 pub struct Data {
     /// The change sequence number this data includes (the next refresh asks from it).
@@ -94,11 +104,20 @@ pub struct Data {
     pub team_names: HashMap<TeamId, String>,
     /// Position of each user in `users`.
     pub by_id: HashMap<UserId, usize>,
+    /// Each user's folded search text (same index as `users`): a keystroke only searches.
+    pub search: Vec<SearchText>,
+    /// Users per status, indexed by `Tab::index`.
+    counts: [usize; 3],
+    /// Every user in name (collation), email and teams order: a tab's order for a column is
+    /// then one pass over these, never a sort.
+    by_name: Vec<u32>,
+    by_email: Vec<u32>,
+    by_teams: Vec<u32>,
 }
 
 impl Data {
     pub fn from_snapshot(s: Snapshot) -> Self {
-        Data {
+        let mut data = Data {
             seq: s.seq,
             by_id: s.users.iter().enumerate().map(|(i, u)| (u.id, i)).collect(),
             team_names: team_names(&s.teams),
@@ -107,7 +126,52 @@ impl Data {
             me: s.me,
             users: s.users,
             teams: s.teams,
+            search: Vec::new(),
+            counts: [0; 3],
+            by_name: Vec::new(),
+            by_email: Vec::new(),
+            by_teams: Vec::new(),
+        };
+        data.prepare();
+        data
+    }
+
+    /// Computes what keystrokes need from the users: search texts, counts and the global
+    /// orders. Once per load, and again after changes are applied.
+    fn prepare(&mut self) {
+        let users = &self.users;
+        self.search = users
+            .iter()
+            .map(|u| SearchText::new(u, &self.team_names))
+            .collect();
+        self.counts = [0; 3];
+        for u in users {
+            self.counts[Tab::of(u.status).index()] += 1;
         }
+        let mut by_email: Vec<u32> = (0..users.len() as u32).collect();
+        by_email.sort_unstable_by(|&a, &b| {
+            users[a as usize]
+                .email
+                .as_str()
+                .cmp(users[b as usize].email.as_str())
+        });
+        let mut by_name = by_email.clone();
+        // Stable on email order: people with the same name keep a predictable order.
+        collation::sort_by_name(&mut by_name, |i| users[*i as usize].display_name.as_str());
+        let team_rank = collation::team_ranks(&self.teams);
+        let mut by_teams = by_email.clone();
+        by_teams.sort_by_cached_key(|&i| {
+            let mut ranks: Vec<u32> = users[i as usize]
+                .teams
+                .iter()
+                .filter_map(|t| team_rank.get(t).copied())
+                .collect();
+            ranks.sort_unstable();
+            ranks
+        });
+        self.by_email = by_email;
+        self.by_name = by_name;
+        self.by_teams = by_teams;
     }
 
     /// Brings the data up to date with what changed since it was loaded: the same result as
@@ -162,6 +226,7 @@ impl Data {
             self.teams.sort_by_key(|t| t.name.folded());
             self.team_names = team_names(&self.teams);
         }
+        self.prepare();
     }
 
     pub fn user(&self, id: UserId) -> Option<&User> {
@@ -175,7 +240,7 @@ impl Data {
     }
 
     pub fn count(&self, status: UserStatus) -> usize {
-        self.users.iter().filter(|u| u.status == status).count()
+        self.counts[Tab::of(status).index()]
     }
 
     pub fn teams_of(&self, user: &User) -> Vec<&str> {
@@ -184,8 +249,15 @@ impl Data {
             .iter()
             .filter_map(|t| self.team_names.get(t).map(String::as_str))
             .collect();
-        names.sort_unstable();
+        names.sort_unstable_by(|a, b| collation::compare_names(a, b));
         names
+    }
+
+    /// When the user's pending invite expires, if they have one.
+    pub fn expires_at(&self, index: usize) -> Option<OffsetDateTime> {
+        self.invites
+            .get(&self.users[index].id)
+            .map(|i| i.expires_at)
     }
 }
 
@@ -200,6 +272,10 @@ pub struct TabView {
     pub reversed: bool,
     /// The user under the cursor, so it stays put across reloads and re-sorts.
     pub cursor_user: Option<UserId>,
+    /// The filter's result in sort order (before reversing), and the sort, filter and time it
+    /// was computed for: a filter that only grows narrows it instead of searching everyone.
+    matched: Vec<usize>,
+    matched_for: Option<(usize, Filter, OffsetDateTime)>,
 }
 
 /// A message in the footer: the result of the last action.
@@ -268,9 +344,27 @@ pub struct DeleteDialog {
 pub struct LogView {
     pub events: Vec<AuditEvent>,
     pub next: Option<String>,
+    /// Position in the events the filter shows.
     pub scroll: usize,
     pub loading: bool,
     pub error: Option<String>,
+    /// `/` filters the loaded events with the users' filter syntax.
+    pub filter: Input,
+    pub filter_focus: bool,
+}
+
+impl LogView {
+    /// The loaded events the filter shows, newest first.
+    pub fn shown(&self) -> Vec<&AuditEvent> {
+        let filter = Filter::new(self.filter.value());
+        if filter.is_empty() {
+            return self.events.iter().collect();
+        }
+        self.events
+            .iter()
+            .filter(|e| filter.matches_text(&e.search_line()))
+            .collect()
+    }
 }
 
 /// Everything drawn over the tables, top of the stack on top.
@@ -536,32 +630,36 @@ impl App {
         self.stale_views = false;
         let Some(data) = &self.data else { return };
         let filter = Filter::new(self.filter.value());
+        let matcher = filter.matcher(&data.team_names);
+        let uses_time = filter.uses_time();
+        let now = self.now;
         let page = self.page_height();
         for tab in Tab::ALL {
             let view = &mut self.views[tab.index()];
-            let status = tab.status();
             let keys = SortKey::cycle(tab);
             let sort = view.sort % keys.len();
-            let order = self.sorted.entry((tab, sort)).or_insert_with(|| {
-                let mut rows: Vec<usize> = data
-                    .users
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, u)| u.status == status)
-                    .map(|(i, _)| i)
-                    .collect();
-                sort_rows(&mut rows, data, keys[sort]);
-                rows
-            });
-            let mut rows: Vec<usize> = if filter.is_empty() {
+            let order = self
+                .sorted
+                .entry((tab, sort))
+                .or_insert_with(|| tab_order(data, tab, keys[sort]));
+            let matched: Vec<usize> = if filter.is_empty() {
                 order.clone()
             } else {
-                order
-                    .iter()
+                let narrowing = view.matched_for.as_ref().is_some_and(|(s, f, at)| {
+                    *s == sort && filter.narrows(f) && (!uses_time || *at == now)
+                });
+                let base = if narrowing { &view.matched } else { &*order };
+                base.iter()
                     .copied()
-                    .filter(|&i| filter.matches(&data.users[i], &data.team_names))
+                    .filter(|&i| {
+                        let expires = if uses_time { data.expires_at(i) } else { None };
+                        matcher.matches(&data.users[i], &data.search[i], expires, now)
+                    })
                     .collect()
             };
+            let mut rows = matched.clone();
+            view.matched = matched;
+            view.matched_for = Some((sort, filter.clone(), now));
             if view.reversed {
                 rows.reverse();
             }
@@ -573,6 +671,16 @@ impl App {
             clamp_offset(view, page);
             view.cursor_user = view.rows.get(view.cursor).map(|&i| data.users[i].id);
         }
+    }
+
+    /// Drops everything computed from the previous data (orders, filter results). Whatever
+    /// replaces or changes `data` calls this.
+    pub fn data_changed(&mut self) {
+        self.sorted.clear();
+        for view in &mut self.views {
+            view.matched_for = None;
+        }
+        self.stale_views = true;
     }
 
     /// Moves the cursor of the current tab to `row`, scrolling as needed.
@@ -616,22 +724,39 @@ fn clamp_offset(view: &mut TabView, page: usize) {
     view.offset = view.offset.min(max_offset);
 }
 
-fn sort_rows(rows: &mut [usize], data: &Data, key: SortKey) {
+/// A tab's users in one column's order: one pass over the load's global orders, or (for the
+/// invite columns) a sort of the few pending invites.
+fn tab_order(data: &Data, tab: Tab, key: SortKey) -> Vec<usize> {
+    let status = tab.status();
     let users = &data.users;
+    let pick = |global: &[u32]| -> Vec<usize> {
+        global
+            .iter()
+            .map(|&i| i as usize)
+            .filter(|&i| users[i].status == status)
+            .collect()
+    };
     match key {
-        SortKey::Name => {
-            rows.sort_by_cached_key(|&i| users[i].display_name.as_str().to_lowercase())
+        SortKey::Name => pick(&data.by_name),
+        SortKey::Email => pick(&data.by_email),
+        SortKey::Teams => pick(&data.by_teams),
+        SortKey::Roles => {
+            // Stable: equal roles stay in email order.
+            let mut rows = pick(&data.by_email);
+            rows.sort_by_key(|&i| users[i].roles.highest());
+            rows
         }
-        SortKey::Email => rows.sort_by(|&a, &b| users[a].email.cmp(&users[b].email)),
-        SortKey::Roles => rows.sort_by_key(|&i| (users[i].roles.highest(), users[i].email.clone())),
-        SortKey::Teams => {
-            rows.sort_by_cached_key(|&i| data.teams_of(&users[i]).join(",").to_lowercase())
+        SortKey::Sent => {
+            let mut rows = pick(&data.by_email);
+            rows.sort_by_key(|&i| {
+                std::cmp::Reverse(data.invites.get(&users[i].id).map(|inv| inv.sent_at))
+            });
+            rows
         }
-        SortKey::Sent => rows.sort_by_key(|&i| {
-            std::cmp::Reverse(data.invites.get(&users[i].id).map(|inv| inv.sent_at))
-        }),
         SortKey::Expires => {
-            rows.sort_by_key(|&i| data.invites.get(&users[i].id).map(|inv| inv.expires_at))
+            let mut rows = pick(&data.by_email);
+            rows.sort_by_key(|&i| data.invites.get(&users[i].id).map(|inv| inv.expires_at));
+            rows
         }
     }
 }
@@ -649,8 +774,7 @@ pub fn apply_changes(app: &mut App, changes: Changes) {
     data.apply_changes(changes);
     let ids: HashSet<UserId> = data.users.iter().map(|u| u.id).collect();
     app.marks.retain(|id| ids.contains(id));
-    app.sorted.clear();
-    app.stale_views = true;
+    app.data_changed();
     app.refresh_views();
 }
 
@@ -660,7 +784,7 @@ pub fn apply_snapshot(app: &mut App, snapshot: Snapshot) {
     let ids: HashSet<UserId> = data.users.iter().map(|u| u.id).collect();
     app.marks.retain(|id| ids.contains(id));
     app.data = Some(data);
-    app.sorted.clear();
+    app.data_changed();
     app.load_error = None;
     app.stale_views = true;
     app.refresh_views();

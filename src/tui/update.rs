@@ -385,14 +385,37 @@ impl App {
                 KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
                 _ => {}
             },
+            Overlay::Log(log) if log.filter_focus => match key.code {
+                KeyCode::Enter => log.filter_focus = false,
+                KeyCode::Esc => {
+                    log.filter = Input::default();
+                    log.filter_focus = false;
+                    log.scroll = 0;
+                }
+                _ => {
+                    if log
+                        .filter
+                        .handle_event(&crossterm::event::Event::Key(key))
+                        .is_some_and(|c| c.value)
+                    {
+                        log.scroll = 0;
+                    }
+                }
+            },
             Overlay::Log(log) => match key.code {
+                KeyCode::Esc if !log.filter.value().is_empty() => {
+                    log.filter = Input::default();
+                    log.scroll = 0;
+                }
                 KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('L') => {
                     self.overlays.pop();
                 }
+                KeyCode::Char('/') => log.filter_focus = true,
                 KeyCode::Down | KeyCode::Char('j') | KeyCode::PageDown => {
                     let step = if key.code == KeyCode::PageDown { 10 } else { 1 };
-                    log.scroll = (log.scroll + step).min(log.events.len().saturating_sub(1));
-                    if log.scroll + 20 >= log.events.len()
+                    let shown = log.shown().len();
+                    log.scroll = (log.scroll + step).min(shown.saturating_sub(1));
+                    if log.scroll + 20 >= shown
                         && !log.loading
                         && let Some(before) = log.next.as_ref().and_then(|n| n.parse().ok())
                     {

@@ -110,6 +110,19 @@ impl Term {
         std::thread::sleep(Duration::from_millis(60));
     }
 
+    /// Writes `keys` and returns how long the program took to write its first byte back.
+    pub fn answer_time(&mut self, keys: &str) -> Duration {
+        let before = self.raw.lock().unwrap().len();
+        let sent = Instant::now();
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        while self.raw.lock().unwrap().len() == before {
+            assert!(sent.elapsed() < WAIT, "no answer to {keys:?}");
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        sent.elapsed()
+    }
+
     pub fn keys(&mut self, keys: &[&str]) {
         for k in keys {
             self.send(k);
@@ -161,6 +174,7 @@ impl Drop for Term {
 }
 
 pub const ENTER: &str = "\r";
+pub const DOWN: &str = "\x1b[B";
 pub const ESC: &str = "\x1b";
 pub const TAB: &str = "\t";
 pub const CTRL_S: &str = "\x13";

@@ -362,6 +362,33 @@ fn help(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme) {
             Span::raw(h),
         ]));
     }
+    lines.push(Line::styled("Filter (/)", theme.title()));
+    for (k, h) in [
+        ("soren", "case and accents ignored: finds Søren"),
+        (
+            "agent bil",
+            "several words: each must match name, email, role or team",
+        ),
+        ("role:admin", "has the role (role:sup is enough)"),
+        (
+            "team:billing",
+            "in a team whose name contains billing; team:\"tier 2\"",
+        ),
+        (
+            "-team:billing",
+            "a leading - excludes (any term, words too)",
+        ),
+        ("beta:on", "beta access on (beta:off: off)"),
+        (
+            "status:expired",
+            "invites past their expiry (also active, inactive, invited)",
+        ),
+    ] {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {k:<15}"), theme.key()),
+            Span::raw(h),
+        ]));
+    }
     lines.push(Line::styled("Esc close · ↑↓ scroll", theme.dim()));
     frame.render_widget(
         Paragraph::new(lines).scroll((scroll.min(u16::MAX as usize) as u16, 0)),
@@ -382,22 +409,49 @@ fn activity(frame: &mut Frame, area: Rect, log: &LogView, theme: &Theme) {
         lines.push(Line::styled(safe(e), theme.error()));
     }
     let height = usize::from(inner.height.saturating_sub(1));
-    for e in log.events.iter().skip(log.scroll).take(height) {
+    let shown = log.shown();
+    for e in shown.iter().skip(log.scroll).take(height) {
         lines.push(event_line(e, theme));
     }
     if log.loading {
         lines.push(Line::styled("loading…", theme.dim()));
     } else if log.events.is_empty() && log.error.is_none() {
         lines.push(Line::styled("no activity yet", theme.dim()));
+    } else if shown.is_empty() {
+        lines.push(Line::styled(
+            "nothing loaded matches the filter — Esc clears it",
+            theme.dim(),
+        ));
     }
-    let footer = format!(
-        "{} of {}{} · ↑↓ PgUp PgDn scroll · Esc close",
-        (log.scroll + 1).min(log.events.len()),
-        log.events.len(),
-        if log.next.is_some() { "+" } else { "" }
-    );
+    let more = if log.next.is_some() { "+" } else { "" };
+    let position = (log.scroll + 1).min(shown.len());
+    let mut footer = vec![Span::styled(
+        if log.filter.value().is_empty() && !log.filter_focus {
+            format!(
+                "{position} of {}{more} · ↑↓ PgUp PgDn scroll · / filter · Esc close",
+                shown.len()
+            )
+        } else {
+            format!(
+                "{position} of {} matching ({} loaded{more}) · ",
+                shown.len(),
+                log.events.len()
+            )
+        },
+        theme.dim(),
+    )];
+    if log.filter_focus || !log.filter.value().is_empty() {
+        footer.push(Span::styled("/", theme.key()));
+        footer.push(Span::raw(safe(log.filter.value())));
+        if let Some(problem) = crate::domain::search::Filter::new(log.filter.value()).problem() {
+            footer.push(Span::styled(
+                format!("  ({})", safe(problem)),
+                theme.error(),
+            ));
+        }
+    }
     lines.truncate(height);
-    lines.push(Line::styled(footer, theme.dim()));
+    lines.push(Line::from(footer));
     frame.render_widget(Paragraph::new(lines), inner);
 }
 

@@ -125,6 +125,13 @@ fn draw_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    // What the filter can't understand is said where there is room for it.
+    let filter = crate::domain::search::Filter::new(app.filter.value());
+    if let (Some(problem), None) = (filter.problem(), &app.notice) {
+        let line = Line::styled(format!(" filter: {}", safe(problem)), theme.error());
+        frame.render_widget(Paragraph::new(line), area);
+        return;
+    }
     let line = match (&app.notice, &app.load_error) {
         (Some(n), _) => Line::styled(
             format!(" {}", safe(&n.text)),
