@@ -17,6 +17,12 @@ pub const DEMO_DOMAIN: &str = "demo-support.example";
 /// The password of every active demo user, so the demo can also be used to try signing in.
 pub const DEMO_PASSWORD: &str = "demo-password";
 pub const DEFAULT_SIZE: u32 = 250;
+/// Demos up to this size are written whole. Larger ones are benchmark fixtures, written in
+/// seconds: only this many users (and every Owner and Admin) get the demo password,
+/// and the activity log keeps only its last `LARGE_DEMO_LOG_DAYS` days. Every key written costs
+/// sled a few microseconds; this keeps a 100,000-user demo at about 3.5 keys per user, not 10.
+pub const FULL_DEMO_UP_TO: usize = 5_000;
+const LARGE_DEMO_LOG_DAYS: i64 = 90;
 const SEED: u64 = 0x0A7E_17DE_2026;
 
 /// A small, stable PRNG (SplitMix64): the demo must not change when a crate's RNG does.
@@ -254,6 +260,17 @@ pub fn seed_with_progress<S: Store>(
     cost: HashCost,
     progress: &dyn Fn(usize, usize),
 ) -> Result<(Workspace, User)> {
+    seed_in_full_up_to(store, now, size, cost, progress, FULL_DEMO_UP_TO)
+}
+
+fn seed_in_full_up_to<S: Store>(
+    store: &S,
+    now: OffsetDateTime,
+    size: usize,
+    cost: HashCost,
+    progress: &dyn Fn(usize, usize),
+    full_up_to: usize,
+) -> Result<(Workspace, User)> {
     if let Some(found) = find(store)? {
         return Ok(found);
     }
@@ -399,6 +416,14 @@ pub fn seed_with_progress<S: Store>(
         }
         users.push(user);
     }
+    let large = users.len() > full_up_to;
+    if large {
+        let window = now - Duration::days(LARGE_DEMO_LOG_DAYS);
+        events.retain(|e| e.at >= window);
+    }
+    let has_password = |i: usize, u: &User| {
+        u.status != UserStatus::Invited && (!large || i < full_up_to || u.roles.can_manage())
+    };
     // A bulk load, not transactions: the workspace is new and nobody else writes to it yet.
     let total = users.len();
     store.bulk_load(&mut |tx| {
@@ -408,7 +433,7 @@ pub fn seed_with_progress<S: Store>(
         }
         for (i, u) in users.iter().enumerate() {
             tx.put_user(u)?;
-            if u.status != UserStatus::Invited {
+            if has_password(i, u) {
                 tx.put_password(ws.id, u.id, &password)?;
             }
             if i % 2000 == 0 {
@@ -445,6 +470,35 @@ pub fn first_active_owner<S: Store>(store: &S, ws: WorkspaceId) -> Result<Option
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_large_demo_keeps_passwords_for_its_first_users_and_a_recent_log() {
+        use crate::store::SledStore;
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        let now = OffsetDateTime::now_utc();
+        let cost = HashCost::insecure_for_tests();
+        let (ws, owner) = seed_in_full_up_to(&store, now, 300, cost, &|_, _| {}, 40).unwrap();
+        let mut users = Vec::new();
+        store
+            .scan_users(ws.id, None, None, &mut |u| {
+                users.push(u);
+                Ok(true)
+            })
+            .unwrap();
+        assert_eq!(users.len(), 300);
+        assert!(store.has_password(ws.id, owner.id).unwrap());
+        let with_password = users
+            .iter()
+            .filter(|u| store.has_password(ws.id, u.id).unwrap())
+            .count();
+        // The first 40 users (Owner and Admins among them), none of the others.
+        assert!((30..=40).contains(&with_password), "{with_password}");
+        let log = store.audit_page(ws.id, None, 10_000).unwrap();
+        assert!(!log.is_empty());
+        let window = now - Duration::days(LARGE_DEMO_LOG_DAYS);
+        assert!(log.iter().all(|e| e.at >= window));
+    }
 
     #[test]
     fn email_locals_are_ascii() {

@@ -328,8 +328,15 @@ impl<S: Store> AdminApi for LocalAdmin<S> {
             // One more than the page, to know whether there is a next one; the scan stops there.
             let mut items: Vec<User> = Vec::with_capacity(limit + 1);
             store.scan_users(ws, query.status, query.after, &mut |u| {
-                let text = SearchText::new(&u, &names);
-                if matcher.matches(&u, &text, expiries.get(&u.id).copied(), now) {
+                // Without a filter every user matches: no search text to prepare.
+                if filter.is_empty()
+                    || matcher.matches(
+                        &u,
+                        &SearchText::new(&u, &names),
+                        expiries.get(&u.id).copied(),
+                        now,
+                    )
+                {
                     items.push(u);
                 }
                 Ok(items.len() <= limit)

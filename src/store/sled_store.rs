@@ -501,7 +501,7 @@ struct BatchKv<'a> {
 }
 
 /// Pending writes applied at once; bounds a bulk load's memory.
-const BATCH_WRITES: usize = 50_000;
+const BATCH_WRITES: usize = 10_000;
 
 impl BatchKv<'_> {
     fn apply(&self) -> Result<()> {

@@ -10,6 +10,9 @@ use crate::text::safe;
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 
+/// Users in the first page asked for: a screenful, so the first line shows at once.
+const FIRST_PAGE: usize = 50;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UsersFormat {
     Table,
@@ -35,7 +38,8 @@ pub async fn users(
     let stdout = std::io::stdout();
     // Data text is neutralised for a terminal; a file or pipe gets it exactly as stored.
     let to_terminal = stdout.is_terminal();
-    let mut out = stdout.lock();
+    // Buffered, flushed once per page: stdout's own line buffering would make a write per user.
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     match format {
         UsersFormat::Table => {
             let ws = &opened.workspace;
@@ -54,15 +58,18 @@ pub async fn users(
         }
     }
     let (mut after, mut count) = (None, 0usize);
+    // A small first page puts the first lines out at once; later pages are as large as allowed.
+    let mut limit = FIRST_PAGE;
     loop {
         let page = api
             .list_users(UserQuery {
                 status,
                 q: filter.map(str::to_string),
-                limit: Some(MAX_PAGE),
+                limit: Some(limit),
                 after,
             })
             .await?;
+        limit = MAX_PAGE;
         count += page.items.len();
         match format {
             UsersFormat::Table => {
