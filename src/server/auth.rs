@@ -3,7 +3,7 @@
 
 use super::AppState;
 use super::error::ApiError;
-use crate::domain::Error;
+use crate::domain::{Error, rules};
 use crate::service::{Authenticated, LocalAdmin};
 use crate::store::AnyStore;
 use axum::extract::FromRequestParts;
@@ -53,8 +53,8 @@ impl FromRequestParts<AppState> for Acting {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let user = SignedInUser::from_request_parts(parts, state).await?;
-        let admin = user.admin(state);
-        admin.manager().await?;
-        Ok(Acting(admin))
+        // The core's rule, on the user the session check has just read (no second read).
+        rules::require_manager(&user.who.user)?;
+        Ok(Acting(user.admin(state)))
     }
 }

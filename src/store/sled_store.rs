@@ -39,7 +39,10 @@ fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
 }
 
 fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
-    serde_json::from_slice(bytes).map_err(|e| Error::storage(format!("unreadable record: {e}")))
+    // UTF-8 checked once for the whole record: `from_slice` would check each string again.
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| Error::storage(format!("unreadable record: {e}")))?;
+    serde_json::from_str(text).map_err(|e| Error::storage(format!("unreadable record: {e}")))
 }
 
 fn id16(bytes: &[u8]) -> Result<[u8; 16]> {
