@@ -6,7 +6,6 @@
 
 pub mod confirm;
 pub mod effects;
-pub mod format;
 pub mod forms;
 pub mod keymap;
 pub mod state;
@@ -85,6 +84,9 @@ async fn event_loop(
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     let mut ticks: u32 = 0;
     let mut dirty = true;
+    // For the end-to-end test that the terminal is restored after a panic: read once, and
+    // only in debug builds (the ones tests run); a release build never looks.
+    let panic_for_test = cfg!(debug_assertions) && std::env::var_os("ATENDER_TEST_PANIC").is_some();
     loop {
         for effect in app.take_effects() {
             tracing::debug!(?effect, "effect");
@@ -96,8 +98,7 @@ async fn event_loop(
         if dirty {
             terminal.draw(|frame| ui::draw(frame, &app, &theme))?;
             dirty = false;
-            // For the end-to-end test that the terminal is restored after a panic.
-            if app.data.is_some() && std::env::var_os("ATENDER_TEST_PANIC").is_some() {
+            if panic_for_test && app.data.is_some() {
                 panic!("panic requested by ATENDER_TEST_PANIC");
             }
         }

@@ -1274,17 +1274,12 @@ fn counted(done: usize, verb: &str, refused: &[(Option<String>, Error)]) -> Noti
     }
 }
 
-/// How a front end says to fix a user's access: the console names keys, the CLI commands.
-pub struct AccessHints {
-    pub resend: &'static str,
-    pub reactivate: &'static str,
-}
-
 /// The console's hints.
-pub const CONSOLE_HINTS: AccessHints = AccessHints {
-    resend: "press R on Pending Invites to resend",
-    reactivate: "press r on the Inactive tab to reactivate",
-};
+pub const CONSOLE_HINTS: crate::present::access::AccessHints =
+    crate::present::access::AccessHints {
+        resend: "press R on Pending Invites to resend",
+        reactivate: "press r on the Inactive tab to reactivate",
+    };
 
 /// The one-line answer to "why can't this user get in?".
 pub fn access_line(
@@ -1292,42 +1287,5 @@ pub fn access_line(
     now: time::OffsetDateTime,
     who: impl Fn(UserId) -> Option<String>,
 ) -> String {
-    access_line_hinted(access, now, who, &CONSOLE_HINTS)
-}
-
-/// `access_line` with a front end's own hints.
-pub fn access_line_hinted(
-    access: &crate::domain::rules::Access,
-    now: time::OffsetDateTime,
-    who: impl Fn(UserId) -> Option<String>,
-    hints: &AccessHints,
-) -> String {
-    use super::format::{ago, day_month, until};
-    use crate::domain::rules::Access;
-    match access {
-        Access::CanSignIn => "yes — active, with a password".into(),
-        Access::NoPassword => {
-            "no — active but has no password yet; an admin can resend an invite".into()
-        }
-        Access::InvitePending { expires_at } => format!(
-            "not yet — invite pending, expires {}; {}",
-            until(*expires_at, now),
-            hints.resend
-        ),
-        Access::InviteExpired { expired_at } => format!(
-            "no — invite expired {}; {}",
-            ago(*expired_at, now),
-            hints.resend
-        ),
-        Access::Deactivated { at, by } => {
-            let by = by
-                .and_then(&who)
-                .map(|e| format!(" by {}", safe(&e)))
-                .unwrap_or_default();
-            let when = at
-                .map(|t| format!(" on {}", day_month(t)))
-                .unwrap_or_default();
-            format!("no — deactivated{by}{when}; {}", hints.reactivate)
-        }
-    }
+    crate::present::access::access_line_hinted(access, now, who, &CONSOLE_HINTS)
 }

@@ -179,7 +179,6 @@ pub const ESC: &str = "\x1b";
 pub const TAB: &str = "\t";
 pub const CTRL_S: &str = "\x13";
 pub const RIGHT: &str = "\x1b[C";
-pub const LEFT: &str = "\x1b[D";
 
 /// Text as a terminal with bracketed paste on sends a paste.
 pub fn pasted(text: &str) -> String {

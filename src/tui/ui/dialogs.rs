@@ -2,8 +2,8 @@
 
 use super::centered;
 use crate::domain::AuditEvent;
+use crate::present::time::{ago, date_time, until};
 use crate::text::safe;
-use crate::tui::format::{ago, date_time, until};
 use crate::tui::keymap::{BINDINGS, Scope};
 use crate::tui::state::{App, Confirm, LogView, Overlay};
 use crate::tui::theme::Theme;
