@@ -31,19 +31,29 @@ impl<T: Copy + PartialEq> CheckList<T> {
         }
     }
 
-    /// Arrow keys move, Space toggles. Returns whether the key was used.
+    /// Arrow keys and j/k move, g/G and Home/End jump, Space toggles. Returns whether the
+    /// key was used.
     pub fn handle(&mut self, key: &KeyEvent) -> bool {
         match key.code {
-            KeyCode::Up | KeyCode::Left if self.cursor > 0 => self.cursor -= 1,
-            KeyCode::Down | KeyCode::Right if self.cursor + 1 < self.items.len() => {
+            KeyCode::Up | KeyCode::Left | KeyCode::Char('k') if self.cursor > 0 => self.cursor -= 1,
+            KeyCode::Down | KeyCode::Right | KeyCode::Char('j')
+                if self.cursor + 1 < self.items.len() =>
+            {
                 self.cursor += 1
             }
+            KeyCode::Home | KeyCode::Char('g') => self.cursor = 0,
+            KeyCode::End | KeyCode::Char('G') => self.cursor = self.items.len().saturating_sub(1),
             KeyCode::Char(' ') => {
                 if let Some(item) = self.items.get_mut(self.cursor) {
                     item.2 = !item.2;
                 }
             }
-            KeyCode::Up | KeyCode::Down | KeyCode::Left | KeyCode::Right => {}
+            KeyCode::Up
+            | KeyCode::Down
+            | KeyCode::Left
+            | KeyCode::Right
+            | KeyCode::Char('j')
+            | KeyCode::Char('k') => {}
             _ => return false,
         }
         true

@@ -517,6 +517,9 @@ impl App {
                 KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
                 KeyCode::PageDown => *scroll += 10,
                 KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
+                KeyCode::Home | KeyCode::Char('g') => *scroll = 0,
+                // Drawing stops the scroll at the last line.
+                KeyCode::End | KeyCode::Char('G') => *scroll = usize::from(u16::MAX),
                 _ => {}
             },
             Overlay::Log(log) if log.filter_focus => match key.code {
@@ -562,6 +565,9 @@ impl App {
                 KeyCode::Up | KeyCode::Char('k') => log.scroll = log.scroll.saturating_sub(1),
                 KeyCode::PageUp => log.scroll = log.scroll.saturating_sub(10),
                 KeyCode::Home | KeyCode::Char('g') => log.scroll = 0,
+                KeyCode::End | KeyCode::Char('G') => {
+                    log.scroll = log.shown().len().saturating_sub(1)
+                }
                 _ => {}
             },
             Overlay::Link { link, .. } => match key.code {

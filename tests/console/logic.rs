@@ -1119,3 +1119,46 @@ async fn a_team_without_members_is_deleted_with_a_plain_yes() {
     );
     assert!(matches!(h.app.overlays.last(), Some(Overlay::Teams(_))));
 }
+
+#[tokio::test]
+async fn the_same_keys_move_in_pickers_help_and_the_log() {
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char('o'));
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Char('k'));
+    let Some(Overlay::Roles { list, .. }) = h.app.overlays.last() else {
+        panic!()
+    };
+    assert_eq!(list.cursor, 1, "j j k lands on the second role");
+    let before = list.items.clone();
+    h.key(KeyCode::Char('G'));
+    h.key(KeyCode::Char(' '));
+    let Some(Overlay::Roles { list, .. }) = h.app.overlays.last() else {
+        panic!()
+    };
+    assert_eq!(list.cursor, list.items.len() - 1);
+    assert_ne!(
+        list.items.last(),
+        before.last(),
+        "Space toggled the last role"
+    );
+    assert_eq!(list.items[0], before[0], "not the first");
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('?'));
+    h.key(KeyCode::Char('G'));
+    assert!(matches!(h.app.overlays.last(), Some(Overlay::Help { scroll }) if *scroll > 0));
+    h.key(KeyCode::Char('g'));
+    assert!(matches!(
+        h.app.overlays.last(),
+        Some(Overlay::Help { scroll: 0 })
+    ));
+    assert!(h.screen().lines().any(|l| l.contains("Esc close")));
+    h.key(KeyCode::Esc);
+    h.press(KeyCode::Char('L')).await;
+    h.key(KeyCode::End);
+    let Some(Overlay::Log(log)) = h.app.overlays.last() else {
+        panic!()
+    };
+    assert_eq!(log.scroll, log.shown().len() - 1);
+}

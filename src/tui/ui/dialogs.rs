@@ -40,8 +40,8 @@ pub fn draw(frame: &mut Frame, area: Rect, overlay: &Overlay, app: &App, theme: 
             area,
             "Set roles",
             &format!(
-                "Roles for {} user(s) — Space toggles, Enter continues, Esc cancels",
-                ids.len()
+                "Roles for {} — Space toggles, Enter continues, Esc cancels",
+                users(ids.len())
             ),
             list,
             true,
@@ -52,14 +52,30 @@ pub fn draw(frame: &mut Frame, area: Rect, overlay: &Overlay, app: &App, theme: 
             area,
             "Team",
             &format!(
-                "{} user(s) — Enter adds to the team, x removes from it, Esc cancels",
-                ids.len()
+                "{} — Enter adds to the team, x removes from it, Esc cancels",
+                users(ids.len())
             ),
             list,
             false,
             theme,
         ),
         Overlay::Invite(_) | Overlay::Edit(_) => {}
+    }
+}
+
+/// A scroll position that never goes past the last page (End asks for "as far as it goes").
+fn last_page(scroll: usize, lines: &[Line], area: Rect) -> usize {
+    let width = usize::from(area.width).max(1);
+    let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(width)).sum();
+    scroll.min(rows.saturating_sub(usize::from(area.height)))
+}
+
+/// "1 user", "3 users".
+fn users(n: usize) -> String {
+    if n == 1 {
+        "1 user".into()
+    } else {
+        format!("{n} users")
     }
 }
 
@@ -314,8 +330,15 @@ fn detail_pane(
     if let Some(inv) = &d.invite {
         let state = match inv.accepted_at {
             Some(t) => format!("accepted {}", ago(t, app.now)),
-            None => format!(
+            // `until` says "in 4d" or "expired 18h ago": only the first needs "expires".
+            None if inv.expires_at > app.now => format!(
                 "sent {} ×{}, expires {}",
+                ago(inv.sent_at, app.now),
+                inv.times_sent,
+                until(inv.expires_at, app.now)
+            ),
+            None => format!(
+                "sent {} ×{}, {}",
                 ago(inv.sent_at, app.now),
                 inv.times_sent,
                 until(inv.expires_at, app.now)
@@ -342,9 +365,9 @@ fn detail_pane(
         theme.dim(),
     ));
     frame.render_widget(
-        Paragraph::new(lines)
+        Paragraph::new(lines.clone())
             .wrap(Wrap { trim: false })
-            .scroll((scroll.min(u16::MAX as usize) as u16, 0)),
+            .scroll((last_page(scroll, &lines, inner) as u16, 0)),
         inner,
     );
 }
@@ -367,10 +390,24 @@ fn event_line<'a>(e: &AuditEvent, theme: &Theme) -> Line<'a> {
     Line::from(spans)
 }
 
+/// The keys of help and of the detail pane, as their hint line shows them.
+pub const HELP_KEYS: &[(&str, &str)] = &[
+    ("Esc", "close"),
+    ("↑↓ j k", "scroll"),
+    ("PgUp PgDn", "page"),
+    ("g G Home End", "top, bottom"),
+];
+
 fn help(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme) {
     let rect = centered(area, 90, area.height.saturating_sub(2));
     let (inner, block) = popup(frame, rect, "Keys", theme);
     frame.render_widget(block, rect);
+    // How to leave and move sits above the scrolling text, visible at any height.
+    let [hint_row, inner] = inner.layout(&ratatui::layout::Layout::vertical([
+        ratatui::layout::Constraint::Length(1),
+        ratatui::layout::Constraint::Fill(1),
+    ]));
+    frame.render_widget(hint_line(HELP_KEYS, theme), hint_row);
     let mut lines = Vec::new();
     for (scope, title) in [
         (Scope::Everywhere, "Everywhere"),
@@ -391,7 +428,10 @@ fn help(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme) {
     for (k, h) in [
         ("Tab S-Tab", "next / previous field"),
         ("Space", "toggle a checkbox"),
-        ("↑ ↓", "move in a checkbox list"),
+        (
+            "↑ ↓ j k",
+            "move in a checkbox list (g G Home End: first, last)",
+        ),
         ("Ctrl-S", "save (or Enter on Save)"),
         (
             "Ctrl-R",
@@ -431,9 +471,8 @@ fn help(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme) {
             Span::raw(h),
         ]));
     }
-    lines.push(Line::styled("Esc close · ↑↓ scroll", theme.dim()));
     frame.render_widget(
-        Paragraph::new(lines).scroll((scroll.min(u16::MAX as usize) as u16, 0)),
+        Paragraph::new(lines.clone()).scroll((last_page(scroll, &lines, inner) as u16, 0)),
         inner,
     );
 }
