@@ -376,13 +376,13 @@ fn seed_in_full_up_to<S: Store>(
             format!("as {}", user.roles),
         ));
         if d.status == UserStatus::Invited {
-            // about a third of the pending invites have expired
+            // Every invite lives as long as a real one; those sent more than that long ago
+            // (created up to 14 days back) have expired.
             let sent_at = created;
-            let lifetime = if rng.chance(35) {
-                Duration::days(1)
-            } else {
-                Duration::days(7)
-            };
+            let lifetime = crate::domain::DEFAULT_INVITE_LIFETIME;
+            // This draw once chose a 1-day lifetime; it stays so that every later random
+            // choice, and so the demo workspace people and tests know, is unchanged.
+            let _ = rng.chance(35);
             invites.push(Invite {
                 user_id: user.id,
                 workspace: ws.id,

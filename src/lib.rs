@@ -8,6 +8,7 @@ pub mod cli;
 pub mod client;
 pub mod demo;
 pub mod domain;
+pub mod present;
 pub mod server;
 pub mod service;
 pub mod store;

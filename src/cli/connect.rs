@@ -3,9 +3,9 @@
 //! The password is never a flag: it is typed on the console's sign-in screen, or read from the
 //! file ATENDER_PASSWORD_FILE names.
 
+use crate::client::connector::{Connected, Connector, Secret};
 use crate::client::{ClientConfig, HttpClient, Session, session_file};
 use crate::domain::{Error, Result};
-use crate::tui::effects::{Connected, Connector, Secret};
 use anyhow::Context as _;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};

@@ -487,7 +487,7 @@ async fn open_api(cli: &Cli) -> anyhow::Result<commands::Opened> {
                 .unwrap_or_default();
             let email = cli.email.clone().or(config.email).unwrap_or_default();
             let session = connector
-                .sign_in_session(workspace, email, crate::tui::effects::Secret(password))
+                .sign_in_session(workspace, email, crate::client::connector::Secret(password))
                 .await?;
             connector.remember_session(&session);
             session
@@ -577,8 +577,8 @@ async fn run_connected(cli: &Cli, config: &connect::ConfigFile, url: String) -> 
     if connected.is_none()
         && let Some(password) = connect::password_from_file()?
     {
-        use crate::tui::effects::Connector;
-        let secret = crate::tui::effects::Secret(password);
+        use crate::client::connector::Connector;
+        let secret = crate::client::connector::Secret(password);
         connected = Some(
             connector
                 .sign_in(workspace.clone(), email.clone(), secret)

@@ -13,6 +13,7 @@
 //! Nothing here logs a password or a token, puts either in a URL, or prints them in `Debug`.
 
 mod admin;
+pub mod connector;
 mod error_map;
 mod http;
 pub mod session_file;

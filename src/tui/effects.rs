@@ -1,7 +1,7 @@
 //! Work the console asks of the service, run off the render loop: each effect is a spawned task
 //! that answers with a message on a channel. The UI never waits for the store or the network.
 
-use crate::domain::{AuditEvent, Error, EventId, Result, Team, User, UserId, Workspace};
+use crate::domain::{AuditEvent, Error, EventId, Result, Team, User, UserId};
 use crate::service::{
     AdminApi, BulkChange, Changes, InviteIssued, NewInvite, Outcome, Page, Snapshot, UserDetail,
     UserPatch,
@@ -9,42 +9,7 @@ use crate::service::{
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 
-/// A password on its way to the server: never printed, not even in debug logs.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(pub String);
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
-/// Connected mode: signs in and hands back the API to use from then on.
-#[async_trait::async_trait]
-pub trait Connector: Send + Sync {
-    async fn sign_in(
-        &self,
-        workspace: String,
-        email: String,
-        password: Secret,
-    ) -> Result<Connected>;
-}
-
-/// A fresh session from `Connector::sign_in`.
-#[derive(Clone)]
-pub struct Connected {
-    pub api: Arc<dyn AdminApi>,
-    pub user: User,
-    pub workspace: Workspace,
-}
-
-impl std::fmt::Debug for Connected {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Connected")
-            .field("user", &self.user.email)
-            .finish_non_exhaustive()
-    }
-}
+pub use crate::client::connector::{Connected, Connector, Secret};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {

@@ -2,7 +2,7 @@
 //! to their fields. A form never validates on its own: the core does, and the form shows it.
 //! Whatever happens, what the admin typed stays until they save or choose to discard it.
 
-use crate::domain::{Error, Field, Role, Team, TeamId, User};
+use crate::domain::{Email, Error, Field, PersonName, Role, Team, TeamId, TeamName, User};
 use crate::service::{NewInvite, UserPatch};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::{BTreeSet, HashMap};
@@ -31,19 +31,29 @@ impl<T: Copy + PartialEq> CheckList<T> {
         }
     }
 
-    /// Arrow keys move, Space toggles. Returns whether the key was used.
+    /// Arrow keys and j/k move, g/G and Home/End jump, Space toggles. Returns whether the
+    /// key was used.
     pub fn handle(&mut self, key: &KeyEvent) -> bool {
         match key.code {
-            KeyCode::Up | KeyCode::Left if self.cursor > 0 => self.cursor -= 1,
-            KeyCode::Down | KeyCode::Right if self.cursor + 1 < self.items.len() => {
+            KeyCode::Up | KeyCode::Left | KeyCode::Char('k') if self.cursor > 0 => self.cursor -= 1,
+            KeyCode::Down | KeyCode::Right | KeyCode::Char('j')
+                if self.cursor + 1 < self.items.len() =>
+            {
                 self.cursor += 1
             }
+            KeyCode::Home | KeyCode::Char('g') => self.cursor = 0,
+            KeyCode::End | KeyCode::Char('G') => self.cursor = self.items.len().saturating_sub(1),
             KeyCode::Char(' ') => {
                 if let Some(item) = self.items.get_mut(self.cursor) {
                     item.2 = !item.2;
                 }
             }
-            KeyCode::Up | KeyCode::Down | KeyCode::Left | KeyCode::Right => {}
+            KeyCode::Up
+            | KeyCode::Down
+            | KeyCode::Left
+            | KeyCode::Right
+            | KeyCode::Char('j')
+            | KeyCode::Char('k') => {}
             _ => return false,
         }
         true
@@ -180,28 +190,91 @@ impl InviteForm {
         self.errors.remove(&Field::TeamName);
     }
 
+    /// The text field with focus, if the focus is on one.
+    fn text_field(&mut self) -> Option<&mut Input> {
+        match self.focus {
+            InviteField::Email => Some(&mut self.email),
+            InviteField::FullName => Some(&mut self.full_name),
+            InviteField::DisplayName => Some(&mut self.display_name),
+            InviteField::NewTeam => Some(&mut self.new_team),
+            _ => None,
+        }
+    }
+
+    /// After the focused text field changed: the display name follows the full name until
+    /// edited, and the field's error is checked again.
+    fn text_changed(&mut self) {
+        match self.focus {
+            InviteField::FullName if !self.display_edited => {
+                self.display_name = Input::new(self.full_name.value().to_string());
+                recheck(
+                    &mut self.errors,
+                    Field::DisplayName,
+                    self.display_name.value(),
+                );
+            }
+            InviteField::DisplayName => self.display_edited = true,
+            _ => {}
+        }
+        let (field, value) = match self.focus {
+            InviteField::Email => (Field::Email, self.email.value()),
+            InviteField::FullName => (Field::FullName, self.full_name.value()),
+            InviteField::DisplayName => (Field::DisplayName, self.display_name.value()),
+            InviteField::NewTeam => (Field::TeamName, self.new_team.value()),
+            _ => return,
+        };
+        recheck(&mut self.errors, field, value);
+    }
+
+    /// Enter in "New team": a name the workspace already has ticks that team; another creates it.
+    fn new_team_entered(&mut self, name: String) -> FormOutcome {
+        if name.is_empty() {
+            return FormOutcome::Stay;
+        }
+        let existing = TeamName::parse(&name).ok().and_then(|wanted| {
+            self.teams.items.iter().position(|(_, n, _)| {
+                TeamName::parse(n).is_ok_and(|n| n.folded() == wanted.folded())
+            })
+        });
+        match existing {
+            Some(i) => {
+                self.teams.items[i].2 = true;
+                self.teams.cursor = i;
+                self.new_team = Input::default();
+                self.errors.remove(&Field::TeamName);
+                self.error = Some(format!(
+                    "{} already exists: ticked it under Teams",
+                    self.teams.items[i].1
+                ));
+                FormOutcome::Stay
+            }
+            None => FormOutcome::CreateTeam(name),
+        }
+    }
+
+    /// Pasted text goes into the focused text field as one line: a pasted newline never
+    /// moves on to the next field.
+    pub fn paste(&mut self, text: &str) {
+        if self
+            .text_field()
+            .is_some_and(|input| paste_into(input, text))
+        {
+            self.text_changed();
+        }
+    }
+
     pub fn handle(&mut self, key: &KeyEvent) -> FormOutcome {
         if let Some(o) = common_keys(key, &mut self.focus, &INVITE_ORDER, InviteField::Save) {
             return o;
         }
         let event = crossterm::event::Event::Key(*key);
         match self.focus {
-            InviteField::Email => {
-                self.email.handle_event(&event);
-            }
-            InviteField::FullName => {
-                self.full_name.handle_event(&event);
-                if !self.display_edited {
-                    self.display_name = Input::new(self.full_name.value().to_string());
-                }
-            }
-            InviteField::DisplayName => {
-                if self
-                    .display_name
-                    .handle_event(&event)
-                    .is_some_and(|c| c.value)
-                {
-                    self.display_edited = true;
+            InviteField::Email | InviteField::FullName | InviteField::DisplayName => {
+                let Some(input) = self.text_field() else {
+                    return FormOutcome::Stay;
+                };
+                if input.handle_event(&event).is_some_and(|c| c.value) {
+                    self.text_changed();
                 }
             }
             InviteField::Roles => {
@@ -213,13 +286,11 @@ impl InviteForm {
             InviteField::NewTeam => {
                 if key.code == KeyCode::Enter {
                     let name = self.new_team.value().trim().to_string();
-                    return if name.is_empty() {
-                        FormOutcome::Stay
-                    } else {
-                        FormOutcome::CreateTeam(name)
-                    };
+                    return self.new_team_entered(name);
                 }
-                self.new_team.handle_event(&event);
+                if self.new_team.handle_event(&event).is_some_and(|c| c.value) {
+                    self.text_changed();
+                }
             }
             InviteField::Send => {
                 if key.code == KeyCode::Char(' ') {
@@ -360,6 +431,49 @@ impl EditForm {
         }
     }
 
+    fn text_field(&mut self) -> Option<&mut Input> {
+        match self.focus {
+            EditField::FullName => Some(&mut self.full_name),
+            EditField::DisplayName => Some(&mut self.display_name),
+            _ => None,
+        }
+    }
+
+    fn text_changed(&mut self) {
+        match self.focus {
+            EditField::FullName => {
+                if self.display_follows {
+                    self.display_name = Input::new(self.full_name.value().to_string());
+                    recheck(
+                        &mut self.errors,
+                        Field::DisplayName,
+                        self.display_name.value(),
+                    );
+                }
+                recheck(&mut self.errors, Field::FullName, self.full_name.value());
+            }
+            EditField::DisplayName => {
+                self.display_follows = false;
+                recheck(
+                    &mut self.errors,
+                    Field::DisplayName,
+                    self.display_name.value(),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    /// Pasted text goes into the focused text field as one line.
+    pub fn paste(&mut self, text: &str) {
+        if self
+            .text_field()
+            .is_some_and(|input| paste_into(input, text))
+        {
+            self.text_changed();
+        }
+    }
+
     pub fn handle(&mut self, key: &KeyEvent) -> FormOutcome {
         if key.code == KeyCode::Char('r') && key.modifiers.contains(KeyModifiers::CONTROL) {
             return FormOutcome::Reload;
@@ -369,19 +483,12 @@ impl EditForm {
         }
         let event = crossterm::event::Event::Key(*key);
         match self.focus {
-            EditField::FullName => {
-                self.full_name.handle_event(&event);
-                if self.display_follows {
-                    self.display_name = Input::new(self.full_name.value().to_string());
-                }
-            }
-            EditField::DisplayName => {
-                if self
-                    .display_name
-                    .handle_event(&event)
-                    .is_some_and(|c| c.value)
-                {
-                    self.display_follows = false;
+            EditField::FullName | EditField::DisplayName => {
+                let Some(input) = self.text_field() else {
+                    return FormOutcome::Stay;
+                };
+                if input.handle_event(&event).is_some_and(|c| c.value) {
+                    self.text_changed();
                 }
             }
             EditField::Roles => {
@@ -450,6 +557,16 @@ impl SignInForm {
         }
     }
 
+    /// Pasted text goes into the focused field (a password manager's paste included).
+    pub fn paste(&mut self, text: &str) {
+        let input = match self.focus {
+            SignInField::Workspace => &mut self.workspace,
+            SignInField::Email => &mut self.email,
+            SignInField::Password => &mut self.password,
+        };
+        paste_into(input, text);
+    }
+
     /// Enter submits from the password field and moves on from the others.
     pub fn handle(&mut self, key: &KeyEvent) -> FormOutcome {
         const ORDER: [SignInField; 3] = [
@@ -474,6 +591,49 @@ impl SignInForm {
         }
         FormOutcome::Stay
     }
+}
+
+/// Inserts pasted text at the cursor as one line: line breaks and tabs become spaces (a
+/// trailing line break is dropped), so a paste never acts as Enter or Tab. Returns whether
+/// anything was inserted.
+pub fn paste_into(input: &mut Input, text: &str) -> bool {
+    let line: String = text
+        .replace("\r\n", "\n")
+        .trim_end_matches(['\n', '\r'])
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if line.is_empty() {
+        return false;
+    }
+    let value = input.value();
+    let at = input.cursor();
+    let byte = value.char_indices().nth(at).map_or(value.len(), |(b, _)| b);
+    let joined = format!("{}{line}{}", &value[..byte], &value[byte..]);
+    *input = Input::new(joined).with_cursor(at + line.chars().count());
+    true
+}
+
+/// Checks a field that shows an error again, once its text changed, with the core's own
+/// parser for it: a fixed field loses its error at once, a new mistake replaces it. An error
+/// only the store can judge (an email already taken) goes when the text changes; saving asks
+/// the core again.
+fn recheck(errors: &mut HashMap<Field, String>, field: Field, value: &str) {
+    if !errors.contains_key(&field) {
+        return;
+    }
+    let verdict = match field {
+        Field::Email => Email::parse(value).err(),
+        Field::FullName => PersonName::parse(value).err(),
+        Field::DisplayName => PersonName::parse_display(value).err(),
+        Field::TeamName if !value.trim().is_empty() => TeamName::parse(value).err(),
+        _ => None,
+    };
+    let problem = verdict.and_then(|e| e.field_problems().into_iter().find(|p| p.field == field));
+    match problem {
+        Some(p) => errors.insert(field, p.reason),
+        None => errors.remove(&field),
+    };
 }
 
 fn show_error(errors: &mut HashMap<Field, String>, general: &mut Option<String>, e: &Error) {
@@ -573,5 +733,53 @@ mod tests {
         assert_eq!(f.focus, InviteField::Email);
         assert_eq!(press(&mut f, KeyCode::Esc), FormOutcome::Close);
         assert!(f.has_input());
+    }
+
+    #[test]
+    fn a_fixed_field_loses_its_error_and_a_new_mistake_replaces_it() {
+        let mut f = InviteForm::new(&[]);
+        type_text(&mut f, "bad");
+        f.show_error(&Error::invalid(Field::Email, "needs an @"));
+        type_text(&mut f, "@");
+        let still = f.errors.get(&Field::Email).cloned();
+        assert!(still.is_some(), "still wrong: still shown");
+        assert_ne!(
+            still.as_deref(),
+            Some("needs an @"),
+            "the core's new verdict"
+        );
+        type_text(&mut f, "acme.io");
+        assert_eq!(f.errors.get(&Field::Email), None, "fixed: the error goes");
+    }
+
+    #[test]
+    fn a_pasted_line_break_stays_in_its_field() {
+        let mut f = InviteForm::new(&[]);
+        press(&mut f, KeyCode::Tab);
+        f.paste("Line One\r\nLine Two\n");
+        assert_eq!(f.full_name.value(), "Line One Line Two");
+        assert_eq!(f.display_name.value(), "Line One Line Two");
+        assert_eq!(f.focus, InviteField::FullName);
+        let mut input = Input::new("ab".into()).with_cursor(1);
+        assert!(paste_into(&mut input, "\tX"));
+        assert_eq!((input.value(), input.cursor()), ("a Xb", 3));
+    }
+
+    #[test]
+    fn an_existing_team_typed_as_new_is_ticked() {
+        use crate::domain::{TeamName, WorkspaceId};
+        let team = Team {
+            id: TeamId::new(),
+            workspace: WorkspaceId::new(),
+            name: TeamName::parse("Billing").unwrap(),
+            member_count: 3,
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+        };
+        let mut f = InviteForm::new(std::slice::from_ref(&team));
+        f.focus = InviteField::NewTeam;
+        type_text(&mut f, " billing ");
+        assert_eq!(press(&mut f, KeyCode::Enter), FormOutcome::Stay);
+        assert_eq!(f.teams.checked(), vec![team.id]);
+        assert_eq!(f.new_team.value(), "");
     }
 }

@@ -22,6 +22,7 @@ pub enum Command {
     ReverseSort,
     Mark,
     MarkAll,
+    Back,
     ClearMarks,
     Detail,
     Invite,
@@ -202,9 +203,17 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(Esc, NONE)],
         label: "Esc",
+        command: Command::Back,
+        scope: Scope::Everywhere,
+        help: "back one level: clear the filter (marks stay)",
+        hint: None,
+    },
+    Binding {
+        keys: &[(Char('c'), NONE)],
+        label: "c",
         command: Command::ClearMarks,
         scope: Scope::Everywhere,
-        help: "clear the marks",
+        help: "clear every mark, hidden ones too (u puts them back)",
         hint: None,
     },
     Binding {
@@ -316,7 +325,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "u",
         command: Command::Undo,
         scope: Scope::Everywhere,
-        help: "undo the last bulk deactivation or reactivation",
+        help: "undo the last bulk deactivation or reactivation, or put back cleared marks",
         hint: None,
     },
     Binding {

@@ -4,8 +4,8 @@
 //! are kept apart: keys and answers change the state, drawing only reads it, and every service
 //! call runs as a task that answers with a message, so the screen never waits.
 
+pub mod confirm;
 pub mod effects;
-pub mod format;
 pub mod forms;
 pub mod keymap;
 pub mod state;
@@ -15,7 +15,9 @@ pub mod update;
 
 use crate::service::AdminApi;
 use base64::Engine;
-use crossterm::event::{Event, EventStream, KeyEventKind};
+use crossterm::event::{
+    DisableBracketedPaste, EnableBracketedPaste, Event, EventStream, KeyEventKind,
+};
 use effects::{Connector, Msg};
 use futures_util::StreamExt;
 use ratatui::DefaultTerminal;
@@ -37,7 +39,16 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let theme = Theme::from_env();
     let mut terminal = ratatui::try_init()?;
+    // Pasted text arrives as one event, so a pasted line break is never Enter. Turned off
+    // again on every way out, a panic included (the hook runs before ratatui's restore).
+    crossterm::execute!(std::io::stdout(), EnableBracketedPaste)?;
+    let ratatui_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
+        ratatui_hook(info);
+    }));
     let result = event_loop(&mut terminal, api, connector, context, theme).await;
+    let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
     ratatui::restore();
     result
 }
@@ -45,6 +56,7 @@ pub async fn run(
 fn handle(app: &mut App, event: Event) {
     match event {
         Event::Key(key) if key.kind == KeyEventKind::Press => app.on_key(key),
+        Event::Paste(text) => app.on_paste(&text),
         Event::Resize(w, h) => app.on_resize(w, h),
         _ => {}
     }
@@ -72,6 +84,9 @@ async fn event_loop(
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     let mut ticks: u32 = 0;
     let mut dirty = true;
+    // For the end-to-end test that the terminal is restored after a panic: read once, and
+    // only in debug builds (the ones tests run); a release build never looks.
+    let panic_for_test = cfg!(debug_assertions) && std::env::var_os("ATENDER_TEST_PANIC").is_some();
     loop {
         for effect in app.take_effects() {
             tracing::debug!(?effect, "effect");
@@ -83,8 +98,7 @@ async fn event_loop(
         if dirty {
             terminal.draw(|frame| ui::draw(frame, &app, &theme))?;
             dirty = false;
-            // For the end-to-end test that the terminal is restored after a panic.
-            if app.data.is_some() && std::env::var_os("ATENDER_TEST_PANIC").is_some() {
+            if panic_for_test && app.data.is_some() {
                 panic!("panic requested by ATENDER_TEST_PANIC");
             }
         }

@@ -302,6 +302,21 @@ pub enum Pending {
     TransferOwnership {
         to: UserId,
     },
+    /// Put back what the last bulk deactivation or reactivation changed.
+    Undo {
+        change: BulkChange,
+        ids: Vec<UserId>,
+    },
+    /// Delete a user for good (their history too).
+    DeleteUser {
+        id: UserId,
+        email: String,
+    },
+    /// Delete a team; its members lose it.
+    DeleteTeam {
+        id: TeamId,
+        name: String,
+    },
     /// Close the top form and drop what was typed.
     DiscardForm,
     Quit,
@@ -316,6 +331,19 @@ pub struct Confirm {
     pub preview: Option<Vec<Outcome>>,
     pub preview_error: Option<String>,
     pub yes: bool,
+    /// For what cannot be undone: the text to type before Enter does anything.
+    pub typed: Option<TypedConfirm>,
+}
+
+/// A confirmation answered by typing a name (an email, a team's name), not by a key that a
+/// slip can press.
+#[derive(Debug, Clone)]
+pub struct TypedConfirm {
+    pub expected: String,
+    /// What to type, in words: "the user's email".
+    pub what: &'static str,
+    pub input: Input,
+    pub error: Option<String>,
 }
 
 impl Confirm {
@@ -328,16 +356,20 @@ impl Confirm {
             preview: None,
             preview_error: None,
             yes: false,
+            typed: None,
         }
     }
-}
 
-#[derive(Debug, Clone)]
-pub struct DeleteDialog {
-    pub user: User,
-    pub typed: Input,
-    pub error: Option<String>,
-    pub busy: bool,
+    /// Asks for `expected` to be typed (ignoring case and surrounding spaces) before it goes on.
+    pub fn typed(mut self, expected: impl Into<String>, what: &'static str) -> Self {
+        self.typed = Some(TypedConfirm {
+            expected: expected.into(),
+            what,
+            input: Input::default(),
+            error: None,
+        });
+        self
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -380,7 +412,6 @@ pub enum Overlay {
         scroll: usize,
     },
     Confirm(Confirm),
-    Delete(DeleteDialog),
     Invite(InviteForm),
     Edit(EditForm),
     Log(LogView),
@@ -419,8 +450,6 @@ pub struct TeamsView {
 pub enum TeamEdit {
     New(Input),
     Rename(TeamId, Input),
-    /// Waiting for y to delete.
-    Delete(TeamId),
 }
 
 /// Where the data comes from, and whether it can be reached.
@@ -437,12 +466,15 @@ pub enum Connection {
     },
 }
 
-/// The undo of the last bulk deactivation or reactivation: the opposite change, on exactly the
-/// users it changed.
+/// What `u` puts back: the last bulk deactivation or reactivation (the opposite change, on
+/// exactly the users it changed), or the marks the admin last cleared.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Undo {
-    pub change: BulkChange,
-    pub ids: Vec<UserId>,
+pub enum Undo {
+    Change {
+        change: BulkChange,
+        ids: Vec<UserId>,
+    },
+    ClearedMarks(Vec<UserId>),
 }
 
 /// Who and where, for the header.
@@ -491,6 +523,8 @@ pub struct App {
     /// Invite links issued in this session, by user.
     pub links: HashMap<UserId, String>,
     pub undo: Option<Undo>,
+    /// An undo sent to the core: its answer must not offer to undo the undo.
+    pub undoing: Option<BulkChange>,
     /// The terminal's size, for paging and the too-small check.
     pub size: (u16, u16),
     pub quit: bool,
@@ -531,6 +565,7 @@ impl App {
             spinner: 0,
             links: HashMap::new(),
             undo: None,
+            undoing: None,
             size: (MIN_WIDTH, MIN_HEIGHT),
             quit: false,
             now: OffsetDateTime::now_utc(),

@@ -1,6 +1,7 @@
 //! How the console reacts: keys become state changes and effects; effects' answers become
 //! state changes. No drawing and no I/O here, so all of it is tested without a terminal.
 
+use super::confirm::Reply;
 use super::effects::{Effect, Loaded, Msg, Secret};
 use super::forms::SignInForm;
 use super::forms::{EditForm, FormOutcome, InviteForm};
@@ -74,6 +75,49 @@ impl App {
         }
     }
 
+    /// Pasted text (bracketed paste) goes, as one line, into whatever field has focus: a form's
+    /// field, the filter, a name to type. It is never read as keys, so a pasted line break
+    /// neither moves to another field nor confirms anything.
+    pub fn on_paste(&mut self, text: &str) {
+        if self.too_small() {
+            return;
+        }
+        match self.overlays.last_mut() {
+            Some(Overlay::Invite(form)) if !form.busy => form.paste(text),
+            Some(Overlay::Edit(form)) if !form.busy => form.paste(text),
+            Some(Overlay::SignIn(form)) if !form.busy => form.paste(text),
+            Some(Overlay::Confirm(c)) => c.on_paste(text),
+            Some(Overlay::Teams(TeamsView {
+                editing: Some(TeamEdit::New(input) | TeamEdit::Rename(_, input)),
+                busy: false,
+                ..
+            })) => {
+                super::forms::paste_into(input, text);
+            }
+            Some(Overlay::Log(log)) if log.filter_focus => {
+                if super::forms::paste_into(&mut log.filter, text) {
+                    log.scroll = 0;
+                }
+            }
+            Some(_) => {}
+            None if self.filter_focus => {
+                if super::forms::paste_into(&mut self.filter, text) {
+                    self.filter_changed();
+                }
+            }
+            None => self.notice("pasting goes into the filter (/) or a form, not the table"),
+        }
+    }
+
+    fn filter_changed(&mut self) {
+        self.stale_views = true;
+        for view in &mut self.views {
+            view.cursor = 0;
+            view.offset = 0;
+            view.cursor_user = None;
+        }
+    }
+
     fn request_quit(&mut self) {
         if self.form_has_input() {
             if !matches!(self.overlays.last(), Some(Overlay::Confirm(c)) if c.pending == Pending::Quit)
@@ -103,12 +147,7 @@ impl App {
                     .handle_event(&crossterm::event::Event::Key(key))
                     .is_some_and(|c| c.value)
                 {
-                    self.stale_views = true;
-                    for view in &mut self.views {
-                        view.cursor = 0;
-                        view.offset = 0;
-                        view.cursor_user = None;
-                    }
+                    self.filter_changed();
                 }
             }
         }
@@ -159,13 +198,29 @@ impl App {
                     self.marks.extend(ids);
                 }
             }
-            Command::ClearMarks => {
-                if !self.marks.is_empty() {
-                    self.marks.clear();
-                } else if !self.filter.value().is_empty() {
+            Command::Back => {
+                // One level back: the filter goes; marks never do (they have their own key).
+                if !self.filter.value().is_empty() {
                     self.filter = Input::default();
                     self.stale_views = true;
+                } else if !self.marks.is_empty() {
+                    self.notice(format!(
+                        "{} marked: c clears the marks (u puts them back)",
+                        self.marks.len()
+                    ));
                 }
+            }
+            Command::ClearMarks => {
+                if self.marks.is_empty() {
+                    return self.notice("no marks to clear");
+                }
+                let cleared: Vec<UserId> = self.marks.drain().collect();
+                self.notice(format!(
+                    "cleared {} mark{}: u puts them back",
+                    cleared.len(),
+                    if cleared.len() == 1 { "" } else { "s" }
+                ));
+                self.undo = Some(Undo::ClearedMarks(cleared));
             }
             Command::Detail => {
                 if let Some(id) = self.current_user().map(|u| u.id) {
@@ -218,7 +273,7 @@ impl App {
             }
             Command::Delete => {
                 if let Some(user) = self.current_user().cloned() {
-                    self.overlays.push(Overlay::Delete(DeleteDialog { user, typed: Input::default(), error: None, busy: false }));
+                    self.ask_delete_user(&user);
                 }
             }
             Command::Resend => {
@@ -242,7 +297,13 @@ impl App {
                 None => self.error("no invite selected"),
             },
             Command::Undo => match self.undo.clone() {
-                Some(undo) => self.ask(Pending::Bulk { change: undo.change, ids: undo.ids }),
+                Some(Undo::Change { change, ids }) => self.ask(Pending::Undo { change, ids }),
+                Some(Undo::ClearedMarks(ids)) => {
+                    self.undo = None;
+                    let n = ids.len();
+                    self.marks.extend(ids);
+                    self.notice(format!("put back {n} mark{}", if n == 1 { "" } else { "s" }));
+                }
                 None => self.notice("nothing to undo"),
             },
             Command::ActivityLog => {
@@ -264,11 +325,16 @@ impl App {
     /// asking the core for a dry run that predicts each refusal.
     fn ask(&mut self, pending: Pending) {
         let (verb, ids) = match &pending {
-            Pending::Bulk { change, ids } => (bulk_verb(change).0, ids.clone()),
+            Pending::Bulk { change, ids } | Pending::Undo { change, ids } => {
+                (bulk_verb(change).0, ids.clone())
+            }
             Pending::Resend { ids } => ("Resend the invite of", ids.clone()),
             Pending::Cancel { ids } => ("Cancel the invite of", ids.clone()),
             Pending::TransferOwnership { to } => ("Make the Owner:", vec![*to]),
-            Pending::DiscardForm | Pending::Quit => return,
+            Pending::DiscardForm
+            | Pending::Quit
+            | Pending::DeleteUser { .. }
+            | Pending::DeleteTeam { .. } => return,
         };
         if ids.is_empty() {
             return self.error("no user selected: move to a row or mark some with Space");
@@ -311,16 +377,12 @@ impl App {
                 ..
             } => format!("Remove {who} from the team {}?", team_name(team)),
             Pending::TransferOwnership { .. } => format!("Make {who} the Owner?"),
+            Pending::Undo { .. } => format!("Undo: {} {who}?", verb.to_lowercase()),
             _ => format!("{verb} {who}?"),
         };
         let mut lines = Vec::new();
         if ids.len() > 1 {
-            let shown: Vec<String> = names.iter().take(NAMES_SHOWN).cloned().collect();
-            let mut list = shown.join(", ");
-            if ids.len() > NAMES_SHOWN {
-                list.push_str(&format!(", … and {} more", ids.len() - NAMES_SHOWN));
-            }
-            lines.push(list);
+            lines.push(listed(&names, ids.len()));
         }
         let hidden = self.hidden_by_filter(&ids);
         if hidden > 0 {
@@ -339,7 +401,7 @@ impl App {
             }
             _ => {}
         }
-        if let Pending::Bulk { change, ids } = &pending {
+        if let Pending::Bulk { change, ids } | Pending::Undo { change, ids } = &pending {
             self.effect(Effect::Preview {
                 change: change.clone(),
                 ids: ids.clone(),
@@ -349,15 +411,87 @@ impl App {
             .push(Overlay::Confirm(Confirm::new(pending, title, lines)));
     }
 
-    /// Display names (or emails) of users, for dialogs.
+    /// Users as dialogs name them: `Daniel (daniel.kim@demo.example)`, never a bare display
+    /// name that five people share.
     fn names(&self, ids: &[UserId]) -> Vec<String> {
         let Some(data) = &self.data else {
             return vec![];
         };
-        ids.iter()
-            .filter_map(|id| data.user(*id))
-            .map(|u| safe(u.display_name.as_str()))
-            .collect()
+        let users: Vec<_> = ids.iter().filter_map(|id| data.user(*id)).collect();
+        let name = if users.len() == 1 {
+            person
+        } else {
+            person_short
+        };
+        users.into_iter().map(name).collect()
+    }
+
+    /// The one confirmation, for a user's deletion: it cannot be undone, so the email is typed.
+    fn ask_delete_user(&mut self, user: &crate::domain::User) {
+        let lines = vec![
+            "Deletion is permanent: the account, its invite, its sessions and its whole".into(),
+            "history (audit events) are erased. Deactivating keeps the history and can".into(),
+            "be undone — prefer it unless the account was created in error or must be".into(),
+            "removed for compliance.".into(),
+        ];
+        let pending = Pending::DeleteUser {
+            id: user.id,
+            email: user.email.to_string(),
+        };
+        let title = format!("Delete {} for good?", person(user));
+        let confirm =
+            Confirm::new(pending, title, lines).typed(user.email.as_str(), "the user's email");
+        self.overlays.push(Overlay::Confirm(confirm));
+    }
+
+    /// The one confirmation, for a team's deletion: what it takes away is listed, and a team
+    /// with members asks for its name typed.
+    fn ask_delete_team(&mut self, team: &crate::domain::Team) {
+        let name = team.name.as_str().to_string();
+        let mut lines = Vec::new();
+        let confirm = if team.member_count == 0 {
+            lines.push("It has no members.".into());
+            Confirm::new(
+                Pending::DeleteTeam {
+                    id: team.id,
+                    name: name.clone(),
+                },
+                format!("Delete the team {}?", safe(&name)),
+                lines,
+            )
+        } else {
+            let members: Vec<UserId> = self
+                .data
+                .as_ref()
+                .map(|d| {
+                    d.users
+                        .iter()
+                        .filter(|u| u.teams.contains(&team.id))
+                        .map(|u| u.id)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let n = team.member_count;
+            lines.push(format!(
+                "Its {n} member{} lose the team; nothing else about them changes.",
+                if n == 1 { "" } else { "s" }
+            ));
+            lines.push(listed(&self.names(&members), members.len()));
+            Confirm::new(
+                Pending::DeleteTeam {
+                    id: team.id,
+                    name: name.clone(),
+                },
+                format!(
+                    "Delete the team {} and its {n} membership{}?",
+                    safe(&name),
+                    if n == 1 { "" } else { "s" }
+                ),
+                lines,
+            )
+            .typed(name, "the team's name")
+        };
+        self.overlays.push(Overlay::Confirm(confirm));
     }
 
     fn overlay_key(&mut self, key: KeyEvent) {
@@ -383,6 +517,9 @@ impl App {
                 KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
                 KeyCode::PageDown => *scroll += 10,
                 KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
+                KeyCode::Home | KeyCode::Char('g') => *scroll = 0,
+                // Drawing stops the scroll at the last line.
+                KeyCode::End | KeyCode::Char('G') => *scroll = usize::from(u16::MAX),
                 _ => {}
             },
             Overlay::Log(log) if log.filter_focus => match key.code {
@@ -428,6 +565,9 @@ impl App {
                 KeyCode::Up | KeyCode::Char('k') => log.scroll = log.scroll.saturating_sub(1),
                 KeyCode::PageUp => log.scroll = log.scroll.saturating_sub(10),
                 KeyCode::Home | KeyCode::Char('g') => log.scroll = 0,
+                KeyCode::End | KeyCode::Char('G') => {
+                    log.scroll = log.shown().len().saturating_sub(1)
+                }
                 _ => {}
             },
             Overlay::Link { link, .. } => match key.code {
@@ -441,46 +581,11 @@ impl App {
                 }
                 _ => {}
             },
-            Overlay::Confirm(c) => match key.code {
-                KeyCode::Left
-                | KeyCode::Right
-                | KeyCode::Tab
-                | KeyCode::BackTab
-                | KeyCode::Char('h')
-                | KeyCode::Char('l') => c.yes = !c.yes,
-                KeyCode::Char('y') | KeyCode::Char('Y') => self.confirmed(),
-                KeyCode::Enter if c.yes => self.confirmed(),
-                KeyCode::Enter
-                | KeyCode::Esc
-                | KeyCode::Char('n')
-                | KeyCode::Char('N')
-                | KeyCode::Char('q') => {
+            Overlay::Confirm(c) => match c.on_key(&key) {
+                Reply::Stay => {}
+                Reply::Yes => self.confirmed(),
+                Reply::No => {
                     self.overlays.pop();
-                }
-                _ => {}
-            },
-            Overlay::Delete(d) => match key.code {
-                KeyCode::Esc => {
-                    self.overlays.pop();
-                }
-                KeyCode::Enter if !d.busy => {
-                    if d.typed
-                        .value()
-                        .trim()
-                        .eq_ignore_ascii_case(d.user.email.as_str())
-                    {
-                        d.busy = true;
-                        d.error = None;
-                        let (id, email) = (d.user.id, d.user.email.to_string());
-                        self.effect(Effect::Delete { id, email });
-                    } else {
-                        d.error = Some(
-                            "type the user's email exactly to confirm, or Esc to keep them".into(),
-                        );
-                    }
-                }
-                _ => {
-                    d.typed.handle_event(&crossterm::event::Event::Key(key));
                 }
             },
             Overlay::Teams(view) => {
@@ -517,20 +622,6 @@ impl App {
                             input.handle_event(&crossterm::event::Event::Key(key));
                         }
                     },
-                    Some(TeamEdit::Delete(id)) => {
-                        let id = *id;
-                        if matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y')) {
-                            let name = teams
-                                .iter()
-                                .find(|t| t.0 == id)
-                                .map(|t| t.1.clone())
-                                .unwrap_or_default();
-                            view.busy = true;
-                            self.effect(Effect::DeleteTeam { id, name });
-                        } else {
-                            view.editing = None;
-                        }
-                    }
                     None => match key.code {
                         KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('T') => {
                             self.overlays.pop();
@@ -551,11 +642,15 @@ impl App {
                                 return;
                             };
                             view.error = None;
-                            view.editing = Some(if key.code == KeyCode::Char('r') {
-                                TeamEdit::Rename(id, Input::new(name))
-                            } else {
-                                TeamEdit::Delete(id)
-                            });
+                            if key.code == KeyCode::Char('r') {
+                                view.editing = Some(TeamEdit::Rename(id, Input::new(name)));
+                            } else if let Some(team) = self
+                                .data
+                                .as_ref()
+                                .and_then(|d| d.teams.iter().find(|t| t.id == id).cloned())
+                            {
+                                self.ask_delete_team(&team);
+                            }
                         }
                         _ => {}
                     },
@@ -691,6 +786,19 @@ impl App {
         };
         match c.pending {
             Pending::Bulk { change, ids } => self.effect(Effect::Bulk { change, ids }),
+            Pending::Undo { change, ids } => {
+                // Spent: `u` after it says there is nothing to undo, not "undo the undo".
+                self.undo = None;
+                self.undoing = Some(change.clone());
+                self.effect(Effect::Bulk { change, ids });
+            }
+            Pending::DeleteUser { id, email } => self.effect(Effect::Delete { id, email }),
+            Pending::DeleteTeam { id, name } => {
+                if let Some(Overlay::Teams(view)) = self.overlays.last_mut() {
+                    view.busy = true;
+                }
+                self.effect(Effect::DeleteTeam { id, name });
+            }
             Pending::Resend { ids } => self.effect(Effect::Resend(ids)),
             Pending::Cancel { ids } => self.effect(Effect::Cancel(ids)),
             Pending::TransferOwnership { to } => self.effect(Effect::TransferOwnership(to)),
@@ -802,7 +910,8 @@ impl App {
             Msg::BulkProgress { .. } => {}
             Msg::BulkDone { change, result } => match result {
                 Ok(outcomes) => {
-                    self.notice = Some(summary(&change, &outcomes));
+                    let undone = self.undoing.take().is_some_and(|u| u == change);
+                    self.notice = Some(summary(&change, &outcomes, |id| self.person(id)));
                     for o in outcomes.iter().filter(|o| o.is_done()) {
                         self.marks.remove(&o.id);
                     }
@@ -818,12 +927,16 @@ impl App {
                     };
                     if let Some(change) = inverse
                         && !done.is_empty()
+                        && !undone
                     {
-                        self.undo = Some(Undo { change, ids: done });
+                        self.undo = Some(Undo::Change { change, ids: done });
                     }
                     self.reload();
                 }
-                Err(e) => self.error(e.to_string()),
+                Err(e) => {
+                    self.undoing = None;
+                    self.error(e.to_string())
+                }
             },
             Msg::Invited(result) => match result {
                 Ok(issued) => {
@@ -900,20 +1013,10 @@ impl App {
             }
             Msg::Deleted { email, result } => match result {
                 Ok(()) => {
-                    if matches!(self.overlays.last(), Some(Overlay::Delete(_))) {
-                        self.overlays.pop();
-                    }
                     self.notice(format!("deleted {} and their history", safe(&email)));
                     self.reload();
                 }
-                Err(e) => {
-                    if let Some(Overlay::Delete(d)) = self.overlays.last_mut() {
-                        d.busy = false;
-                        d.error = Some(e.to_string());
-                    } else {
-                        self.error(e.to_string());
-                    }
-                }
+                Err(e) => self.error(format!("{} was not deleted: {e}", safe(&email))),
             },
             Msg::Resent(results) => {
                 let mut done = 0;
@@ -928,7 +1031,7 @@ impl App {
                             self.marks.remove(&id);
                             last = Some((issued.user.email.to_string(), link));
                         }
-                        Err(e) => refused.push(e),
+                        Err(e) => refused.push((self.person(id), e)),
                     }
                 }
                 self.notice = Some(counted(done, "resent", &refused));
@@ -947,7 +1050,7 @@ impl App {
                             self.marks.remove(&id);
                             self.links.remove(&id);
                         }
-                        Err(e) => refused.push(e),
+                        Err(e) => refused.push((self.person(id), e)),
                     }
                 }
                 self.notice = Some(counted(done, "cancelled", &refused));
@@ -1053,12 +1156,7 @@ impl App {
                 self.notice(done);
                 self.reload();
             }
-            Err(e) => {
-                if matches!(view.editing, Some(TeamEdit::Delete(_))) {
-                    view.editing = None;
-                }
-                view.error = Some(e.to_string());
-            }
+            Err(e) => view.error = Some(e.to_string()),
         }
     }
 
@@ -1075,6 +1173,11 @@ impl App {
             }
             _ => self.error(e.to_string()),
         }
+    }
+
+    /// A user as outcomes name them, when still known here.
+    fn person(&self, id: UserId) -> Option<String> {
+        self.data.as_ref()?.user(id).map(person_short)
     }
 
     fn link(&self, token: &crate::domain::Token) -> String {
@@ -1099,16 +1202,50 @@ pub fn bulk_verb(change: &BulkChange) -> (&'static str, &'static str) {
     }
 }
 
-/// "11 deactivated; 1 refused: ann@acme.io is the last Owner".
-pub fn summary(change: &BulkChange, outcomes: &[Outcome]) -> Notice {
+/// A user named so that two Daniels can be told apart: `Daniel (daniel.kim@demo.example)`.
+pub fn person(user: &crate::domain::User) -> String {
+    format!(
+        "{} ({})",
+        safe(user.display_name.as_str()),
+        safe(user.email.as_str())
+    )
+}
+
+/// As `person`, shorter, for lists and the footer: `Daniel (daniel.kim@…)`.
+pub fn person_short(user: &crate::domain::User) -> String {
+    let email = user.email.as_str();
+    let local = email.split_once('@').map_or(email, |(local, _)| local);
+    format!("{} ({}@…)", safe(user.display_name.as_str()), safe(local))
+}
+
+/// The first few names, then how many more: "A (a@x), B (b@x), C (c@x), … and 17 more".
+fn listed(names: &[String], total: usize) -> String {
+    let mut list = names
+        .iter()
+        .take(NAMES_SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if total > NAMES_SHOWN {
+        list.push_str(&format!(", … and {} more", total - NAMES_SHOWN));
+    }
+    list
+}
+
+/// "11 deactivated; 1 refused: Ann (ann@acme.io): ann@acme.io is the last Owner".
+pub fn summary(
+    change: &BulkChange,
+    outcomes: &[Outcome],
+    person: impl Fn(UserId) -> Option<String>,
+) -> Notice {
     let changed = outcomes.iter().filter(|o| o.is_changed()).count();
     let already = outcomes
         .iter()
         .filter(|o| o.is_done() && !o.is_changed())
         .count();
-    let refused: Vec<Error> = outcomes
+    let refused: Vec<(Option<String>, Error)> = outcomes
         .iter()
-        .filter_map(|o| o.refusal().cloned())
+        .filter_map(|o| o.refusal().map(|e| (person(o.id), e.clone())))
         .collect();
     let mut notice = counted(changed, bulk_verb(change).1, &refused);
     if already > 0 {
@@ -1120,11 +1257,13 @@ pub fn summary(change: &BulkChange, outcomes: &[Outcome]) -> Notice {
     notice
 }
 
-fn counted(done: usize, verb: &str, refused: &[Error]) -> Notice {
+/// "2 resent; 1 refused: Daniel (daniel.kim@…): why": a refusal always says whom.
+fn counted(done: usize, verb: &str, refused: &[(Option<String>, Error)]) -> Notice {
     let mut text = format!("{done} {verb}");
-    if let Some(first) = refused.first() {
+    if let Some((who, first)) = refused.first() {
+        let who = who.as_ref().map(|w| format!("{w}: ")).unwrap_or_default();
         text.push_str(&format!(
-            "; {} refused: {}",
+            "; {} refused: {who}{}",
             refused.len(),
             safe(&first.to_string())
         ));
@@ -1141,17 +1280,12 @@ fn counted(done: usize, verb: &str, refused: &[Error]) -> Notice {
     }
 }
 
-/// How a front end says to fix a user's access: the console names keys, the CLI commands.
-pub struct AccessHints {
-    pub resend: &'static str,
-    pub reactivate: &'static str,
-}
-
 /// The console's hints.
-pub const CONSOLE_HINTS: AccessHints = AccessHints {
-    resend: "press R on Pending Invites to resend",
-    reactivate: "press r on the Inactive tab to reactivate",
-};
+pub const CONSOLE_HINTS: crate::present::access::AccessHints =
+    crate::present::access::AccessHints {
+        resend: "press R on Pending Invites to resend",
+        reactivate: "press r on the Inactive tab to reactivate",
+    };
 
 /// The one-line answer to "why can't this user get in?".
 pub fn access_line(
@@ -1159,42 +1293,5 @@ pub fn access_line(
     now: time::OffsetDateTime,
     who: impl Fn(UserId) -> Option<String>,
 ) -> String {
-    access_line_hinted(access, now, who, &CONSOLE_HINTS)
-}
-
-/// `access_line` with a front end's own hints.
-pub fn access_line_hinted(
-    access: &crate::domain::rules::Access,
-    now: time::OffsetDateTime,
-    who: impl Fn(UserId) -> Option<String>,
-    hints: &AccessHints,
-) -> String {
-    use super::format::{ago, day_month, until};
-    use crate::domain::rules::Access;
-    match access {
-        Access::CanSignIn => "yes — active, with a password".into(),
-        Access::NoPassword => {
-            "no — active but has no password yet; an admin can resend an invite".into()
-        }
-        Access::InvitePending { expires_at } => format!(
-            "not yet — invite pending, expires {}; {}",
-            until(*expires_at, now),
-            hints.resend
-        ),
-        Access::InviteExpired { expired_at } => format!(
-            "no — invite expired {}; {}",
-            ago(*expired_at, now),
-            hints.resend
-        ),
-        Access::Deactivated { at, by } => {
-            let by = by
-                .and_then(&who)
-                .map(|e| format!(" by {}", safe(&e)))
-                .unwrap_or_default();
-            let when = at
-                .map(|t| format!(" on {}", day_month(t)))
-                .unwrap_or_default();
-            format!("no — deactivated{by}{when}; {}", hints.reactivate)
-        }
-    }
+    crate::present::access::access_line_hinted(access, now, who, &CONSOLE_HINTS)
 }

@@ -96,10 +96,20 @@ async fn marks_follow_users_through_filtering_sorting_and_reloads() {
         ),
         2
     );
-    h.key(KeyCode::Esc); // clears marks first
-    assert!(h.app.marks.is_empty());
-    h.key(KeyCode::Esc); // then the filter
+    h.key(KeyCode::Esc); // backs out of the filter; marks, hidden ones too, stay
     assert_eq!(h.app.filter.value(), "");
+    assert_eq!(h.app.marks.len(), 2);
+    h.key(KeyCode::Esc); // nothing left to back out of: still the marks stay
+    assert_eq!(h.app.marks.len(), 2);
+    assert!(h.app.notice.as_ref().unwrap().text.contains("c clears"));
+    let before = h.app.marks.clone();
+    h.key(KeyCode::Char('c')); // clearing is its own key…
+    assert!(h.app.marks.is_empty());
+    h.key(KeyCode::Char('u')); // …with an undo
+    assert_eq!(h.app.marks, before);
+    h.key(KeyCode::Char('u'));
+    assert_eq!(h.app.notice.as_ref().unwrap().text, "nothing to undo");
+    h.key(KeyCode::Char('c'));
     h.key(KeyCode::Char('a'));
     assert_eq!(h.app.marked_in_tab().len(), h.app.view().rows.len());
 }
@@ -168,8 +178,8 @@ async fn bulk_deactivation_asks_first_previews_and_reports_per_user() {
     let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
         panic!()
     };
-    let Pending::Bulk { change, ids } = &c.pending else {
-        panic!()
+    let Pending::Undo { change, ids } = &c.pending else {
+        panic!("{:?}", c.pending)
     };
     assert_eq!(change, &BulkChange::Reactivate);
     let mut ids = ids.clone();
@@ -184,6 +194,10 @@ async fn bulk_deactivation_asks_first_previews_and_reports_per_user() {
             .all(|e| h.user(e).status == UserStatus::Active)
     );
     assert_eq!(h.app.view().rows.len(), 20);
+    // the undo is spent: u says so instead of offering to undo the undo
+    h.press(KeyCode::Char('u')).await;
+    assert!(h.app.overlays.is_empty(), "{:?}", h.app.overlays);
+    assert_eq!(h.app.notice.as_ref().unwrap().text, "nothing to undo");
 }
 
 #[tokio::test]
@@ -194,10 +208,7 @@ async fn refusals_are_previewed_and_refused_rows_stay_marked() {
     h.keys(&owner);
     h.key(KeyCode::Enter);
     h.key(KeyCode::Char(' '));
-    h.key(KeyCode::Esc); // clears marks? no: marks first — so re-mark after clearing the filter
-    h.key(KeyCode::Char(' '));
-    h.key(KeyCode::Char('/'));
-    h.key(KeyCode::Esc);
+    h.key(KeyCode::Esc); // the filter goes, the mark stays
     // the owner plus one agent
     h.key(KeyCode::Char('G'));
     h.key(KeyCode::Char(' '));
@@ -222,7 +233,11 @@ async fn refusals_are_previewed_and_refused_rows_stay_marked() {
     let notice = h.app.notice.clone().unwrap();
     assert_eq!(
         notice.text,
-        "1 deactivated; 1 refused: you can't deactivate your own account: ask another admin"
+        format!(
+            "1 deactivated; 1 refused: {} ({}@…): you can't deactivate your own account: ask another admin",
+            h.owner.display_name,
+            owner.split('@').next().unwrap()
+        )
     );
     assert!(notice.error);
     let still: Vec<String> = h
@@ -248,7 +263,11 @@ async fn an_admin_cannot_deactivate_the_owner_and_reads_why() {
     h.press(KeyCode::Char('y')).await;
     assert_eq!(
         h.app.notice.as_ref().unwrap().text,
-        "0 deactivated; 1 refused: only an Owner can deactivate an Owner"
+        format!(
+            "0 deactivated; 1 refused: {} ({}@…): only an Owner can deactivate an Owner",
+            h.owner.display_name,
+            owner.split('@').next().unwrap()
+        )
     );
 }
 
@@ -477,14 +496,18 @@ async fn deleting_asks_for_the_email() {
     h.key(KeyCode::Char('D'));
     h.keys("wrong@example.com");
     h.press(KeyCode::Enter).await;
-    let Some(Overlay::Delete(d)) = h.app.overlays.last() else {
+    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
         panic!()
     };
+    let typed = c.typed.as_ref().unwrap();
     assert!(
-        d.error
+        typed
+            .error
             .as_ref()
             .unwrap()
-            .contains("type the user's email exactly")
+            .contains("type the user's email exactly"),
+        "{:?}",
+        typed.error
     );
     for _ in 0..40 {
         h.key(KeyCode::Backspace);
@@ -971,7 +994,25 @@ async fn teams_are_created_renamed_and_deleted_from_the_teams_screen() {
     };
     view.cursor = cursor;
     h.key(KeyCode::Char('D'));
+    // a team with members: y is not enough, its name must be typed
     h.press(KeyCode::Char('y')).await;
+    assert!(
+        h.app
+            .data
+            .as_ref()
+            .unwrap()
+            .teams
+            .iter()
+            .any(|t| t.id == first.id),
+        "one key deleted a team with members"
+    );
+    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
+        panic!("{:?}", h.app.overlays)
+    };
+    assert!(c.title.contains("membership"), "{}", c.title);
+    h.key(KeyCode::Backspace);
+    h.keys(renamed.name.as_str());
+    h.press(KeyCode::Enter).await;
     let data = h.app.data.as_ref().unwrap();
     assert!(data.teams.iter().all(|t| t.id != first.id));
     assert!(
@@ -979,4 +1020,145 @@ async fn teams_are_created_renamed_and_deleted_from_the_teams_screen() {
         "removed from its members"
     );
     assert_eq!(data.teams.len(), before);
+}
+
+#[tokio::test]
+async fn an_arrow_in_a_confirmation_never_turns_no_into_yes() {
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char('2'));
+    let inactive = h.app.view().rows.len();
+    assert!(inactive > 1);
+    h.key(KeyCode::Char('a'));
+    h.press(KeyCode::Char('r')).await;
+    for k in [KeyCode::Right, KeyCode::Tab, KeyCode::Char('l')] {
+        h.key(k);
+    }
+    h.press(KeyCode::Enter).await;
+    assert!(h.app.overlays.is_empty());
+    assert_eq!(h.app.view().rows.len(), inactive, "nobody was reactivated");
+    assert_eq!(h.app.marks.len(), inactive, "and the marks are still there");
+    // ← is the deliberate move to Yes, and stops there
+    h.press(KeyCode::Char('r')).await;
+    h.key(KeyCode::Left);
+    h.key(KeyCode::Left);
+    h.press(KeyCode::Enter).await;
+    assert_eq!(h.app.view().rows.len(), 0);
+}
+
+#[tokio::test]
+async fn dialogs_name_people_so_namesakes_can_be_told_apart() {
+    let mut h = Harness::demo().await;
+    let u = h.app.current_user().unwrap().clone();
+    h.press(KeyCode::Char('d')).await;
+    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
+        panic!()
+    };
+    assert_eq!(
+        c.title,
+        format!("Deactivate {} ({})?", u.display_name, u.email)
+    );
+}
+
+#[tokio::test]
+async fn paste_goes_into_the_focused_field_as_one_line() {
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char('i'));
+    h.key(KeyCode::Tab);
+    h.app.on_paste("Line One\nLine Two");
+    let Some(Overlay::Invite(form)) = h.app.overlays.last() else {
+        panic!()
+    };
+    assert_eq!(form.full_name.value(), "Line One Line Two");
+    assert_eq!(form.display_name.value(), "Line One Line Two");
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('y'));
+    assert!(h.app.overlays.is_empty());
+    // the filter takes a paste too, and on the bare table a paste does nothing
+    h.app.on_paste("billing");
+    assert_eq!(h.app.filter.value(), "");
+    h.key(KeyCode::Char('/'));
+    h.app.on_paste("billing\n");
+    assert_eq!(h.app.filter.value(), "billing");
+    assert!(h.app.filter_focus, "a pasted line break is not Enter");
+}
+
+#[tokio::test]
+async fn a_team_without_members_is_deleted_with_a_plain_yes() {
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char('T'));
+    h.key(KeyCode::Char('n'));
+    h.keys("Zeta Empty");
+    h.press(KeyCode::Enter).await;
+    let data = h.app.data.as_ref().unwrap();
+    let cursor = data
+        .teams
+        .iter()
+        .position(|t| t.name.as_str() == "Zeta Empty")
+        .unwrap();
+    let Some(Overlay::Teams(view)) = h.app.overlays.last_mut() else {
+        panic!()
+    };
+    view.cursor = cursor;
+    h.key(KeyCode::Char('D'));
+    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
+        panic!()
+    };
+    assert!(
+        c.typed.is_none() && !c.yes,
+        "no members: a y/n question, No first"
+    );
+    h.press(KeyCode::Char('y')).await;
+    assert!(
+        h.app
+            .data
+            .as_ref()
+            .unwrap()
+            .teams
+            .iter()
+            .all(|t| t.name.as_str() != "Zeta Empty")
+    );
+    assert!(matches!(h.app.overlays.last(), Some(Overlay::Teams(_))));
+}
+
+#[tokio::test]
+async fn the_same_keys_move_in_pickers_help_and_the_log() {
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char('o'));
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Char('k'));
+    let Some(Overlay::Roles { list, .. }) = h.app.overlays.last() else {
+        panic!()
+    };
+    assert_eq!(list.cursor, 1, "j j k lands on the second role");
+    let before = list.items.clone();
+    h.key(KeyCode::Char('G'));
+    h.key(KeyCode::Char(' '));
+    let Some(Overlay::Roles { list, .. }) = h.app.overlays.last() else {
+        panic!()
+    };
+    assert_eq!(list.cursor, list.items.len() - 1);
+    assert_ne!(
+        list.items.last(),
+        before.last(),
+        "Space toggled the last role"
+    );
+    assert_eq!(list.items[0], before[0], "not the first");
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('?'));
+    h.key(KeyCode::Char('G'));
+    assert!(matches!(h.app.overlays.last(), Some(Overlay::Help { scroll }) if *scroll > 0));
+    h.key(KeyCode::Char('g'));
+    assert!(matches!(
+        h.app.overlays.last(),
+        Some(Overlay::Help { scroll: 0 })
+    ));
+    assert!(h.screen().lines().any(|l| l.contains("Esc close")));
+    h.key(KeyCode::Esc);
+    h.press(KeyCode::Char('L')).await;
+    h.key(KeyCode::End);
+    let Some(Overlay::Log(log)) = h.app.overlays.last() else {
+        panic!()
+    };
+    assert_eq!(log.scroll, log.shown().len() - 1);
 }

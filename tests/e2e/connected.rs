@@ -181,7 +181,7 @@ fn sign_in_invite_deactivate_survive_an_outage_and_a_revoked_session() {
     t.keys(&[" ", " ", " "]);
     t.wait_for("3 marked");
     t.send("d");
-    t.wait_for("All 3 can be changed.");
+    t.wait_for("The rules allow all 3.");
     t.send("y");
     t.wait_for("3 deactivated");
     t.wait_for("Inactive (3)");

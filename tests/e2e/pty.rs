@@ -178,3 +178,9 @@ pub const DOWN: &str = "\x1b[B";
 pub const ESC: &str = "\x1b";
 pub const TAB: &str = "\t";
 pub const CTRL_S: &str = "\x13";
+pub const RIGHT: &str = "\x1b[C";
+
+/// Text as a terminal with bracketed paste on sends a paste.
+pub fn pasted(text: &str) -> String {
+    format!("\x1b[200~{text}\x1b[201~")
+}

@@ -4,10 +4,10 @@
 use super::{Opened, resolve};
 use crate::domain::search::team_names;
 use crate::domain::{AuditEvent, EventId, UserId};
+use crate::present::access::{AccessHints, access_line_hinted};
+use crate::present::time::date_time;
 use crate::service::MAX_PAGE;
 use crate::text::safe;
-use crate::tui::format::date_time;
-use crate::tui::update::{AccessHints, access_line_hinted};
 use std::collections::HashMap;
 use std::io::Write;
 

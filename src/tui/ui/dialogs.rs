@@ -2,10 +2,10 @@
 
 use super::centered;
 use crate::domain::AuditEvent;
+use crate::present::time::{ago, date_time, until};
 use crate::text::safe;
-use crate::tui::format::{ago, date_time, until};
 use crate::tui::keymap::{BINDINGS, Scope};
-use crate::tui::state::{App, Confirm, DeleteDialog, LogView, Overlay};
+use crate::tui::state::{App, Confirm, LogView, Overlay};
 use crate::tui::theme::Theme;
 use crate::tui::update::access_line;
 use ratatui::Frame;
@@ -15,8 +15,7 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 
 pub fn draw(frame: &mut Frame, area: Rect, overlay: &Overlay, app: &App, theme: &Theme) {
     match overlay {
-        Overlay::Confirm(c) => confirm(frame, area, c, theme),
-        Overlay::Delete(d) => delete(frame, area, d, theme),
+        Overlay::Confirm(c) => confirm(frame, area, c, app, theme),
         Overlay::Detail {
             detail,
             error,
@@ -41,8 +40,8 @@ pub fn draw(frame: &mut Frame, area: Rect, overlay: &Overlay, app: &App, theme: 
             area,
             "Set roles",
             &format!(
-                "Roles for {} user(s) — Space toggles, Enter continues, Esc cancels",
-                ids.len()
+                "Roles for {} — Space toggles, Enter continues, Esc cancels",
+                users(ids.len())
             ),
             list,
             true,
@@ -53,14 +52,30 @@ pub fn draw(frame: &mut Frame, area: Rect, overlay: &Overlay, app: &App, theme: 
             area,
             "Team",
             &format!(
-                "{} user(s) — Enter adds to the team, x removes from it, Esc cancels",
-                ids.len()
+                "{} — Enter adds to the team, x removes from it, Esc cancels",
+                users(ids.len())
             ),
             list,
             false,
             theme,
         ),
         Overlay::Invite(_) | Overlay::Edit(_) => {}
+    }
+}
+
+/// A scroll position that never goes past the last page (End asks for "as far as it goes").
+fn last_page(scroll: usize, lines: &[Line], area: Rect) -> usize {
+    let width = usize::from(area.width).max(1);
+    let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(width)).sum();
+    scroll.min(rows.saturating_sub(usize::from(area.height)))
+}
+
+/// "1 user", "3 users".
+fn users(n: usize) -> String {
+    if n == 1 {
+        "1 user".into()
+    } else {
+        format!("{n} users")
     }
 }
 
@@ -72,48 +87,88 @@ fn popup<'a>(frame: &mut Frame, area: Rect, title: &'a str, theme: &Theme) -> (R
     (block.inner(area), block)
 }
 
-fn buttons(yes: bool, yes_label: &str, theme: &Theme) -> Line<'static> {
-    let style = |on: bool| if on { theme.focus() } else { theme.plain() };
+/// A dialog's hint line, from the keys it says it answers to.
+fn hint_line(bindings: &[(&str, &str)], theme: &Theme) -> Line<'static> {
+    let mut spans = Vec::new();
+    for (i, (keys, what)) in bindings.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" · ", theme.dim()));
+        }
+        spans.push(Span::styled(keys.to_string(), theme.key()));
+        spans.push(Span::styled(format!(" {what}"), theme.dim()));
+    }
+    Line::from(spans)
+}
+
+fn buttons(yes: bool, theme: &Theme) -> Line<'static> {
+    // Brackets and a pointer as well as colour: the choice shows under NO_COLOR too.
+    let button = |on: bool, label: &str| {
+        let text = if on {
+            format!("▶[ {label} ]")
+        } else {
+            format!(" [ {label} ]")
+        };
+        Span::styled(text, if on { theme.focus() } else { theme.plain() })
+    };
     Line::from(vec![
-        Span::styled(format!("[ {yes_label} ]"), style(yes)),
+        button(yes, "Yes"),
         Span::raw("   "),
-        Span::styled("[ No ]", style(!yes)),
-        Span::styled("    y yes · n/Esc no · ←→ choose", theme.dim()),
+        button(!yes, "No"),
     ])
 }
 
-fn confirm(frame: &mut Frame, area: Rect, c: &Confirm, theme: &Theme) {
+fn confirm(frame: &mut Frame, area: Rect, c: &Confirm, app: &App, theme: &Theme) {
     let mut lines: Vec<Line> = vec![Line::styled(safe(&c.title), theme.title()), Line::raw("")];
     lines.extend(c.lines.iter().map(|l| Line::raw(safe(l))));
+    let person = |id| {
+        app.data
+            .as_ref()
+            .and_then(|d| d.user(id))
+            .map(crate::tui::update::person_short)
+    };
     match (&c.preview, &c.preview_error) {
         (Some(outcomes), _) => {
-            let refused: Vec<_> = outcomes.iter().filter_map(|o| o.refusal()).collect();
+            let refused: Vec<_> = outcomes
+                .iter()
+                .filter_map(|o| o.refusal().map(|e| (o.id, e)))
+                .collect();
             let already = outcomes
                 .iter()
                 .filter(|o| o.is_done() && !o.is_changed())
                 .count();
+            let n = outcomes.len();
             if already > 0 {
                 lines.push(Line::styled(
-                    format!(
-                        "{already} of {} already so: nothing to change for them.",
-                        outcomes.len()
-                    ),
+                    if n == 1 {
+                        "Already so: nothing to change.".to_string()
+                    } else {
+                        format!("{already} of {n} already so: nothing to change for them.")
+                    },
                     theme.dim(),
                 ));
             }
             if refused.is_empty() && already == 0 {
                 lines.push(Line::styled(
-                    format!("All {} can be changed.", outcomes.len()),
+                    match n {
+                        1 => "The rules allow it.".to_string(),
+                        2 => "The rules allow both.".to_string(),
+                        _ => format!("The rules allow all {n}."),
+                    },
                     theme.ok(),
                 ));
             } else if !refused.is_empty() {
                 lines.push(Line::styled(
-                    format!("{} of {} will be refused:", refused.len(), outcomes.len()),
+                    if n == 1 {
+                        "It will be refused:".to_string()
+                    } else {
+                        format!("{} of {n} will be refused:", refused.len())
+                    },
                     theme.warn(),
                 ));
-                for e in refused.iter().take(5) {
+                for (id, e) in refused.iter().take(5) {
+                    let who = person(*id).map(|p| format!("{p}: ")).unwrap_or_default();
                     lines.push(Line::styled(
-                        format!("  ✗ {}", safe(&e.to_string())),
+                        format!("  ✗ {who}{}", safe(&e.to_string())),
                         theme.error(),
                     ));
                 }
@@ -126,59 +181,62 @@ fn confirm(frame: &mut Frame, area: Rect, c: &Confirm, theme: &Theme) {
             format!("could not check: {}", safe(e)),
             theme.error(),
         )),
-        (None, None) if matches!(c.pending, crate::tui::state::Pending::Bulk { .. }) => {
+        (None, None)
+            if matches!(
+                c.pending,
+                crate::tui::state::Pending::Bulk { .. } | crate::tui::state::Pending::Undo { .. }
+            ) =>
+        {
             lines.push(Line::styled("checking what the rules allow…", theme.dim()));
         }
         _ => {}
     }
     lines.push(Line::raw(""));
-    lines.push(buttons(c.yes, "Yes", theme));
-    let h = lines.len() as u16 + 2;
-    let rect = centered(area, 76, h);
+    let mut cursor_row = None;
+    match &c.typed {
+        Some(t) => {
+            lines.push(Line::from(vec![
+                Span::raw(format!("Type {} to confirm: ", t.what)),
+                Span::styled(safe(&t.expected), theme.title()),
+            ]));
+            cursor_row = Some((lines.len(), t.input.visual_cursor()));
+            lines.push(Line::from(vec![
+                Span::styled("> ", theme.key()),
+                Span::raw(safe(t.input.value())),
+            ]));
+            if let Some(e) = &t.error {
+                lines.push(Line::styled(format!("✗ {}", safe(e)), theme.error()));
+            }
+        }
+        None => lines.push(buttons(c.yes, theme)),
+    }
+    lines.push(hint_line(c.bindings(), theme));
+    let width = area.width.saturating_sub(4).min(76);
+    // Wrapped lines count: long names must not push the buttons out of the box.
+    let inner_width = usize::from(width.saturating_sub(2)).max(1);
+    let h: usize = lines
+        .iter()
+        .map(|l| l.width().max(1).div_ceil(inner_width))
+        .sum();
+    let rect = centered(area, width, h as u16 + 2);
     let (inner, block) = popup(frame, rect, "Confirm", theme);
     frame.render_widget(block, rect);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
-}
-
-fn delete(frame: &mut Frame, area: Rect, d: &DeleteDialog, theme: &Theme) {
-    let email = safe(d.user.email.as_str());
-    let mut lines = vec![
-        Line::styled(
-            format!("Delete {} for good?", safe(d.user.display_name.as_str())),
-            theme.title(),
-        ),
-        Line::raw(""),
-        Line::raw("Deletion is permanent: the account, its invite, its sessions and its"),
-        Line::raw("whole history (audit events) are erased. Deactivating keeps the history"),
-        Line::raw("and can be undone — prefer it unless the account was created in error"),
-        Line::raw("or must be removed for compliance."),
-        Line::raw(""),
-        Line::from(vec![
-            Span::raw("Type the email to confirm: "),
-            Span::styled(email, theme.title()),
-        ]),
-        Line::from(vec![
-            Span::styled("> ", theme.key()),
-            Span::raw(safe(d.typed.value())),
-        ]),
-    ];
-    if let Some(e) = &d.error {
-        lines.push(Line::styled(format!("✗ {}", safe(e)), theme.error()));
+    frame.render_widget(
+        Paragraph::new(lines.clone()).wrap(Wrap { trim: false }),
+        inner,
+    );
+    if let Some((row, col)) = cursor_row {
+        // The row on screen: every line above it may have wrapped.
+        let y: usize = lines[..row]
+            .iter()
+            .map(|l| l.width().max(1).div_ceil(inner_width))
+            .sum();
+        let x = inner.x + 2 + col as u16;
+        frame.set_cursor_position((
+            x.min(inner.right().saturating_sub(1)),
+            (inner.y + y as u16).min(inner.bottom().saturating_sub(1)),
+        ));
     }
-    lines.push(Line::styled(
-        if d.busy {
-            "deleting…"
-        } else {
-            "Enter delete · Esc keep"
-        },
-        theme.dim(),
-    ));
-    let rect = centered(area, 78, lines.len() as u16 + 2);
-    let (inner, block) = popup(frame, rect, "Delete user", theme);
-    frame.render_widget(block, rect);
-    frame.render_widget(Paragraph::new(lines), inner);
-    let x = inner.x + 2 + d.typed.visual_cursor() as u16;
-    frame.set_cursor_position((x.min(inner.right().saturating_sub(1)), inner.y + 8));
 }
 
 fn detail_pane(
@@ -272,8 +330,15 @@ fn detail_pane(
     if let Some(inv) = &d.invite {
         let state = match inv.accepted_at {
             Some(t) => format!("accepted {}", ago(t, app.now)),
-            None => format!(
+            // `until` says "in 4d" or "expired 18h ago": only the first needs "expires".
+            None if inv.expires_at > app.now => format!(
                 "sent {} ×{}, expires {}",
+                ago(inv.sent_at, app.now),
+                inv.times_sent,
+                until(inv.expires_at, app.now)
+            ),
+            None => format!(
+                "sent {} ×{}, {}",
                 ago(inv.sent_at, app.now),
                 inv.times_sent,
                 until(inv.expires_at, app.now)
@@ -300,9 +365,9 @@ fn detail_pane(
         theme.dim(),
     ));
     frame.render_widget(
-        Paragraph::new(lines)
+        Paragraph::new(lines.clone())
             .wrap(Wrap { trim: false })
-            .scroll((scroll.min(u16::MAX as usize) as u16, 0)),
+            .scroll((last_page(scroll, &lines, inner) as u16, 0)),
         inner,
     );
 }
@@ -325,10 +390,24 @@ fn event_line<'a>(e: &AuditEvent, theme: &Theme) -> Line<'a> {
     Line::from(spans)
 }
 
+/// The keys of help and of the detail pane, as their hint line shows them.
+pub const HELP_KEYS: &[(&str, &str)] = &[
+    ("Esc", "close"),
+    ("↑↓ j k", "scroll"),
+    ("PgUp PgDn", "page"),
+    ("g G Home End", "top, bottom"),
+];
+
 fn help(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme) {
     let rect = centered(area, 90, area.height.saturating_sub(2));
     let (inner, block) = popup(frame, rect, "Keys", theme);
     frame.render_widget(block, rect);
+    // How to leave and move sits above the scrolling text, visible at any height.
+    let [hint_row, inner] = inner.layout(&ratatui::layout::Layout::vertical([
+        ratatui::layout::Constraint::Length(1),
+        ratatui::layout::Constraint::Fill(1),
+    ]));
+    frame.render_widget(hint_line(HELP_KEYS, theme), hint_row);
     let mut lines = Vec::new();
     for (scope, title) in [
         (Scope::Everywhere, "Everywhere"),
@@ -349,7 +428,10 @@ fn help(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme) {
     for (k, h) in [
         ("Tab S-Tab", "next / previous field"),
         ("Space", "toggle a checkbox"),
-        ("↑ ↓", "move in a checkbox list"),
+        (
+            "↑ ↓ j k",
+            "move in a checkbox list (g G Home End: first, last)",
+        ),
         ("Ctrl-S", "save (or Enter on Save)"),
         (
             "Ctrl-R",
@@ -389,9 +471,8 @@ fn help(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme) {
             Span::raw(h),
         ]));
     }
-    lines.push(Line::styled("Esc close · ↑↓ scroll", theme.dim()));
     frame.render_widget(
-        Paragraph::new(lines).scroll((scroll.min(u16::MAX as usize) as u16, 0)),
+        Paragraph::new(lines.clone()).scroll((last_page(scroll, &lines, inner) as u16, 0)),
         inner,
     );
 }
@@ -624,13 +705,6 @@ fn teams(
                 Span::styled(safe(input.value()), theme.focus()),
             ]));
             lines.push(Line::styled("Enter save · Esc cancel", theme.dim()));
-        }
-        Some(TeamEdit::Delete(id)) => {
-            let team = list.iter().find(|t| t.id == *id);
-            let (name, n) = team.map_or((String::new(), 0), |t| {
-                (safe(t.name.as_str()), t.member_count)
-            });
-            lines.push(Line::styled(format!("Delete the team {name}? It is removed from its {n} members. y delete · any other key keeps it"), theme.warn()));
         }
         None => lines.push(Line::styled(
             "n new · r rename · D delete · ↑↓ move · Esc close",

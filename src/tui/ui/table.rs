@@ -1,8 +1,8 @@
 //! The user tables. Only the rows on screen are built, whatever the workspace's size.
 
 use crate::domain::User;
+use crate::present::time::{ago, until};
 use crate::text::safe;
-use crate::tui::format::{ago, until};
 use crate::tui::state::{App, Data, SortKey, Tab};
 use crate::tui::theme::{MARK, Theme};
 use ratatui::Frame;
