@@ -527,6 +527,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
             | Error::UnknownSchema { .. }
             | Error::StoreCorrupt { .. }
             | Error::Storage { .. }
+            | Error::StorageUnavailable { .. }
             | Error::Unreachable { .. }
             | Error::UnexpectedResponse { .. },
         ) => 2,
