@@ -9,6 +9,7 @@
 //! in one transaction everything a rule needs.
 
 mod any;
+pub mod backup;
 mod keys;
 pub mod postgres;
 mod sled_store;

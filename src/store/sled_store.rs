@@ -18,6 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod engine;
+mod snapshot;
 use engine::{Engine, EngineSlot, from_sled, io_unavailable, probe_free_space};
 
 #[derive(Clone)]
@@ -919,6 +920,8 @@ impl Store for SledStore {
         // After an I/O failure, writes reopen the store (at most once a second) once it heals.
         self.slot
             .recover_if_faulted(&self.path, engine::RETRY_EVERY);
+        // A backup waits for commits under way and holds new ones back (dry runs only read).
+        let _writing = (mode == TxMode::Commit).then(|| self.slot.write_gate());
         let engine = self.engine()?;
         let outcome = engine.db.transaction(|tree| {
             let tx = SledTx::new(
@@ -969,6 +972,7 @@ impl Store for SledStore {
     }
 
     fn bulk_load(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<()> {
+        let _writing = self.slot.write_gate();
         let engine = self.engine()?;
         let tx = SledTx::new(
             BatchKv {

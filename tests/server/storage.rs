@@ -153,3 +153,196 @@ async fn a_full_disk_answers_503_and_heals_once_space_is_freed() {
     assert!(listed.to_string().contains("after@acme.io"), "{listed}");
     app.stop_and_wait().await;
 }
+
+/// Runs the real `atender-server` with `args`; returns its stdout, failing on a failure.
+fn server_cli(args: &[&std::ffi::OsStr]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_atender-server"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?}: {out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn backup_cli(data: &Path, to: &Path) -> String {
+    server_cli(&[
+        "backup".as_ref(),
+        "--data".as_ref(),
+        data.as_os_str(),
+        "--to".as_ref(),
+        to.as_os_str(),
+    ])
+}
+
+fn restore_cli(from: &Path, data: &Path) -> String {
+    server_cli(&[
+        "restore".as_ref(),
+        "--from".as_ref(),
+        from.as_os_str(),
+        "--data".as_ref(),
+        data.as_os_str(),
+    ])
+}
+
+/// Everything a store holds, read through the `Store` trait, for comparing two stores.
+fn everything(store: &atender_admin::store::AnyStore) -> Vec<String> {
+    use atender_admin::store::Store;
+    let mut out = Vec::new();
+    for ws in store.workspaces().unwrap() {
+        out.push(format!("{ws:?}"));
+        out.push(format!("{:?}", store.status_counts(ws.id).unwrap()));
+        out.push(format!("seq {}", store.change_seq(ws.id).unwrap()));
+        out.push(format!("{:?}", store.teams(ws.id).unwrap()));
+        out.push(format!("{:?}", store.invites(ws.id).unwrap()));
+        out.push(format!(
+            "{:?}",
+            store.audit_page(ws.id, None, usize::MAX).unwrap()
+        ));
+        for user in store.users(ws.id).unwrap() {
+            out.push(format!(
+                "{user:?} password {} sessions {:?}",
+                store.has_password(ws.id, user.id).unwrap(),
+                store.user_sessions(ws.id, user.id).unwrap()
+            ));
+        }
+    }
+    out
+}
+
+/// A demo workspace backed up through the running server (while another client keeps
+/// writing, then at rest) and restored into a new folder: the restored store holds every
+/// record of the original, and the backup file of one is byte for byte the backup of the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_while_serving_restores_every_record() {
+    use atender_admin::demo;
+    use atender_admin::domain::{HashCost, Role};
+    use atender_admin::service::{AdminApi, NewInvite};
+    use atender_admin::store::{AnyStore, SledStore, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let original = store_dir(&dir);
+    let work = tempfile::tempdir().unwrap();
+    let (ws, owner) = {
+        let store = SledStore::open(&original).unwrap();
+        let now = time::macros::datetime!(2026-11-02 09:00 UTC);
+        demo::seed(&store, now, 250, HashCost::insecure_for_tests()).unwrap()
+    };
+    let app = TestApp::spawn_in(dir, Mail::Sink).await;
+    let socket = atender_admin::server::control::socket_path(&original);
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&socket), 0o600);
+    assert_eq!(mode(socket.parent().unwrap()), 0o700);
+
+    // 1. While someone keeps inviting: the snapshot is consistent (its counts and indexes agree).
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (core, stop) = (app.core.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut i = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                core.admin(ws.id, owner.id)
+                    .invite(NewInvite {
+                        email: format!("busy{i}@acme.io"),
+                        full_name: format!("Busy {i}"),
+                        display_name: None,
+                        roles: vec![Role::Agent],
+                        teams: vec![],
+                        send_invite: false,
+                    })
+                    .await
+                    .unwrap();
+                i += 1;
+            }
+            i
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let busy = work.path().join("busy.backup");
+    let said = tokio::task::spawn_blocking({
+        let (original, busy) = (original.clone(), busy.clone());
+        move || backup_cli(&original, &busy)
+    })
+    .await
+    .unwrap();
+    assert!(said.contains("taken by the running server"), "{said}");
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let invited_meanwhile = writer.await.unwrap();
+    assert!(invited_meanwhile > 0);
+    let restored_busy = work.path().join("busy");
+    restore_cli(&busy, &restored_busy);
+    {
+        let store = AnyStore::Sled(SledStore::open(&restored_busy).unwrap());
+        let users = store.users(ws.id).unwrap();
+        let counts = store.status_counts(ws.id).unwrap();
+        assert_eq!(counts.total(), users.len() as u64);
+        for user in &users {
+            let found = store
+                .transact(atender_admin::store::TxMode::DryRun, &|tx| {
+                    tx.user_id_by_email(ws.id, &user.email)
+                })
+                .unwrap();
+            assert_eq!(found, Some(user.id), "{user:?}");
+        }
+        let invites = store.invites(ws.id).unwrap();
+        assert!(
+            invites
+                .iter()
+                .all(|i| users.iter().any(|u| u.id == i.user_id))
+        );
+    }
+
+    // 2. At rest: every record comes back.
+    let file = work.path().join("rest.backup");
+    backup_cli(&original, &file);
+    assert_eq!(mode(&file), 0o600);
+    let restored = work.path().join("restored");
+    let said = restore_cli(&file, &restored);
+    assert!(said.contains("records restored"), "{said}");
+    let b = AnyStore::Sled(SledStore::open(&restored).unwrap());
+    let a = app.core.store();
+    let (a_all, b_all) = (everything(a), everything(&b));
+    assert!(a_all.len() > 250, "{}", a_all.len());
+    assert_eq!(a_all, b_all);
+    drop(b);
+    app.stop_and_wait().await;
+    assert!(!socket.exists(), "the socket goes with the server");
+    // Offline backups of both (the server stopped) are the same bytes as the one it took.
+    let again = work.path().join("again.backup");
+    let said = backup_cli(&restored, &again);
+    assert!(said.contains("taken from the stopped store"), "{said}");
+    assert!(std::fs::read(&again).unwrap() == std::fs::read(&file).unwrap());
+
+    // A damaged backup is refused and nothing is made.
+    let mut bytes = std::fs::read(&file).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x55;
+    let damaged = work.path().join("damaged.backup");
+    std::fs::write(&damaged, &bytes).unwrap();
+    let target = work.path().join("never");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_atender-server"))
+        .args(["restore", "--from"])
+        .arg(&damaged)
+        .arg("--data")
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not a usable backup"),
+        "{out:?}"
+    );
+    assert!(!target.exists());
+    // Nor into a folder that holds a store.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_atender-server"))
+        .args(["restore", "--from"])
+        .arg(&file)
+        .arg("--data")
+        .arg(&restored)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not an empty folder"),
+        "{out:?}"
+    );
+}

@@ -42,6 +42,8 @@ pub(super) struct EngineSlot {
     fault: Mutex<Option<Fault>>,
     /// Held by the one reopen under way.
     reopening: Mutex<()>,
+    /// Shared by every write, taken alone by a backup so its snapshot is consistent.
+    writes: RwLock<()>,
 }
 
 struct Fault {
@@ -59,7 +61,18 @@ impl EngineSlot {
             current: RwLock::new(Some(Arc::new(engine))),
             fault: Mutex::new(None),
             reopening: Mutex::new(()),
+            writes: RwLock::new(()),
         }
+    }
+
+    /// Held by a write for its duration.
+    pub(super) fn write_gate(&self) -> std::sync::RwLockReadGuard<'_, ()> {
+        self.writes.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Holds every write back until dropped.
+    pub(super) fn pause_writes(&self) -> std::sync::RwLockWriteGuard<'_, ()> {
+        self.writes.write().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The engine to use for one operation: hold it no longer than the operation.
