@@ -96,12 +96,15 @@ async fn a_full_disk_answers_503_and_heals_once_space_is_freed() {
     let (slug, token) = app.owner("Acme", "ann@acme.io").await;
     assert_eq!(health(&app).await.0, StatusCode::OK);
 
-    fill(&filler);
+    let filled = fill(&filler);
     // sled may still have room in space it holds already: write until the disk refuses.
     let mut refused = None;
     for i in 0..2_000 {
         let (status, body) = invite_status(&app, &token, &format!("full{i}@acme.io")).await;
         if status != StatusCode::CREATED {
+            eprintln!(
+                "full disk: {filled} bytes filled, {i} invites still fitted before the disk refused"
+            );
             refused = Some((status, body));
             break;
         }
@@ -116,6 +119,7 @@ async fn a_full_disk_answers_503_and_heals_once_space_is_freed() {
     expect_error(r, StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable").await;
 
     std::fs::remove_file(&filler).unwrap();
+    let freed = std::time::Instant::now();
     // Concurrent readers and writers while the store is reopened under them: each is answered
     // (503 at worst while the engine is swapped), none fails otherwise.
     let app = std::sync::Arc::new(app);
@@ -141,6 +145,10 @@ async fn a_full_disk_answers_503_and_heals_once_space_is_freed() {
     let app = std::sync::Arc::into_inner(app).unwrap();
     let (status, body) = health(&app).await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    eprintln!(
+        "full disk: healthy again {} ms after the space was freed",
+        freed.elapsed().as_millis()
+    );
     let (status, body) = invite_status(&app, &token, "after@acme.io").await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let token = app.sign_in(&slug, "ann@acme.io").await;
@@ -258,16 +266,24 @@ async fn a_backup_taken_while_serving_restores_every_record() {
     };
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     let busy = work.path().join("busy.backup");
+    let started = std::time::Instant::now();
     let said = tokio::task::spawn_blocking({
         let (original, busy) = (original.clone(), busy.clone());
         move || backup_cli(&original, &busy)
     })
     .await
     .unwrap();
+    eprintln!(
+        "backup while writing: {} in {} ms ({} bytes)",
+        said.trim(),
+        started.elapsed().as_millis(),
+        std::fs::metadata(&busy).unwrap().len()
+    );
     assert!(said.contains("taken by the running server"), "{said}");
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     let invited_meanwhile = writer.await.unwrap();
     assert!(invited_meanwhile > 0);
+    eprintln!("backup while writing: {invited_meanwhile} invites made meanwhile");
     let restored_busy = work.path().join("busy");
     restore_cli(&busy, &restored_busy);
     {
@@ -303,6 +319,7 @@ async fn a_backup_taken_while_serving_restores_every_record() {
     let (a_all, b_all) = (everything(a), everything(&b));
     assert!(a_all.len() > 250, "{}", a_all.len());
     assert_eq!(a_all, b_all);
+    eprintln!("backup at rest: {} things compared, all equal", a_all.len());
     drop(b);
     app.stop_and_wait().await;
     assert!(!socket.exists(), "the socket goes with the server");
