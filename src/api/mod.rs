@@ -215,7 +215,8 @@ pub struct Me {
     pub workspace: Workspace,
 }
 
-/// `GET /healthz`.
+/// `GET /healthz`: `status` is `ok`, or `storage_unavailable` (with 503) while the store
+/// can't be written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Health {
     pub status: String,

@@ -57,6 +57,23 @@ enum Command {
         #[arg(long, env = "ATENDER_DATA")]
         data: PathBuf,
     },
+    /// Write a consistent snapshot of a sled store to a file, also while the server runs
+    /// (through its control socket, as the owner of the store folder).
+    Backup {
+        #[arg(long, env = "ATENDER_DATA")]
+        data: PathBuf,
+        /// The backup file (readable only by you: it holds password hashes).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Make a new sled store from a backup file (into a missing or empty folder).
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+        /// The new store's folder.
+        #[arg(long)]
+        data: PathBuf,
+    },
 }
 
 /// Which store to use: a sled folder, or a PostgreSQL database.
@@ -229,6 +246,27 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 eprintln!("checked {read} records…");
             })?;
             println!("{}: {records} records, all readable", data.display());
+        }
+        Command::Backup { data, to } => {
+            let (records, through_server, to) = tokio::task::spawn_blocking(move || {
+                atender_admin::server::control::backup(&data, &to).map(|(n, s)| (n, s, to))
+            })
+            .await??;
+            let how = if through_server {
+                "taken by the running server"
+            } else {
+                "taken from the stopped store"
+            };
+            println!("{records} records backed up to {} ({how})", to.display());
+        }
+        Command::Restore { from, data } => {
+            let shown = data.display().to_string();
+            let records =
+                tokio::task::spawn_blocking(move || SledStore::restore_from(&from, &data))
+                    .await??;
+            println!(
+                "{records} records restored into {shown}; serve it with `atender-server serve --data {shown}`"
+            );
         }
         Command::Workspaces { store } => {
             let core = Core::with_system_clock(store.open(false).await?, CoreConfig::default());

@@ -240,8 +240,16 @@ impl Cli {
     }
 }
 
+/// Whether to read every record of the store before using it (the console's start: a damaged
+/// store is refused with its path and first bad record instead of failing screen by screen).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartCheck {
+    EveryRecord,
+    None,
+}
+
 /// Opens the local store the flags name, seeding the demo if asked, and picks the acting admin.
-pub async fn open_local(cli: &Cli) -> anyhow::Result<LocalSession> {
+pub async fn open_local(cli: &Cli, check: StartCheck) -> anyhow::Result<LocalSession> {
     let path = cli.store_path()?;
     if cli.reset_demo && path.exists() {
         // Refuse to wipe a folder that isn't a store of ours.
@@ -275,6 +283,15 @@ pub async fn open_local(cli: &Cli) -> anyhow::Result<LocalSession> {
             .with_context(|| format!("creating {}", parent.display()))?;
     }
     let store = SledStore::open(&path)?;
+    if check == StartCheck::EveryRecord {
+        let checking = store.clone();
+        let records = tokio::task::spawn_blocking(move || {
+            checking.check_integrity(&mut |read| check_progress(read))
+        })
+        .await
+        .context("checking the store")??;
+        tracing::info!(records, path = %path.display(), "store checked");
+    }
     let core = Core::with_system_clock(store, CoreConfig::default());
     let (workspace, default_actor) = if cli.wants_demo() {
         let (size, now, store) = (cli.demo_size as usize, core.now(), core.store().clone());
@@ -319,6 +336,16 @@ pub async fn open_local(cli: &Cli) -> anyhow::Result<LocalSession> {
         actor,
         mode,
     })
+}
+
+/// A progress line on the terminal while a large store is checked (nothing when not a terminal).
+fn check_progress(read: u64) {
+    use std::io::{IsTerminal, Write};
+    let mut err = std::io::stderr();
+    if err.is_terminal() {
+        let _ = write!(err, "\rchecking the store: {read} records read…");
+        let _ = err.flush();
+    }
 }
 
 /// A progress line on the terminal while a big demo is written (nothing when not a terminal).
@@ -459,7 +486,7 @@ async fn open_api(cli: &Cli) -> anyhow::Result<commands::Opened> {
         cli.server.clone().or(config.server.clone())
     };
     let Some(url) = server else {
-        let session = open_local(cli).await?;
+        let session = open_local(cli, StartCheck::None).await?;
         return Ok(commands::Opened {
             api: std::sync::Arc::new(session.admin),
             workspace: session.workspace,
@@ -527,6 +554,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
             | Error::UnknownSchema { .. }
             | Error::StoreCorrupt { .. }
             | Error::Storage { .. }
+            | Error::StorageUnavailable { .. }
             | Error::Unreachable { .. }
             | Error::UnexpectedResponse { .. },
         ) => 2,
@@ -547,7 +575,7 @@ pub async fn run_console(cli: &Cli) -> anyhow::Result<()> {
     if let Some(url) = server {
         return run_connected(cli, &config, url).await;
     }
-    let session = open_local(cli).await?;
+    let session = open_local(cli, StartCheck::EveryRecord).await?;
     let context = crate::tui::state::Context::local(session.mode.clone(), cli.public_url.clone());
     tracing::info!(workspace = %session.workspace.slug, mode = %session.mode, "console started");
     crate::tui::run(Some(std::sync::Arc::new(session.admin)), None, context).await

@@ -1,7 +1,7 @@
 //! The login identifier. Parsed once: an `Email` is always trimmed, in Unicode NFC, lower-cased
 //! and plausible, and holds no character that could make two different-looking addresses look
 //! alike (invisible, format and bidi characters, compatibility forms such as fullwidth letters,
-//! scripts mixed inside one part).
+//! scripts mixed inside one part, a whole part in another script that reads as Latin).
 
 use super::error::{Error, Field, Result};
 use serde::{Deserialize, Serialize};
@@ -83,6 +83,33 @@ impl Email {
             return bad(
                 "mixes letters of different scripts (e.g. a Cyrillic а among Latin letters); type it in one script",
             );
+        }
+        // A whole part in another script whose every letter has a Latin twin ("асе" in
+        // Cyrillic) would pass for a Latin address although it is in one script. Unicode's
+        // confusables (UTS #39 skeletons, from unicode-security) tell: such a part's skeleton is
+        // plain ASCII. Real words of those scripts nearly always hold a letter without a twin.
+        for (i, part) in std::iter::once(local)
+            .chain(labels.iter().copied())
+            .enumerate()
+        {
+            let lower = part.to_lowercase();
+            if lower.is_ascii() {
+                continue;
+            }
+            let skeleton: String = unicode_security::skeleton(&lower).collect();
+            if skeleton.is_ascii() {
+                let which = if i == 0 {
+                    "before the @"
+                } else {
+                    "of the domain"
+                };
+                return Err(Error::invalid(
+                    Field::Email,
+                    format!(
+                        "the part {which} reads as the Latin \"{skeleton}\" but is written in other letters; type it in Latin letters"
+                    ),
+                ));
+            }
         }
         Ok(Self(trimmed.to_lowercase()))
     }
@@ -179,6 +206,19 @@ mod tests {
         let nfd = Email::parse("jose\u{301}@acme.io").unwrap();
         assert_eq!(nfc, nfd);
         assert_eq!(nfc.as_str(), "jos\u{e9}@acme.io");
+    }
+
+    #[test]
+    fn refuses_a_whole_part_that_reads_as_latin_in_another_script() {
+        // Cyrillic "асе" and "рор", Greek "ορο": each letter has a Latin twin.
+        for bad in [
+            "\u{430}\u{441}\u{435}@acme.io",
+            "ann@\u{440}\u{43e}\u{440}.io",
+            "\u{3bf}\u{3c1}\u{3bf}@acme.io",
+        ] {
+            let e = Email::parse(bad).unwrap_err();
+            assert!(e.to_string().contains("reads as"), "{bad:?}: {e}");
+        }
     }
 
     #[test]

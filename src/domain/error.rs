@@ -93,6 +93,12 @@ pub enum Error {
     StoreCorrupt { path: String, detail: String },
     #[error("storage error: {detail}")]
     Storage { detail: String },
+    /// The store can't be used right now (a full disk, an I/O error, an unreachable database)
+    /// but may be again without a restart: answered 503 and reported by the health check.
+    #[error(
+        "the store is unavailable ({detail}); try again once it is back: free disk space or bring the database back"
+    )]
+    StorageUnavailable { detail: String },
 
     // ---- connected mode (the HTTP client; the server never sends these) -------------------
     #[error(
@@ -210,6 +216,21 @@ impl Error {
         }
     }
 
+    /// A store that can't be reached or written now (see `StorageUnavailable`).
+    pub fn storage_unavailable(detail: impl ToString) -> Self {
+        Error::StorageUnavailable {
+            detail: detail.to_string(),
+        }
+    }
+
+    /// Whether the store itself failed (not a rule or the input): a bulk operation stops at it.
+    pub fn is_storage_fault(&self) -> bool {
+        matches!(
+            self,
+            Error::Storage { .. } | Error::StorageUnavailable { .. }
+        )
+    }
+
     pub fn storage(detail: impl ToString) -> Self {
         Error::Storage {
             detail: detail.to_string(),
@@ -273,6 +294,7 @@ impl Error {
             Error::UnknownSchema { .. } => "unknown_schema",
             Error::StoreCorrupt { .. } => "store_corrupt",
             Error::Storage { .. } => "storage",
+            Error::StorageUnavailable { .. } => "storage_unavailable",
             Error::Unreachable { .. } => "unreachable",
             Error::OutcomeUnknown { .. } => "outcome_unknown",
             Error::ServerRefused { .. } => "server_refused",

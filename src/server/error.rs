@@ -7,6 +7,12 @@ use crate::domain::Error;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+/// What a client is told while the store is unavailable (details go to the log).
+pub const STORAGE_UNAVAILABLE: &str = "the server can't reach its storage right now (a full disk or an unreachable database); the request was not completed: try again shortly, and tell the operator if it persists";
+
+/// The Retry-After of a 503 `storage_unavailable`.
+pub const STORAGE_RETRY_AFTER_SECS: u64 = 5;
+
 #[derive(Debug)]
 pub enum ApiError {
     /// The core refused; the status follows from the variant.
@@ -85,6 +91,7 @@ pub fn core_status(e: &Error) -> StatusCode {
         | Error::UnknownSchema { .. }
         | Error::StoreCorrupt { .. }
         | Error::Storage { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        Error::StorageUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
         // The client's own errors: the server never refuses with them.
         Error::Unreachable { .. }
         | Error::OutcomeUnknown { .. }
@@ -110,6 +117,24 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         match self {
+            ApiError::Core(e @ Error::StorageUnavailable { .. }) => {
+                // Where the store is and what failed help the operator, not the client.
+                tracing::error!(error = %e, "the store is unavailable");
+                let mut response = body(
+                    status,
+                    ErrorDetail {
+                        code: e.code().into(),
+                        message: STORAGE_UNAVAILABLE.into(),
+                        field: None,
+                        core: None,
+                    },
+                );
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(STORAGE_RETRY_AFTER_SECS),
+                );
+                response
+            }
             ApiError::Core(e) if status.is_server_error() => {
                 // Store details help the operator, not the client.
                 tracing::error!(code = e.code(), error = %e, "request failed in the store");

@@ -1,11 +1,12 @@
 //! `GET /healthz` for load balancers and the OpenAPI document itself.
 
 use super::AppState;
+use super::error::STORAGE_RETRY_AFTER_SECS;
 use crate::api::Health;
 use axum::Json;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -15,13 +16,31 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(openapi_json))
 }
 
-/// Answers while the server runs.
+/// 200 while the server runs and its store can be written (a write that reaches the disk, or
+/// a round trip to the database); 503 otherwise, so a load balancer stops sending traffic.
 #[utoipa::path(get, path = "/healthz", tag = "server",
-    responses((status = 200, description = "The server is up", body = Health)))]
-async fn healthz() -> Json<Health> {
-    Json(Health {
-        status: "ok".into(),
-    })
+    responses(
+        (status = 200, description = "The server is up and its store can be written", body = Health),
+        (status = 503, description = "The store can't be written now (a full disk, an unreachable database); see Retry-After", body = Health),
+    ))]
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.core.store_health().await {
+        Ok(()) => Json(Health {
+            status: "ok".into(),
+        })
+        .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: the store can't be written");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, STORAGE_RETRY_AFTER_SECS.to_string())],
+                Json(Health {
+                    status: "storage_unavailable".into(),
+                }),
+            )
+                .into_response()
+        }
+    }
 }
 
 /// This OpenAPI document.

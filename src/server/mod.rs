@@ -8,6 +8,7 @@ mod auth;
 mod changes;
 pub mod client_addr;
 mod connections;
+pub mod control;
 mod error;
 mod extract;
 mod health;
@@ -153,6 +154,8 @@ pub struct Application {
     core: Core<AnyStore>,
     public_url: String,
     connections: ConnectionLimits,
+    /// The local control socket of a sled store (backups while serving).
+    control: Option<control::ControlSocket>,
 }
 
 impl Application {
@@ -181,31 +184,39 @@ impl Application {
         {
             return Err(StartError::PublicUrl(public_url));
         }
-        let (store, mut created) = match &config.database_url {
-            Some(url) => {
-                let url = url.clone();
-                let store = tokio::task::spawn_blocking(move || PgStore::open(&url))
-                    .await
-                    .map_err(|e| {
-                        crate::domain::Error::storage(format!("opening the database: {e}"))
-                    })??;
-                (AnyStore::Postgres(store), None)
-            }
-            None => {
-                if !config.create && !SledStore::holds_store(&config.data) {
-                    return Err(StartError::NoStore(config.data.display().to_string()));
+        let mut control = None;
+        let (store, mut created) =
+            match &config.database_url {
+                Some(url) => {
+                    let url = url.clone();
+                    let store = tokio::task::spawn_blocking(move || PgStore::open(&url))
+                        .await
+                        .map_err(|e| {
+                            crate::domain::Error::storage(format!("opening the database: {e}"))
+                        })??;
+                    (AnyStore::Postgres(store), None)
                 }
-                let created = CreatedFolder::create(&config.data)?;
-                let store = SledStore::open(&config.data)?;
-                // Never serve a damaged store half-broken: every record is read before the
-                // first request.
-                let records = store.check_integrity(&mut |read| {
-                    tracing::info!(records = read, "checking the store");
-                })?;
-                tracing::info!(records, path = %config.data.display(), "store checked");
-                (AnyStore::Sled(store), Some(created))
-            }
-        };
+                None => {
+                    if !config.create && !SledStore::holds_store(&config.data) {
+                        return Err(StartError::NoStore(config.data.display().to_string()));
+                    }
+                    let created = CreatedFolder::create(&config.data)?;
+                    let store = SledStore::open(&config.data)?;
+                    // Never serve a damaged store half-broken: every record is read before the
+                    // first request.
+                    let records = store.check_integrity(&mut |read| {
+                        tracing::info!(records = read, "checking the store");
+                    })?;
+                    tracing::info!(records, path = %config.data.display(), "store checked");
+                    control = Some(control::ControlSocket::bind(&config.data).map_err(
+                        |source| StartError::Io {
+                            what: format!("making the control socket in {}", config.data.display()),
+                            source,
+                        },
+                    )?);
+                    (AnyStore::Sled(store), Some(created))
+                }
+            };
         let core = Core::new(store, config.clock.clone(), config.core);
         let mailer = mail::Mailer::new(&config.mail)?;
         let (api, doc) = openapi::api_router().split_for_parts();
@@ -229,6 +240,7 @@ impl Application {
             core,
             public_url,
             connections: config.connections,
+            control,
         })
     }
 
@@ -251,7 +263,17 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> CoreResult<()> {
+        let control = match (self.control, self.core.store()) {
+            (Some(socket), AnyStore::Sled(store)) => {
+                Some(tokio::spawn(socket.serve(store.clone())))
+            }
+            _ => None,
+        };
         connections::serve(self.listener, self.router, self.connections, shutdown).await;
+        if let Some(control) = control {
+            control.abort();
+            let _ = control.await;
+        }
         let flushed = self.core.store().flush();
         match &flushed {
             Ok(()) => tracing::info!("store flushed; stopped"),

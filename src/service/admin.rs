@@ -655,7 +655,9 @@ impl<S: Store> AdminApi for LocalAdmin<S> {
                         .map(|&id| {
                             let email = label(tx, id)?;
                             let r = ops::apply_bulk(tx, &ctx, &change, id);
-                            if let Err(Error::Storage { .. }) = r {
+                            if let Err(e) = &r
+                                && e.is_storage_fault()
+                            {
                                 r.clone()?;
                             }
                             Ok(outcome(id, email, r))
@@ -672,7 +674,7 @@ impl<S: Store> AdminApi for LocalAdmin<S> {
                 });
                 let o = match r {
                     Ok((email, changed)) => outcome(id, email, Ok(changed)),
-                    Err(e @ Error::Storage { .. }) => return Err(e),
+                    Err(e) if e.is_storage_fault() => return Err(e),
                     Err(e) => {
                         let email = inner.store.transact(TxMode::DryRun, &|tx| label(tx, id))?;
                         outcome(id, email, Err(e))

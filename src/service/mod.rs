@@ -200,6 +200,11 @@ impl<S: Store> Core<S> {
         .await
     }
 
+    /// Whether the store can be written now; brings it back after a failure that has healed.
+    pub async fn store_health(&self) -> Result<()> {
+        self.blocking(|inner| inner.store.health()).await
+    }
+
     pub async fn workspaces(&self) -> Result<Vec<Workspace>> {
         self.blocking(|inner| inner.store.workspaces()).await
     }

@@ -68,6 +68,10 @@ impl Store for AnyStore {
         each!(self, s => s.flush())
     }
 
+    fn health(&self) -> Result<()> {
+        each!(self, s => s.health())
+    }
+
     fn bulk_load(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<()> {
         each!(self, s => s.bulk_load(f))
     }

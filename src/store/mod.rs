@@ -9,6 +9,7 @@
 //! in one transaction everything a rule needs.
 
 mod any;
+pub mod backup;
 mod keys;
 pub mod postgres;
 mod sled_store;
@@ -131,6 +132,9 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn transact<R>(&self, mode: TxMode, f: &dyn Fn(&dyn Tx) -> Result<R>) -> Result<R>;
     /// Makes every committed transaction durable.
     fn flush(&self) -> Result<()>;
+    /// Whether the store can be written now (`StorageUnavailable` if not: a full disk, an
+    /// unreachable database). After a failure that has healed, brings the store back first.
+    fn health(&self) -> Result<()>;
 
     /// Runs `f` over a `Tx` that writes without isolation or conflict checks, keeping every
     /// index as `transact` does, far faster. Only for filling a store that nothing else writes

@@ -15,12 +15,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
+
+mod engine;
+mod snapshot;
+use engine::{Engine, EngineSlot, from_sled, io_unavailable, probe_free_space};
 
 #[derive(Clone)]
 pub struct SledStore {
-    db: sled::Db,
+    /// The open engine, shared by every clone; reopened after an I/O failure (a full disk).
+    slot: Arc<EngineSlot>,
     path: PathBuf,
-    durable: Arc<DurableFiles>,
     /// Off only in benchmarks, to measure what the sync costs.
     sync: bool,
     changes_kept: u64,
@@ -105,11 +110,10 @@ impl SledStore {
                 });
             }
         }
-        let durable = Arc::new(DurableFiles::open(&path).map_err(|e| open_error(e, &shown))?);
+        let durable = DurableFiles::open(&path).map_err(|e| open_error(e, &shown))?;
         Ok(SledStore {
-            db,
+            slot: Arc::new(EngineSlot::new(Engine { db, durable })),
             path,
-            durable,
             sync: true,
             changes_kept: CHANGES_KEPT,
         })
@@ -117,6 +121,19 @@ impl SledStore {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The engine for one operation: hold it no longer than the operation (a reopen waits).
+    fn engine(&self) -> Result<Arc<Engine>> {
+        self.slot.get()
+    }
+
+    /// Passes `result` on, remembering an I/O failure so the store is reopened once it heals.
+    fn noting_fault<R>(&self, result: Result<R>) -> Result<R> {
+        if let Err(Error::StorageUnavailable { detail }) = &result {
+            self.slot.note_fault(detail);
+        }
+        result
     }
 
     /// Stops syncing the files after each flush (sled's `flush` alone); only for benchmarks
@@ -139,7 +156,7 @@ impl SledStore {
         let mut read = 0u64;
         // sled can panic on some kinds of damage instead of returning an error.
         let walked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            for kv in self.db.iter() {
+            for kv in self.engine()?.db.iter() {
                 let (key, value) = kv.map_err(|e| {
                     corrupt(format!(
                         "the storage engine could not read record {}: {e}",
@@ -178,9 +195,10 @@ impl SledStore {
     /// Writes the schema marker; only for tests of the unknown-schema refusal.
     #[doc(hidden)]
     pub fn overwrite_schema_version_for_tests(&self, version: u32) -> Result<()> {
-        self.db
+        self.engine()?
+            .db
             .insert(keys::SCHEMA, &version.to_be_bytes())
-            .map_err(Error::storage)?;
+            .map_err(from_sled)?;
         self.flush()
     }
 
@@ -193,9 +211,10 @@ impl SledStore {
 
     fn change_floor(&self, ws: WorkspaceId) -> Result<u64> {
         Ok(self
+            .engine()?
             .db
             .get(keys::change_floor(ws))
-            .map_err(Error::storage)?
+            .map_err(from_sled)?
             .map_or(0, |v| be_u64(&v)))
     }
 
@@ -207,17 +226,19 @@ impl SledStore {
             return Ok(());
         }
         let new_floor = seq - self.changes_kept;
-        self.db
+        self.engine()?
+            .db
             .insert(keys::change_floor(ws), &new_floor.to_be_bytes())
-            .map_err(Error::storage)?;
+            .map_err(from_sled)?;
         let mut batch = sled::Batch::default();
         for kv in self
+            .engine()?
             .db
             .range(keys::change(ws, floor)..=keys::change(ws, new_floor))
         {
-            batch.remove(kv.map_err(Error::storage)?.0);
+            batch.remove(kv.map_err(from_sled)?.0);
         }
-        self.db.apply_batch(batch).map_err(Error::storage)
+        self.engine()?.db.apply_batch(batch).map_err(from_sled)
     }
 
     /// Removes what schema 2 added and marks the store as schema 1; only for tests of the
@@ -232,29 +253,31 @@ impl SledStore {
             keys::CHANGE_SEQ,
             keys::CHANGE_FLOOR,
         ] {
-            for kv in self.db.scan_prefix([kind]) {
-                batch.remove(kv.map_err(Error::storage)?.0);
+            for kv in self.engine()?.db.scan_prefix([kind]) {
+                batch.remove(kv.map_err(from_sled)?.0);
             }
         }
         batch.insert(keys::SCHEMA, &1u32.to_be_bytes());
-        self.db.apply_batch(batch).map_err(Error::storage)?;
+        self.engine()?.db.apply_batch(batch).map_err(from_sled)?;
         self.flush()
     }
 
     fn scan<T: DeserializeOwned>(&self, prefix: Vec<u8>) -> Result<Vec<T>> {
-        self.db
+        self.engine()?
+            .db
             .scan_prefix(prefix)
             .map(|kv| {
-                let (_, v) = kv.map_err(Error::storage)?;
+                let (_, v) = kv.map_err(from_sled)?;
                 decode(&v)
             })
             .collect()
     }
 
     fn get<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>> {
-        self.db
+        self.engine()?
+            .db
             .get(key)
-            .map_err(Error::storage)?
+            .map_err(from_sled)?
             .map(|v| decode(&v))
             .transpose()
     }
@@ -333,7 +356,7 @@ fn upgrade_from_v1(db: &sled::Db) -> Result<()> {
     let mut batch = sled::Batch::default();
     let mut counts: std::collections::HashMap<Vec<u8>, u64> = std::collections::HashMap::new();
     for kv in db.scan_prefix([keys::USER]) {
-        let (_, v) = kv.map_err(Error::storage)?;
+        let (_, v) = kv.map_err(from_sled)?;
         let user: User = decode(&v)?;
         batch.insert(keys::user_status(user.workspace, user.status, user.id), &[]);
         *counts
@@ -344,8 +367,8 @@ fn upgrade_from_v1(db: &sled::Db) -> Result<()> {
         batch.insert(k, &n.to_be_bytes());
     }
     batch.insert(keys::SCHEMA, &SCHEMA_VERSION.to_be_bytes());
-    db.apply_batch(batch).map_err(Error::storage)?;
-    db.flush().map(drop).map_err(Error::storage)
+    db.apply_batch(batch).map_err(from_sled)?;
+    db.flush().map(drop).map_err(from_sled)
 }
 
 /// sled's page cache. Its default (1 GiB) made a 100,000-user console use 1.8 GB.
@@ -516,7 +539,7 @@ impl BatchKv<'_> {
                 None => batch.remove(k),
             }
         }
-        self.db.apply_batch(batch).map_err(Error::storage)
+        self.db.apply_batch(batch).map_err(from_sled)
     }
 
     fn apply_if_full(&self) -> Result<()> {
@@ -532,7 +555,7 @@ impl Kv for BatchKv<'_> {
         if let Some(v) = self.pending.borrow().get(key) {
             return Ok(v.clone());
         }
-        self.db.get(key).map_err(Error::storage)
+        self.db.get(key).map_err(from_sled)
     }
     fn insert(&self, key: Vec<u8>, value: &[u8]) -> Result<()> {
         self.pending.borrow_mut().insert(key, Some(value.into()));
@@ -897,7 +920,13 @@ impl Store for SledStore {
     fn transact<R>(&self, mode: TxMode, f: &dyn Fn(&dyn Tx) -> Result<R>) -> Result<R> {
         // What the committed attempt reached in the feed; sled may run the closure many times.
         let reached = RefCell::new(Vec::new());
-        let outcome = self.db.transaction(|tree| {
+        // After an I/O failure, writes reopen the store (at most once a second) once it heals.
+        self.slot
+            .recover_if_faulted(&self.path, engine::RETRY_EVERY);
+        // A backup waits for commits under way and holds new ones back (dry runs only read).
+        let _writing = (mode == TxMode::Commit).then(|| self.slot.write_gate());
+        let engine = self.engine()?;
+        let outcome = engine.db.transaction(|tree| {
             let tx = SledTx::new(
                 TreeKv {
                     tree,
@@ -918,37 +947,47 @@ impl Store for SledStore {
                 }
             }
         });
-        match outcome {
-            Ok(r) => {
-                for (ws, seq) in reached.into_inner() {
-                    self.trim_changes(ws, seq)?;
-                }
-                Ok(r)
-            }
+        drop(engine);
+        self.noting_fault(match outcome {
+            Ok(r) => reached
+                .into_inner()
+                .into_iter()
+                .try_for_each(|(ws, seq)| self.trim_changes(ws, seq))
+                .map(|()| r),
             Err(TransactionError::Abort(Abort::Refused(e))) => Err(e),
             Err(TransactionError::Abort(Abort::DryRun(r))) => Ok(r),
-            Err(TransactionError::Storage(e)) => Err(Error::storage(e)),
-        }
+            Err(TransactionError::Storage(e)) => Err(from_sled(e)),
+        })
     }
 
     fn flush(&self) -> Result<()> {
-        self.db.flush().map_err(Error::storage)?;
-        if self.sync {
-            self.durable.sync().map_err(Error::storage)?;
-        }
-        Ok(())
+        let engine = self.engine()?;
+        self.noting_fault(engine.flush(self.sync))
+    }
+
+    fn health(&self) -> Result<()> {
+        self.slot.recover_if_faulted(&self.path, Duration::ZERO);
+        let engine = self.engine()?;
+        let flushed = engine.flush(self.sync);
+        drop(engine);
+        self.noting_fault(flushed)?;
+        probe_free_space(&self.path).map_err(io_unavailable)
     }
 
     fn bulk_load(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<()> {
+        let _writing = self.slot.write_gate();
+        let engine = self.engine()?;
         let tx = SledTx::new(
             BatchKv {
-                db: &self.db,
+                db: &engine.db,
                 pending: RefCell::default(),
             },
             false,
         );
-        f(&tx)?;
-        tx.kv.apply()?;
+        let loaded = f(&tx).and_then(|()| tx.kv.apply());
+        drop(tx);
+        drop(engine);
+        self.noting_fault(loaded)?;
         self.flush()
     }
 
@@ -974,12 +1013,13 @@ impl Store for SledStore {
         };
         let range = match start {
             Some(after) => self
+                .engine()?
                 .db
                 .range::<&[u8], _>((Bound::Excluded(&after[..]), Bound::Unbounded)),
-            None => self.db.range::<&[u8], _>(&prefix[..]..),
+            None => self.engine()?.db.range::<&[u8], _>(&prefix[..]..),
         };
         for kv in range {
-            let (k, v) = kv.map_err(Error::storage)?;
+            let (k, v) = kv.map_err(from_sled)?;
             if !k.starts_with(&prefix) {
                 break;
             }
@@ -1004,9 +1044,10 @@ impl Store for SledStore {
     fn status_counts(&self, ws: WorkspaceId) -> Result<StatusCounts> {
         let count = |st| -> Result<u64> {
             Ok(self
+                .engine()?
                 .db
                 .get(keys::status_count(ws, st))
-                .map_err(Error::storage)?
+                .map_err(from_sled)?
                 .map_or(0, |v| be_u64(&v)))
         };
         Ok(StatusCounts {
@@ -1024,9 +1065,13 @@ impl Store for SledStore {
         // A transactional read: every write of the transaction that set it is then visible.
         let key = keys::change_seq(ws);
         let seq = self
+            .engine()?
             .db
             .transaction(|t| Ok::<_, ConflictableTransactionError<()>>(t.get(&key)?))
-            .map_err(|e: TransactionError<()>| Error::storage(format!("{e:?}")))?;
+            .map_err(|e: TransactionError<()>| match e {
+                TransactionError::Storage(e) => from_sled(e),
+                TransactionError::Abort(()) => Error::storage("reading the change sequence"),
+            })?;
         Ok(seq.map_or(0, |v| be_u64(&v)))
     }
 
@@ -1048,8 +1093,8 @@ impl Store for SledStore {
         };
         let from = keys::change(ws, since + 1);
         let to = keys::change(ws, latest);
-        for kv in self.db.range(from..=to) {
-            let (_, v) = kv.map_err(Error::storage)?;
+        for kv in self.engine()?.db.range(from..=to) {
+            let (_, v) = kv.map_err(from_sled)?;
             let (kind, id) = v
                 .split_first()
                 .ok_or_else(|| Error::storage("change feed entry is empty"))?;
@@ -1102,17 +1147,19 @@ impl Store for SledStore {
             Some(id) => keys::audit(ws, id),
             None => keys::prefix(keys::AUDIT, &[ws.as_bytes(), &[0xff; 17]]),
         };
-        self.db
+        self.engine()?
+            .db
             .range(start..end)
             .rev()
             .take(limit)
-            .map(|kv| decode(&kv.map_err(Error::storage)?.1))
+            .map(|kv| decode(&kv.map_err(from_sled)?.1))
             .collect()
     }
 
     fn user_audit(&self, ws: WorkspaceId, user: UserId, limit: usize) -> Result<Vec<AuditEvent>> {
         let mut out = Vec::new();
         for kv in self
+            .engine()?
             .db
             .scan_prefix(keys::prefix(
                 keys::USER_AUDIT,
@@ -1123,7 +1170,7 @@ impl Store for SledStore {
             if out.len() >= limit {
                 break;
             }
-            let (_, id) = kv.map_err(Error::storage)?;
+            let (_, id) = kv.map_err(from_sled)?;
             let id = EventId::from_bytes(id16(&id)?);
             // Entries can outlive their event when another user named in it was deleted.
             if let Some(event) = self.get(&keys::audit(ws, id))? {
@@ -1136,10 +1183,11 @@ impl Store for SledStore {
     fn user_sessions(&self, ws: WorkspaceId, user: UserId) -> Result<Vec<TokenHash>> {
         let prefix = keys::prefix(keys::USER_SESSION, &[ws.as_bytes(), user.as_bytes()]);
         let skip = prefix.len();
-        self.db
+        self.engine()?
+            .db
             .scan_prefix(prefix)
             .map(|kv| {
-                let (k, _) = kv.map_err(Error::storage)?;
+                let (k, _) = kv.map_err(from_sled)?;
                 let hash: [u8; 32] = k[skip..]
                     .try_into()
                     .map_err(|_| Error::storage("session index entry is malformed"))?;

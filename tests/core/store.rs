@@ -421,7 +421,7 @@ fn servers_starting_together_on_a_fresh_database_migrate_it_once() {
 fn an_unreachable_database_says_so_without_the_password() {
     let e = PgStore::open("postgres://ann:s3cret@127.0.0.1:1/atender").unwrap_err();
     let shown = e.to_string();
-    assert!(matches!(e, Error::Storage { .. }), "{e:?}");
+    assert!(matches!(e, Error::StorageUnavailable { .. }), "{e:?}");
     assert!(
         shown.contains("can't use the database at postgres://ann@127.0.0.1:1/atender"),
         "{shown}"
@@ -445,3 +445,107 @@ on_every_store!(
     every_kind_of_change_survives_reopening,
     the_demo_is_deterministic_and_obeys_every_rule,
 );
+
+/// A TCP relay between the store and PostgreSQL that the test can cut and restore.
+struct Relay {
+    port: u16,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    live: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl Relay {
+    fn to(target: String) -> Relay {
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let relay = Relay {
+            port,
+            cut: Default::default(),
+            live: Default::default(),
+        };
+        let (cut, live) = (relay.cut.clone(), relay.live.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                if cut.load(Ordering::SeqCst) {
+                    continue; // dropped: the database is out of reach
+                }
+                let Ok(server) = std::net::TcpStream::connect(&target) else {
+                    continue;
+                };
+                let mut held = live.lock().unwrap();
+                held.push(client.try_clone().unwrap());
+                held.push(server.try_clone().unwrap());
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                    (server, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        relay
+    }
+
+    /// Closes every relayed connection and refuses new ones.
+    fn cut(&self) {
+        self.cut.store(true, std::sync::atomic::Ordering::SeqCst);
+        for s in self.live.lock().unwrap().drain(..) {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    fn restore(&self) {
+        self.cut.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// PostgreSQL out of reach: reads, writes and the health check say `StorageUnavailable` (503
+/// on the server), and all work again once it is back, with the same store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_database_is_unavailable_and_heals_by_itself() {
+    let schema = TestSchema::new();
+    // postgres://user@host:port/db?…: the same address through the relay.
+    let (before, rest) = schema.url.split_once('@').expect("a postgres:// URL");
+    let (address, after) = rest
+        .split_once('/')
+        .expect("a postgres:// URL with a database");
+    let relay = Relay::to(address.to_string());
+    let url = format!("{before}@127.0.0.1:{}/{after}", relay.port);
+    let core = atender_admin::service::Core::with_system_clock(
+        AnyStore::Postgres(PgStore::open(&url).unwrap()),
+        config(),
+    );
+    let (ws, _) = core
+        .create_workspace("Acme", "ann@acme.io", "Ann Lee")
+        .await
+        .unwrap();
+    core.store_health().await.unwrap();
+
+    relay.cut();
+    let e = core.store_health().await.unwrap_err();
+    assert!(matches!(e, Error::StorageUnavailable { .. }), "{e:?}");
+    let e = core
+        .create_workspace("Beta", "bob@beta.io", "Bob")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::StorageUnavailable { .. }), "{e:?}");
+
+    relay.restore();
+    // The pool drops the broken connections and makes new ones.
+    let mut healed = core.store_health().await;
+    for _ in 0..20 {
+        if healed.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        healed = core.store_health().await;
+    }
+    healed.unwrap();
+    core.create_workspace("Beta", "bob@beta.io", "Bob")
+        .await
+        .unwrap();
+    assert_eq!(core.store().status_counts(ws.id).unwrap().invited, 1);
+}

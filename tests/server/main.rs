@@ -19,4 +19,5 @@ mod ownership;
 mod rate_limit;
 mod serve;
 mod smtp_sink;
+mod storage;
 mod support;

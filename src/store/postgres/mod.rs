@@ -72,14 +72,18 @@ impl std::fmt::Debug for PgStore {
 }
 
 /// A database error as the store reports it: SQLSTATE and PostgreSQL's own message.
+/// A lost connection, a database shutting down or out of resources (a full disk: 53100) is
+/// `StorageUnavailable` (503, heals by itself); anything else is a storage error.
 pub(super) fn db_error(e: &tokio_postgres::Error) -> Error {
     match e.as_db_error() {
-        Some(db) => Error::storage(format!(
-            "database error {}: {}",
-            db.code().code(),
-            db.message()
-        )),
-        None => Error::storage(format!("database error: {}", chain(e))),
+        Some(db) => {
+            let detail = format!("database error {}: {}", db.code().code(), db.message());
+            match db.code().code().get(..2) {
+                Some("08" | "53" | "57") => Error::storage_unavailable(detail),
+                _ => Error::storage(detail),
+            }
+        }
+        None => Error::storage_unavailable(format!("database error: {}", chain(e))),
     }
 }
 
@@ -216,7 +220,7 @@ impl PgStore {
                 }
                 other => other.to_string(),
             };
-            Error::Storage {
+            Error::StorageUnavailable {
                 detail: format!(
                     "can't use the database at {}: {detail}; check the database URL and that \
                      PostgreSQL is running and accepts connections",
@@ -294,6 +298,11 @@ impl Store for PgStore {
                 Err(e) => return Err(db_error(&e)),
             }
         }
+    }
+
+    /// A round trip to the database.
+    fn health(&self) -> Result<()> {
+        self.read("SELECT 1", &[]).map(drop)
     }
 
     /// A committed transaction is already durable: PostgreSQL syncs its WAL at commit
