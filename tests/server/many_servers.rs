@@ -286,6 +286,38 @@ async fn a_session_ended_through_one_server_is_refused_by_the_other() {
     );
 }
 
+/// The sign-in limit counts in the database: failures through one server count on the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_sign_ins_through_one_server_count_on_the_other() {
+    let db = TestSchema::new();
+    let core = seeding_core(&db.url);
+    let (one, two) = (Server::start(&db.url), Server::start(&db.url));
+    let client = http().build().unwrap();
+    let (slug, _, _) = two_owners(&core, "Acme").await;
+    let attempt = |server: &Server, password: &str| {
+        client
+            .post(format!("{}/session", server.url))
+            .json(&json!({"workspace": slug, "email": "a@race.io", "password": password}))
+            .send()
+    };
+    for n in 0..5 {
+        let r = attempt(&one, "wrong password, surely").await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "failure {n}");
+    }
+    // The sixth, through the other server and with the right password, is refused.
+    let r = attempt(&two, PASSWORD).await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((14 * 60..=15 * 60).contains(&retry_after), "{retry_after}");
+    // The other Owner's email has its own budget, on either server.
+    sign_in(&client, &two, &slug, "b@race.io").await;
+    sign_in(&client, &one, &slug, "b@race.io").await;
+}
+
 /// The change feed lives in the database: a console following it through one server sees what
 /// was changed through the other, and both servers number the changes in one sequence.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

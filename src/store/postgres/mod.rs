@@ -18,9 +18,11 @@
 mod bridge;
 mod rows;
 mod schema;
+mod sign_in;
 mod tx;
 
 pub use schema::SCHEMA_VERSION;
+pub use sign_in::{LimitKey, SignInHold};
 
 use crate::domain::{
     AuditEvent, Error, EventId, Invite, Result, Team, TeamId, TokenHash, User, UserId, UserStatus,
