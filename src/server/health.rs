@@ -2,10 +2,12 @@
 
 use super::AppState;
 use crate::api::Health;
+use crate::store::AnyStore;
 use axum::Json;
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
+use std::time::Duration;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -15,13 +17,28 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(openapi_json))
 }
 
-/// Answers while the server runs.
+/// How long the health check waits for the database.
+const DATABASE_PING: Duration = Duration::from_secs(2);
+
+/// Answers while the server runs; on PostgreSQL, 503 while the database does not answer, so a
+/// load balancer stops sending requests this server can't serve.
 #[utoipa::path(get, path = "/healthz", tag = "server",
-    responses((status = 200, description = "The server is up", body = Health)))]
-async fn healthz() -> Json<Health> {
-    Json(Health {
-        status: "ok".into(),
-    })
+    responses(
+        (status = 200, description = "The server is up", body = Health),
+        (status = 503, description = "The database does not answer", body = Health),
+    ))]
+async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    if let AnyStore::Postgres(pg) = state.core.store() {
+        let pg = pg.clone();
+        let pinged = tokio::task::spawn_blocking(move || pg.ping(DATABASE_PING)).await;
+        if let Err(e) | Ok(Err(e)) = pinged.map_err(crate::domain::Error::storage) {
+            tracing::warn!(error = %e, "health check: the database does not answer");
+            let status = "database unavailable".into();
+            return (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status }));
+        }
+    }
+    let status = "ok".into();
+    (StatusCode::OK, Json(Health { status }))
 }
 
 /// This OpenAPI document.

@@ -3,6 +3,9 @@
 
 #![allow(clippy::unwrap_used)] // a test fails loudly by design
 
+#[macro_use]
+mod support;
+
 mod access;
 mod browser;
 mod client;
@@ -19,4 +22,3 @@ mod ownership;
 mod rate_limit;
 mod serve;
 mod smtp_sink;
-mod support;

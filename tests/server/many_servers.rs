@@ -2,48 +2,14 @@
 //! ATENDER_TEST_DATABASE_URL, which `scripts/test` provides): the rules hold across them and a
 //! session ended through one is refused by the other; they share one change feed.
 
-use crate::support::{PASSWORD, expect, http};
+use crate::support::{PASSWORD, TestSchema, expect, http};
 use atender_admin::domain::{HashCost, Role, UserStatus};
 use atender_admin::service::{AdminApi, Core, CoreConfig, NewInvite};
-use atender_admin::store::postgres::testing;
 use atender_admin::store::{AnyStore, PgStore, Store};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-
-const DATABASE_URL_VAR: &str = "ATENDER_TEST_DATABASE_URL";
-
-/// A schema of its own in the test database, dropped at the end. Never skips.
-pub struct TestSchema {
-    pub url: String,
-    base: String,
-    name: String,
-}
-
-impl TestSchema {
-    pub fn new() -> TestSchema {
-        let base = std::env::var(DATABASE_URL_VAR).unwrap_or_else(|_| {
-            panic!(
-                "{DATABASE_URL_VAR} is not set: the PostgreSQL tests need a database. Run \
-                 ./scripts/test (it starts a throwaway PostgreSQL)"
-            )
-        });
-        let name = format!("t_{}", uuid::Uuid::now_v7().simple());
-        testing::execute(&base, &format!("CREATE SCHEMA {name}")).unwrap();
-        TestSchema {
-            url: testing::url_with_schema(&base, &name),
-            base,
-            name,
-        }
-    }
-}
-
-impl Drop for TestSchema {
-    fn drop(&mut self) {
-        let _ = testing::execute(&self.base, &format!("DROP SCHEMA {} CASCADE", self.name));
-    }
-}
 
 /// `atender-server serve` on 127.0.0.1:0 over the database; killed when dropped.
 pub struct Server {
@@ -436,5 +402,88 @@ async fn every_acknowledged_write_survives_a_kill_9_of_the_server() {
         "{} of {} lost",
         lost.len(),
         acknowledged.len()
+    );
+}
+
+/// A TCP forwarder to the test database that the test can cut and restore, as a network
+/// outage between a server and its database would.
+struct DatabaseLink {
+    port: u16,
+    upstream: String,
+    tasks: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl DatabaseLink {
+    async fn open(upstream: &str, port: u16) -> DatabaseLink {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let tasks = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (upstream, list) = (upstream.to_string(), tasks.clone());
+        let accept = tokio::spawn({
+            let upstream = upstream.clone();
+            async move {
+                while let Ok((mut inbound, _)) = listener.accept().await {
+                    let upstream = upstream.clone();
+                    let copy = tokio::spawn(async move {
+                        if let Ok(mut outbound) = tokio::net::TcpStream::connect(upstream).await {
+                            let _ =
+                                tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                        }
+                    });
+                    list.lock().unwrap().push(copy);
+                }
+            }
+        });
+        tasks.lock().unwrap().push(accept);
+        DatabaseLink {
+            port,
+            upstream,
+            tasks,
+        }
+    }
+
+    /// Drops every connection and stops listening.
+    fn cut(&self) {
+        for task in self.tasks.lock().unwrap().drain(..) {
+            task.abort();
+        }
+    }
+}
+
+/// The health check asks the database: 503 while it can't be reached, 200 again once it can.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_health_check_fails_while_the_database_is_unreachable() {
+    use crate::support::{Backend, Mail, Place, TestApp};
+    let place = Place::new(Backend::Postgres);
+    let url = place.database.as_ref().unwrap().url.clone();
+    // postgres://user@HOST:PORT/db?options=…: route HOST:PORT through the link.
+    let authority = url
+        .split_once('@')
+        .and_then(|(_, rest)| rest.split_once('/'))
+        .map(|(hostport, _)| hostport.to_string())
+        .unwrap();
+    let link = DatabaseLink::open(&authority, 0).await;
+    let through_link = url.replace(&authority, &format!("127.0.0.1:{}", link.port));
+    let app = TestApp::spawn_with(place, Mail::Outbox, |c| {
+        c.database_url = Some(through_link);
+    })
+    .await;
+    let health = || {
+        app.request(reqwest::Method::GET, "/api/v1/healthz", None)
+            .send()
+    };
+    assert_eq!(
+        expect(health().await.unwrap(), StatusCode::OK).await["status"],
+        "ok"
+    );
+    link.cut();
+    let body = expect(health().await.unwrap(), StatusCode::SERVICE_UNAVAILABLE).await;
+    assert_eq!(body["status"], "database unavailable", "{body}");
+    let _restored = DatabaseLink::open(&link.upstream, link.port).await;
+    assert_eq!(
+        expect(health().await.unwrap(), StatusCode::OK).await["status"],
+        "ok"
     );
 }

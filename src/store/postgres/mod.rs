@@ -16,6 +16,7 @@
 //! binary and applied at open (see `schema`).
 
 mod bridge;
+mod check;
 mod rows;
 mod schema;
 mod sign_in;
