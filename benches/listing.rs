@@ -116,7 +116,15 @@ async fn hello_server(body: String) -> String {
 
 fn main() {
     let measuring = std::env::args().any(|a| a == "--bench");
-    let sizes: &[usize] = if measuring { &[1_000, 100_000] } else { &[300] };
+    // ATENDER_LISTING_SIZES=1000,5000 measures other sizes (the sled part; PostgreSQL's is 1,000).
+    let chosen: Option<Vec<usize>> = std::env::var("ATENDER_LISTING_SIZES")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect());
+    let sizes: &[usize] = match (&chosen, measuring) {
+        (Some(chosen), _) => chosen,
+        (None, true) => &[1_000, 100_000],
+        (None, false) => &[300],
+    };
     let admin_bin = env!("CARGO_BIN_EXE_atender-admin");
     let rt = tokio::runtime::Runtime::new().expect("a runtime");
     rustls::crypto::ring::default_provider()
