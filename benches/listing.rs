@@ -3,6 +3,9 @@
 //! connected console's first load and a refresh with no changes, and the CLI's `users --json`
 //! offline and over HTTP (first line and total), each through the real release binaries.
 //!
+//! Then, on PostgreSQL (ATENDER_BENCH_DATABASE_URL, else ATENDER_TEST_DATABASE_URL), wrk against
+//! the same page through one and through two real `atender-server` processes on one database.
+//!
 //! `cargo bench --bench listing` prints the figures recorded in BENCHMARKS.md (wrk from Debian's
 //! `wrk` package, which scripts/test installs). Under `cargo test` it runs once at 300 users
 //! as a smoke test.
@@ -49,8 +52,24 @@ fn first_line_and_total(cmd: &mut Command) -> (Duration, Duration, usize) {
 
 /// wrk's requests per second and 99th percentile latency.
 fn wrk(url: &str, token: Option<&str>, seconds: u32) -> String {
+    wrk_with(url, token, seconds, 2, 8)
+}
+
+/// wrk with `threads` threads and `connections` connections.
+fn wrk_with(
+    url: &str,
+    token: Option<&str>,
+    seconds: u32,
+    threads: u32,
+    connections: u32,
+) -> String {
     let mut cmd = Command::new("wrk");
-    cmd.args(["-t2", "-c8", &format!("-d{seconds}s"), "--latency"]);
+    cmd.args([
+        &format!("-t{threads}"),
+        &format!("-c{connections}"),
+        &format!("-d{seconds}s"),
+        "--latency",
+    ]);
     if let Some(t) = token {
         cmd.args(["-H", &format!("authorization: Bearer {t}")]);
     }
@@ -97,7 +116,15 @@ async fn hello_server(body: String) -> String {
 
 fn main() {
     let measuring = std::env::args().any(|a| a == "--bench");
-    let sizes: &[usize] = if measuring { &[1_000, 100_000] } else { &[300] };
+    // ATENDER_LISTING_SIZES=1000,5000 measures other sizes (the sled part; PostgreSQL's is 1,000).
+    let chosen: Option<Vec<usize>> = std::env::var("ATENDER_LISTING_SIZES")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect());
+    let sizes: &[usize] = match (&chosen, measuring) {
+        (Some(chosen), _) => chosen,
+        (None, true) => &[1_000, 100_000],
+        (None, false) => &[300],
+    };
     let admin_bin = env!("CARGO_BIN_EXE_atender-admin");
     let rt = tokio::runtime::Runtime::new().expect("a runtime");
     rustls::crypto::ring::default_provider()
@@ -268,6 +295,120 @@ fn main() {
             let _ = stop.send(());
         });
     }
+    let (size, seconds) = if measuring { (1_000, 10) } else { (300, 1) };
+    postgres_servers(&rt, size, seconds);
+}
+
+/// A real `atender-server serve` on 127.0.0.1:0 over a database; killed when dropped.
+struct ServeProcess {
+    child: std::process::Child,
+    url: String,
+}
+
+impl ServeProcess {
+    fn start(database_url: &str, outbox: &std::path::Path) -> ServeProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_atender-server"))
+            .args(["serve", "--bind", "127.0.0.1:0", "--outbox"])
+            .arg(outbox)
+            .env("ATENDER_DATABASE_URL", database_url)
+            .env_remove("ATENDER_DATA")
+            .env_remove("ATENDER_SMTP_HOST")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("atender-server starts");
+        let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+        let port: u16 = loop {
+            let line = lines
+                .next()
+                .expect("serve exited before serving")
+                .expect("a log line");
+            if let Some(p) = line
+                .split_whitespace()
+                .find_map(|w| w.strip_prefix("port="))
+            {
+                break p.parse().expect("a port");
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        ServeProcess {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// wrk on the list page through one server, then through two on the same database (two wrk
+/// runs at once, one per server, with the same connections in total).
+fn postgres_servers(rt: &tokio::runtime::Runtime, size: usize, seconds: u32) {
+    use atender_admin::store::PgStore;
+    use atender_admin::store::postgres::testing;
+    let base = std::env::var("ATENDER_BENCH_DATABASE_URL")
+        .or_else(|_| std::env::var("ATENDER_TEST_DATABASE_URL"))
+        .expect(
+            "set ATENDER_BENCH_DATABASE_URL (or ATENDER_TEST_DATABASE_URL) to a PostgreSQL \
+             database: ./scripts/test starts one",
+        );
+    let schema = format!("bench_{}", uuid::Uuid::now_v7().simple());
+    testing::execute(&base, &format!("CREATE SCHEMA {schema}")).expect("a schema");
+    let url = testing::url_with_schema(&base, &schema);
+    let store = PgStore::open(&url).expect("a store");
+    let start = Instant::now();
+    let (ws, owner) = demo::seed(
+        &store,
+        time::OffsetDateTime::now_utc(),
+        size,
+        HashCost::insecure_for_tests(),
+    )
+    .expect("a demo");
+    drop(store);
+    println!(
+        "== PostgreSQL, {size} users (seed: {})",
+        ms(start.elapsed())
+    );
+    let outbox = tempfile::tempdir().expect("a folder");
+    let (one, two) = (
+        ServeProcess::start(&url, outbox.path()),
+        ServeProcess::start(&url, outbox.path()),
+    );
+    let token = rt.block_on(async {
+        #[allow(clippy::disallowed_methods)]
+        let http = reqwest::Client::builder().build().expect("a client");
+        let signed: serde_json::Value = http
+            .post(format!("{}/api/v1/session", one.url))
+            .json(
+                &serde_json::json!({"workspace": ws.slug, "email": owner.email.as_str(),
+                                      "password": demo::DEMO_PASSWORD}),
+            )
+            .send()
+            .await
+            .expect("answered")
+            .json()
+            .await
+            .expect("json");
+        signed["token"].as_str().expect("a token").to_string()
+    });
+    let page = |server: &ServeProcess| format!("{}/api/v1/users?limit=50", server.url);
+    println!(
+        "wrk GET /users?limit=50, one server: {}",
+        wrk_with(&page(&one), Some(&token), seconds, 2, 8)
+    );
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| wrk_with(&page(&one), Some(&token), seconds, 1, 4));
+        let b = s.spawn(|| wrk_with(&page(&two), Some(&token), seconds, 1, 4));
+        (a.join().expect("wrk ran"), b.join().expect("wrk ran"))
+    });
+    println!("wrk GET /users?limit=50, two servers at once: {a} | {b}");
+    drop((one, two));
+    let _ = testing::execute(&base, &format!("DROP SCHEMA {schema} CASCADE"));
 }
 
 fn walk(d: &std::path::Path) -> Vec<(std::path::PathBuf, u64)> {

@@ -78,12 +78,13 @@ fn main() {
     };
     let rt = tokio::runtime::Runtime::new().expect("a runtime");
     println!(
-        "{:<18} {:>14} {:>14} {:>22} {:>14}",
+        "{:<18} {:>14} {:>14} {:>22} {:>14} {:>22}",
         "store",
         "list page (50)",
         "single edit",
         format!("bulk deactivate {bulk}"),
-        "per user"
+        "per user",
+        "8 writers: edits/s"
     );
     for kind in [Kind::SledSynced, Kind::SledUnsynced, Kind::Postgres] {
         let dir = tempfile::tempdir().expect("a temporary folder");
@@ -100,7 +101,7 @@ fn main() {
             },
         );
         let api = core.admin(ws.id, owner.id);
-        let (list, edit, bulk_time) = rt.block_on(async {
+        let (list, edit, bulk_time, concurrent) = rt.block_on(async {
             let page = || UserQuery {
                 status: Some(UserStatus::Active),
                 q: None,
@@ -138,6 +139,25 @@ fn main() {
                 edit.push(start.elapsed());
                 assert!(out[0].refusal().is_none(), "{out:?}");
             }
+            // Eight writers at once, each editing its own user of the one workspace: what the
+            // workspace's change counter (every write takes the next number) lets through.
+            let writers = 8;
+            let start = Instant::now();
+            let mut set = tokio::task::JoinSet::new();
+            for w in 0..writers {
+                let (api, user) = (api.clone(), active[bulk - 1 - w]);
+                set.spawn(async move {
+                    for i in 0..rounds {
+                        let out = api
+                            .bulk(BulkChange::SetBeta { beta: i % 2 == 0 }, vec![user], false)
+                            .await
+                            .expect("an edit");
+                        assert!(out[0].refusal().is_none(), "{out:?}");
+                    }
+                });
+            }
+            set.join_all().await;
+            let concurrent = (writers * rounds) as f64 / start.elapsed().as_secs_f64();
             let start = Instant::now();
             let out = api
                 .bulk(BulkChange::Deactivate, active[..bulk].to_vec(), false)
@@ -145,15 +165,16 @@ fn main() {
                 .expect("a bulk deactivation");
             let bulk_time = start.elapsed();
             assert!(out.iter().all(|o| o.is_done()), "every user deactivated");
-            (median(list), median(edit), bulk_time)
+            (median(list), median(edit), bulk_time, concurrent)
         });
         println!(
-            "{:<18} {:>14} {:>14} {:>22} {:>14}",
+            "{:<18} {:>14} {:>14} {:>22} {:>14} {:>22.0}",
             kind.label(),
             ms(list),
             ms(edit),
             ms(bulk_time),
-            ms(bulk_time / bulk as u32)
+            ms(bulk_time / bulk as u32),
+            concurrent
         );
         drop(api);
         drop(core);

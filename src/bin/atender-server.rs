@@ -52,10 +52,11 @@ enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
-    /// Read every record of a store (with the server stopped); says which is damaged, if any.
+    /// Read every record of a store (a sled store with the server stopped; a PostgreSQL one
+    /// beside running servers, in one snapshot); says which is damaged, if any.
     Check {
-        #[arg(long, env = "ATENDER_DATA")]
-        data: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// Write a consistent snapshot of a sled store to a file, also while the server runs
     /// (through its control socket, as the owner of the store folder).
@@ -237,15 +238,33 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 .unwrap_or_else(|_| issued.invite.expires_at.to_string());
             println!("expires:   {expires}");
         }
-        Command::Check { data } => {
-            if !SledStore::holds_store(&data) {
+        Command::Check { store } => {
+            if let Some(data) = &store.data
+                && store.database_url.is_none()
+                && !SledStore::holds_store(data)
+            {
                 anyhow::bail!("there is no store at {}", data.display());
             }
-            let store = SledStore::open(&data)?;
-            let records = store.check_integrity(&mut |read| {
-                eprintln!("checked {read} records…");
-            })?;
-            println!("{}: {records} records, all readable", data.display());
+            let (shown, store) = match (&store.database_url, &store.data) {
+                (None, Some(data)) => (data.display().to_string(), store.open(false).await?),
+                _ => {
+                    let store = store.open(false).await?;
+                    let shown = match &store {
+                        AnyStore::Postgres(pg) => pg.address().to_string(),
+                        AnyStore::Sled(_) => String::new(),
+                    };
+                    (shown, store)
+                }
+            };
+            let records = tokio::task::spawn_blocking(move || {
+                let mut progress = |read| eprintln!("checked {read} records…");
+                match &store {
+                    AnyStore::Sled(s) => s.check_integrity(&mut progress),
+                    AnyStore::Postgres(s) => s.check_integrity(&mut progress),
+                }
+            })
+            .await??;
+            println!("{shown}: {records} records, all readable");
         }
         Command::Backup { data, to } => {
             let (records, through_server, to) = tokio::task::spawn_blocking(move || {

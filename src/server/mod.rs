@@ -217,6 +217,11 @@ impl Application {
                     (AnyStore::Sled(store), Some(created))
                 }
             };
+        // On PostgreSQL the sign-in limit counts in the database, across every server on it.
+        let limiter = match &store {
+            AnyStore::Postgres(pg) => SignInLimiter::in_database(pg.clone()),
+            AnyStore::Sled(_) => SignInLimiter::default(),
+        };
         let core = Core::new(store, config.clock.clone(), config.core);
         let mailer = mail::Mailer::new(&config.mail)?;
         let (api, doc) = openapi::api_router().split_for_parts();
@@ -224,7 +229,7 @@ impl Application {
             core: core.clone(),
             public_url: public_url.clone().into(),
             mailer: Arc::new(mailer),
-            limiter: Arc::new(SignInLimiter::default()),
+            limiter: Arc::new(limiter),
             openapi_json: openapi::document_json(doc).into(),
             trusted_proxies: Arc::new(TrustedProxies::new(config.trusted_proxies.clone())),
             hashing: Arc::new(tokio::sync::Semaphore::new(config.hashing_permits.max(1))),

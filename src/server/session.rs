@@ -49,6 +49,7 @@ async fn sign_in(
                 retry_after_secs: 1,
             });
         }
+        Err(Refusal::Store(e)) => return Err(e.into()),
     };
     // Dropping the attempt on this early return counts it as no failure.
     let _hashing = state.hashing_permit().await?;
@@ -58,18 +59,18 @@ async fn sign_in(
         .await
     {
         Ok(signed_in) => {
-            attempt.not_a_failure(true);
+            attempt.not_a_failure(true).await;
             tracing::info!(user = %signed_in.user.id, workspace = %signed_in.workspace.slug, "signed in");
             Ok(Json(signed_in))
         }
         // Only a wrong email or password counts as a failure.
         Err(e @ Error::InvalidCredentials) => {
-            attempt.failed();
+            attempt.failed().await;
             tracing::info!(client = %ip, "sign-in failed");
             Err(e.into())
         }
         Err(e) => {
-            attempt.not_a_failure(false);
+            attempt.not_a_failure(false).await;
             Err(e.into())
         }
     }

@@ -9,9 +9,8 @@ use time::Duration;
 
 const RANDOM_ID: &str = "01900000-0000-7000-8000-000000000000";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ids_of_another_workspace_answer_404_like_unknown_ids() {
-    let app = TestApp::spawn().await;
+async fn ids_of_another_workspace_answer_404_like_unknown_ids(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (_, a) = app.owner("Acme", "ann@acme.io").await;
     let (b_slug, b) = app.owner("Globex", "gus@globex.io").await;
     let (b_user, _) = app
@@ -134,9 +133,8 @@ fn admin_requests(
     ]
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn supervisors_and_agents_get_403_on_every_admin_endpoint() {
-    let app = TestApp::spawn().await;
+async fn supervisors_and_agents_get_403_on_every_admin_endpoint(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (slug, owner) = app.owner("Acme", "ann@acme.io").await;
     let (target, _) = app.add_user(&slug, &owner, "t@acme.io", &["agent"]).await;
     let team = expect(
@@ -259,9 +257,8 @@ async fn supervisors_and_agents_get_403_on_every_admin_endpoint() {
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sessions_need_a_valid_unexpired_token() {
-    let app = TestApp::spawn().await;
+async fn sessions_need_a_valid_unexpired_token(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (slug, owner) = app.owner("Acme", "ann@acme.io").await;
     let no_header = app
         .request(Method::GET, "/api/v1/me", None)
@@ -307,9 +304,8 @@ async fn sessions_need_a_valid_unexpired_token() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wrong_email_and_wrong_password_get_the_same_answer() {
-    let app = TestApp::spawn().await;
+async fn wrong_email_and_wrong_password_get_the_same_answer(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (slug, _) = app.owner("Acme", "ann@acme.io").await;
     let mut bodies = Vec::new();
     for (ws, email, pw) in [
@@ -328,3 +324,10 @@ async fn wrong_email_and_wrong_password_get_the_same_answer() {
     let r = app.try_sign_in(&slug, "pending@acme.io", PASSWORD).await;
     assert_eq!(expect(r, StatusCode::UNAUTHORIZED).await, bodies[0]);
 }
+
+on_every_store!(
+    ids_of_another_workspace_answer_404_like_unknown_ids,
+    supervisors_and_agents_get_403_on_every_admin_endpoint,
+    sessions_need_a_valid_unexpired_token,
+    wrong_email_and_wrong_password_get_the_same_answer
+);

@@ -218,9 +218,8 @@ async fn emailed_link(app: &TestApp, owner: &str) -> String {
     link_in(&app.mail.next_message().await)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_invitee_sets_a_password_in_chromium() {
-    let app = TestApp::spawn().await;
+async fn an_invitee_sets_a_password_in_chromium(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (slug, owner) = app.owner("Acme & Co", "ann@acme.io").await;
     let link = emailed_link(&app, &owner).await;
     let driver = Driver::start().await;
@@ -250,9 +249,8 @@ async fn an_invitee_sets_a_password_in_chromium() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_expired_link_says_so_in_chromium() {
-    let app = TestApp::spawn().await;
+async fn an_expired_link_says_so_in_chromium(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (_, owner) = app.owner("Acme", "ann@acme.io").await;
     let link = emailed_link(&app, &owner).await;
     app.clock.advance(time::Duration::days(8));
@@ -266,3 +264,8 @@ async fn an_expired_link_says_so_in_chromium() {
     browser.wait_for_text("main", "resend your invite").await;
     browser.quit().await;
 }
+
+on_every_store!(
+    an_invitee_sets_a_password_in_chromium,
+    an_expired_link_says_so_in_chromium
+);

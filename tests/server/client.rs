@@ -97,9 +97,8 @@ fn ids<T>(items: &[T], id: impl Fn(&T) -> String) -> BTreeSet<String> {
     items.iter().map(id).collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn signs_in_and_reads_what_the_local_service_reads() {
-    let app = TestApp::spawn().await;
+async fn signs_in_and_reads_what_the_local_service_reads(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (slug, ann, local) = owner(&app, "Acme", "ann@acme.io").await;
     assert_eq!(ann.user.email.as_str(), "ann@acme.io");
     assert_eq!(ann.workspace.slug, slug);
@@ -161,9 +160,8 @@ async fn signs_in_and_reads_what_the_local_service_reads() {
     assert_eq!(e, Error::InviteInvalid);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_wrong_password_is_the_same_error_as_offline() {
-    let app = TestApp::spawn().await;
+async fn a_wrong_password_is_the_same_error_as_offline(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (slug, _) = app.owner("Acme", "ann@acme.io").await;
     for (ws, email, password) in [
         (slug.as_str(), "ann@acme.io", "wrong password here"),
@@ -200,9 +198,8 @@ async fn a_wrong_password_is_the_same_error_as_offline() {
     assert!(matches!(e, Error::Invalid { .. }), "{e}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn refusals_are_the_core_errors_of_offline_mode() {
-    let app = TestApp::spawn().await;
+async fn refusals_are_the_core_errors_of_offline_mode(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (slug, ann, ann_local) = owner(&app, "Acme", "ann@acme.io").await;
     let (_, gus, _) = owner(&app, "Globex", "gus@globex.io").await;
     let random = RANDOM_ID.parse::<UserId>().unwrap();
@@ -320,9 +317,8 @@ async fn refusals_are_the_core_errors_of_offline_mode() {
     assert_eq!(agent.client.me().await.unwrap().id, agent.user.id);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bulk_outcomes_have_the_shape_of_offline_mode() {
-    let app = TestApp::spawn().await;
+async fn bulk_outcomes_have_the_shape_of_offline_mode(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (slug, ann, local) = owner(&app, "Acme", "ann@acme.io").await;
     let bob = add_user(&app, &ann.client, &slug, "bob@acme.io", vec![Role::Agent]).await;
     let cy = add_user(&app, &ann.client, &slug, "cy@acme.io", vec![Role::Agent]).await;
@@ -398,9 +394,8 @@ async fn bulk_outcomes_have_the_shape_of_offline_mode() {
     assert!(matches!(e, Error::Invalid { .. }), "{e}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sessions_that_end_answer_unauthenticated() {
-    let app = TestApp::spawn().await;
+async fn sessions_that_end_answer_unauthenticated(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (slug, ann, _) = owner(&app, "Acme", "ann@acme.io").await;
     // signing out ends the session; signing out twice is fine
     let second = connect(&app, &slug, "ann@acme.io").await;
@@ -440,9 +435,8 @@ async fn sessions_that_end_answer_unauthenticated() {
     assert_eq!(ann.client.me().await.unwrap_err(), Error::Unauthenticated);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_expired_invite_is_the_core_error() {
-    let app = TestApp::spawn().await;
+async fn an_expired_invite_is_the_core_error(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (_, ann, _) = owner(&app, "Acme", "ann@acme.io").await;
     let issued = ann
         .client
@@ -456,9 +450,8 @@ async fn an_expired_invite_is_the_core_error() {
     assert_eq!(e, Error::InviteExpired);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reads_page_through_more_than_one_page_of_users() {
-    let app = TestApp::spawn().await;
+async fn reads_page_through_more_than_one_page_of_users(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (_, ann, local) = owner(&app, "Acme", "ann@acme.io").await;
     // more users than the largest page, added offline (fast) and read online
     for i in 0..atender_admin::service::MAX_PAGE {
@@ -536,9 +529,8 @@ async fn answer_dropping_proxy(upstream: String) -> (String, Arc<AtomicUsize>) {
     (url, connections)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_read_survives_a_dropped_connection_and_a_write_is_not_resent() {
-    let app = TestApp::spawn().await;
+async fn a_read_survives_a_dropped_connection_and_a_write_is_not_resent(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (_, ann, local) = owner(&app, "Acme", "ann@acme.io").await;
     let token = ann.client.token().clone();
 
@@ -601,6 +593,7 @@ async fn failing_gateway() -> (String, Arc<AtomicUsize>) {
     (url, requests)
 }
 
+/// No store involved (a fake gateway): runs once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn behind_a_failing_gateway_reads_retry_a_bounded_number_of_times_and_writes_do_not() {
     let (url, requests) = failing_gateway().await;
@@ -629,8 +622,7 @@ async fn behind_a_failing_gateway_reads_retry_a_bounded_number_of_times_and_writ
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unreachable_server_is_reported_within_the_time_limit() {
+async fn an_unreachable_server_is_reported_within_the_time_limit(store: Backend) {
     // nothing listens: refused at once, retried a bounded number of times
     let closed = {
         let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -656,7 +648,7 @@ async fn an_unreachable_server_is_reported_within_the_time_limit() {
     assert!(started.elapsed() < Duration::from_secs(2));
 
     // TLS (rustls over ring) is set up, and a server that does not speak it is unreachable
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn(store).await;
     let https = app.url.replace("http://", "https://");
     let e = HttpClient::resume(
         &https,
@@ -713,9 +705,8 @@ async fn an_unreachable_server_is_reported_within_the_time_limit() {
     assert!(matches!(e, Error::OutcomeUnknown { .. }), "{e}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn secrets_stay_out_of_debug_output() {
-    let app = TestApp::spawn().await;
+async fn secrets_stay_out_of_debug_output(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (_, ann, _) = owner(&app, "Acme", "ann@acme.io").await;
     let token = ann.client.token().encode();
     for shown in [format!("{ann:?}"), format!("{:?}", ann.client)] {
@@ -726,3 +717,16 @@ async fn secrets_stay_out_of_debug_output() {
     assert!(!logs.contains(&token));
     assert!(!logs.contains(PASSWORD));
 }
+
+on_every_store!(
+    signs_in_and_reads_what_the_local_service_reads,
+    a_wrong_password_is_the_same_error_as_offline,
+    refusals_are_the_core_errors_of_offline_mode,
+    bulk_outcomes_have_the_shape_of_offline_mode,
+    sessions_that_end_answer_unauthenticated,
+    an_expired_invite_is_the_core_error,
+    reads_page_through_more_than_one_page_of_users,
+    a_read_survives_a_dropped_connection_and_a_write_is_not_resent,
+    an_unreachable_server_is_reported_within_the_time_limit,
+    secrets_stay_out_of_debug_output
+);

@@ -5,28 +5,26 @@
 use crate::hardening::ServeProcess;
 use crate::support::*;
 use atender_admin::service::{Core, CoreConfig};
-use atender_admin::store::{SledStore, Store};
+use atender_admin::store::Store;
 use reqwest::StatusCode;
 use serde_json::json;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn acknowledged_writes_survive_kill_9() {
+async fn acknowledged_writes_survive_kill_9(store: Backend) {
     const WRITERS: usize = 4;
     let rounds: usize = std::env::var("ATENDER_KILL_ROUNDS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(30);
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store");
-    let (slug, link) = run_init(&store, "Acme", "ann@acme.io", "http://127.0.0.1:1");
+    let place = Place::new(store);
+    let (slug, link) = run_init(&place, "Acme", "ann@acme.io", "http://127.0.0.1:1");
     let client = http().build().unwrap();
     let started = Instant::now();
     let mut acknowledged = BTreeSet::new();
     let mut token = String::new();
     for round in 0..rounds {
-        let mut server = ServeProcess::start(&store);
+        let mut server = ServeProcess::start(&place);
         let base = format!("http://127.0.0.1:{}/api/v1", server.port);
         if round == 0 {
             let r = client
@@ -78,7 +76,7 @@ async fn acknowledged_writes_survive_kill_9() {
             acknowledged.extend(done);
         }
     }
-    let core = Core::with_system_clock(SledStore::open(&store).unwrap(), CoreConfig::default());
+    let core = Core::with_system_clock(place.open(), CoreConfig::default());
     let ws = core.workspaces().await.unwrap().remove(0);
     let stored: BTreeSet<String> = core
         .store()
@@ -100,3 +98,5 @@ async fn acknowledged_writes_survive_kill_9() {
     );
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
 }
+
+on_every_store!(acknowledged_writes_survive_kill_9(4));

@@ -5,9 +5,8 @@ use crate::support::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_stale_edit_gets_412_and_no_if_match_gets_428() {
-    let app = TestApp::spawn().await;
+async fn a_stale_edit_gets_412_and_no_if_match_gets_428(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (slug, owner) = app.owner("Acme", "ann@acme.io").await;
     let (id, _) = app.add_user(&slug, &owner, "bob@acme.io", &["agent"]).await;
     let path = format!("/users/{id}");
@@ -80,10 +79,9 @@ async fn a_stale_edit_gets_412_and_no_if_match_gets_428() {
 
 /// Two Owners try to deactivate each other at the same moment: the rule "keep an active Owner"
 /// lets exactly one through, every time.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_owners_deactivating_each_other_concurrently_leave_exactly_one() {
+async fn two_owners_deactivating_each_other_concurrently_leave_exactly_one(store: Backend) {
     const ROUNDS: usize = 50;
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn(store).await;
     let (slug, a) = app.owner("Acme", "ann@acme.io").await;
     let (b_id, _) = app.add_user(&slug, &a, "bea@acme.io", &["owner"]).await;
     let me = expect(
@@ -161,3 +159,8 @@ async fn two_owners_deactivating_each_other_concurrently_leave_exactly_one() {
         "one side won all {ROUNDS} rounds: the requests never raced ({wins:?})"
     );
 }
+
+on_every_store!(
+    a_stale_edit_gets_412_and_no_if_match_gets_428,
+    two_owners_deactivating_each_other_concurrently_leave_exactly_one(4)
+);

@@ -14,9 +14,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::net::TcpListener;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_feed_answers_what_changed_and_410_when_it_cannot() {
-    let app = TestApp::spawn().await;
+async fn the_feed_answers_what_changed_and_410_when_it_cannot(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (_, owner) = app.owner("Acme", "ann@acme.io").await;
     let start = expect(
         app.api(Method::GET, "/changes", &owner)
@@ -128,9 +127,8 @@ async fn settle(app: &mut App, api: &HttpClient) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_consoles_refresh_costs_the_changes_not_the_workspace() {
-    let server = TestApp::spawn().await;
+async fn the_consoles_refresh_costs_the_changes_not_the_workspace(store: Backend) {
+    let server = TestApp::spawn(store).await;
     let now = server.core.now();
     let store = server.core.store().clone();
     let (ws, owner) = tokio::task::spawn_blocking(move || {
@@ -221,3 +219,8 @@ async fn the_consoles_refresh_costs_the_changes_not_the_workspace() {
     assert_eq!(held, full);
     assert_eq!(data.invites.len(), fresh.invites.len());
 }
+
+on_every_store!(
+    the_feed_answers_what_changed_and_410_when_it_cannot,
+    the_consoles_refresh_costs_the_changes_not_the_workspace
+);

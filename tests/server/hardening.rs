@@ -10,9 +10,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn lookalikes_of_an_existing_email_are_refused_or_the_same_user() {
-    let app = TestApp::spawn().await;
+async fn lookalikes_of_an_existing_email_are_refused_or_the_same_user(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (_, owner) = app.owner("Acme", "ann@acme.io").await;
     app.invite(&owner, "jos\u{e9}@acme.io", &["agent"]).await;
     for lookalike in [
@@ -74,9 +73,8 @@ async fn lookalikes_of_an_existing_email_are_refused_or_the_same_user() {
     assert_eq!(users["items"].as_array().unwrap().len(), 1, "{users}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn weak_passwords_are_refused_with_the_same_message_on_the_api_and_the_page() {
-    let app = TestApp::spawn().await;
+async fn weak_passwords_are_refused_with_the_same_message_on_the_api_and_the_page(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (_, link) = app.workspace("Acme Support", "ann.lee@acme.io").await;
     for weak in [
         "password1",
@@ -120,9 +118,8 @@ async fn weak_passwords_are_refused_with_the_same_message_on_the_api_and_the_pag
     expect(app.accept(&link, PASSWORD).await, StatusCode::OK).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn answers_with_secrets_are_not_cacheable_and_none_is_sniffed() {
-    let app = TestApp::spawn().await;
+async fn answers_with_secrets_are_not_cacheable_and_none_is_sniffed(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (slug, link) = app.workspace("Acme", "ann@acme.io").await;
     expect(app.accept(&link, PASSWORD).await, StatusCode::OK).await;
     let r = app.try_sign_in(&slug, "ann@acme.io", PASSWORD).await;
@@ -166,8 +163,7 @@ async fn answers_with_secrets_are_not_cacheable_and_none_is_sniffed() {
 /// Connections that send half a request line and stop: with the limit reached, the health
 /// check still answers from the reserve, the rest get their turn once the header timeout has
 /// closed the stalled ones, and SIGTERM's shutdown does not wait for them.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn half_open_connections_neither_starve_clients_nor_hold_up_shutdown() {
+async fn half_open_connections_neither_starve_clients_nor_hold_up_shutdown(store: Backend) {
     const STALLED: usize = 120;
     let limits = ConnectionLimits {
         max_connections: 64,
@@ -175,7 +171,7 @@ async fn half_open_connections_neither_starve_clients_nor_hold_up_shutdown() {
         header_read_timeout: Duration::from_secs(5),
         shutdown_deadline: Duration::from_secs(3),
     };
-    let app = TestApp::spawn_with(tempfile::tempdir().unwrap(), Mail::Sink, |c| {
+    let app = TestApp::spawn_with(Place::new(store), Mail::Sink, |c| {
         c.connections = limits;
     })
     .await;
@@ -236,8 +232,35 @@ async fn half_open_connections_neither_starve_clients_nor_hold_up_shutdown() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn serve_refuses_a_folder_without_a_store_unless_asked_to_create_one() {
+/// On PostgreSQL, where there is no folder to mistype: a database it can't reach is refused
+/// with its address (never the password), and the binary exits 2.
+async fn serve_refuses_a_folder_without_a_store_unless_asked_to_create_one(store: Backend) {
+    if store == Backend::Postgres {
+        let url = "postgres://atender:s3cret-pw@127.0.0.1:1/atender?connect_timeout=2";
+        let mut config = ServerConfig::new(
+            tempfile::tempdir().unwrap().path().join("x"),
+            "127.0.0.1:0".into(),
+        );
+        config.database_url = Some(url.into());
+        let error = Application::build(config)
+            .await
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(error.contains("127.0.0.1:1"), "{error}");
+        assert!(!error.contains("s3cret-pw"), "{error}");
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_atender-server"))
+            .args(["serve", "--bind", "127.0.0.1:0", "--outbox", "/nonexistent"])
+            .env("ATENDER_DATABASE_URL", url)
+            .env_remove("ATENDER_DATA")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("127.0.0.1:1"), "{stderr}");
+        assert!(!stderr.contains("s3cret-pw"), "{stderr}");
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("typo");
     let error = Application::build(ServerConfig::new(missing.clone(), "127.0.0.1:0".into()))
@@ -264,11 +287,32 @@ async fn serve_refuses_a_folder_without_a_store_unless_asked_to_create_one() {
     drop(app);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_start_that_fails_on_a_busy_port_leaves_nothing_behind() {
+async fn a_start_that_fails_on_a_busy_port_leaves_nothing_behind(store: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
+    if store == Backend::Postgres {
+        // The port is taken before the database is touched: no schema is created.
+        let place = Place::new(store);
+        let mut config = ServerConfig::new(place.store_dir(), format!("127.0.0.1:{port}"));
+        config.database_url = place.database.as_ref().map(|db| db.url.clone());
+        let error = Application::build(config)
+            .await
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(
+            error.contains(&format!("listening on 127.0.0.1:{port}")),
+            "{error}"
+        );
+        let url = &place.database.as_ref().unwrap().url;
+        let untouched = atender_admin::store::postgres::testing::execute(
+            url,
+            "SELECT count(*) FROM atender_schema",
+        );
+        assert!(untouched.is_err(), "the schema was created");
+        return;
+    }
     let store = dir.path().join("new-store");
     let mut config = ServerConfig::new(store.clone(), format!("127.0.0.1:{port}"));
     config.create = true;
@@ -317,11 +361,18 @@ pub(crate) struct ServeProcess {
 }
 
 impl ServeProcess {
-    pub(crate) fn start(store: &std::path::Path) -> ServeProcess {
+    pub(crate) fn start(place: &Place) -> ServeProcess {
         use std::io::{BufRead, BufReader};
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_atender-server"))
-            .args(["serve", "--bind", "127.0.0.1:0", "--data"])
-            .arg(store)
+        let mut child = place
+            .point(
+                std::process::Command::new(env!("CARGO_BIN_EXE_atender-server")).args([
+                    "serve",
+                    "--bind",
+                    "127.0.0.1:0",
+                ]),
+            )
+            .arg("--outbox")
+            .arg(place.dir.path().join("outbox"))
             .env_remove("ATENDER_SMTP_HOST")
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
@@ -367,14 +418,12 @@ impl Drop for ServeProcess {
 
 /// 60 simultaneous wrong sign-ins from 60 addresses at the production argon2 cost (19 MiB per
 /// hash): the server's peak memory grows by a few hashes' worth, not by 60.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_storm_of_sign_ins_keeps_memory_flat() {
+async fn a_storm_of_sign_ins_keeps_memory_flat(store: Backend) {
     const STORM: usize = 60;
     const HASH_MIB: u64 = 19;
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store");
-    let (slug, _) = run_init(&store, "Acme", "ann@acme.io", "http://127.0.0.1:1");
-    let server = ServeProcess::start(&store);
+    let place = Place::new(store);
+    let (slug, _) = run_init(&place, "Acme", "ann@acme.io", "http://127.0.0.1:1");
+    let server = ServeProcess::start(&place);
     let url = format!("http://127.0.0.1:{}/api/v1/session", server.port);
     // one sign-in first, so the dummy hash and the allocator's arenas exist before measuring
     let warm = http().build().unwrap();
@@ -430,13 +479,15 @@ async fn a_storm_of_sign_ins_keeps_memory_flat() {
 
 /// 64 bytes flipped in a stored user: the server refuses to start and says where, instead of
 /// serving a store whose listings fail; `atender-server check` reports the same.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_damaged_store_is_refused_at_start_with_its_path() {
+async fn a_damaged_store_is_refused_at_start_with_its_path(store: Backend) {
+    if store == Backend::Postgres {
+        return a_damaged_row_is_named_by_check().await;
+    }
     use atender_admin::domain::{HashCost, Role};
     use atender_admin::service::{AdminApi, Core, CoreConfig, NewInvite};
     use atender_admin::store::SledStore;
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store");
+    let place = Place::new(store);
+    let store = place.store_dir();
     {
         let config = CoreConfig {
             hash_cost: HashCost::insecure_for_tests(),
@@ -503,10 +554,10 @@ async fn a_damaged_store_is_refused_at_start_with_its_path() {
     // Damage the engine's checksums don't see (a record written damaged): the start's check
     // reads every record and names the first bad one.
     std::fs::remove_dir_all(&store).unwrap();
-    let (slug, _) = run_init(&store, "Acme", "ann@acme.io", "http://127.0.0.1:1");
+    let (slug, _) = run_init(&place, "Acme", "ann@acme.io", "http://127.0.0.1:1");
     assert_eq!(slug, "acme");
     {
-        let db = sled::open(&store).unwrap();
+        let db = ::sled::open(&store).unwrap();
         let (key, value) = db.scan_prefix(b"U").next().expect("a user record").unwrap();
         let mut damaged = value.to_vec();
         let middle = damaged.len() / 2;
@@ -525,3 +576,43 @@ async fn a_damaged_store_is_refused_at_start_with_its_path() {
     assert!(error.contains("(a user) is unreadable"), "{error}");
     eprintln!("damaged record: {error}");
 }
+
+/// On PostgreSQL (no file to flip bytes in): a row no build of ours would write, e.g. an
+/// unknown role, is named by `atender-server check`, which exits 2; a sound database passes.
+async fn a_damaged_row_is_named_by_check() {
+    let place = Place::new(Backend::Postgres);
+    run_init(&place, "Acme", "ann@acme.io", "http://127.0.0.1:1");
+    let check = || {
+        place
+            .point(std::process::Command::new(env!("CARGO_BIN_EXE_atender-server")).arg("check"))
+            .output()
+            .unwrap()
+    };
+    let checked = check();
+    assert!(checked.status.success(), "{checked:?}");
+    let stdout = String::from_utf8_lossy(&checked.stdout);
+    assert!(stdout.contains("records, all readable"), "{stdout}");
+    let url = &place.database.as_ref().unwrap().url;
+    atender_admin::store::postgres::testing::execute(
+        url,
+        "UPDATE users SET roles = '{wizard}' WHERE email = 'ann@acme.io'",
+    )
+    .unwrap();
+    let checked = check();
+    assert_eq!(checked.status.code(), Some(2), "{checked:?}");
+    let stderr = String::from_utf8_lossy(&checked.stderr);
+    assert!(stderr.contains("damaged"), "{stderr}");
+    assert!(stderr.contains("(a user) is unreadable"), "{stderr}");
+    eprintln!("damaged row: {stderr}");
+}
+
+on_every_store!(
+    lookalikes_of_an_existing_email_are_refused_or_the_same_user,
+    weak_passwords_are_refused_with_the_same_message_on_the_api_and_the_page,
+    answers_with_secrets_are_not_cacheable_and_none_is_sniffed,
+    half_open_connections_neither_starve_clients_nor_hold_up_shutdown,
+    serve_refuses_a_folder_without_a_store_unless_asked_to_create_one,
+    a_start_that_fails_on_a_busy_port_leaves_nothing_behind,
+    a_storm_of_sign_ins_keeps_memory_flat(4),
+    a_damaged_store_is_refused_at_start_with_its_path
+);

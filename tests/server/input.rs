@@ -31,9 +31,8 @@ async fn announce_body(
     )
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bodies_over_1_mib_get_413() {
-    let app = TestApp::spawn().await;
+async fn bodies_over_1_mib_get_413(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (_, owner) = app.owner("Acme", "ann@acme.io").await;
     for (path, content_type) in [
         ("/api/v1/teams", "application/json"),
@@ -56,9 +55,8 @@ async fn bodies_over_1_mib_get_413() {
     assert_eq!(body["error"]["field"], "team_name");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn malformed_json_unknown_fields_and_wrong_types_get_400() {
-    let app = TestApp::spawn().await;
+async fn malformed_json_unknown_fields_and_wrong_types_get_400(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (_, owner) = app.owner("Acme", "ann@acme.io").await;
     let raw = |body: &'static str| {
         app.api(Method::POST, "/invites", &owner)
@@ -162,9 +160,8 @@ async fn malformed_json_unknown_fields_and_wrong_types_get_400() {
     assert_eq!(invites, json!([]));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_body_that_is_not_json_gets_415() {
-    let app = TestApp::spawn().await;
+async fn a_body_that_is_not_json_gets_415(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (_, owner) = app.owner("Acme", "ann@acme.io").await;
     for content_type in [
         None,
@@ -186,9 +183,8 @@ async fn a_body_that_is_not_json_gets_415() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn overlong_fields_and_control_characters_are_refused_naming_the_field() {
-    let app = TestApp::spawn().await;
+async fn overlong_fields_and_control_characters_are_refused_naming_the_field(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (slug, owner) = app.owner("Acme", "ann@acme.io").await;
     let invite =
         |body: serde_json::Value| app.api(Method::POST, "/invites", &owner).json(&body).send();
@@ -288,9 +284,8 @@ async fn overlong_fields_and_control_characters_are_refused_naming_the_field() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_queries_ids_and_addresses_are_4xx() {
-    let app = TestApp::spawn().await;
+async fn bad_queries_ids_and_addresses_are_4xx(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (_, owner) = app.owner("Acme", "ann@acme.io").await;
     for path in [
         "/users?status=bogus",
@@ -388,9 +383,8 @@ async fn bad_queries_ids_and_addresses_are_4xx() {
     assert_eq!(invited["items"].as_array().unwrap().len(), 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_garbage_gets_a_5xx() {
-    let app = TestApp::spawn().await;
+async fn no_garbage_gets_a_5xx(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (_, owner) = app.owner("Acme", "ann@acme.io").await;
     let bodies: [&[u8]; 6] = [
         b"",
@@ -428,3 +422,12 @@ async fn no_garbage_gets_a_5xx() {
         }
     }
 }
+
+on_every_store!(
+    bodies_over_1_mib_get_413,
+    malformed_json_unknown_fields_and_wrong_types_get_400,
+    a_body_that_is_not_json_gets_415,
+    overlong_fields_and_control_characters_are_refused_naming_the_field,
+    bad_queries_ids_and_addresses_are_4xx,
+    no_garbage_gets_a_5xx
+);

@@ -35,9 +35,8 @@ async fn invite_by_email(app: &TestApp, owner: &str, email: &str) -> serde_json:
     expect(r, StatusCode::CREATED).await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_link_works_once_and_opening_it_uses_nothing() {
-    let app = TestApp::spawn().await;
+async fn a_link_works_once_and_opening_it_uses_nothing(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (_, owner) = app.owner("Acme", "ann@acme.io").await;
     let invited = app.invite(&owner, "bob@acme.io", &["agent"]).await;
     let link = invited["link"].as_str().unwrap();
@@ -79,9 +78,8 @@ async fn a_link_works_once_and_opening_it_uses_nothing() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_expired_link_is_refused_until_resent() {
-    let app = TestApp::spawn().await;
+async fn an_expired_link_is_refused_until_resent(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (slug, owner) = app.owner("Acme", "ann@acme.io").await;
     let invited = app.invite(&owner, "bob@acme.io", &["agent"]).await;
     let link = invited["link"].as_str().unwrap();
@@ -130,9 +128,8 @@ async fn an_expired_link_is_refused_until_resent() {
     app.sign_in(&slug, "bob@acme.io").await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn resending_emails_a_new_link_and_kills_the_old_one() {
-    let app = TestApp::spawn().await;
+async fn resending_emails_a_new_link_and_kills_the_old_one(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (slug, owner) = app.owner("Acme", "ann@acme.io").await;
     let invited = invite_by_email(&app, &owner, "bob@acme.io").await;
     assert_eq!(invited["email"], "sent");
@@ -175,9 +172,8 @@ async fn resending_emails_a_new_link_and_kills_the_old_one() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failed_email_leaves_a_working_invite_marked_not_sent() {
-    let app = TestApp::spawn().await;
+async fn a_failed_email_leaves_a_working_invite_marked_not_sent(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (_, owner) = app.owner("Acme", "ann@acme.io").await;
     app.mail.fail.store(true, Ordering::SeqCst);
     let invited = invite_by_email(&app, &owner, "bob@acme.io").await;
@@ -253,9 +249,8 @@ async fn a_failed_email_leaves_a_working_invite_marked_not_sent() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn without_smtp_emails_go_to_the_outbox() {
-    let app = TestApp::spawn_in(tempfile::tempdir().unwrap(), Mail::Outbox).await;
+async fn without_smtp_emails_go_to_the_outbox(store: Backend) {
+    let app = TestApp::spawn_in(Place::new(store), Mail::Outbox).await;
     let (_, owner) = app.owner("Acme", "ann@acme.io").await;
     let invited = invite_by_email(&app, &owner, "bob@acme.io").await;
     assert_eq!(invited["email"], "sent");
@@ -297,9 +292,8 @@ async fn without_smtp_emails_go_to_the_outbox() {
     assert!(text.contains("Hello Eve <b>Bold</b> & Co,\r\n"), "{text}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_accept_page_escapes_data_and_checks_the_password() {
-    let app = TestApp::spawn().await;
+async fn the_accept_page_escapes_data_and_checks_the_password(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (slug, link) = app
         .workspace("Tom & Jerry <b>Support</b>", "ann@acme.io")
         .await;
@@ -348,3 +342,12 @@ async fn the_accept_page_escapes_data_and_checks_the_password() {
     )
     .await;
 }
+
+on_every_store!(
+    a_link_works_once_and_opening_it_uses_nothing,
+    an_expired_link_is_refused_until_resent,
+    resending_emails_a_new_link_and_kills_the_old_one,
+    a_failed_email_leaves_a_working_invite_marked_not_sent,
+    without_smtp_emails_go_to_the_outbox,
+    the_accept_page_escapes_data_and_checks_the_password
+);

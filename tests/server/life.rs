@@ -7,23 +7,17 @@ use crate::support::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn init_invite_accept_sign_in_deactivate_reactivate_delete() {
+async fn init_invite_accept_sign_in_deactivate_reactivate_delete(store: Backend) {
     // init, through the real command, before the server holds the store
-    let dir = tempfile::tempdir().unwrap();
-    let (slug, owner_link) = run_init(
-        &store_dir(&dir),
-        "Acme",
-        "ann@acme.io",
-        "https://atender.test",
-    );
+    let place = Place::new(store);
+    let (slug, owner_link) = run_init(&place, "Acme", "ann@acme.io", "https://atender.test");
     assert_eq!(slug, "acme");
     // links are built from the configured public URL
     assert!(
         owner_link.starts_with("https://atender.test/accept?token="),
         "{owner_link}"
     );
-    let app = TestApp::spawn_in(dir, Mail::Sink).await;
+    let app = TestApp::spawn_in(place, Mail::Sink).await;
     let path = owner_link.trim_start_matches("https://atender.test");
 
     // the Owner opens the link (twice: opening never uses it up) and sets a password
@@ -267,3 +261,5 @@ async fn init_invite_accept_sign_in_deactivate_reactivate_delete() {
         assert!(!logs.contains(secret), "a secret reached the logs");
     }
 }
+
+on_every_store!(init_invite_accept_sign_in_deactivate_reactivate_delete);

@@ -3,6 +3,9 @@
 
 #![allow(clippy::unwrap_used)] // a test fails loudly by design
 
+#[macro_use]
+mod support;
+
 mod access;
 mod browser;
 mod client;
@@ -20,4 +23,3 @@ mod rate_limit;
 mod serve;
 mod smtp_sink;
 mod storage;
-mod support;

@@ -45,9 +45,8 @@ fn expected() -> BTreeSet<(String, String)> {
     .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_document_is_openapi_3_and_matches_the_router() {
-    let app = TestApp::spawn().await;
+async fn the_document_is_openapi_3_and_matches_the_router(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (_, owner) = app.owner("Acme", "ann@acme.io").await;
     let r = app
         .request(Method::GET, "/api/v1/openapi.json", None)
@@ -156,12 +155,11 @@ fn keys(value: &serde_json::Value) -> BTreeSet<String> {
 }
 
 /// Each documented schema lists exactly the fields the server really sends (or accepts).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_schemas_match_what_the_server_sends() {
+async fn the_schemas_match_what_the_server_sends(store: Backend) {
     use atender_admin::domain::{Role, TeamId};
     use atender_admin::service::{NewInvite, UserPatch};
     use serde_json::json;
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn(store).await;
     let (slug, owner) = app.owner("Acme", "ann@acme.io").await;
     let doc: serde_json::Value = app
         .request(Method::GET, "/api/v1/openapi.json", None)
@@ -255,3 +253,8 @@ async fn the_schemas_match_what_the_server_sends() {
         );
     }
 }
+
+on_every_store!(
+    the_document_is_openapi_3_and_matches_the_router,
+    the_schemas_match_what_the_server_sends
+);

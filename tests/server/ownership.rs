@@ -4,9 +4,8 @@
 use crate::support::*;
 use reqwest::{Method, StatusCode};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ownership_goes_to_an_active_user_only_and_leaves_one_owner() {
-    let app = TestApp::spawn().await;
+async fn ownership_goes_to_an_active_user_only_and_leaves_one_owner(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (slug, owner) = app.owner("Acme", "ann@acme.io").await;
     let (bob, bob_token) = app.add_user(&slug, &owner, "bob@acme.io", &["agent"]).await;
     let carol = app.invite(&owner, "carol@acme.io", &["agent"]).await;
@@ -76,3 +75,5 @@ async fn ownership_goes_to_an_active_user_only_and_leaves_one_owner() {
     sent.sort();
     assert_eq!(documented, sent);
 }
+
+on_every_store!(ownership_goes_to_an_active_user_only_and_leaves_one_owner);

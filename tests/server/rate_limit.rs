@@ -30,9 +30,8 @@ async fn sign_in_from(
         .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn five_failures_for_one_email_block_it_from_anywhere() {
-    let app = TestApp::spawn().await;
+async fn five_failures_for_one_email_block_it_from_anywhere(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (slug, _) = app.owner("Acme", "ann@acme.io").await;
     let (one, two) = (client_from("127.0.0.11"), client_from("127.0.0.12"));
     for _ in 0..5 {
@@ -60,9 +59,8 @@ async fn five_failures_for_one_email_block_it_from_anywhere() {
     expect(r, StatusCode::OK).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn twenty_failures_from_one_address_block_it_for_any_email() {
-    let app = TestApp::spawn().await;
+async fn twenty_failures_from_one_address_block_it_for_any_email(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (slug, _) = app.owner("Acme", "ann@acme.io").await;
     let (guesser, other) = (client_from("127.0.0.21"), client_from("127.0.0.22"));
     for i in 0..20 {
@@ -84,9 +82,8 @@ async fn twenty_failures_from_one_address_block_it_for_any_email() {
     expect(r, StatusCode::OK).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_mistyped_email_does_not_lock_out_everyone_at_the_address() {
-    let app = TestApp::spawn().await;
+async fn a_mistyped_email_does_not_lock_out_everyone_at_the_address(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (slug, _) = app.owner("Acme", "ann@acme.io").await;
     let office = client_from("127.0.0.23");
     for _ in 0..5 {
@@ -99,9 +96,8 @@ async fn a_mistyped_email_does_not_lock_out_everyone_at_the_address() {
     expect(r, StatusCode::OK).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn simultaneous_correct_sign_ins_from_one_address_all_succeed() {
-    let app = TestApp::spawn().await;
+async fn simultaneous_correct_sign_ins_from_one_address_all_succeed(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (slug, _) = app.owner("Acme", "ann@acme.io").await;
     let office = client_from("127.0.0.24");
     let mut sign_ins = tokio::task::JoinSet::new();
@@ -118,9 +114,8 @@ async fn simultaneous_correct_sign_ins_from_one_address_all_succeed() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn forwarded_for_counts_only_from_a_trusted_proxy() {
-    let app = TestApp::spawn_with(tempfile::tempdir().unwrap(), Mail::Sink, |c| {
+async fn forwarded_for_counts_only_from_a_trusted_proxy(store: Backend) {
+    let app = TestApp::spawn_with(Place::new(store), Mail::Sink, |c| {
         c.trusted_proxies = vec!["127.0.0.50".parse().unwrap()];
     })
     .await;
@@ -173,9 +168,8 @@ async fn forwarded_for_counts_only_from_a_trusted_proxy() {
     expect_error(r, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn four_failures_then_success_clears_the_email() {
-    let app = TestApp::spawn().await;
+async fn four_failures_then_success_clears_the_email(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (slug, _) = app.owner("Acme", "ann@acme.io").await;
     let clients: Vec<_> = (31..37)
         .map(|n| client_from(&format!("127.0.0.{n}")))
@@ -198,9 +192,8 @@ async fn four_failures_then_success_clears_the_email() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_guesses_cannot_slip_past_the_limit() {
-    let app = TestApp::spawn().await;
+async fn concurrent_guesses_cannot_slip_past_the_limit(store: Backend) {
+    let app = TestApp::spawn(store).await;
     let (slug, _) = app.owner("Acme", "ann@acme.io").await;
     let guesser = client_from("127.0.0.41");
     let mut guesses = tokio::task::JoinSet::new();
@@ -221,3 +214,13 @@ async fn concurrent_guesses_cannot_slip_past_the_limit() {
         .count();
     assert_eq!((tried, refused), (5, 15), "{statuses:?}");
 }
+
+on_every_store!(
+    five_failures_for_one_email_block_it_from_anywhere,
+    twenty_failures_from_one_address_block_it_for_any_email,
+    a_mistyped_email_does_not_lock_out_everyone_at_the_address,
+    simultaneous_correct_sign_ins_from_one_address_all_succeed(4),
+    forwarded_for_counts_only_from_a_trusted_proxy,
+    four_failures_then_success_clears_the_email,
+    concurrent_guesses_cannot_slip_past_the_limit(4)
+);

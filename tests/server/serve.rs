@@ -1,25 +1,24 @@
 //! The `serve` command as a process: it starts from flags, answers, and on SIGTERM finishes,
 //! flushes the store and releases it (so `workspaces` can open it right after).
 
-use crate::support::run_init;
+use crate::support::{Backend, Place, run_init};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn serve_starts_from_flags_and_stops_cleanly_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store");
-    run_init(&store, "Acme", "ann@acme.io", "https://atender.test");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_atender-server"))
-        .args([
+async fn serve_starts_from_flags_and_stops_cleanly_on_sigterm(store: Backend) {
+    let place = Place::new(store);
+    run_init(&place, "Acme", "ann@acme.io", "https://atender.test");
+    let mut child = place
+        .point(Command::new(env!("CARGO_BIN_EXE_atender-server")).args([
             "serve",
             "--bind",
             "127.0.0.1:0",
             "--public-url",
             "https://atender.test",
-        ])
-        .env("ATENDER_DATA", &store)
+        ]))
+        .arg("--outbox")
+        .arg(place.dir.path().join("outbox"))
         .env_remove("ATENDER_SMTP_HOST")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -69,9 +68,8 @@ async fn serve_starts_from_flags_and_stops_cleanly_on_sigterm() {
     std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
     assert!(status.success(), "{status}: {rest}");
     assert!(rest.contains("store flushed"), "{rest}");
-    let listed = Command::new(env!("CARGO_BIN_EXE_atender-server"))
-        .args(["workspaces", "--data"])
-        .arg(&store)
+    let listed = place
+        .point(Command::new(env!("CARGO_BIN_EXE_atender-server")).arg("workspaces"))
         .output()
         .unwrap();
     assert!(listed.status.success());
@@ -100,3 +98,5 @@ async fn a_public_url_that_is_not_an_http_address_is_refused_at_start() {
         );
     }
 }
+
+on_every_store!(serve_starts_from_flags_and_stops_cleanly_on_sigterm);

@@ -92,7 +92,12 @@ async fn a_full_disk_answers_503_and_heals_once_space_is_freed() {
     let dir = tempfile::tempdir().unwrap();
     let _disk = SmallDisk::mount(dir.path(), "24m");
     let filler = dir.path().join("filler");
-    let app = TestApp::spawn_in(dir, Mail::Sink).await;
+    // Sled only: the disk that fills is the sled store's folder.
+    let place = Place {
+        dir,
+        database: None,
+    };
+    let app = TestApp::spawn_in(place, Mail::Sink).await;
     let (slug, token) = app.owner("Acme", "ann@acme.io").await;
     assert_eq!(health(&app).await.0, StatusCode::OK);
 
@@ -227,14 +232,18 @@ async fn a_backup_taken_while_serving_restores_every_record() {
     use atender_admin::service::{AdminApi, NewInvite};
     use atender_admin::store::{AnyStore, SledStore, Store};
     let dir = tempfile::tempdir().unwrap();
-    let original = store_dir(&dir);
+    let place = Place {
+        dir,
+        database: None,
+    };
+    let original = place.store_dir();
     let work = tempfile::tempdir().unwrap();
     let (ws, owner) = {
         let store = SledStore::open(&original).unwrap();
         let now = time::macros::datetime!(2026-11-02 09:00 UTC);
         demo::seed(&store, now, 250, HashCost::insecure_for_tests()).unwrap()
     };
-    let app = TestApp::spawn_in(dir, Mail::Sink).await;
+    let app = TestApp::spawn_in(place, Mail::Sink).await;
     let socket = atender_admin::server::control::socket_path(&original);
     use std::os::unix::fs::PermissionsExt;
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;

@@ -1,5 +1,31 @@
-//! The server under test: `Application::build` on 127.0.0.1:0 over a fresh store in a temporary
-//! folder, a clock the test moves, cheap password hashing, and invite mail going to an SMTP sink.
+//! The server under test: `Application::build` on 127.0.0.1:0 over a fresh store (a sled folder,
+//! or a schema of its own in the test PostgreSQL database: every test runs on each), a clock the
+//! test moves, cheap password hashing, and invite mail going to an SMTP sink.
+
+/// Runs each listed test, an `async fn NAME(store: Backend)`, once on each store, as
+/// `sled::NAME` and `postgres::NAME` (multi-threaded, 2 workers, or as many as given).
+macro_rules! on_every_store {
+    ($($name:ident $(($workers:literal))?),* $(,)?) => {
+        mod sled {
+            $( store_test!(Sled, $name $(, $workers)?); )*
+        }
+        mod postgres {
+            $( store_test!(Postgres, $name $(, $workers)?); )*
+        }
+    };
+}
+
+macro_rules! store_test {
+    ($backend:ident, $name:ident) => {
+        store_test!($backend, $name, 2);
+    };
+    ($backend:ident, $name:ident, $workers:literal) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = $workers)]
+        async fn $name() {
+            super::$name($crate::support::Backend::$backend).await
+        }
+    };
+}
 
 use crate::smtp_sink::SmtpSink;
 use atender_admin::api::invite_link;
@@ -7,10 +33,11 @@ use atender_admin::domain::HashCost;
 use atender_admin::server::mail::{MailTransport, SmtpConfig, TlsMode};
 use atender_admin::server::{Application, MailConfig, ServerConfig};
 use atender_admin::service::{Core, CoreConfig, ManualClock};
-use atender_admin::store::AnyStore;
+use atender_admin::store::postgres::testing;
+use atender_admin::store::{AnyStore, PgStore, SledStore};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tempfile::TempDir;
@@ -18,6 +45,96 @@ use time::macros::datetime;
 use tokio::sync::oneshot;
 
 pub const PASSWORD: &str = "correct horse battery";
+
+/// Which store a test's server runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sled,
+    Postgres,
+}
+
+pub const DATABASE_URL_VAR: &str = "ATENDER_TEST_DATABASE_URL";
+
+/// The test database's URL. Never skips: without one, every PostgreSQL test fails, loudly.
+pub fn database_url() -> String {
+    std::env::var(DATABASE_URL_VAR).unwrap_or_else(|_| {
+        panic!(
+            "{DATABASE_URL_VAR} is not set: the PostgreSQL tests need a database. Run \
+             ./scripts/test (it starts a throwaway PostgreSQL)"
+        )
+    })
+}
+
+/// A schema of its own in the test database, dropped at the end.
+pub struct TestSchema {
+    pub url: String,
+    name: String,
+}
+
+impl TestSchema {
+    pub fn new() -> TestSchema {
+        let base = database_url();
+        let name = format!("t_{}", uuid::Uuid::now_v7().simple());
+        testing::execute(&base, &format!("CREATE SCHEMA {name}"))
+            .unwrap_or_else(|e| panic!("creating a test schema in {DATABASE_URL_VAR}: {e}"));
+        TestSchema {
+            url: testing::url_with_schema(&base, &name),
+            name,
+        }
+    }
+}
+
+impl Drop for TestSchema {
+    fn drop(&mut self) {
+        let _ = testing::execute(
+            &database_url(),
+            &format!("DROP SCHEMA {} CASCADE", self.name),
+        );
+    }
+}
+
+/// Where a test's server keeps its data: always a temporary folder (the outbox; the store too
+/// on sled), and on PostgreSQL a schema of its own.
+pub struct Place {
+    pub dir: TempDir,
+    pub database: Option<TestSchema>,
+}
+
+impl Place {
+    pub fn new(store: Backend) -> Place {
+        Place {
+            dir: tempfile::tempdir().unwrap(),
+            database: match store {
+                Backend::Sled => None,
+                Backend::Postgres => Some(TestSchema::new()),
+            },
+        }
+    }
+
+    /// The sled store's folder (unused on PostgreSQL).
+    pub fn store_dir(&self) -> PathBuf {
+        self.dir.path().join("store")
+    }
+
+    /// Points an `atender-server` command (`init`, `serve`, `check`, …) at this place's store:
+    /// `--data DIR` on sled, `ATENDER_DATABASE_URL` on PostgreSQL.
+    pub fn point<'c>(&self, cmd: &'c mut std::process::Command) -> &'c mut std::process::Command {
+        cmd.env_remove("ATENDER_DATA")
+            .env_remove("ATENDER_DATABASE_URL");
+        match &self.database {
+            None => cmd.arg("--data").arg(self.store_dir()),
+            Some(db) => cmd.env("ATENDER_DATABASE_URL", &db.url),
+        }
+    }
+
+    /// Opens the store as a server would (for tests that seed or inspect it directly).
+    pub fn open(&self) -> AnyStore {
+        match &self.database {
+            None => AnyStore::Sled(SledStore::open(self.store_dir()).unwrap()),
+            Some(db) => AnyStore::Postgres(PgStore::open(&db.url).unwrap()),
+        }
+    }
+}
 
 pub enum Mail {
     Sink,
@@ -34,7 +151,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     running: Option<tokio::task::JoinHandle<atender_admin::domain::Result<()>>>,
-    _dir: TempDir,
+    _place: Place,
 }
 
 impl TestApp {
@@ -98,32 +215,29 @@ pub fn http() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
 }
 
-pub fn store_dir(dir: &TempDir) -> PathBuf {
-    dir.path().join("store")
-}
-
 impl TestApp {
-    pub async fn spawn() -> TestApp {
-        Self::spawn_in(tempfile::tempdir().unwrap(), Mail::Sink).await
+    pub async fn spawn(store: Backend) -> TestApp {
+        Self::spawn_in(Place::new(store), Mail::Sink).await
     }
 
-    /// Starts the server over `dir`'s store (which `init` may have filled already).
-    pub async fn spawn_in(dir: TempDir, mail: Mail) -> TestApp {
-        Self::spawn_with(dir, mail, |_| {}).await
+    /// Starts the server over `place`'s store (which `init` may have filled already).
+    pub async fn spawn_in(place: Place, mail: Mail) -> TestApp {
+        Self::spawn_with(place, mail, |_| {}).await
     }
 
     /// Like `spawn_in`, with the configuration adjusted by `adjust` before the start.
     pub async fn spawn_with(
-        dir: TempDir,
+        place: Place,
         mail: Mail,
         adjust: impl FnOnce(&mut ServerConfig),
     ) -> TestApp {
         captured_logs();
         let sink = SmtpSink::start().await;
         let clock = Arc::new(ManualClock::new(datetime!(2026-11-02 09:00 UTC)));
-        let outbox = dir.path().join("outbox");
-        let mut config = ServerConfig::new(store_dir(&dir), "127.0.0.1:0".into());
+        let outbox = place.dir.path().join("outbox");
+        let mut config = ServerConfig::new(place.store_dir(), "127.0.0.1:0".into());
         config.create = true;
+        config.database_url = place.database.as_ref().map(|db| db.url.clone());
         config.core = CoreConfig {
             hash_cost: HashCost::insecure_for_tests(),
             ..CoreConfig::default()
@@ -160,7 +274,7 @@ impl TestApp {
             client: http().build().unwrap(),
             stop: Some(stop),
             running: Some(running),
-            _dir: dir,
+            _place: place,
         }
     }
 
@@ -299,11 +413,10 @@ pub async fn expect_error(response: Response, status: StatusCode, code: &str) ->
     body
 }
 
-/// Runs the real `atender-server init` on a store folder and returns (slug, link).
-pub fn run_init(store: &Path, workspace: &str, email: &str, public_url: &str) -> (String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_atender-server"))
-        .args(["init", "--data"])
-        .arg(store)
+/// Runs the real `atender-server init` on a place's store and returns (slug, link).
+pub fn run_init(place: &Place, workspace: &str, email: &str, public_url: &str) -> (String, String) {
+    let out = place
+        .point(std::process::Command::new(env!("CARGO_BIN_EXE_atender-server")).arg("init"))
         .args(["--workspace", workspace, "--owner-email", email])
         .args(["--owner-name", "Ann Owner", "--public-url", public_url])
         .output()

@@ -15,6 +15,7 @@ use crate::domain::{Error, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_change_feed.sql"),
+    include_str!("migrations/0003_sign_in_attempts.sql"),
 ];
 
 /// The schema version this build reads and writes.

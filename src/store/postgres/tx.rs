@@ -133,6 +133,14 @@ impl<'a> PgTx<'a> {
         Ok(())
     }
 
+    /// The workspaces whose change feed this attempt wrote to.
+    pub(super) fn workspaces(&self) -> Vec<WorkspaceId> {
+        let mut seen: Vec<WorkspaceId> = self.recorded.borrow().iter().map(|r| r.0).collect();
+        seen.sort();
+        seen.dedup();
+        seen
+    }
+
     /// The first database error of this transaction, if any.
     pub(super) fn take_failure(&self) -> Option<tokio_postgres::Error> {
         self.failure.borrow_mut().take()
