@@ -8,6 +8,7 @@ pub mod effects;
 pub mod format;
 pub mod forms;
 pub mod keymap;
+pub mod scroll;
 pub mod state;
 pub mod theme;
 pub mod ui;
@@ -72,6 +73,10 @@ async fn event_loop(
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     let mut ticks: u32 = 0;
     let mut dirty = true;
+    // The last frame drawn, and where the table stood in it: a scroll then moves the rows the
+    // terminal already shows instead of sending them all again.
+    let mut shown: Option<ratatui::buffer::Buffer> = None;
+    let mut table_at = ui::table_position(&app);
     loop {
         for effect in app.take_effects() {
             tracing::debug!(?effect, "effect");
@@ -81,7 +86,13 @@ async fn event_loop(
             app.refresh_views();
         }
         if dirty {
-            terminal.draw(|frame| ui::draw(frame, &app, &theme))?;
+            let now_at = ui::table_position(&app);
+            if let (Some(last), Some(scroll)) = (&shown, ui::table_scroll(&table_at, &now_at)) {
+                scroll::apply(terminal, last, &scroll)?;
+            }
+            table_at = now_at;
+            let frame = terminal.draw(|frame| ui::draw(frame, &app, &theme))?;
+            shown = Some(frame.buffer.clone());
             dirty = false;
             // For the end-to-end test that the terminal is restored after a panic.
             if app.data.is_some() && std::env::var_os("ATENDER_TEST_PANIC").is_some() {
