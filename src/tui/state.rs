@@ -849,6 +849,14 @@ pub fn apply_first_page(app: &mut App, page: super::effects::FirstPage) {
 
 /// Replaces the data after a load, keeping marks that still name a user.
 pub fn apply_snapshot(app: &mut App, snapshot: Snapshot) {
+    if app.data.as_ref().is_some_and(|d| !d.is_complete()) {
+        // The first page was in no particular order: start at the top of the real one.
+        for view in &mut app.views {
+            view.cursor = 0;
+            view.offset = 0;
+            view.cursor_user = None;
+        }
+    }
     let data = Data::from_snapshot(snapshot);
     let ids: HashSet<UserId> = data.users.iter().map(|u| u.id).collect();
     app.marks.retain(|id| ids.contains(id));

@@ -121,7 +121,8 @@ fn columns(tab: Tab) -> (Vec<&'static str>, Vec<Constraint>) {
                 Constraint::Fill(4),
                 Constraint::Length(17),
                 Constraint::Fill(2),
-                Constraint::Length(12),
+                // Room for the title and the sort arrow.
+                Constraint::Length(13),
                 Constraint::Length(4),
             ],
         ),
@@ -142,9 +143,9 @@ fn columns(tab: Tab) -> (Vec<&'static str>, Vec<Constraint>) {
                 Constraint::Fill(4),
                 Constraint::Length(17),
                 Constraint::Fill(2),
-                Constraint::Length(11),
-                Constraint::Fill(3),
                 Constraint::Length(12),
+                Constraint::Fill(3),
+                Constraint::Length(13),
             ],
         ),
     }
