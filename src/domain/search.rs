@@ -545,6 +545,61 @@ mod tests {
     }
 
     #[test]
+    fn one_pass_over_the_index_finds_what_each_users_search_finds() {
+        use crate::domain::{Email, PersonName, Roles, WorkspaceId};
+        let ws = WorkspaceId::new();
+        let person = |email: &str, name: &str| {
+            User::new_invited(
+                ws,
+                Email::parse(email).unwrap(),
+                PersonName::parse(name).unwrap(),
+                PersonName::parse(name).unwrap(),
+                Roles::parse_list("agent").unwrap(),
+                None,
+                OffsetDateTime::UNIX_EPOCH,
+            )
+        };
+        let users = [
+            person("ab@x.io", "Søren Ab"),
+            person("cd@x.io", "Aïcha Cd"),
+            person("ef@x.io", "Søren Søren"),
+        ];
+        let names = HashMap::new();
+        let mut index = SearchIndex::default();
+        for u in &users {
+            index.push(u, &names);
+        }
+        assert_eq!(index.text(1), "cd@x.io\naicha cd\naicha cd\nagent\n");
+        // Words across two users' texts ("ab\n…cd") never match; hits jump to the next user.
+        for typed in [
+            "soren",
+            "soren -ab",
+            "aicha",
+            "agent",
+            "io cd",
+            "ab\ncd",
+            "-soren",
+            "zz",
+        ] {
+            let filter = Filter::new(typed);
+            let matcher = filter.matcher(&names);
+            let each: Vec<bool> = users
+                .iter()
+                .enumerate()
+                .map(|(i, u)| {
+                    matcher.matches_indexed(u, index.text(i), None, OffsetDateTime::UNIX_EPOCH)
+                })
+                .collect();
+            assert_eq!(matcher.word_hits(&index), each, "{typed:?}");
+        }
+        let soren = Filter::new("soren -ab");
+        assert_eq!(
+            soren.matcher(&names).word_hits(&index),
+            [false, false, true]
+        );
+    }
+
+    #[test]
     fn free_text_matches_words_and_exclusions() {
         let line = "Deactivated Søren Ærø by ann@acme.io";
         assert!(Filter::new("soren deact").matches_text(line));
