@@ -204,7 +204,10 @@ fn run(size: usize, rounds: usize) {
     let data = demo_store(size);
     let home = tempfile::tempdir().expect("a home");
     let (mut console, started) = Console::start(&data, home.path());
+    // The first screenful shows at once; the keys are timed on everything (the sort is named
+    // once everyone is loaded).
     let table = console.wait_for("Display name") - started;
+    let everyone = console.wait_for("sort:") - started;
     console.settle();
     let mut down = Samples::default();
     for _ in 0..rounds {
@@ -232,8 +235,9 @@ fn run(size: usize, rounds: usize) {
     slash.row(size, "/ (filter opens)");
     typing.row(size, "filter character");
     println!(
-        "| {size:>7} | start to first table: {:.0} ms; peak memory (VmHWM): {peak:.0} MiB",
-        table.as_secs_f64() * 1000.0
+        "| {size:>7} | start to first table: {:.0} ms; to everyone loaded: {:.0} ms; peak memory (VmHWM): {peak:.0} MiB",
+        table.as_secs_f64() * 1000.0,
+        everyone.as_secs_f64() * 1000.0
     );
 }
 

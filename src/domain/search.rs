@@ -52,28 +52,71 @@ pub struct SearchText(Box<str>);
 impl SearchText {
     pub fn new(user: &User, team_names: &HashMap<TeamId, String>) -> Self {
         let mut text = String::with_capacity(64);
-        // A newline between fields: words never contain one, so no match spans two fields.
-        for part in [
-            user.email.as_str(),
-            user.full_name.as_str(),
-            user.display_name.as_str(),
-        ] {
-            fold_into(part, &mut text);
-            text.push('\n');
-        }
-        for role in user.roles.iter() {
-            fold_into(role.label(), &mut text);
-            text.push('\n');
-        }
-        for name in user.teams.iter().filter_map(|t| team_names.get(t)) {
-            fold_into(name, &mut text);
-            text.push('\n');
-        }
+        write_search_text(user, team_names, &mut text);
         SearchText(text.into_boxed_str())
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// A user's folded fields, each followed by a newline: words never contain one, so no match
+/// spans two fields, nor (in a [`SearchIndex`]) two users.
+fn write_search_text(user: &User, team_names: &HashMap<TeamId, String>, text: &mut String) {
+    for part in [
+        user.email.as_str(),
+        user.full_name.as_str(),
+        user.display_name.as_str(),
+    ] {
+        fold_into(part, text);
+        text.push('\n');
+    }
+    for role in user.roles.iter() {
+        fold_into(role.label(), text);
+        text.push('\n');
+    }
+    for name in user.teams.iter().filter_map(|t| team_names.get(t)) {
+        fold_into(name, text);
+        text.push('\n');
+    }
+}
+
+/// Many users' search texts, one after the other in one buffer: a word is then found with one
+/// pass over the buffer ([`Matcher::word_hits`]) instead of one search per user, and the texts
+/// cost no allocation each.
+#[derive(Debug, Clone, Default)]
+pub struct SearchIndex {
+    text: String,
+    /// Where each user's text ends in `text`.
+    ends: Vec<u32>,
+}
+
+impl SearchIndex {
+    pub fn push(&mut self, user: &User, team_names: &HashMap<TeamId, String>) {
+        write_search_text(user, team_names, &mut self.text);
+        self.ends
+            .push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The folded text of the `i`th user pushed.
+    pub fn text(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+
+    /// Gives back the spare capacity once every user is in.
+    pub fn shrink(&mut self) {
+        self.text.shrink_to_fit();
+        self.ends.shrink_to_fit();
     }
 }
 
@@ -218,14 +261,85 @@ impl Matcher<'_> {
         expires_at: Option<OffsetDateTime>,
         now: OffsetDateTime,
     ) -> bool {
+        self.matches_text_of(user, Some(text.as_str()), expires_at, now)
+    }
+
+    /// The same, with the user's folded text as a string (a [`SearchIndex`] entry).
+    pub fn matches_indexed(
+        &self,
+        user: &User,
+        text: &str,
+        expires_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> bool {
+        self.matches_text_of(user, Some(text), expires_at, now)
+    }
+
+    /// Every term but the words, which [`Matcher::word_hits`] has already decided.
+    pub fn matches_fields(
+        &self,
+        user: &User,
+        expires_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> bool {
+        self.matches_text_of(user, None, expires_at, now)
+    }
+
+    /// Whether the filter has word terms (searched in the text) at all.
+    pub fn has_words(&self) -> bool {
+        self.finders.iter().any(Option::is_some)
+    }
+
+    /// For each user of `index`: whether their text has every word of the filter and none of
+    /// its excluded words. One pass over the whole index per word; after a hit the search
+    /// jumps to the next user's text, so it costs at most one search per user.
+    pub fn word_hits(&self, index: &SearchIndex) -> Vec<bool> {
+        let mut all = vec![true; index.len()];
+        let bytes = index.text.as_bytes();
+        for (term, finder) in self.filter.terms.iter().zip(&self.finders) {
+            let Some(finder) = finder else { continue };
+            let mut found = vec![false; index.len()];
+            let (mut pos, mut user) = (0usize, 0usize);
+            while pos < bytes.len() {
+                let Some(at) = finder.find(&bytes[pos..]) else {
+                    break;
+                };
+                let at = pos + at;
+                while (index.ends[user] as usize) <= at {
+                    user += 1;
+                }
+                found[user] = true;
+                pos = index.ends[user] as usize;
+            }
+            for (keep, hit) in all.iter_mut().zip(found) {
+                *keep &= hit != term.exclude;
+            }
+        }
+        all
+    }
+
+    /// `text: None` skips the word terms (decided elsewhere).
+    fn matches_text_of(
+        &self,
+        user: &User,
+        text: Option<&str>,
+        expires_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> bool {
         self.filter
             .terms
             .iter()
             .zip(self.teams.iter().zip(&self.finders))
             .all(|(term, (teams, finder))| {
                 let hit = match (&term.kind, finder) {
-                    (_, Some(finder)) => finder.find(text.as_str().as_bytes()).is_some(),
-                    (Kind::Word(word), None) => text.as_str().contains(word.as_str()),
+                    (_, Some(finder)) => match text {
+                        Some(text) => finder.find(text.as_bytes()).is_some(),
+                        None => return true,
+                    },
+                    (Kind::Word(word), None) => match text {
+                        Some(text) => text.contains(word.as_str()),
+                        None => return true,
+                    },
                     (Kind::Role(prefix), _) => user
                         .roles
                         .iter()
@@ -428,6 +542,61 @@ mod tests {
         );
         assert!(Filter::parse("status:gone").is_err());
         assert!(Filter::parse("status:pending agent").is_ok());
+    }
+
+    #[test]
+    fn one_pass_over_the_index_finds_what_each_users_search_finds() {
+        use crate::domain::{Email, PersonName, Roles, WorkspaceId};
+        let ws = WorkspaceId::new();
+        let person = |email: &str, name: &str| {
+            User::new_invited(
+                ws,
+                Email::parse(email).unwrap(),
+                PersonName::parse(name).unwrap(),
+                PersonName::parse(name).unwrap(),
+                Roles::parse_list("agent").unwrap(),
+                None,
+                OffsetDateTime::UNIX_EPOCH,
+            )
+        };
+        let users = [
+            person("ab@x.io", "Søren Ab"),
+            person("cd@x.io", "Aïcha Cd"),
+            person("ef@x.io", "Søren Søren"),
+        ];
+        let names = HashMap::new();
+        let mut index = SearchIndex::default();
+        for u in &users {
+            index.push(u, &names);
+        }
+        assert_eq!(index.text(1), "cd@x.io\naicha cd\naicha cd\nagent\n");
+        // Words across two users' texts ("ab\n…cd") never match; hits jump to the next user.
+        for typed in [
+            "soren",
+            "soren -ab",
+            "aicha",
+            "agent",
+            "io cd",
+            "ab\ncd",
+            "-soren",
+            "zz",
+        ] {
+            let filter = Filter::new(typed);
+            let matcher = filter.matcher(&names);
+            let each: Vec<bool> = users
+                .iter()
+                .enumerate()
+                .map(|(i, u)| {
+                    matcher.matches_indexed(u, index.text(i), None, OffsetDateTime::UNIX_EPOCH)
+                })
+                .collect();
+            assert_eq!(matcher.word_hits(&index), each, "{typed:?}");
+        }
+        let soren = Filter::new("soren -ab");
+        assert_eq!(
+            soren.matcher(&names).word_hits(&index),
+            [false, false, true]
+        );
     }
 
     #[test]

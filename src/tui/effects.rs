@@ -4,7 +4,7 @@
 use crate::domain::{AuditEvent, Error, EventId, Result, Team, User, UserId};
 use crate::service::{
     AdminApi, BulkChange, Changes, InviteIssued, NewInvite, Outcome, Page, Snapshot, UserDetail,
-    UserPatch,
+    UserPatch, UserQuery,
 };
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
@@ -24,6 +24,12 @@ pub enum Effect {
         /// What was loaded includes the changes up to this sequence number: ask the change
         /// feed from it instead of reloading everything. `None`: load everything.
         since: Option<u64>,
+    },
+    /// The first screenful of each tab and the counts, for a first screen while `Load` (same
+    /// generation) brings everything.
+    FirstPage {
+        generation: u64,
+        rows: usize,
     },
     Detail(UserId),
     Preview {
@@ -69,6 +75,10 @@ pub enum Msg {
     Loaded {
         generation: u64,
         result: Result<Loaded>,
+    },
+    FirstPage {
+        generation: u64,
+        result: Result<FirstPage>,
     },
     Detail(UserId, Result<UserDetail>),
     Preview(Result<Vec<Outcome>>),
@@ -178,6 +188,10 @@ pub fn refused(effect: Effect, e: Error) -> Msg {
             generation,
             result: Err(e),
         },
+        Effect::FirstPage { generation, .. } => Msg::FirstPage {
+            generation,
+            result: Err(e),
+        },
         Effect::Detail(id) => Msg::Detail(id, Err(e)),
         Effect::Preview { .. } => Msg::Preview(Err(e)),
         Effect::Bulk { change, .. } => Msg::BulkDone {
@@ -217,6 +231,8 @@ impl Msg {
         match self {
             Msg::SignedIn(r) => r.as_ref().err(),
             Msg::Loaded { result, .. } => result.as_ref().err(),
+            // Only a head start: the full load that runs beside it reports its own errors.
+            Msg::FirstPage { .. } => None,
             Msg::Detail(_, r) => r.as_ref().err(),
             Msg::Preview(r) => r.as_ref().err(),
             Msg::BulkDone { result, .. } => result.as_ref().err(),
@@ -243,6 +259,53 @@ pub enum Loaded {
     Changes(Changes),
 }
 
+/// The start of each tab in creation order, with how many users each status has: a few pages
+/// from the store (status indexes and counters), however big the workspace.
+#[derive(Debug)]
+pub struct FirstPage {
+    pub snapshot: Snapshot,
+    /// Users per status, indexed by `Tab::index`.
+    pub counts: [usize; 3],
+}
+
+async fn first_page(api: &dyn AdminApi, rows: usize) -> Result<FirstPage> {
+    use crate::domain::UserStatus;
+    let page = |status| {
+        api.list_users(UserQuery {
+            status: Some(status),
+            limit: Some(rows),
+            ..UserQuery::default()
+        })
+    };
+    let (me, workspace, teams, active, inactive, invited) = futures_util::try_join!(
+        api.me(),
+        api.workspace(),
+        api.list_teams(),
+        page(UserStatus::Active),
+        page(UserStatus::Inactive),
+        page(UserStatus::Invited),
+    )?;
+    let mut counts = [0; 3];
+    let mut users = Vec::new();
+    for (i, page) in [active, inactive, invited].into_iter().enumerate() {
+        let total = page.total.map_or(page.items.len(), |t| t as usize);
+        counts[i] = total.max(page.items.len());
+        users.extend(page.items);
+    }
+    Ok(FirstPage {
+        snapshot: Snapshot {
+            // Never asked the feed from: the full load replaces this.
+            seq: 0,
+            workspace,
+            me,
+            users,
+            invites: Vec::new(),
+            teams,
+        },
+        counts,
+    })
+}
+
 /// Asks the change feed when there is a sequence number to ask from; everything when there is
 /// none or the feed no longer reaches back to it.
 async fn load(api: &dyn AdminApi, since: Option<u64>) -> Result<Loaded> {
@@ -262,6 +325,10 @@ pub async fn run(api: &dyn AdminApi, effect: Effect) -> Msg {
         Effect::Load { generation, since } => Msg::Loaded {
             generation,
             result: load(api, since).await,
+        },
+        Effect::FirstPage { generation, rows } => Msg::FirstPage {
+            generation,
+            result: first_page(api, rows).await,
         },
         Effect::Detail(id) => Msg::Detail(id, api.user_detail(id).await),
         Effect::Preview { change, ids } => Msg::Preview(api.bulk(change, ids, true).await),

@@ -8,6 +8,7 @@ pub mod confirm;
 pub mod effects;
 pub mod forms;
 pub mod keymap;
+pub mod scroll;
 pub mod state;
 pub mod theme;
 pub mod ui;
@@ -87,6 +88,10 @@ async fn event_loop(
     // For the end-to-end test that the terminal is restored after a panic: read once, and
     // only in debug builds (the ones tests run); a release build never looks.
     let panic_for_test = cfg!(debug_assertions) && std::env::var_os("ATENDER_TEST_PANIC").is_some();
+    // The last frame drawn, and where the table stood in it: a scroll then moves the rows the
+    // terminal already shows instead of sending them all again.
+    let mut shown: Option<ratatui::buffer::Buffer> = None;
+    let mut table_at = ui::table_position(&app);
     loop {
         for effect in app.take_effects() {
             tracing::debug!(?effect, "effect");
@@ -96,7 +101,13 @@ async fn event_loop(
             app.refresh_views();
         }
         if dirty {
-            terminal.draw(|frame| ui::draw(frame, &app, &theme))?;
+            let now_at = ui::table_position(&app);
+            if let (Some(last), Some(scroll)) = (&shown, ui::table_scroll(&table_at, &now_at)) {
+                scroll::apply(terminal, last, &scroll)?;
+            }
+            table_at = now_at;
+            let frame = terminal.draw(|frame| ui::draw(frame, &app, &theme))?;
+            shown = Some(frame.buffer.clone());
             dirty = false;
             if panic_for_test && app.data.is_some() {
                 panic!("panic requested by ATENDER_TEST_PANIC");

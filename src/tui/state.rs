@@ -3,7 +3,7 @@
 
 use super::forms::{EditForm, InviteForm, SignInForm};
 use crate::domain::collation;
-use crate::domain::search::{Filter, SearchText, team_names};
+use crate::domain::search::{Filter, SearchIndex, team_names};
 use crate::domain::{AuditEvent, Invite, Team, TeamId, User, UserId, UserStatus, Workspace};
 use crate::service::{BulkChange, Changes, Outcome, Snapshot, UserDetail};
 use std::collections::{HashMap, HashSet};
@@ -59,6 +59,12 @@ pub enum SortKey {
     Teams,
     Sent,
     Expires,
+    /// Last sign-in, most recent first; never signed in last.
+    LastSignIn,
+    /// Joined (the account was created), newest first.
+    Created,
+    /// Deactivated, most recent first (the Inactive tab).
+    Deactivated,
 }
 
 impl SortKey {
@@ -70,11 +76,22 @@ impl SortKey {
                 SortKey::Email,
                 SortKey::Name,
             ],
-            _ => &[
+            Tab::Inactive => &[
                 SortKey::Name,
                 SortKey::Email,
                 SortKey::Roles,
                 SortKey::Teams,
+                SortKey::Deactivated,
+                SortKey::LastSignIn,
+                SortKey::Created,
+            ],
+            Tab::Active => &[
+                SortKey::Name,
+                SortKey::Email,
+                SortKey::Roles,
+                SortKey::Teams,
+                SortKey::LastSignIn,
+                SortKey::Created,
             ],
         }
     }
@@ -87,6 +104,9 @@ impl SortKey {
             SortKey::Teams => "teams",
             SortKey::Sent => "sent",
             SortKey::Expires => "expires",
+            SortKey::LastSignIn => "last sign-in",
+            SortKey::Created => "created",
+            SortKey::Deactivated => "deactivated",
         }
     }
 }
@@ -105,9 +125,12 @@ pub struct Data {
     /// Position of each user in `users`.
     pub by_id: HashMap<UserId, usize>,
     /// Each user's folded search text (same index as `users`): a keystroke only searches.
-    pub search: Vec<SearchText>,
+    pub search: SearchIndex,
     /// Users per status, indexed by `Tab::index`.
     counts: [usize; 3],
+    /// Only the first screenful of each tab is here, the rest on its way (`counts` then come
+    /// from the store's counters, not from `users`).
+    partial: bool,
     /// Every user in name (collation), email and teams order: a tab's order for a column is
     /// then one pass over these, never a sort.
     by_name: Vec<u32>,
@@ -126,8 +149,9 @@ impl Data {
             me: s.me,
             users: s.users,
             teams: s.teams,
-            search: Vec::new(),
+            search: SearchIndex::default(),
             counts: [0; 3],
+            partial: false,
             by_name: Vec::new(),
             by_email: Vec::new(),
             by_teams: Vec::new(),
@@ -140,10 +164,11 @@ impl Data {
     /// orders. Once per load, and again after changes are applied.
     fn prepare(&mut self) {
         let users = &self.users;
-        self.search = users
-            .iter()
-            .map(|u| SearchText::new(u, &self.team_names))
-            .collect();
+        self.search = SearchIndex::default();
+        for u in users {
+            self.search.push(u, &self.team_names);
+        }
+        self.search.shrink();
         self.counts = [0; 3];
         for u in users {
             self.counts[Tab::of(u.status).index()] += 1;
@@ -227,6 +252,19 @@ impl Data {
             self.team_names = team_names(&self.teams);
         }
         self.prepare();
+    }
+
+    /// The first screenful of each tab, shown while everything else loads.
+    pub fn first_page(page: super::effects::FirstPage) -> Self {
+        let mut data = Data::from_snapshot(page.snapshot);
+        data.counts = page.counts;
+        data.partial = true;
+        data
+    }
+
+    /// Everything is loaded (not only a first screenful).
+    pub fn is_complete(&self) -> bool {
+        !self.partial
     }
 
     pub fn user(&self, id: UserId) -> Option<&User> {
@@ -669,6 +707,8 @@ impl App {
         let uses_time = filter.uses_time();
         let now = self.now;
         let page = self.page_height();
+        // The words' hits over everyone, found once for all tabs, when a tab needs them.
+        let mut hits: Option<Vec<bool>> = None;
         for tab in Tab::ALL {
             let view = &mut self.views[tab.index()];
             let keys = SortKey::cycle(tab);
@@ -684,13 +724,25 @@ impl App {
                     *s == sort && filter.narrows(f) && (!uses_time || *at == now)
                 });
                 let base = if narrowing { &view.matched } else { &*order };
-                base.iter()
-                    .copied()
-                    .filter(|&i| {
-                        let expires = if uses_time { data.expires_at(i) } else { None };
-                        matcher.matches(&data.users[i], &data.search[i], expires, now)
-                    })
-                    .collect()
+                let expires = |i: usize| if uses_time { data.expires_at(i) } else { None };
+                // A few users: search each one's text. Many: one pass over everyone's.
+                if !matcher.has_words() || base.len() * 16 < data.users.len() {
+                    base.iter()
+                        .copied()
+                        .filter(|&i| {
+                            let text = data.search.text(i);
+                            matcher.matches_indexed(&data.users[i], text, expires(i), now)
+                        })
+                        .collect()
+                } else {
+                    let hits = hits.get_or_insert_with(|| matcher.word_hits(&data.search));
+                    base.iter()
+                        .copied()
+                        .filter(|&i| {
+                            hits[i] && matcher.matches_fields(&data.users[i], expires(i), now)
+                        })
+                        .collect()
+                }
             };
             let mut rows = matched.clone();
             view.matched = matched;
@@ -793,7 +845,17 @@ fn tab_order(data: &Data, tab: Tab, key: SortKey) -> Vec<usize> {
             rows.sort_by_key(|&i| data.invites.get(&users[i].id).map(|inv| inv.expires_at));
             rows
         }
+        // Most recent first, those without the date last; equal dates stay in email order.
+        SortKey::LastSignIn => newest_first(pick(&data.by_email), |i| users[i].last_login_at),
+        SortKey::Created => newest_first(pick(&data.by_email), |i| Some(users[i].created_at)),
+        SortKey::Deactivated => newest_first(pick(&data.by_email), |i| users[i].deactivated_at),
     }
+}
+
+fn newest_first(mut rows: Vec<usize>, at: impl Fn(usize) -> Option<OffsetDateTime>) -> Vec<usize> {
+    // `None` < `Some`, so reversing puts the missing dates last.
+    rows.sort_by_key(|&i| std::cmp::Reverse(at(i)));
+    rows
 }
 
 /// Applies what changed since the last load; nothing to redo when nothing changed.
@@ -813,8 +875,23 @@ pub fn apply_changes(app: &mut App, changes: Changes) {
     app.refresh_views();
 }
 
+/// Shows the first screenful of each tab until the full load answers.
+pub fn apply_first_page(app: &mut App, page: super::effects::FirstPage) {
+    app.data = Some(Data::first_page(page));
+    app.data_changed();
+    app.refresh_views();
+}
+
 /// Replaces the data after a load, keeping marks that still name a user.
 pub fn apply_snapshot(app: &mut App, snapshot: Snapshot) {
+    if app.data.as_ref().is_some_and(|d| !d.is_complete()) {
+        // The first page was in no particular order: start at the top of the real one.
+        for view in &mut app.views {
+            view.cursor = 0;
+            view.offset = 0;
+            view.cursor_user = None;
+        }
+    }
     let data = Data::from_snapshot(snapshot);
     let ids: HashSet<UserId> = data.users.iter().map(|u| u.id).collect();
     app.marks.retain(|id| ids.contains(id));

@@ -28,7 +28,18 @@ impl App {
         self.last_load = self.now;
         self.load_generation += 1;
         let generation = self.load_generation;
-        let since = self.data.as_ref().map(|d| d.seq);
+        if self.data.is_none() {
+            // A first screen at once, whatever the size of the workspace; everything else is
+            // asked for when it has answered (alone, it answers sooner on a busy machine).
+            let rows = self.page_height();
+            self.effect(Effect::FirstPage { generation, rows });
+            return;
+        }
+        let since = self
+            .data
+            .as_ref()
+            .filter(|d| d.is_complete())
+            .map(|d| d.seq);
         self.effect(Effect::Load { generation, since });
     }
 
@@ -851,6 +862,21 @@ impl App {
                         }
                     }
                 }
+            }
+            Msg::FirstPage { generation, result } => {
+                if generation != self.load_generation {
+                    return; // a newer reload is on its way
+                }
+                if let Ok(page) = result
+                    && self.data.is_none()
+                {
+                    apply_first_page(self, page);
+                }
+                // Then everything, whether or not the first page came.
+                self.effect(Effect::Load {
+                    generation,
+                    since: None,
+                });
             }
             Msg::Loaded { generation, result } => {
                 if generation != self.load_generation {

@@ -1162,3 +1162,43 @@ async fn the_same_keys_move_in_pickers_help_and_the_log() {
     };
     assert_eq!(log.scroll, log.shown().len() - 1);
 }
+
+#[tokio::test]
+async fn dates_sort_most_recent_first_with_the_missing_ones_last() {
+    let mut h = Harness::demo().await;
+    let sorted_by =
+        |h: &Harness,
+         label: &str,
+         at: &dyn Fn(&atender_admin::domain::User) -> Option<time::OffsetDateTime>| {
+            let data = h.app.data.as_ref().unwrap();
+            let dates: Vec<_> = h
+                .app
+                .view()
+                .rows
+                .iter()
+                .map(|&i| at(&data.users[i]))
+                .collect();
+            assert!(!dates.is_empty(), "{label}: rows");
+            // Newest first, then the users without the date.
+            let mut expected = dates.clone();
+            expected.sort_by(|a, b| b.cmp(a));
+            assert_eq!(dates, expected, "{label}");
+        };
+    // Active: name, email, roles, teams, last sign-in, created.
+    for _ in 0..4 {
+        h.key(KeyCode::Char('s'));
+    }
+    assert!(h.screen().contains("sort: last sign-in"));
+    sorted_by(&h, "last sign-in", &|u| u.last_login_at);
+    h.key(KeyCode::Char('s'));
+    assert!(h.screen().contains("sort: created"));
+    sorted_by(&h, "created", &|u| Some(u.created_at));
+    // Inactive: name, email, roles, teams, deactivated.
+    h.key(KeyCode::Char('2'));
+    for _ in 0..4 {
+        h.key(KeyCode::Char('s'));
+    }
+    assert!(h.screen().contains("sort: deactivated"));
+    assert!(h.screen().contains("Deactivated↓"));
+    sorted_by(&h, "deactivated", &|u| u.deactivated_at);
+}

@@ -14,6 +14,62 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+/// Where the table's rows are on screen and which rows of the view they show, when nothing
+/// covers them: what a scroll of the terminal can reuse between two frames.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TablePosition {
+    tab: Tab,
+    size: (u16, u16),
+    /// Screen rows of the table's body (below its header).
+    rows: std::ops::Range<u16>,
+    offset: usize,
+}
+
+pub fn table_position(app: &App) -> Option<TablePosition> {
+    if app.too_small() || !app.overlays.is_empty() || app.data.is_none() {
+        return None;
+    }
+    let area = Rect::new(0, 0, app.size.0, app.size.1);
+    let [_, _, body, _, _] = area.layout(&layout());
+    Some(TablePosition {
+        tab: app.tab,
+        size: app.size,
+        rows: body.y + 1..body.bottom(),
+        offset: app.view().offset,
+    })
+}
+
+/// The scroll that turns the table of `before` into the table of `after`, if only its offset
+/// changed (by less than a page).
+pub fn table_scroll(
+    before: &Option<TablePosition>,
+    after: &Option<TablePosition>,
+) -> Option<super::scroll::Scroll> {
+    let (Some(b), Some(a)) = (before, after) else {
+        return None;
+    };
+    let page = usize::from(a.rows.end.saturating_sub(a.rows.start));
+    let moved = a.offset.abs_diff(b.offset);
+    if b.tab != a.tab || b.size != a.size || b.rows != a.rows || moved == 0 || moved >= page {
+        return None;
+    }
+    let by = i32::try_from(moved).ok()?;
+    Some(super::scroll::Scroll {
+        rows: a.rows.clone(),
+        by: if a.offset > b.offset { by } else { -by },
+    })
+}
+
+fn layout() -> Layout {
+    Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+}
+
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     let area = frame.area();
     if app.too_small() {
@@ -21,13 +77,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
         frame.render_widget(Paragraph::new(Line::styled(msg, theme.warn())), area);
         return;
     }
-    let [header, tabs, body, status, hints] = area.layout(&Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Fill(1),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ]));
+    let [header, tabs, body, status, hints] = area.layout(&layout());
     draw_header(frame, header, app, theme);
     draw_tabs(frame, tabs, app, theme);
     table::draw(frame, body, app, theme);
@@ -89,14 +139,18 @@ fn draw_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let view = app.view();
     let keys = super::state::SortKey::cycle(app.tab);
     let sort = keys[view.sort % keys.len()];
-    spans.push(Span::styled(
+    let partial = app.data.as_ref().is_some_and(|d| !d.is_complete());
+    let status = if partial {
+        // Only the first screenful of each tab is here: say so rather than pretend to an order.
+        " loading everyone… (first page shown)".to_string()
+    } else {
         format!(
             " sort: {}{}",
             sort.label(),
             if view.reversed { " ↑" } else { " ↓" }
-        ),
-        theme.dim(),
-    ));
+        )
+    };
+    spans.push(Span::styled(status, theme.dim()));
     if app.filter_focus || !app.filter.value().is_empty() {
         // The count first: a long filter may run off the edge, its result must not.
         let shown = view.rows.len();

@@ -46,7 +46,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ))];
             cells.extend(match app.tab {
                 Tab::Pending => pending_cells(user, data, app, theme),
-                _ => user_cells(user, data, theme),
+                Tab::Active => user_cells(user, data, app, theme),
+                Tab::Inactive => inactive_cells(user, data, app, theme),
             });
             let mut row = Row::new(cells);
             if start + i == view.cursor {
@@ -57,43 +58,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             row
         })
         .collect();
-    let (titles, widths): (Vec<&str>, Vec<Constraint>) = match app.tab {
-        Tab::Pending => (
-            vec![
-                "", "Email", "Name", "Roles", "Sent", "Expires", "Sent by", "×",
-            ],
-            vec![
-                Constraint::Length(1),
-                Constraint::Fill(4),
-                Constraint::Fill(2),
-                Constraint::Length(12),
-                Constraint::Length(9),
-                Constraint::Length(15),
-                Constraint::Fill(3),
-                Constraint::Length(2),
-            ],
-        ),
-        _ => (
-            vec![
-                "",
-                "Display name",
-                "Full name",
-                "Email",
-                "Roles",
-                "Teams",
-                "Beta",
-            ],
-            vec![
-                Constraint::Length(1),
-                Constraint::Fill(2),
-                Constraint::Fill(2),
-                Constraint::Fill(4),
-                Constraint::Length(17),
-                Constraint::Fill(2),
-                Constraint::Length(4),
-            ],
-        ),
-    };
+    let (titles, widths) = columns(app.tab);
     let sorted_title = match sorted {
         SortKey::Name if app.tab == Tab::Pending => "Name",
         SortKey::Name => "Display name",
@@ -102,9 +67,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         SortKey::Teams => "Teams",
         SortKey::Sent => "Sent",
         SortKey::Expires => "Expires",
+        SortKey::LastSignIn => "Last sign-in",
+        SortKey::Deactivated => "Deactivated",
+        // No column of its own: the tab line names the sort.
+        SortKey::Created => "",
     };
     let header = Row::new(titles.iter().map(|t| {
-        if *t == sorted_title {
+        if !t.is_empty() && *t == sorted_title {
             Cell::from(format!("{t}{}", if view.reversed { "↑" } else { "↓" }))
         } else {
             Cell::from(*t)
@@ -115,17 +84,113 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(table, area);
 }
 
-fn user_cells<'a>(user: &User, data: &Data, theme: &Theme) -> Vec<Cell<'a>> {
+/// Each tab's column titles and widths; a title names the sort key it shows.
+fn columns(tab: Tab) -> (Vec<&'static str>, Vec<Constraint>) {
+    let mark = Constraint::Length(1);
+    match tab {
+        Tab::Pending => (
+            vec![
+                "", "Email", "Name", "Roles", "Sent", "Expires", "Sent by", "×",
+            ],
+            vec![
+                mark,
+                Constraint::Fill(4),
+                Constraint::Fill(2),
+                Constraint::Length(12),
+                Constraint::Length(9),
+                Constraint::Length(15),
+                Constraint::Fill(3),
+                Constraint::Length(2),
+            ],
+        ),
+        Tab::Active => (
+            vec![
+                "",
+                "Display name",
+                "Full name",
+                "Email",
+                "Roles",
+                "Teams",
+                "Last sign-in",
+                "Beta",
+            ],
+            vec![
+                mark,
+                Constraint::Fill(2),
+                Constraint::Fill(2),
+                Constraint::Fill(4),
+                Constraint::Length(17),
+                Constraint::Fill(2),
+                // Room for the title and the sort arrow.
+                Constraint::Length(13),
+                Constraint::Length(4),
+            ],
+        ),
+        Tab::Inactive => (
+            vec![
+                "",
+                "Display name",
+                "Email",
+                "Roles",
+                "Teams",
+                "Deactivated",
+                "By",
+                "Last sign-in",
+            ],
+            vec![
+                mark,
+                Constraint::Fill(2),
+                Constraint::Fill(4),
+                Constraint::Length(17),
+                Constraint::Fill(2),
+                Constraint::Length(12),
+                Constraint::Fill(3),
+                Constraint::Length(13),
+            ],
+        ),
+    }
+}
+
+fn when<'a>(
+    at: Option<time::OffsetDateTime>,
+    now: time::OffsetDateTime,
+    none: &'a str,
+) -> Cell<'a> {
+    Cell::from(at.map_or_else(|| none.to_string(), |t| ago(t, now)))
+}
+
+fn user_cells<'a>(user: &User, data: &Data, app: &App, theme: &Theme) -> Vec<Cell<'a>> {
     vec![
         Cell::from(safe(user.display_name.as_str())),
         Cell::from(safe(user.full_name.as_str())),
         Cell::from(safe(user.email.as_str())),
         Cell::from(user.roles.to_string()),
         Cell::from(safe(&data.teams_of(user).join(", "))),
+        when(user.last_login_at, app.now, "never"),
         Cell::from(Span::styled(
             if user.beta { "β on" } else { "" },
             theme.accent(),
         )),
+    ]
+}
+
+/// Deactivated users: when and by whom, instead of the full name and beta.
+fn inactive_cells<'a>(user: &User, data: &Data, app: &App, _theme: &Theme) -> Vec<Cell<'a>> {
+    let by = user
+        .deactivated_by
+        .map(|id| {
+            data.user(id)
+                .map_or_else(|| "a deleted user".into(), |u| safe(u.email.as_str()))
+        })
+        .unwrap_or_else(|| "—".into());
+    vec![
+        Cell::from(safe(user.display_name.as_str())),
+        Cell::from(safe(user.email.as_str())),
+        Cell::from(user.roles.to_string()),
+        Cell::from(safe(&data.teams_of(user).join(", "))),
+        when(user.deactivated_at, app.now, "—"),
+        Cell::from(by),
+        when(user.last_login_at, app.now, "never"),
     ]
 }
 
