@@ -28,9 +28,13 @@ pub struct Cli {
     /// Use the demo workspace "Demo Support Co", created on first use.
     #[arg(long, global = true)]
     pub demo: bool,
-    /// Recreate the demo workspace from scratch (implies --demo).
+    /// Recreate the demo workspace from scratch (implies --demo). Asks first on a terminal;
+    /// without one, needs --yes.
     #[arg(long, global = true)]
     pub reset_demo: bool,
+    /// With --reset-demo: wipe the demo store without asking.
+    #[arg(long = "yes", requires = "reset_demo")]
+    pub reset_yes: bool,
     /// Number of users in a newly created demo workspace.
     #[arg(long, default_value_t = demo::DEFAULT_SIZE, global = true, value_parser = clap::value_parser!(u32).range(20..=1_000_000))]
     pub demo_size: u32,
@@ -251,24 +255,13 @@ pub enum StartCheck {
 /// Opens the local store the flags name, seeding the demo if asked, and picks the acting admin.
 pub async fn open_local(cli: &Cli, check: StartCheck) -> anyhow::Result<LocalSession> {
     let path = cli.store_path()?;
+    if cli.wants_demo() && path.exists() {
+        refuse_non_demo_store(&path)?;
+    }
     if cli.reset_demo && path.exists() {
-        // Refuse to wipe a folder that isn't a store of ours.
-        match SledStore::open(&path) {
-            Ok(store) => {
-                let foreign = store
-                    .workspaces()
-                    .map(|w| w.iter().any(|w| w.slug != demo::DEMO_SLUG))
-                    .unwrap_or(true);
-                drop(store);
-                if foreign {
-                    anyhow::bail!(
-                        "{} holds workspaces other than the demo; not resetting it",
-                        path.display()
-                    );
-                }
-            }
-            Err(e) => return Err(e.into()),
-        }
+        use std::io::IsTerminal;
+        let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+        confirm_reset(&path, cli.reset_yes, terminal, ask_on_terminal)?;
         std::fs::remove_dir_all(&path).with_context(|| format!("removing {}", path.display()))?;
     }
     if !cli.wants_demo() && !path.exists() {
@@ -346,6 +339,69 @@ fn check_progress(read: u64) {
         let _ = write!(err, "\rchecking the store: {read} records read…");
         let _ = err.flush();
     }
+}
+
+/// `--demo` and `--reset-demo` only touch a store that holds nothing but the demo workspace:
+/// seeding the demo into a real store would mix 250 made-up people into it, and resetting
+/// would erase it.
+fn refuse_non_demo_store(path: &std::path::Path) -> anyhow::Result<()> {
+    let store = SledStore::open(path)?;
+    let others: Vec<String> = store
+        .workspaces()?
+        .into_iter()
+        .filter(|w| w.slug != demo::DEMO_SLUG)
+        .map(|w| crate::text::safe(&w.slug))
+        .collect();
+    drop(store);
+    if others.is_empty() {
+        return Ok(());
+    }
+    Err(commands::Usage::error(format!(
+        "{} is not a demo store: it holds the workspace {}. Leave out --demo (and --reset-demo) to manage it, or give --data a new folder for the demo",
+        path.display(),
+        others.join(", ")
+    )))
+}
+
+/// Whether `--reset-demo` may wipe `path`: `--yes` says so, otherwise the person at the
+/// terminal must type "yes"; with no terminal to ask on, it is refused.
+fn confirm_reset(
+    path: &std::path::Path,
+    yes: bool,
+    terminal: bool,
+    ask: impl FnOnce(&str) -> std::io::Result<String>,
+) -> anyhow::Result<()> {
+    if yes {
+        return Ok(());
+    }
+    if !terminal {
+        return Err(commands::Refusal(format!(
+            "not resetting the demo at {}: it erases every change made there; run again with --yes",
+            path.display()
+        ))
+        .into());
+    }
+    let answer = ask(&format!(
+        "Reset the demo at {}? Every change made there is erased. Type yes to go on: ",
+        path.display()
+    ))
+    .context("reading the answer")?;
+    if answer.trim().eq_ignore_ascii_case("yes") {
+        Ok(())
+    } else {
+        Err(commands::Refusal("demo not reset: the answer was not \"yes\"".into()).into())
+    }
+}
+
+/// Asks `question` on standard error and reads one line from standard input.
+fn ask_on_terminal(question: &str) -> std::io::Result<String> {
+    use std::io::Write;
+    let mut err = std::io::stderr();
+    err.write_all(question.as_bytes())?;
+    err.flush()?;
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line)
 }
 
 /// A progress line on the terminal while a big demo is written (nothing when not a terminal).
@@ -668,6 +724,44 @@ mod tests {
     #[test]
     fn the_command_line_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn resetting_the_demo_asks_on_a_terminal_and_needs_yes_without_one() {
+        let path = std::path::Path::new("/tmp/demo");
+        let never = |_: &str| -> std::io::Result<String> { panic!("asked despite --yes") };
+        assert!(confirm_reset(path, true, false, never).is_ok());
+        assert!(confirm_reset(path, true, true, never).is_ok());
+        let e = confirm_reset(path, false, false, |_: &str| -> std::io::Result<String> {
+            panic!("asked without a terminal")
+        })
+        .unwrap_err();
+        assert!(e.downcast_ref::<commands::Refusal>().is_some());
+        assert!(e.to_string().contains("--yes"), "{e}");
+        let mut asked = String::new();
+        assert!(
+            confirm_reset(path, false, true, |q: &str| {
+                asked = q.to_string();
+                Ok("yes\n".into())
+            })
+            .is_ok()
+        );
+        assert!(
+            asked.contains("/tmp/demo") && asked.contains("Type yes"),
+            "{asked}"
+        );
+        for no in ["\n", "y\n", "no\n", ""] {
+            let e = confirm_reset(path, false, true, |_: &str| Ok(no.to_string())).unwrap_err();
+            assert!(e.to_string().contains("not reset"), "{no:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn yes_is_only_for_resetting_the_demo() {
+        assert!(Cli::try_parse_from(["atender-admin", "--reset-demo", "--yes"]).is_ok());
+        assert!(Cli::try_parse_from(["atender-admin", "--demo", "--yes"]).is_err());
+        let cli = Cli::try_parse_from(["atender-admin", "delete", "a@b.io", "--yes"]).unwrap();
+        assert!(!cli.reset_yes);
     }
 
     #[test]

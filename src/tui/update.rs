@@ -19,6 +19,13 @@ const NAMES_SHOWN: usize = 3;
 
 impl App {
     fn effect(&mut self, effect: Effect) {
+        // A new job's footer is about that job: the last one's result must not read as its own.
+        if matches!(
+            effect,
+            Effect::Bulk { .. } | Effect::Resend(_) | Effect::Cancel(_)
+        ) {
+            self.notice = None;
+        }
         self.in_flight += 1;
         self.effects.push(effect);
     }

@@ -623,6 +623,23 @@ async fn a_too_small_terminal_only_lets_you_quit() {
 }
 
 #[tokio::test]
+async fn a_new_bulk_job_does_not_show_the_last_one_s_result() {
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char(' '));
+    h.press(KeyCode::Char('b')).await;
+    let first = h.app.notice.clone().expect("the first job reports");
+    h.key(KeyCode::Char('b'));
+    assert!(h.app.in_flight > 0, "the second job is under way");
+    assert!(
+        h.app.notice.is_none(),
+        "still showing {:?} while the next job runs",
+        first.text
+    );
+    h.settle().await;
+    assert!(h.app.notice.is_some(), "the second job reports");
+}
+
+#[tokio::test]
 async fn beta_toggles_for_the_marked_users() {
     let mut h = Harness::demo().await;
     h.key(KeyCode::Char(' '));

@@ -1114,3 +1114,63 @@ fn the_console_refuses_a_damaged_store_with_its_path_and_first_bad_record() {
         out.stderr
     );
 }
+
+#[test]
+fn demo_flags_refuse_a_store_holding_a_real_workspace_and_leave_it_alone() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("store");
+    crate::connected::init(&data);
+    let before = {
+        let store = SledStore::open(&data).unwrap();
+        store.workspaces().unwrap()
+    };
+    for flags in [&["--demo"][..], &["--reset-demo", "--yes"]] {
+        let mut args = flags.to_vec();
+        args.extend(["--data", data.to_str().unwrap(), "users"]);
+        let r = run(home.path(), &args, &[]);
+        assert_eq!(r.code, 2, "{flags:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("is not a demo store")
+                && r.stderr.contains("Leave out --demo")
+                && r.stderr.contains("new folder"),
+            "{flags:?}: {}",
+            r.stderr
+        );
+        assert_eq!(r.stdout, "");
+    }
+    let store = SledStore::open(&data).unwrap();
+    let after = store.workspaces().unwrap();
+    assert_eq!(after.len(), 1, "no demo workspace was added");
+    assert_eq!(
+        after.iter().map(|w| w.id).collect::<Vec<_>>(),
+        before.iter().map(|w| w.id).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn reset_demo_without_a_terminal_needs_yes() {
+    let (dir, _) = seeded();
+    let data = dir.path().join("demo");
+    assert_eq!(users_now(dir.path()).len(), 250);
+    let args = [
+        "--reset-demo",
+        "--demo-size",
+        "20",
+        "--data",
+        data.to_str().unwrap(),
+        "users",
+    ];
+    let r = run(dir.path(), &args, &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("run again with --yes"), "{}", r.stderr);
+    assert_eq!(users_now(dir.path()).len(), 250, "not wiped");
+    let mut with_yes = vec!["--yes"];
+    with_yes.extend(args);
+    let r = run(dir.path(), &with_yes, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        users_now(dir.path()).len(),
+        20,
+        "recreated at --demo-size 20"
+    );
+}
