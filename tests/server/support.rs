@@ -33,7 +33,6 @@ use atender_admin::domain::HashCost;
 use atender_admin::server::mail::{MailTransport, SmtpConfig, TlsMode};
 use atender_admin::server::{Application, MailConfig, ServerConfig};
 use atender_admin::service::{Core, CoreConfig, ManualClock};
-use atender_admin::store::postgres::testing;
 use atender_admin::store::{AnyStore, PgStore, SledStore};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
@@ -46,52 +45,9 @@ use tokio::sync::oneshot;
 
 pub const PASSWORD: &str = "correct horse battery";
 
-/// Which store a test's server runs on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sled,
-    Postgres,
-}
-
-pub const DATABASE_URL_VAR: &str = "ATENDER_TEST_DATABASE_URL";
-
-/// The test database's URL. Never skips: without one, every PostgreSQL test fails, loudly.
-pub fn database_url() -> String {
-    std::env::var(DATABASE_URL_VAR).unwrap_or_else(|_| {
-        panic!(
-            "{DATABASE_URL_VAR} is not set: the PostgreSQL tests need a database. Run \
-             ./scripts/test (it starts a throwaway PostgreSQL)"
-        )
-    })
-}
-
-/// A schema of its own in the test database, dropped at the end.
-pub struct TestSchema {
-    pub url: String,
-    name: String,
-}
-
-impl TestSchema {
-    pub fn new() -> TestSchema {
-        let base = database_url();
-        let name = format!("t_{}", uuid::Uuid::now_v7().simple());
-        testing::execute(&base, &format!("CREATE SCHEMA {name}"))
-            .unwrap_or_else(|e| panic!("creating a test schema in {DATABASE_URL_VAR}: {e}"));
-        TestSchema {
-            url: testing::url_with_schema(&base, &name),
-            name,
-        }
-    }
-}
-
-impl Drop for TestSchema {
-    fn drop(&mut self) {
-        let _ = testing::execute(
-            &database_url(),
-            &format!("DROP SCHEMA {} CASCADE", self.name),
-        );
-    }
-}
+#[path = "../common/test_database.rs"]
+mod test_database;
+pub use test_database::*;
 
 /// Where a test's server keeps its data: always a temporary folder (the outbox; the store too
 /// on sled), and on PostgreSQL a schema of its own.
