@@ -8,6 +8,7 @@ pub mod connect;
 use crate::demo;
 use crate::domain::{Error, HashCost, User, UserStatus, Workspace};
 use crate::service::{Core, CoreConfig, LocalAdmin};
+use crate::store::StoreError;
 use crate::store::{SledStore, Store};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -529,7 +530,10 @@ pub async fn run_command(cli: &Cli) -> anyhow::Result<bool> {
 }
 
 fn is_store_in_use(e: &anyhow::Error) -> bool {
-    matches!(e.downcast_ref::<Error>(), Some(Error::StoreInUse { .. }))
+    matches!(
+        e.downcast_ref::<Error>(),
+        Some(Error::Store(StoreError::InUse { .. }))
+    )
 }
 
 /// The service API for a command: over HTTP when a server is named (signing in with the
@@ -606,11 +610,11 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     }
     match err.downcast_ref::<Error>() {
         Some(
-            Error::StoreInUse { .. }
-            | Error::UnknownSchema { .. }
-            | Error::StoreCorrupt { .. }
-            | Error::Storage { .. }
-            | Error::StorageUnavailable { .. }
+            Error::Store(StoreError::InUse { .. })
+            | Error::Store(StoreError::UnknownSchema { .. })
+            | Error::Store(StoreError::Corrupt { .. })
+            | Error::Store(StoreError::Failed { .. })
+            | Error::Store(StoreError::Unavailable { .. })
             | Error::Unreachable { .. }
             | Error::UnexpectedResponse { .. },
         ) => 2,

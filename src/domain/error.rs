@@ -2,6 +2,7 @@
 //! message is written for the admin who will read it. The server maps variants to HTTP statuses
 //! and the client maps them back, so the same message is shown offline and online.
 
+use crate::store::StoreError;
 use serde::{Deserialize, Serialize};
 
 /// Everything the core can refuse, with enough detail to say what to do.
@@ -74,32 +75,6 @@ pub enum Error {
     )]
     ChangesExpired { since: u64, oldest: u64 },
 
-    // ---- the store -----------------------------------------------------------------------
-    #[error(
-        "the store at {path} is in use by another process; close it (another atender-admin or atender-server) and try again"
-    )]
-    StoreInUse { path: String },
-    #[error(
-        "the store at {path} was written by schema version {found}, but this build understands version {supported}; use a matching atender-admin or export and import the data"
-    )]
-    UnknownSchema {
-        path: String,
-        found: u32,
-        supported: u32,
-    },
-    #[error(
-        "the store at {path} is damaged and was left untouched ({detail}); restore it from a backup or move it aside"
-    )]
-    StoreCorrupt { path: String, detail: String },
-    #[error("storage error: {detail}")]
-    Storage { detail: String },
-    /// The store can't be used right now (a full disk, an I/O error, an unreachable database)
-    /// but may be again without a restart: answered 503 and reported by the health check.
-    #[error(
-        "the store is unavailable ({detail}); try again once it is back: free disk space or bring the database back"
-    )]
-    StorageUnavailable { detail: String },
-
     // ---- connected mode (the HTTP client; the server never sends these) -------------------
     #[error(
         "can't reach the server at {url} ({detail}); nothing was changed: check the address and your network, then try again"
@@ -120,6 +95,11 @@ pub enum Error {
         "the server at {url} answered something this console does not understand ({detail}); check that the address points at atender-server and that both are the same version"
     )]
     UnexpectedResponse { url: String, detail: String },
+
+    // ---- the store itself (its own type; see `crate::store::StoreError`) -------------------
+    #[error(transparent)]
+    #[serde(untagged)]
+    Store(#[from] StoreError),
 }
 
 /// One field's problem, when a form has several.
@@ -216,25 +196,18 @@ impl Error {
         }
     }
 
-    /// A store that can't be reached or written now (see `StorageUnavailable`).
+    /// A store that can't be reached or written now (see `StoreError::Unavailable`).
     pub fn storage_unavailable(detail: impl ToString) -> Self {
-        Error::StorageUnavailable {
-            detail: detail.to_string(),
-        }
+        Error::Store(StoreError::unavailable(detail))
     }
 
     /// Whether the store itself failed (not a rule or the input): a bulk operation stops at it.
     pub fn is_storage_fault(&self) -> bool {
-        matches!(
-            self,
-            Error::Storage { .. } | Error::StorageUnavailable { .. }
-        )
+        matches!(self, Error::Store(e) if e.is_fault())
     }
 
     pub fn storage(detail: impl ToString) -> Self {
-        Error::Storage {
-            detail: detail.to_string(),
-        }
+        Error::Store(StoreError::failed(detail))
     }
 
     /// The form field this error belongs next to, if any.
@@ -290,15 +263,11 @@ impl Error {
             Error::Unauthenticated => "unauthenticated",
             Error::Conflict { .. } => "conflict",
             Error::ChangesExpired { .. } => "changes_expired",
-            Error::StoreInUse { .. } => "store_in_use",
-            Error::UnknownSchema { .. } => "unknown_schema",
-            Error::StoreCorrupt { .. } => "store_corrupt",
-            Error::Storage { .. } => "storage",
-            Error::StorageUnavailable { .. } => "storage_unavailable",
             Error::Unreachable { .. } => "unreachable",
             Error::OutcomeUnknown { .. } => "outcome_unknown",
             Error::ServerRefused { .. } => "server_refused",
             Error::UnexpectedResponse { .. } => "unexpected_response",
+            Error::Store(e) => e.code(),
         }
     }
 }
@@ -348,6 +317,8 @@ mod tests {
                 url: "http://127.0.0.1:9".into(),
                 detail: "not JSON".into(),
             },
+            Error::storage_unavailable("disk full"),
+            Error::Store(StoreError::InUse { path: "p".into() }),
         ];
         for e in samples {
             let json = serde_json::to_value(&e).unwrap();

@@ -4,6 +4,7 @@
 
 use crate::api::{ErrorBody, ErrorDetail};
 use crate::domain::Error;
+use crate::store::StoreError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -87,11 +88,11 @@ pub fn core_status(e: &Error) -> StatusCode {
         }
         Error::InviteExpired | Error::ChangesExpired { .. } => StatusCode::GONE,
         Error::Conflict { .. } => StatusCode::PRECONDITION_FAILED,
-        Error::StoreInUse { .. }
-        | Error::UnknownSchema { .. }
-        | Error::StoreCorrupt { .. }
-        | Error::Storage { .. } => StatusCode::INTERNAL_SERVER_ERROR,
-        Error::StorageUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        Error::Store(StoreError::InUse { .. })
+        | Error::Store(StoreError::UnknownSchema { .. })
+        | Error::Store(StoreError::Corrupt { .. })
+        | Error::Store(StoreError::Failed { .. }) => StatusCode::INTERNAL_SERVER_ERROR,
+        Error::Store(StoreError::Unavailable { .. }) => StatusCode::SERVICE_UNAVAILABLE,
         // The client's own errors: the server never refuses with them.
         Error::Unreachable { .. }
         | Error::OutcomeUnknown { .. }
@@ -117,7 +118,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         match self {
-            ApiError::Core(e @ Error::StorageUnavailable { .. }) => {
+            ApiError::Core(e @ Error::Store(StoreError::Unavailable { .. })) => {
                 // Where the store is and what failed help the operator, not the client.
                 tracing::error!(error = %e, "the store is unavailable");
                 let mut response = body(

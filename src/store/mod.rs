@@ -10,11 +10,13 @@
 
 mod any;
 pub mod backup;
+mod error;
 mod keys;
 pub mod postgres;
 mod sled_store;
 
 pub use any::{AnyStore, StoreLocation};
+pub use error::StoreError;
 pub use postgres::PgStore;
 pub use sled_store::SledStore;
 
@@ -132,7 +134,7 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn transact<R>(&self, mode: TxMode, f: &dyn Fn(&dyn Tx) -> Result<R>) -> Result<R>;
     /// Makes every committed transaction durable.
     fn flush(&self) -> Result<()>;
-    /// Whether the store can be written now (`StorageUnavailable` if not: a full disk, an
+    /// Whether the store can be written now (`StoreError::Unavailable` if not: a full disk, an
     /// unreachable database). After a failure that has healed, brings the store back first.
     fn health(&self) -> Result<()>;
 

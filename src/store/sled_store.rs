@@ -5,6 +5,7 @@ use crate::domain::{
     AuditAction, AuditEvent, Email, Error, EventId, Invite, PasswordHash, Result, Session, Team,
     TeamId, TokenHash, User, UserId, UserStatus, Workspace, WorkspaceId,
 };
+use crate::store::StoreError;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sled::transaction::{
@@ -64,37 +65,41 @@ impl SledStore {
         let path = path.as_ref().to_path_buf();
         let shown = path.display().to_string();
         if path.exists() && !path.is_dir() {
-            return Err(Error::StoreCorrupt {
+            return Err(Error::Store(StoreError::Corrupt {
                 path: shown,
                 detail: "it is a file, not a store folder".into(),
-            });
+            }));
         }
         // sled would quietly start a new, empty data file next to the others.
         if path.join("conf").exists() && !path.join("db").exists() {
-            return Err(Error::StoreCorrupt {
+            return Err(Error::Store(StoreError::Corrupt {
                 path: shown,
                 detail: "its data file `db` is missing (the other files are there)".into(),
-            });
+            }));
         }
         let db = open_db(&path, &shown)?;
         match db.get(keys::SCHEMA).map_err(|e| open_error(e, &shown))? {
             Some(v) => {
                 let found = <[u8; 4]>::try_from(v.as_ref())
                     .map(u32::from_be_bytes)
-                    .map_err(|_| Error::StoreCorrupt {
-                        path: shown.clone(),
-                        detail: "its schema marker is unreadable".into(),
+                    .map_err(|_| {
+                        Error::Store(StoreError::Corrupt {
+                            path: shown.clone(),
+                            detail: "its schema marker is unreadable".into(),
+                        })
                     })?;
                 if found == 1 {
-                    upgrade_from_v1(&db).map_err(|e| Error::Storage {
-                        detail: format!("could not upgrade the store at {shown}: {e}"),
+                    upgrade_from_v1(&db).map_err(|e| {
+                        Error::Store(StoreError::Failed {
+                            detail: format!("could not upgrade the store at {shown}: {e}"),
+                        })
                     })?;
                 } else if found != SCHEMA_VERSION {
-                    return Err(Error::UnknownSchema {
+                    return Err(Error::Store(StoreError::UnknownSchema {
                         path: shown,
                         found,
                         supported: SCHEMA_VERSION,
-                    });
+                    }));
                 }
             }
             None if db.is_empty() => {
@@ -103,11 +108,11 @@ impl SledStore {
                 db.flush().map_err(|e| open_error(e, &shown))?;
             }
             None => {
-                return Err(Error::StoreCorrupt {
+                return Err(Error::Store(StoreError::Corrupt {
                     path: shown,
                     detail: "it holds data but no schema marker; it was not written by atender"
                         .into(),
-                });
+                }));
             }
         }
         let durable = DurableFiles::open(&path).map_err(|e| open_error(e, &shown))?;
@@ -130,7 +135,7 @@ impl SledStore {
 
     /// Passes `result` on, remembering an I/O failure so the store is reopened once it heals.
     fn noting_fault<R>(&self, result: Result<R>) -> Result<R> {
-        if let Err(Error::StorageUnavailable { detail }) = &result {
+        if let Err(Error::Store(StoreError::Unavailable { detail })) = &result {
             self.slot.note_fault(detail);
         }
         result
@@ -149,9 +154,11 @@ impl SledStore {
     /// `PROGRESS_EVERY` records. Returns how many records there are; the first one that can't
     /// be read is reported with its position and kind.
     pub fn check_integrity(&self, progress: &mut dyn FnMut(u64)) -> Result<u64> {
-        let corrupt = |detail: String| Error::StoreCorrupt {
-            path: self.path.display().to_string(),
-            detail,
+        let corrupt = |detail: String| {
+            Error::Store(StoreError::Corrupt {
+                path: self.path.display().to_string(),
+                detail,
+            })
         };
         let mut read = 0u64;
         // sled can panic on some kinds of damage instead of returning an error.
@@ -442,14 +449,14 @@ fn open_db(path: &Path, shown: &str) -> Result<sled::Db> {
             Ok(Ok(db)) => return Ok(db),
             Ok(Err(e)) => open_error(e, shown),
             Err(_) => {
-                return Err(Error::StoreCorrupt {
+                return Err(Error::Store(StoreError::Corrupt {
                     path: shown.into(),
                     detail: "the storage engine could not read it".into(),
-                });
+                }));
             }
         };
         attempts += 1;
-        if !matches!(e, Error::StoreInUse { .. }) || attempts >= 20 {
+        if !matches!(e, Error::Store(StoreError::InUse { .. })) || attempts >= 20 {
             return Err(e);
         }
         std::thread::sleep(std::time::Duration::from_millis(25));
@@ -459,20 +466,20 @@ fn open_db(path: &Path, shown: &str) -> Result<sled::Db> {
 fn open_error(e: sled::Error, path: &str) -> Error {
     match e {
         sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
-            Error::StoreInUse { path: path.into() }
+            Error::Store(StoreError::InUse { path: path.into() })
         }
         sled::Error::Io(io) if io.kind() == std::io::ErrorKind::PermissionDenied => {
-            Error::Storage {
+            Error::Store(StoreError::Failed {
                 detail: format!("no permission to open the store at {path}: {io}"),
-            }
+            })
         }
-        sled::Error::Corruption { .. } => Error::StoreCorrupt {
+        sled::Error::Corruption { .. } => Error::Store(StoreError::Corrupt {
             path: path.into(),
             detail: "the storage engine found corrupted data".into(),
-        },
-        other => Error::Storage {
+        }),
+        other => Error::Store(StoreError::Failed {
             detail: format!("could not open the store at {path}: {other}"),
-        },
+        }),
     }
 }
 

@@ -5,6 +5,7 @@
 use crate::support::*;
 use atender_admin::domain::{Error, Role, UserStatus};
 use atender_admin::service::{AdminApi, BulkChange, UserPatch};
+use atender_admin::store::StoreError;
 use atender_admin::store::{AnyStore, PgStore, SledStore, Store};
 
 async fn every_kind_of_change_survives_reopening(backend: Backend) {
@@ -129,9 +130,9 @@ fn a_store_in_use_says_so() {
     let e = SledStore::open(dir.path()).unwrap_err();
     assert_eq!(
         e,
-        Error::StoreInUse {
+        Error::Store(StoreError::InUse {
             path: dir.path().display().to_string()
-        }
+        })
     );
     assert!(
         e.to_string().contains("is in use by another process"),
@@ -165,18 +166,18 @@ fn an_unknown_schema_version_is_refused_untouched() {
     assert!(
         matches!(
             e,
-            Error::UnknownSchema {
+            Error::Store(StoreError::UnknownSchema {
                 found: 99,
                 supported: atender_admin::store::SCHEMA_VERSION,
                 ..
-            }
+            })
         ),
         "{e:?}"
     );
     // still 99: opening wrote nothing
     assert!(matches!(
         SledStore::open(dir.path()).unwrap_err(),
-        Error::UnknownSchema { found: 99, .. }
+        Error::Store(StoreError::UnknownSchema { found: 99, .. })
     ));
 }
 
@@ -196,7 +197,10 @@ fn a_damaged_store_is_refused_and_left_as_it_was() {
     let before = snapshot(dir.path());
     let e = SledStore::open(dir.path()).unwrap_err();
     assert!(
-        matches!(e, Error::StoreCorrupt { .. } | Error::Storage { .. }),
+        matches!(
+            e,
+            Error::Store(StoreError::Corrupt { .. }) | Error::Store(StoreError::Failed { .. })
+        ),
         "{e:?}"
     );
     assert_eq!(snapshot(dir.path()), before, "nothing was overwritten");
@@ -212,13 +216,13 @@ fn a_foreign_sled_database_is_not_adopted() {
     }
     assert!(matches!(
         SledStore::open(dir.path()).unwrap_err(),
-        Error::StoreCorrupt { .. }
+        Error::Store(StoreError::Corrupt { .. })
     ));
     let file = dir.path().join("plain-file");
     std::fs::write(&file, b"x").unwrap();
     assert!(matches!(
         SledStore::open(&file).unwrap_err(),
-        Error::StoreCorrupt { .. }
+        Error::Store(StoreError::Corrupt { .. })
     ));
 }
 
@@ -230,7 +234,10 @@ fn a_store_whose_data_file_was_deleted_is_refused_and_left_as_it_is() {
     let before = snapshot(dir.path());
     let e = SledStore::open(dir.path()).unwrap_err();
     assert!(e.to_string().contains("`db` is missing"), "{e}");
-    assert!(matches!(e, Error::StoreCorrupt { .. }), "{e:?}");
+    assert!(
+        matches!(e, Error::Store(StoreError::Corrupt { .. })),
+        "{e:?}"
+    );
     assert_eq!(snapshot(dir.path()), before, "no new data file was made");
     assert!(!dir.path().join("db").exists());
 }
@@ -371,7 +378,7 @@ fn a_newer_postgres_schema_is_refused_untouched() {
     for _ in 0..2 {
         let e = PgStore::open(&schema.url).unwrap_err();
         assert!(
-            matches!(&e, Error::UnknownSchema { found, supported, .. }
+            matches!(&e, Error::Store(StoreError::UnknownSchema { found, supported, .. })
                 if *found == SCHEMA_VERSION + 1 && *supported == SCHEMA_VERSION),
             "{e:?}"
         );
@@ -421,7 +428,10 @@ fn servers_starting_together_on_a_fresh_database_migrate_it_once() {
 fn an_unreachable_database_says_so_without_the_password() {
     let e = PgStore::open("postgres://ann:s3cret@127.0.0.1:1/atender").unwrap_err();
     let shown = e.to_string();
-    assert!(matches!(e, Error::StorageUnavailable { .. }), "{e:?}");
+    assert!(
+        matches!(e, Error::Store(StoreError::Unavailable { .. })),
+        "{e:?}"
+    );
     assert!(
         shown.contains("can't use the database at postgres://ann@127.0.0.1:1/atender"),
         "{shown}"
@@ -526,12 +536,18 @@ async fn an_unreachable_database_is_unavailable_and_heals_by_itself() {
 
     relay.cut();
     let e = core.store_health().await.unwrap_err();
-    assert!(matches!(e, Error::StorageUnavailable { .. }), "{e:?}");
+    assert!(
+        matches!(e, Error::Store(StoreError::Unavailable { .. })),
+        "{e:?}"
+    );
     let e = core
         .create_workspace("Beta", "bob@beta.io", "Bob")
         .await
         .unwrap_err();
-    assert!(matches!(e, Error::StorageUnavailable { .. }), "{e:?}");
+    assert!(
+        matches!(e, Error::Store(StoreError::Unavailable { .. })),
+        "{e:?}"
+    );
 
     relay.restore();
     // The pool drops the broken connections and makes new ones.

@@ -6,6 +6,7 @@ use super::bridge::block_on;
 use super::tx::{AUDIT_COLUMNS, INVITE_COLUMNS, team_select, user_select};
 use super::{PgStore, db_error, rows};
 use crate::domain::{Error, PasswordHash, Result};
+use crate::store::StoreError;
 use futures_util::{StreamExt, pin_mut};
 use std::time::Duration;
 use tokio_postgres::Row;
@@ -47,7 +48,7 @@ const TABLES: &[(&str, &str, Decode)] = &[
 
 impl PgStore {
     /// Reads and decodes every record, in one snapshot; `progress` hears the count now and then.
-    /// The first record that does not decode is reported as `StoreCorrupt`, naming its table
+    /// The first record that does not decode is reported as `StoreError::Corrupt`, naming its table
     /// and its number in the read.
     pub fn check_integrity(&self, progress: &mut dyn FnMut(u64)) -> Result<u64> {
         let mut client = self.connection()?;
@@ -69,9 +70,11 @@ impl PgStore {
                 while let Some(row) = stream.next().await {
                     let row = row.map_err(|e| db_error(&e))?;
                     read += 1;
-                    decode(&row).map_err(|why| Error::StoreCorrupt {
-                        path: shown.clone(),
-                        detail: format!("record {read} ({kind}) is unreadable: {why}"),
+                    decode(&row).map_err(|why| {
+                        Error::Store(StoreError::Corrupt {
+                            path: shown.clone(),
+                            detail: format!("record {read} ({kind}) is unreadable: {why}"),
+                        })
                     })?;
                     if read.is_multiple_of(PROGRESS_EVERY) {
                         progress(read);

@@ -29,6 +29,7 @@ use crate::domain::{
     AuditEvent, Error, EventId, Invite, Result, Team, TeamId, TokenHash, User, UserId, UserStatus,
     Workspace, WorkspaceId,
 };
+use crate::store::StoreError;
 use crate::store::{ChangedIds, ChangesTooOld, StatusCounts, Store, Tx, TxMode};
 use bridge::{Runtime, block_on};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
@@ -76,7 +77,7 @@ impl std::fmt::Debug for PgStore {
 
 /// A database error as the store reports it: SQLSTATE and PostgreSQL's own message.
 /// A lost connection, a database shutting down or out of resources (a full disk: 53100) is
-/// `StorageUnavailable` (503, heals by itself); anything else is a storage error.
+/// `StoreError::Unavailable` (503, heals by itself); anything else is a storage error.
 pub(super) fn db_error(e: &tokio_postgres::Error) -> Error {
     match e.as_db_error() {
         Some(db) => {
@@ -140,11 +141,13 @@ impl PgStore {
     /// Opens with the schema migrated only up to `version`; for tests of older schemas.
     #[doc(hidden)]
     pub fn open_at(url: &str, version: u32) -> Result<Self> {
-        let mut config: tokio_postgres::Config = url.parse().map_err(|e| Error::Storage {
-            detail: format!(
-                "the database URL is not a PostgreSQL connection string ({e}); expected \
+        let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
+            Error::Store(StoreError::Failed {
+                detail: format!(
+                    "the database URL is not a PostgreSQL connection string ({e}); expected \
                  postgres://USER:PASSWORD@HOST:PORT/DATABASE"
-            ),
+                ),
+            })
         })?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(10));
@@ -223,13 +226,13 @@ impl PgStore {
                 }
                 other => other.to_string(),
             };
-            Error::StorageUnavailable {
+            Error::Store(StoreError::Unavailable {
                 detail: format!(
                     "can't use the database at {}: {detail}; check the database URL and that \
                      PostgreSQL is running and accepts connections",
                     self.inner.shown
                 ),
-            }
+            })
         })
     }
 

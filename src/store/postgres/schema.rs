@@ -9,6 +9,7 @@
 use super::bridge::block_on;
 use super::db_error;
 use crate::domain::{Error, Result};
+use crate::store::StoreError;
 
 /// Each migration, in order; version N is `MIGRATIONS[N - 1]`. Never edit one that has been
 /// released: add the next.
@@ -31,9 +32,9 @@ pub(super) fn migrate(
     target: u32,
 ) -> Result<()> {
     let failed = |e: tokio_postgres::Error| match db_error(&e) {
-        Error::Storage { detail } => Error::Storage {
+        Error::Store(StoreError::Failed { detail }) => Error::Store(StoreError::Failed {
             detail: format!("migrating the schema of {shown}: {detail}"),
-        },
+        }),
         other => other,
     };
     let tx = block_on(client.transaction()).map_err(failed)?;
@@ -50,11 +51,11 @@ pub(super) fn migrate(
             .map_err(failed)?;
     let found = u32::try_from(found).unwrap_or(u32::MAX);
     if found > SCHEMA_VERSION {
-        return Err(Error::UnknownSchema {
+        return Err(Error::Store(StoreError::UnknownSchema {
             path: shown.to_string(),
             found,
             supported: SCHEMA_VERSION,
-        });
+        }));
     }
     for version in found + 1..=target.min(SCHEMA_VERSION) {
         let sql = MIGRATIONS[version as usize - 1];

@@ -5,10 +5,11 @@
 //! for its own duration; once the disk takes writes again, the first operation or health check
 //! after the failure takes the engine out, waits for the operations still holding it, drops it
 //! (which releases sled's file lock) and opens the store again. Until then reads keep using the
-//! old engine and writes answer `StorageUnavailable`.
+//! old engine and writes answer `StoreError::Unavailable`.
 
 use super::{DurableFiles, open_db};
 use crate::domain::{Error, Result};
+use crate::store::StoreError;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
@@ -87,7 +88,7 @@ impl EngineSlot {
                 || "the store is being reopened".into(),
                 |f| f.detail.clone(),
             );
-            Error::StorageUnavailable { detail }
+            Error::Store(StoreError::Unavailable { detail })
         })
     }
 
@@ -172,9 +173,9 @@ pub(super) fn from_sled(e: sled::Error) -> Error {
 }
 
 pub(super) fn io_unavailable(e: std::io::Error) -> Error {
-    Error::StorageUnavailable {
+    Error::Store(StoreError::Unavailable {
         detail: e.to_string(),
-    }
+    })
 }
 
 /// Whether the store's disk takes a small write now: writes, syncs and removes a probe file.

@@ -4,6 +4,7 @@
 use super::engine::from_sled;
 use super::{SledStore, keys};
 use crate::domain::{Error, Result};
+use crate::store::StoreError;
 use crate::store::backup::{BackupWriter, read_backup};
 use crate::store::{SCHEMA_VERSION, Store};
 use std::io::Write;
@@ -47,11 +48,11 @@ impl SledStore {
         })
         .map_err(|e| Error::storage(format!("{}: {e}", from.display())))?;
         if schema != Some(SCHEMA_VERSION) {
-            return Err(Error::UnknownSchema {
+            return Err(Error::Store(StoreError::UnknownSchema {
                 path: from.display().to_string(),
                 found: schema.unwrap_or(0),
                 supported: SCHEMA_VERSION,
-            });
+            }));
         }
         let occupied = std::fs::read_dir(into).map(|mut d| d.next().is_some());
         if into.exists() && !matches!(occupied, Ok(false)) {
