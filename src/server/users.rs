@@ -7,7 +7,7 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, IfMatch};
 use crate::api::{
     BulkBeta, BulkIds, BulkResults, BulkRoles, BulkTeam, ErrorBody, TeamAction, UsersQuery,
 };
-use crate::domain::{User, UserId};
+use crate::domain::UserId;
 use crate::service::{
     AdminApi, BulkChange, LocalAdmin, OwnershipTransferred, Page, UserDetail, UserPatch, UserQuery,
 };
@@ -15,6 +15,7 @@ use crate::store::AnyStore;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde_json::value::RawValue;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -52,10 +53,12 @@ fn with_etag<T: serde::Serialize>(version: u64, body: T) -> Response {
 async fn list_users(
     Acting(api): Acting,
     ApiQuery(q): ApiQuery<UsersQuery>,
-) -> Result<Json<Page<User>>, ApiError> {
+) -> Result<Json<Page<Box<RawValue>>>, ApiError> {
     let after = super::extract::cursor::<UserId>(q.cursor.as_deref())?;
+    // Each user goes out as the store holds it: the same JSON as `User`, not decoded and
+    // encoded again (that was half of this route's CPU).
     let page = api
-        .list_users(UserQuery {
+        .list_users_json(UserQuery {
             status: q.status,
             q: q.q,
             limit: q.limit,

@@ -11,7 +11,7 @@ use crate::domain::{
     AuditAction, AuditEvent, AuditTarget, Email, Entity, Error, EventId, Invite, PersonName,
     Result, Roles, Team, TeamId, TeamName, Token, User, UserId, UserStatus, Workspace, WorkspaceId,
 };
-use crate::store::{Store, TxMode};
+use crate::store::{Store, TxMode, UserRecord};
 use async_trait::async_trait;
 use std::collections::{BTreeSet, HashMap};
 use time::OffsetDateTime;
@@ -162,6 +162,77 @@ impl<S: Store> LocalAdmin<S> {
             .await
     }
 
+    /// A page of users with each one as its stored JSON, for a front end that only passes them
+    /// on (the server's list route): what `list_users` returns, without decoding every user
+    /// and encoding it again.
+    pub async fn list_users_json(
+        &self,
+        query: UserQuery,
+    ) -> Result<Page<Box<serde_json::value::RawValue>>> {
+        self.users_page(query, |record, _| record.into_json()).await
+    }
+
+    /// One page of users after `query.after`: the scan stops as soon as the page is full. Each
+    /// user that matches becomes an item through `item`, which also gets the decoded user when
+    /// the filter needed it.
+    async fn users_page<T, F>(&self, query: UserQuery, item: F) -> Result<Page<T>>
+    where
+        T: Send + 'static,
+        F: Fn(UserRecord, Option<User>) -> Result<T> + Send + 'static,
+    {
+        let ws = self.ws;
+        let now = self.core.now();
+        self.read(move |store, _| {
+            let limit = query.limit.unwrap_or(100).clamp(1, MAX_PAGE);
+            let filter = Filter::parse(query.q.as_deref().unwrap_or(""))?;
+            let names = if filter.is_empty() {
+                Default::default()
+            } else {
+                team_names(&store.teams(ws)?)
+            };
+            let expiries: HashMap<UserId, OffsetDateTime> = if filter.uses_time() {
+                let invites = store.invites(ws)?.into_iter().filter(Invite::is_pending);
+                invites.map(|i| (i.user_id, i.expires_at)).collect()
+            } else {
+                HashMap::new()
+            };
+            let matcher = filter.matcher(&names);
+            // One more than the page, to know whether there is a next one; the scan stops there.
+            let mut items: Vec<T> = Vec::with_capacity(limit + 1);
+            let mut last_ids: Vec<UserId> = Vec::with_capacity(limit + 1);
+            store.scan_user_records(ws, query.status, query.after, &mut |record| {
+                // Without a filter every user matches: nothing to decode or prepare.
+                let decoded = if filter.is_empty() {
+                    None
+                } else {
+                    let u = record.user()?;
+                    let text = SearchText::new(&u, &names);
+                    if !matcher.matches(&u, &text, expiries.get(&u.id).copied(), now) {
+                        return Ok(true);
+                    }
+                    Some(u)
+                };
+                last_ids.push(record.id);
+                items.push(item(record, decoded)?);
+                Ok(items.len() <= limit)
+            })?;
+            let next = if items.len() > limit {
+                items.truncate(limit);
+                last_ids.get(limit - 1).map(UserId::to_string)
+            } else {
+                None
+            };
+            let total = if filter.is_empty() {
+                let counts = store.status_counts(ws)?;
+                Some(query.status.map_or(counts.total(), |s| counts.get(s)))
+            } else {
+                None
+            };
+            Ok(Page { items, next, total })
+        })
+        .await
+    }
+
     fn issue(
         ctx: &Ctx,
         user: &User,
@@ -308,52 +379,9 @@ impl<S: Store> AdminApi for LocalAdmin<S> {
     }
 
     async fn list_users(&self, query: UserQuery) -> Result<Page<User>> {
-        let ws = self.ws;
-        let now = self.core.now();
-        self.read(move |store, _| {
-            let limit = query.limit.unwrap_or(100).clamp(1, MAX_PAGE);
-            let filter = Filter::parse(query.q.as_deref().unwrap_or(""))?;
-            let names = if filter.is_empty() {
-                Default::default()
-            } else {
-                team_names(&store.teams(ws)?)
-            };
-            let expiries: HashMap<UserId, OffsetDateTime> = if filter.uses_time() {
-                let invites = store.invites(ws)?.into_iter().filter(Invite::is_pending);
-                invites.map(|i| (i.user_id, i.expires_at)).collect()
-            } else {
-                HashMap::new()
-            };
-            let matcher = filter.matcher(&names);
-            // One more than the page, to know whether there is a next one; the scan stops there.
-            let mut items: Vec<User> = Vec::with_capacity(limit + 1);
-            store.scan_users(ws, query.status, query.after, &mut |u| {
-                // Without a filter every user matches: no search text to prepare.
-                if filter.is_empty()
-                    || matcher.matches(
-                        &u,
-                        &SearchText::new(&u, &names),
-                        expiries.get(&u.id).copied(),
-                        now,
-                    )
-                {
-                    items.push(u);
-                }
-                Ok(items.len() <= limit)
-            })?;
-            let next = if items.len() > limit {
-                items.truncate(limit);
-                items.last().map(|u| u.id.to_string())
-            } else {
-                None
-            };
-            let total = if filter.is_empty() {
-                let counts = store.status_counts(ws)?;
-                Some(query.status.map_or(counts.total(), |s| counts.get(s)))
-            } else {
-                None
-            };
-            Ok(Page { items, next, total })
+        self.users_page(query, |record, decoded| match decoded {
+            Some(user) => Ok(user),
+            None => record.user(),
         })
         .await
     }

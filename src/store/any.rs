@@ -1,7 +1,9 @@
 //! One store type for the front ends, chosen at open: the embedded sled store (offline, the
 //! demo, a one-server install) or PostgreSQL (many servers on one database).
 
-use super::{ChangedIds, ChangesTooOld, PgStore, SledStore, StatusCounts, Store, Tx, TxMode};
+use super::{
+    ChangedIds, ChangesTooOld, PgStore, SledStore, StatusCounts, Store, Tx, TxMode, UserRecord,
+};
 use crate::domain::{
     AuditEvent, EventId, Invite, Result, Team, TokenHash, User, UserId, UserStatus, Workspace,
     WorkspaceId,
@@ -84,6 +86,16 @@ impl Store for AnyStore {
         visit: &mut dyn FnMut(User) -> Result<bool>,
     ) -> Result<()> {
         each!(self, s => s.scan_users(ws, status, after, visit))
+    }
+
+    fn scan_user_records(
+        &self,
+        ws: WorkspaceId,
+        status: Option<UserStatus>,
+        after: Option<UserId>,
+        visit: &mut dyn FnMut(UserRecord) -> Result<bool>,
+    ) -> Result<()> {
+        each!(self, s => s.scan_user_records(ws, status, after, visit))
     }
 
     fn status_counts(&self, ws: WorkspaceId) -> Result<StatusCounts> {

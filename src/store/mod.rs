@@ -32,6 +32,44 @@ use std::collections::BTreeSet;
 /// change feed) is upgraded in place when opened.
 pub const SCHEMA_VERSION: u32 = 2;
 
+/// One user as a store holds it: the JSON `serde_json` writes for `User`, which is also the
+/// API's form of a user. The sled store keeps exactly these bytes (`encode`), so a listing can
+/// pass them on untouched; they are decoded only when a caller needs the fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: UserId,
+    json: String,
+}
+
+impl UserRecord {
+    pub fn from_user(user: &User) -> Result<Self> {
+        let json = serde_json::to_string(user).map_err(crate::domain::Error::storage)?;
+        Ok(UserRecord { id: user.id, json })
+    }
+
+    /// Bytes read from a store, checked to be UTF-8 once here.
+    pub(crate) fn from_stored(id: UserId, bytes: &[u8]) -> Result<Self> {
+        let json = std::str::from_utf8(bytes)
+            .map_err(|e| crate::domain::Error::storage(format!("unreadable record: {e}")))?;
+        Ok(UserRecord {
+            id,
+            json: json.into(),
+        })
+    }
+
+    pub fn user(&self) -> Result<User> {
+        serde_json::from_str(&self.json)
+            .map_err(|e| crate::domain::Error::storage(format!("unreadable record: {e}")))
+    }
+
+    /// The record as a JSON value to embed in a response (checked to be well-formed JSON,
+    /// which costs far less than decoding it).
+    pub fn into_json(self) -> Result<Box<serde_json::value::RawValue>> {
+        serde_json::value::RawValue::from_string(self.json)
+            .map_err(|e| crate::domain::Error::storage(format!("unreadable record: {e}")))
+    }
+}
+
 /// How many users of a workspace have each status, kept current by every write.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusCounts {
@@ -157,6 +195,19 @@ pub trait Store: Clone + Send + Sync + 'static {
         after: Option<UserId>,
         visit: &mut dyn FnMut(User) -> Result<bool>,
     ) -> Result<()>;
+    /// `scan_users`, with each user as its stored record: for a caller that only passes users
+    /// on (the list page), the JSON is served as it is, without decoding and encoding it again.
+    fn scan_user_records(
+        &self,
+        ws: WorkspaceId,
+        status: Option<UserStatus>,
+        after: Option<UserId>,
+        visit: &mut dyn FnMut(UserRecord) -> Result<bool>,
+    ) -> Result<()> {
+        self.scan_users(ws, status, after, &mut |user| {
+            visit(UserRecord::from_user(&user)?)
+        })
+    }
     /// How many users have each status, without a scan.
     fn status_counts(&self, ws: WorkspaceId) -> Result<StatusCounts>;
     /// One user's invite (pending or accepted), outside a transaction.

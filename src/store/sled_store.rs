@@ -1,6 +1,8 @@
 //! The embedded store on sled 0.34: one tree, JSON values, keys from `keys`.
 
-use super::{ChangedIds, ChangesTooOld, SCHEMA_VERSION, StatusCounts, Store, Tx, TxMode, keys};
+use super::{
+    ChangedIds, ChangesTooOld, SCHEMA_VERSION, StatusCounts, Store, Tx, TxMode, UserRecord, keys,
+};
 use crate::domain::{
     AuditAction, AuditEvent, Email, Error, EventId, Invite, PasswordHash, Result, Session, Team,
     TeamId, TokenHash, User, UserId, UserStatus, Workspace, WorkspaceId,
@@ -1005,6 +1007,16 @@ impl Store for SledStore {
         after: Option<UserId>,
         visit: &mut dyn FnMut(User) -> Result<bool>,
     ) -> Result<()> {
+        self.scan_user_records(ws, status, after, &mut |record| visit(record.user()?))
+    }
+
+    fn scan_user_records(
+        &self,
+        ws: WorkspaceId,
+        status: Option<UserStatus>,
+        after: Option<UserId>,
+        visit: &mut dyn FnMut(UserRecord) -> Result<bool>,
+    ) -> Result<()> {
         let (prefix, start) = match status {
             None => (
                 keys::prefix(keys::USER, &[ws.as_bytes()]),
@@ -1018,30 +1030,30 @@ impl Store for SledStore {
                 after.map(|a| keys::user_status(ws, st, a)),
             ),
         };
+        let engine = self.engine()?;
         let range = match start {
-            Some(after) => self
-                .engine()?
+            Some(after) => engine
                 .db
                 .range::<&[u8], _>((Bound::Excluded(&after[..]), Bound::Unbounded)),
-            None => self.engine()?.db.range::<&[u8], _>(&prefix[..]..),
+            None => engine.db.range::<&[u8], _>(&prefix[..]..),
         };
         for kv in range {
             let (k, v) = kv.map_err(from_sled)?;
             if !k.starts_with(&prefix) {
                 break;
             }
-            let user = match status {
-                None => decode(&v)?,
+            let id = UserId::from_bytes(id16(&k[prefix.len()..])?);
+            let stored = match status {
+                None => v,
                 Some(_) => {
-                    let id = UserId::from_bytes(id16(&k[prefix.len()..])?);
                     // Gone since the index entry was read: deleted meanwhile.
-                    match self.get(&keys::user(ws, id))? {
-                        Some(user) => user,
+                    match engine.db.get(keys::user(ws, id)).map_err(from_sled)? {
+                        Some(stored) => stored,
                         None => continue,
                     }
                 }
             };
-            if !visit(user)? {
+            if !visit(UserRecord::from_stored(id, &stored)?)? {
                 break;
             }
         }

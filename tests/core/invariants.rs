@@ -283,6 +283,25 @@ fn check_invariants(w: &World, step: usize, op: &Op) {
             "step {step} ({op:?}): {status:?} range drifted"
         );
     }
+    // Every user's stored record, as the list route sends it untouched, is exactly the JSON of
+    // the user (the API's form), in the same order as a full scan.
+    let mut records = Vec::new();
+    store
+        .scan_user_records(w.ws.id, None, None, &mut |r| {
+            records.push((r.id, r.into_json()?));
+            Ok(true)
+        })
+        .unwrap();
+    assert_eq!(records.len(), users.len(), "step {step} ({op:?}): records");
+    for ((id, json), u) in records.iter().zip(&users) {
+        assert_eq!(*id, u.id, "step {step} ({op:?}): record order");
+        assert_eq!(
+            json.get(),
+            serde_json::to_string(u).unwrap(),
+            "step {step} ({op:?}): the stored record of {} is not its API form",
+            u.email
+        );
+    }
     // The indexes the rules read inside transactions, against a full scan. Every email the
     // operations can use is looked up, so a stale entry for a deleted user is caught too.
     let scanned_owners: BTreeSet<_> = users
