@@ -529,39 +529,98 @@ impl Kv for TreeKv<'_> {
     }
 }
 
-/// Writes collected in memory and applied as sled batches: reads see the pending writes first.
+/// Writes collected in memory and applied as sled batches. A full batch is applied on a
+/// thread of its own while the next one is collected, so building the records and sled's
+/// inserts share the two cores; reads see the pending writes first, then the batch being
+/// applied, then the database.
 struct BatchKv<'a> {
     db: &'a sled::Db,
-    pending: RefCell<std::collections::HashMap<Vec<u8>, Option<sled::IVec>>>,
+    pending: RefCell<Writes>,
+    applying: RefCell<Option<Applying>>,
+}
+
+type Writes = std::collections::HashMap<Vec<u8>, Option<sled::IVec>>;
+
+/// A batch on its way into sled, readable until it is in.
+struct Applying {
+    writes: std::sync::Arc<Writes>,
+    done: std::thread::JoinHandle<Result<()>>,
 }
 
 /// Pending writes applied at once; bounds a bulk load's memory.
 const BATCH_WRITES: usize = 10_000;
 
-impl BatchKv<'_> {
-    fn apply(&self) -> Result<()> {
-        let pending = std::mem::take(&mut *self.pending.borrow_mut());
-        let mut batch = sled::Batch::default();
-        for (k, v) in pending {
-            match v {
-                Some(v) => batch.insert(k, v),
-                None => batch.remove(k),
-            }
+impl<'a> BatchKv<'a> {
+    fn new(db: &'a sled::Db) -> Self {
+        BatchKv {
+            db,
+            pending: RefCell::default(),
+            applying: RefCell::default(),
         }
-        self.db.apply_batch(batch).map_err(from_sled)
+    }
+
+    /// Waits for the batch being applied, if any, and reports how that went.
+    fn settle(&self) -> Result<()> {
+        match self.applying.borrow_mut().take() {
+            Some(applying) => applying
+                .done
+                .join()
+                .unwrap_or_else(|_| Err(Error::storage("a bulk write stopped unexpectedly"))),
+            None => Ok(()),
+        }
+    }
+
+    /// Hands the pending writes to a thread that applies them (after the previous batch).
+    fn apply_in_background(&self) -> Result<()> {
+        self.settle()?;
+        let writes = std::sync::Arc::new(std::mem::take(&mut *self.pending.borrow_mut()));
+        let (db, applied) = (self.db.clone(), writes.clone());
+        let done = std::thread::Builder::new()
+            .name("bulk-write".into())
+            .spawn(move || {
+                let mut batch = sled::Batch::default();
+                for (k, v) in applied.iter() {
+                    match v {
+                        Some(v) => batch.insert(&k[..], v.clone()),
+                        None => batch.remove(&k[..]),
+                    }
+                }
+                db.apply_batch(batch).map_err(from_sled)
+            })
+            .map_err(|e| Error::storage(format!("can't start a bulk write: {e}")))?;
+        *self.applying.borrow_mut() = Some(Applying { writes, done });
+        Ok(())
+    }
+
+    /// Applies everything still pending and waits until it is in the database.
+    fn apply(&self) -> Result<()> {
+        self.apply_in_background()?;
+        self.settle()
     }
 
     fn apply_if_full(&self) -> Result<()> {
         if self.pending.borrow().len() >= BATCH_WRITES {
-            self.apply()?;
+            self.apply_in_background()?;
         }
         Ok(())
+    }
+}
+
+impl Drop for BatchKv<'_> {
+    /// A load that failed half-way still waits for its last batch: nothing writes after it.
+    fn drop(&mut self) {
+        let _ = self.settle();
     }
 }
 
 impl Kv for BatchKv<'_> {
     fn get(&self, key: &[u8]) -> Result<Option<sled::IVec>> {
         if let Some(v) = self.pending.borrow().get(key) {
+            return Ok(v.clone());
+        }
+        if let Some(applying) = &*self.applying.borrow()
+            && let Some(v) = applying.writes.get(key)
+        {
             return Ok(v.clone());
         }
         self.db.get(key).map_err(from_sled)
@@ -986,13 +1045,7 @@ impl Store for SledStore {
     fn bulk_load(&self, f: &mut dyn FnMut(&dyn Tx) -> Result<()>) -> Result<()> {
         let _writing = self.slot.write_gate();
         let engine = self.engine()?;
-        let tx = SledTx::new(
-            BatchKv {
-                db: &engine.db,
-                pending: RefCell::default(),
-            },
-            false,
-        );
+        let tx = SledTx::new(BatchKv::new(&engine.db), false);
         let loaded = f(&tx).and_then(|()| tx.kv.apply());
         drop(tx);
         drop(engine);
