@@ -326,3 +326,144 @@ async fn transfer_ownership_from_the_detail_pane() {
     h.press(KeyCode::Char('O')).await;
     assert!(!h.screen().contains("the Owner?"));
 }
+
+/// The screen as a real terminal shows it: the frame drawn through crossterm into bytes, the
+/// bytes read by a terminal emulator (ratatui's diff decides which cells are sent).
+fn on_a_terminal(h: &Harness) -> vt100::Parser {
+    use ratatui::backend::CrosstermBackend;
+    use ratatui::{Terminal, TerminalOptions, Viewport};
+    /// What crossterm wrote, kept after the terminal is done with it.
+    #[derive(Clone, Default)]
+    struct Written(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Written {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let (w, rows) = h.app.size;
+    let written = Written::default();
+    let backend = CrosstermBackend::new(written.clone());
+    let viewport = Viewport::Fixed(ratatui::layout::Rect::new(0, 0, w, rows));
+    let mut terminal = Terminal::with_options(backend, TerminalOptions { viewport }).unwrap();
+    let theme = Theme { color: true };
+    terminal
+        .draw(|f| atender_admin::tui::ui::draw(f, &h.app, &theme))
+        .unwrap();
+    let mut parser = vt100::Parser::new(rows.try_into().unwrap(), w.try_into().unwrap(), 0);
+    parser.process(&written.0.lock().unwrap());
+    parser
+}
+
+#[tokio::test]
+async fn the_table_at_80_columns_cuts_with_an_ellipsis_and_keeps_the_email() {
+    let mut h = Harness::demo().await;
+    h.app.on_resize(80, 24);
+    h.app.refresh_views();
+    let text = screen(&h);
+    assert!(
+        text.contains("amelie.nguyen@demo-support.example"),
+        "the email whole at 80 columns:\n{text}"
+    );
+    assert_snapshot!("active_tab_80x24", text);
+    h.key(KeyCode::Char('2'));
+    assert_snapshot!("inactive_tab_80x24", screen(&h));
+    h.key(KeyCode::Char('3'));
+    assert_snapshot!("pending_tab_80x24", screen(&h));
+}
+
+#[tokio::test]
+async fn the_position_readout_follows_the_cursor_and_the_filter() {
+    let mut h = Harness::demo().await;
+    let footer = |h: &Harness| h.screen().lines().nth(38).unwrap().to_string();
+    assert!(footer(&h).contains(" 1/218 "), "{}", footer(&h));
+    for _ in 0..34 {
+        h.key(KeyCode::Char('j'));
+    }
+    assert!(footer(&h).contains(" 35/218 "), "{}", footer(&h));
+    h.key(KeyCode::Char('G'));
+    assert!(footer(&h).contains(" 218/218 "), "{}", footer(&h));
+    h.key(KeyCode::Char('2'));
+    assert!(
+        footer(&h).contains(" 1/20 "),
+        "each tab its own: {}",
+        footer(&h)
+    );
+    h.key(KeyCode::Char('1'));
+    h.key(KeyCode::Char('/'));
+    h.keys("night");
+    h.key(KeyCode::Enter);
+    let matches = h.app.view().rows.len();
+    assert!(matches > 1 && matches < 218);
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Char('j'));
+    assert!(
+        footer(&h).contains(&format!(" 3/{matches} ")),
+        "the filtered count: {}",
+        footer(&h)
+    );
+    assert_snapshot!("position_readout_filtered", screen(&h));
+    // a notice longer than the line is cut with … and leaves the readout alone
+    h.key(KeyCode::Char('3'));
+    h.key(KeyCode::Char('/'));
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('y'));
+    h.app.on_resize(80, 24);
+    let line = h.screen().lines().nth(22).unwrap().to_string();
+    assert!(line.contains('…') && line.contains("/12 "), "{line}");
+}
+
+#[tokio::test]
+async fn wide_characters_behind_a_dialog_leave_its_border_whole() {
+    let mut h = Harness::demo().await;
+    // Every full name in wide characters: whatever the dialog's position, some straddle its
+    // left border.
+    let users = h.core.store().users(h.ws.id).unwrap();
+    h.core
+        .store()
+        .transact(TxMode::Commit, &|tx| {
+            for u in users.iter().filter(|u| u.status == UserStatus::Active) {
+                let mut u = u.clone();
+                u.full_name = PersonName::unchecked("陳志明陳志明陳志明");
+                tx.put_user(&u)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    h.ctrl('r');
+    h.settle().await;
+    h.press(KeyCode::Char('d')).await;
+    let term = on_a_terminal(&h);
+    let screen = term.screen();
+    let w = h.app.size.0;
+    let top = (0..40)
+        .find(|&r| (0..w).any(|c| screen.cell(r, c).unwrap().contents() == "╭"))
+        .expect("a dialog whose top-left corner shows");
+    let left = (0..w)
+        .find(|&c| screen.cell(top, c).unwrap().contents() == "╭")
+        .unwrap();
+    let bottom = (top..40)
+        .find(|&r| screen.cell(r, left).unwrap().contents() == "╰")
+        .expect("the dialog's bottom");
+    let mut straddled = 0;
+    for row in top + 1..bottom {
+        assert_eq!(
+            screen.cell(row, left).unwrap().contents(),
+            "│",
+            "row {row}: {:?}",
+            screen.contents_between(row, 0, row, w)
+        );
+        // a wide character two cells to the left means one began just left of the border
+        if left >= 3 && screen.cell(row, left - 3).unwrap().is_wide() {
+            straddled += 1;
+            assert!(!screen.cell(row, left - 1).unwrap().is_wide());
+        }
+    }
+    assert!(
+        straddled > 5,
+        "the case under test happened: {straddled} rows"
+    );
+}

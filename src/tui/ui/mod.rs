@@ -1,6 +1,7 @@
 //! Drawing: a pure function of the state. Nothing here changes state or does I/O. Text from the
 //! data goes through `text::safe` before it becomes a span.
 
+mod columns;
 mod dialogs;
 mod forms;
 mod table;
@@ -88,6 +89,34 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
             Overlay::Invite(form) => forms::draw_invite(frame, area, form, app, theme),
             Overlay::Edit(form) => forms::draw_edit(frame, area, form, theme),
             other => dialogs::draw(frame, area, other, app, theme),
+        }
+    }
+    no_half_covered_wide_chars(frame.buffer_mut());
+}
+
+/// A wide character (CJK) in the table whose second cell a dialog's border now covers would
+/// still be printed whole by the terminal, over the border: ratatui's diff never sends the cell
+/// after a wide character, and `Clear` only resets the cells inside the dialog. Such a
+/// character gives way to a blank, so the buffer is one the diff can draw faithfully.
+pub fn no_half_covered_wide_chars(buf: &mut ratatui::buffer::Buffer) {
+    use unicode_width::UnicodeWidthStr;
+    let area = buf.area;
+    for y in area.top()..area.bottom() {
+        let mut x = area.left();
+        while x < area.right() {
+            let width = buf[(x, y)].symbol().width() as u16;
+            if width > 1 {
+                let end = x.saturating_add(width);
+                let covered = end > area.right()
+                    || (x + 1..end).any(|h| !matches!(buf[(h, y)].symbol(), " " | ""));
+                if covered {
+                    buf[(x, y)].set_symbol(" ");
+                } else {
+                    x = end;
+                    continue;
+                }
+            }
+            x += 1;
         }
     }
 }
@@ -179,23 +208,54 @@ fn draw_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    // Where the cursor is, on the right; the message gets the rest of the line.
+    let readout = position(app);
+    let readout_width = readout.as_ref().map_or(0, |r| r.chars().count() as u16 + 2);
+    let [message, at] = area.layout(&Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Length(readout_width),
+    ]));
+    if let Some(readout) = readout {
+        frame.render_widget(
+            Paragraph::new(Line::styled(format!(" {readout} "), theme.dim()))
+                .alignment(ratatui::layout::Alignment::Right),
+            at,
+        );
+    }
+    let room = usize::from(message.width.saturating_sub(1));
     // What the filter can't understand is said where there is room for it.
     let filter = crate::domain::search::Filter::new(app.filter.value());
     if let (Some(problem), None) = (filter.problem(), &app.notice) {
-        let line = Line::styled(format!(" filter: {}", safe(problem)), theme.error());
-        frame.render_widget(Paragraph::new(line), area);
+        let text = format!("filter: {}", safe(problem));
+        let line = Line::styled(format!(" {}", columns::fit(&text, room)), theme.error());
+        frame.render_widget(Paragraph::new(line), message);
         return;
     }
-    let line = match (&app.notice, &app.load_error) {
-        (Some(n), _) => Line::styled(
-            format!(" {}", safe(&n.text)),
+    let (text, style) = match (&app.notice, &app.load_error) {
+        (Some(n), _) => (
+            safe(&n.text),
             if n.error { theme.error() } else { theme.ok() },
         ),
-        (None, Some(e)) => Line::styled(format!(" {}", safe(e)), theme.error()),
-        (None, None) if app.data.is_none() => Line::styled(" loading…", theme.dim()),
-        _ => Line::raw(""),
+        (None, Some(e)) => (safe(e), theme.error()),
+        (None, None) if app.data.is_none() => ("loading…".to_string(), theme.dim()),
+        _ => (String::new(), theme.plain()),
     };
-    frame.render_widget(Paragraph::new(line), area);
+    let line = Line::styled(format!(" {}", columns::fit(&text, room)), style);
+    frame.render_widget(Paragraph::new(line), message);
+}
+
+/// `35/218`: the cursor's row and how many rows the tab shows (with a filter on, how many
+/// match). `+` while only the first page has loaded. None before anything is loaded.
+pub fn position(app: &App) -> Option<String> {
+    let data = app.data.as_ref()?;
+    let view = app.view();
+    let more = if data.is_complete() { "" } else { "+" };
+    let at = if view.rows.is_empty() {
+        0
+    } else {
+        view.cursor.min(view.rows.len() - 1) + 1
+    };
+    Some(format!("{at}/{}{more}", view.rows.len()))
 }
 
 fn draw_hints(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -210,9 +270,18 @@ fn draw_hints(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         spans.push(Span::styled("Esc", theme.key()));
         spans.push(Span::raw(" clear"));
     } else {
+        // Whole hints only: one that doesn't fit is left out, never cut.
+        let mut room = usize::from(area.width).saturating_sub(spans.iter().map(Span::width).sum());
         for (key, what) in keymap::hints(app.tab) {
-            spans.push(Span::styled(format!(" {key}"), theme.key()));
-            spans.push(Span::raw(format!(" {what} ")));
+            let key = format!(" {key}");
+            let what = format!(" {what} ");
+            let width = key.chars().count() + what.chars().count();
+            if width > room {
+                continue;
+            }
+            room -= width;
+            spans.push(Span::styled(key, theme.key()));
+            spans.push(Span::raw(what));
         }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -227,5 +296,45 @@ pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
         y: area.y + (area.height - h) / 2,
         width: w,
         height: h,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::buffer::Buffer;
+
+    #[test]
+    fn a_wide_character_under_a_border_gives_way() {
+        let mut buf = Buffer::empty(Rect::new(0, 0, 8, 2));
+        buf.set_string(0, 0, "陳志明", ratatui::style::Style::default());
+        buf.set_string(0, 1, "陳志明", ratatui::style::Style::default());
+        // a dialog's border lands on the second half of 志 in the first row
+        buf[(3, 0)].set_symbol("│");
+        no_half_covered_wide_chars(&mut buf);
+        let row = |y| {
+            (0..8)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+        };
+        assert_eq!(row(0), "陳  │明   ");
+        // an untouched row keeps its characters
+        assert_eq!(row(1), "陳 志 明   ");
+        // the result is a buffer whose every wide character owns its next cell
+        for y in 0..2 {
+            for x in 0..7 {
+                if unicode_width::UnicodeWidthStr::width(buf[(x, y)].symbol()) == 2 {
+                    assert_eq!(buf[(x + 1, y)].symbol(), " ");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_wide_character_cut_by_the_right_edge_gives_way() {
+        let mut buf = Buffer::empty(Rect::new(0, 0, 3, 1));
+        buf[(2, 0)].set_symbol("陳");
+        no_half_covered_wide_chars(&mut buf);
+        assert_eq!(buf[(2, 0)].symbol(), " ");
     }
 }

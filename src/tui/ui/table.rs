@@ -1,5 +1,7 @@
-//! The user tables. Only the rows on screen are built, whatever the workspace's size.
+//! The user tables. Only the rows on screen are built, whatever the workspace's size; columns
+//! are sized by `columns` and every cut cell ends in `…`.
 
+use super::columns::{self, Column, fit};
 use crate::domain::User;
 use crate::present::time::{ago, until};
 use crate::text::safe;
@@ -7,8 +9,152 @@ use crate::tui::state::{App, Data, SortKey, Tab};
 use crate::tui::theme::{MARK, Theme};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
+
+/// Space between two columns.
+const SPACING: u16 = 1;
+
+/// What a column shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Mark,
+    DisplayName,
+    FullName,
+    /// The Pending tab's name (an invitee has no sign-ins to tell apart by).
+    Name,
+    Email,
+    Roles,
+    Teams,
+    LastSignIn,
+    Beta,
+    Deactivated,
+    DeactivatedBy,
+    Sent,
+    Expires,
+    SentBy,
+    TimesSent,
+}
+
+impl Col {
+    fn title(self) -> &'static str {
+        match self {
+            Col::Mark => "",
+            Col::DisplayName => "Display name",
+            Col::FullName => "Full name",
+            Col::Name => "Name",
+            Col::Email => "Email",
+            Col::Roles => "Roles",
+            Col::Teams => "Teams",
+            Col::LastSignIn => "Last sign-in",
+            Col::Beta => "Beta",
+            Col::Deactivated => "Deactivated",
+            Col::DeactivatedBy => "By",
+            Col::Sent => "Sent",
+            Col::Expires => "Expires",
+            Col::SentBy => "Sent by",
+            Col::TimesSent => "×",
+        }
+    }
+
+    /// The column a sort key orders by, if it has one (created has none: the tab line names it).
+    fn sorted_by(key: SortKey, tab: Tab) -> Option<Col> {
+        Some(match key {
+            SortKey::Name if tab == Tab::Pending => Col::Name,
+            SortKey::Name => Col::DisplayName,
+            SortKey::Email => Col::Email,
+            SortKey::Roles => Col::Roles,
+            SortKey::Teams => Col::Teams,
+            SortKey::Sent => Col::Sent,
+            SortKey::Expires => Col::Expires,
+            SortKey::LastSignIn => Col::LastSignIn,
+            SortKey::Deactivated => Col::Deactivated,
+            SortKey::Created => return None,
+        })
+    }
+}
+
+const fn flexible(min: u16, want: u16, grow: u16, gives: u8) -> Column {
+    Column {
+        min,
+        want,
+        grow,
+        gives,
+        leaves: None,
+    }
+}
+
+const fn optional(column: Column, leaves: u8) -> Column {
+    Column {
+        leaves: Some(leaves),
+        ..column
+    }
+}
+
+/// Each tab's columns, in order, with what each asks for. Whatever else gives, the email gives
+/// last: it is what tells two people apart. Wants fit the usual content and the title with its
+/// sort arrow (`Last sign-in↓` is 13).
+fn tab_columns(tab: Tab) -> &'static [(Col, Column)] {
+    const MARK_COL: (Col, Column) = (Col::Mark, Column::fixed(1));
+    const EMAIL: Column = flexible(16, 34, 2, 9);
+    const ROLES: Column = flexible(10, 12, 0, 3);
+    match tab {
+        // At 80 columns: the full name (mostly the display name again) leaves, teams, last
+        // sign-in, roles and the display name give, and the email keeps its 34.
+        Tab::Active => {
+            const ACTIVE: &[(Col, Column)] = &[
+                MARK_COL,
+                (Col::DisplayName, flexible(8, 16, 2, 4)),
+                (Col::FullName, optional(flexible(10, 18, 2, 0), 4)),
+                (Col::Email, EMAIL),
+                (Col::Roles, ROLES),
+                (Col::Teams, flexible(8, 18, 3, 1)),
+                (Col::LastSignIn, flexible(8, 13, 0, 2)),
+                (Col::Beta, Column::fixed(4)),
+            ];
+            ACTIVE
+        }
+        // When and by whom stay longest: they are what this tab is for.
+        Tab::Inactive => {
+            const INACTIVE: &[(Col, Column)] = &[
+                MARK_COL,
+                (Col::DisplayName, flexible(8, 16, 2, 5)),
+                (Col::Email, EMAIL),
+                (Col::Roles, ROLES),
+                (Col::Teams, optional(flexible(8, 18, 3, 0), 5)),
+                (Col::Deactivated, Column::fixed(12)),
+                (Col::DeactivatedBy, flexible(10, 34, 1, 1)),
+                (Col::LastSignIn, optional(flexible(8, 13, 0, 2), 5)),
+            ];
+            INACTIVE
+        }
+        Tab::Pending => {
+            const PENDING: &[(Col, Column)] = &[
+                MARK_COL,
+                (Col::Email, EMAIL),
+                (Col::Name, flexible(7, 16, 2, 5)),
+                (Col::Roles, ROLES),
+                (Col::Sent, Column::fixed(8)),
+                // "expired 18h ago" whole; "in under a minute" may lose its end.
+                (Col::Expires, flexible(15, 17, 0, 1)),
+                (Col::SentBy, optional(flexible(10, 34, 1, 0), 5)),
+                (Col::TimesSent, optional(Column::fixed(2), 5)),
+            ];
+            PENDING
+        }
+    }
+}
+
+/// The columns shown at `width` and the width of each.
+fn layout(tab: Tab, width: u16) -> Vec<(Col, u16)> {
+    let cols = tab_columns(tab);
+    let specs: Vec<Column> = cols.iter().map(|(_, c)| *c).collect();
+    cols.iter()
+        .zip(columns::allocate(&specs, width, SPACING))
+        .filter_map(|((col, _), w)| w.map(|w| (*col, w)))
+        .collect()
+}
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let Some(data) = &app.data else {
@@ -28,26 +174,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         frame.render_widget(Paragraph::new(Line::styled(text, theme.dim())), area);
         return;
     }
+    let shown = layout(app.tab, area.width);
     let height = usize::from(area.height.saturating_sub(1));
     // Drawing never trusts the offset blindly: a view not yet refreshed must not panic.
     let start = view.offset.min(view.rows.len());
     let end = (start + height).min(view.rows.len());
     let keys = SortKey::cycle(app.tab);
-    let sorted = keys[view.sort % keys.len()];
+    let sorted = Col::sorted_by(keys[view.sort % keys.len()], app.tab);
     let rows: Vec<Row> = view.rows[start..end]
         .iter()
         .enumerate()
         .map(|(i, &index)| {
             let user = &data.users[index];
             let marked = app.marks.contains(&user.id);
-            let mut cells = vec![Cell::from(Span::styled(
-                if marked { MARK } else { " " },
-                theme.marked(),
-            ))];
-            cells.extend(match app.tab {
-                Tab::Pending => pending_cells(user, data, app, theme),
-                Tab::Active => user_cells(user, data, app, theme),
-                Tab::Inactive => inactive_cells(user, data, app, theme),
+            let cells = shown.iter().map(|&(col, width)| {
+                let (text, style) = cell(col, user, marked, data, app, theme);
+                Cell::from(Span::styled(fit(&text, usize::from(width)), style))
             });
             let mut row = Row::new(cells);
             if start + i == view.cursor {
@@ -58,177 +200,115 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             row
         })
         .collect();
-    let (titles, widths) = columns(app.tab);
-    let sorted_title = match sorted {
-        SortKey::Name if app.tab == Tab::Pending => "Name",
-        SortKey::Name => "Display name",
-        SortKey::Email => "Email",
-        SortKey::Roles => "Roles",
-        SortKey::Teams => "Teams",
-        SortKey::Sent => "Sent",
-        SortKey::Expires => "Expires",
-        SortKey::LastSignIn => "Last sign-in",
-        SortKey::Deactivated => "Deactivated",
-        // No column of its own: the tab line names the sort.
-        SortKey::Created => "",
-    };
-    let header = Row::new(titles.iter().map(|t| {
-        if !t.is_empty() && *t == sorted_title {
-            Cell::from(format!("{t}{}", if view.reversed { "↑" } else { "↓" }))
+    let header = Row::new(shown.iter().map(|&(col, width)| {
+        let width = usize::from(width);
+        if Some(col) == sorted {
+            // The arrow stays when the title is cut: it is the point of the title.
+            let arrow = if view.reversed { "↑" } else { "↓" };
+            Cell::from(format!(
+                "{}{arrow}",
+                fit(col.title(), width.saturating_sub(1))
+            ))
         } else {
-            Cell::from(*t)
+            Cell::from(fit(col.title(), width))
         }
     }))
     .style(theme.header());
-    let table = Table::new(rows, widths).header(header).column_spacing(1);
+    let widths = shown.iter().map(|&(_, w)| Constraint::Length(w));
+    let table = Table::new(rows, widths)
+        .header(header)
+        .column_spacing(SPACING);
     frame.render_widget(table, area);
 }
 
-/// Each tab's column titles and widths; a title names the sort key it shows.
-fn columns(tab: Tab) -> (Vec<&'static str>, Vec<Constraint>) {
-    let mark = Constraint::Length(1);
-    match tab {
-        Tab::Pending => (
-            vec![
-                "", "Email", "Name", "Roles", "Sent", "Expires", "Sent by", "×",
-            ],
-            vec![
-                mark,
-                Constraint::Fill(4),
-                Constraint::Fill(2),
-                Constraint::Length(12),
-                Constraint::Length(9),
-                Constraint::Length(15),
-                Constraint::Fill(3),
-                Constraint::Length(2),
-            ],
-        ),
-        Tab::Active => (
-            vec![
-                "",
-                "Display name",
-                "Full name",
-                "Email",
-                "Roles",
-                "Teams",
-                "Last sign-in",
-                "Beta",
-            ],
-            vec![
-                mark,
-                Constraint::Fill(2),
-                Constraint::Fill(2),
-                Constraint::Fill(4),
-                Constraint::Length(17),
-                Constraint::Fill(2),
-                // Room for the title and the sort arrow.
-                Constraint::Length(13),
-                Constraint::Length(4),
-            ],
-        ),
-        Tab::Inactive => (
-            vec![
-                "",
-                "Display name",
-                "Email",
-                "Roles",
-                "Teams",
-                "Deactivated",
-                "By",
-                "Last sign-in",
-            ],
-            vec![
-                mark,
-                Constraint::Fill(2),
-                Constraint::Fill(4),
-                Constraint::Length(17),
-                Constraint::Fill(2),
-                Constraint::Length(12),
-                Constraint::Fill(3),
-                Constraint::Length(13),
-            ],
-        ),
+/// A cell's text (made safe, not yet cut) and style.
+fn cell(
+    col: Col,
+    user: &User,
+    marked: bool,
+    data: &Data,
+    app: &App,
+    theme: &Theme,
+) -> (String, Style) {
+    let plain = |text: String| (text, Style::default());
+    let when = |at: Option<time::OffsetDateTime>, none: &str| {
+        plain(at.map_or_else(|| none.to_string(), |t| ago(t, app.now)))
+    };
+    let email_of = |id| {
+        data.user(id)
+            .map_or_else(|| "a deleted user".into(), |u| safe(u.email.as_str()))
+    };
+    let invite = data.invites.get(&user.id);
+    match col {
+        Col::Mark => ((if marked { MARK } else { " " }).into(), theme.marked()),
+        Col::DisplayName | Col::Name => plain(safe(user.display_name.as_str())),
+        Col::FullName => plain(safe(user.full_name.as_str())),
+        Col::Email => plain(safe(user.email.as_str())),
+        Col::Roles => plain(user.roles.to_string()),
+        Col::Teams => plain(safe(&data.teams_of(user).join(", "))),
+        Col::LastSignIn => when(user.last_login_at, "never"),
+        Col::Beta => ((if user.beta { "β on" } else { "" }).into(), theme.accent()),
+        Col::Deactivated => when(user.deactivated_at, "—"),
+        Col::DeactivatedBy => plain(user.deactivated_by.map_or_else(|| "—".into(), email_of)),
+        Col::Sent => plain(invite.map_or_else(|| "—".into(), |i| ago(i.sent_at, app.now))),
+        Col::Expires => match invite {
+            Some(i) if i.is_expired(app.now) => (until(i.expires_at, app.now), theme.error()),
+            Some(i) => plain(until(i.expires_at, app.now)),
+            None => plain("—".into()),
+        },
+        Col::SentBy => plain(invite.map_or_else(|| "—".into(), |i| email_of(i.sent_by))),
+        Col::TimesSent => plain(invite.map(|i| i.times_sent.to_string()).unwrap_or_default()),
     }
 }
 
-fn when<'a>(
-    at: Option<time::OffsetDateTime>,
-    now: time::OffsetDateTime,
-    none: &'a str,
-) -> Cell<'a> {
-    Cell::from(at.map_or_else(|| none.to_string(), |t| ago(t, now)))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn user_cells<'a>(user: &User, data: &Data, app: &App, theme: &Theme) -> Vec<Cell<'a>> {
-    vec![
-        Cell::from(safe(user.display_name.as_str())),
-        Cell::from(safe(user.full_name.as_str())),
-        Cell::from(safe(user.email.as_str())),
-        Cell::from(user.roles.to_string()),
-        Cell::from(safe(&data.teams_of(user).join(", "))),
-        when(user.last_login_at, app.now, "never"),
-        Cell::from(Span::styled(
-            if user.beta { "β on" } else { "" },
-            theme.accent(),
-        )),
-    ]
-}
+    fn widths(tab: Tab, width: u16) -> Vec<(Col, u16)> {
+        layout(tab, width)
+    }
 
-/// Deactivated users: when and by whom, instead of the full name and beta.
-fn inactive_cells<'a>(user: &User, data: &Data, app: &App, _theme: &Theme) -> Vec<Cell<'a>> {
-    let by = user
-        .deactivated_by
-        .map(|id| {
-            data.user(id)
-                .map_or_else(|| "a deleted user".into(), |u| safe(u.email.as_str()))
-        })
-        .unwrap_or_else(|| "—".into());
-    vec![
-        Cell::from(safe(user.display_name.as_str())),
-        Cell::from(safe(user.email.as_str())),
-        Cell::from(user.roles.to_string()),
-        Cell::from(safe(&data.teams_of(user).join(", "))),
-        when(user.deactivated_at, app.now, "—"),
-        Cell::from(by),
-        when(user.last_login_at, app.now, "never"),
-    ]
-}
+    fn of(shown: &[(Col, u16)], col: Col) -> Option<u16> {
+        shown.iter().find(|(c, _)| *c == col).map(|(_, w)| *w)
+    }
 
-fn pending_cells<'a>(user: &User, data: &Data, app: &App, theme: &Theme) -> Vec<Cell<'a>> {
-    let invite = data.invites.get(&user.id);
-    let (sent, expires, by, times) = match invite {
-        Some(i) => {
-            let expired = i.is_expired(app.now);
-            let by = data
-                .user(i.sent_by)
-                .map(|u| safe(u.email.as_str()))
-                .unwrap_or_else(|| "—".into());
-            let exp_style = if expired {
-                theme.error()
-            } else {
-                theme.plain()
-            };
-            (
-                Cell::from(ago(i.sent_at, app.now)),
-                Cell::from(Span::styled(until(i.expires_at, app.now), exp_style)),
-                Cell::from(by),
-                Cell::from(i.times_sent.to_string()),
-            )
+    #[test]
+    fn every_tab_fills_the_terminal_exactly() {
+        for tab in Tab::ALL {
+            for width in [80, 100, 120, 160, 200, 300] {
+                let shown = widths(tab, width);
+                let used: u16 =
+                    shown.iter().map(|(_, w)| w).sum::<u16>() + SPACING * (shown.len() as u16 - 1);
+                assert_eq!(used, width, "{tab:?} at {width}: {shown:?}");
+            }
         }
-        None => (
-            Cell::from("—"),
-            Cell::from("—"),
-            Cell::from("—"),
-            Cell::from(""),
-        ),
-    };
-    vec![
-        Cell::from(safe(user.email.as_str())),
-        Cell::from(safe(user.display_name.as_str())),
-        Cell::from(user.roles.to_string()),
-        sent,
-        expires,
-        by,
-        times,
-    ]
+    }
+
+    #[test]
+    fn at_80_columns_the_email_keeps_its_space_on_every_tab() {
+        for tab in Tab::ALL {
+            let shown = widths(tab, 80);
+            assert_eq!(of(&shown, Col::Email), Some(34), "{tab:?}: {shown:?}");
+            // and no column is below its minimum
+            for (col, w) in &shown {
+                let spec = tab_columns(tab).iter().find(|(c, _)| c == col).unwrap().1;
+                assert!(*w >= spec.min, "{tab:?} {col:?}: {w}");
+            }
+        }
+        let active = widths(Tab::Active, 80);
+        assert_eq!(of(&active, Col::FullName), None, "{active:?}");
+        assert!(of(&active, Col::Roles).unwrap() < 12);
+        let inactive = widths(Tab::Inactive, 80);
+        assert!(of(&inactive, Col::Deactivated).is_some());
+        assert!(of(&inactive, Col::DeactivatedBy).is_some());
+    }
+
+    #[test]
+    fn at_120_columns_every_column_is_there() {
+        for tab in Tab::ALL {
+            let shown = widths(tab, 120);
+            assert_eq!(shown.len(), tab_columns(tab).len(), "{tab:?}: {shown:?}");
+        }
+    }
 }
