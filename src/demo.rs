@@ -501,6 +501,31 @@ mod tests {
     }
 
     #[test]
+    fn demo_invites_live_as_long_as_real_ones() {
+        use crate::store::SledStore;
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        let now = OffsetDateTime::now_utc();
+        let (ws, _) = seed(&store, now, 250, HashCost::insecure_for_tests()).unwrap();
+        let invites = store.invites(ws.id).unwrap();
+        assert_eq!(invites.len(), 12);
+        for i in &invites {
+            // "sent 2d ago, expired 18h ago" can't happen: each lives the core's lifetime
+            assert_eq!(
+                i.expires_at - i.sent_at,
+                crate::domain::DEFAULT_INVITE_LIFETIME
+            );
+            assert_eq!(
+                i.is_expired(now),
+                now - i.sent_at >= crate::domain::DEFAULT_INVITE_LIFETIME
+            );
+        }
+        // the demo shows both kinds
+        assert!(invites.iter().any(|i| i.is_expired(now)));
+        assert!(invites.iter().any(|i| !i.is_expired(now)));
+    }
+
+    #[test]
     fn email_locals_are_ascii() {
         assert_eq!(ascii_local("Chloé Müller"), "chloe.muller");
         assert_eq!(ascii_local("Łukasz O'Brien"), "lukasz.obrien");

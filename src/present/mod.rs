@@ -3,3 +3,4 @@
 
 pub mod access;
 pub mod time;
+pub mod words;

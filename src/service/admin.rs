@@ -887,7 +887,10 @@ impl<S: Store> AdminApi for LocalAdmin<S> {
                         tx.put_user(&u)?;
                     }
                     tx.remove_team(ws, id)?;
-                    let detail = format!("removed from {} members", team.member_count);
+                    let detail = format!(
+                        "removed from {}",
+                        crate::present::words::count(team.member_count, "member", "members")
+                    );
                     ctx.audit(
                         tx,
                         &actor,

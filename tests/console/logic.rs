@@ -1219,3 +1219,44 @@ async fn dates_sort_most_recent_first_with_the_missing_ones_last() {
     assert!(h.screen().contains("Deactivated↓"));
     sorted_by(&h, "deactivated", &|u| u.deactivated_at);
 }
+
+/// "1 users" as a word of its own ("21 users" is fine).
+fn says_one_users(screen: &str) -> bool {
+    screen.match_indices("1 users").any(|(i, _)| {
+        !screen[..i]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_digit())
+    })
+}
+
+#[tokio::test]
+async fn one_is_counted_as_one_and_an_expired_invite_reads_expired_once() {
+    let mut h = Harness::demo().await;
+    // one user: the dry run's verdict and the pickers' titles
+    h.press(KeyCode::Char('d')).await;
+    let s = h.screen();
+    assert!(s.contains("The rules allow it."), "{s}");
+    assert!(!s.contains("All 1") && !says_one_users(&s), "{s}");
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('o'));
+    let s = h.screen();
+    assert!(s.contains("Roles for 1 user —"), "{s}");
+    assert!(!says_one_users(&s), "{s}");
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('t'));
+    let s = h.screen();
+    assert!(s.contains("1 user —"), "{s}");
+    assert!(!says_one_users(&s), "{s}");
+    h.key(KeyCode::Esc);
+    // the oldest invite has expired: the table and the details say so once
+    h.key(KeyCode::Char('3'));
+    h.key(KeyCode::Char('G'));
+    let s = h.screen();
+    assert!(s.contains("expired 4d ago"), "{s}");
+    h.press(KeyCode::Enter).await;
+    let s = h.screen();
+    assert!(s.contains("invite expired 4d ago"), "{s}");
+    assert!(s.contains("sent 11d ago"), "{s}");
+    assert!(!s.contains("expires expired"), "{s}");
+}

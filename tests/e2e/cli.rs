@@ -143,6 +143,10 @@ fn invite_prints_the_link_and_the_invitee_is_pending() {
     let listed = admin(dir.path(), &["users", "--status", "invited", "--json"]);
     assert_eq!(listed.code, 0, "{}", listed.stderr);
     assert!(listed.stdout.contains("\"nina.park@example.com\""));
+    // one is counted as one
+    let one = admin(dir.path(), &["users", "--filter", "nina.park@example.com"]);
+    assert_eq!(one.code, 0, "{}", one.stderr);
+    assert_eq!(one.stdout.lines().last(), Some("1 user"), "{}", one.stdout);
 
     // the same email again: the core's refusal, exit 1
     let again = admin(

@@ -2,6 +2,7 @@
 
 use super::args::TeamsCommand;
 use super::{Opened, Refusal, resolve};
+use crate::present::words::count;
 use crate::text::safe;
 use std::io::Write;
 
@@ -51,16 +52,16 @@ pub async fn teams(
             let team = resolve::team(api, name).await?;
             if !yes {
                 return Err(Refusal::error(format!(
-                    "not deleting team \"{}\": it would be removed from its {} members; run again with --yes",
+                    "not deleting team \"{}\": it would be removed from its {}; run again with --yes",
                     safe(team.name.as_str()),
-                    team.member_count
+                    count(team.member_count, "member", "members")
                 )));
             }
             api.delete_team(team.id).await?;
             println!(
-                "team \"{}\" deleted; it was removed from {} members",
+                "team \"{}\" deleted; it was removed from {}",
                 safe(team.name.as_str()),
-                team.member_count
+                count(team.member_count, "member", "members")
             );
         }
     }

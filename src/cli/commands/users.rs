@@ -105,7 +105,11 @@ pub async fn users(
         }
     }
     if format == UsersFormat::Table {
-        writeln!(out, "{count} users")?;
+        writeln!(
+            out,
+            "{}",
+            crate::present::words::count(count as u64, "user", "users")
+        )?;
     }
     out.flush()?;
     Ok(())
