@@ -4,6 +4,7 @@
 //! are kept apart: keys and answers change the state, drawing only reads it, and every service
 //! call runs as a task that answers with a message, so the screen never waits.
 
+pub mod clipboard;
 pub mod confirm;
 pub mod effects;
 pub mod forms;
@@ -15,7 +16,6 @@ pub mod ui;
 pub mod update;
 
 use crate::service::AdminApi;
-use base64::Engine;
 use crossterm::event::{
     DisableBracketedPaste, EnableBracketedPaste, Event, EventStream, KeyEventKind,
 };
@@ -23,7 +23,6 @@ use effects::{Connector, Msg};
 use futures_util::StreamExt;
 use ratatui::DefaultTerminal;
 use state::{App, Context, Overlay};
-use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 use theme::Theme;
@@ -92,6 +91,16 @@ async fn event_loop(
     // terminal already shows instead of sending them all again.
     let mut shown: Option<ratatui::buffer::Buffer> = None;
     let mut table_at = ui::table_position(&app);
+    // Inside tmux, whether it passes clipboard sequences on: asked once, on a thread of its own
+    // (tmux may be slow or gone), and known by the time anyone presses y.
+    let mut tmux_answer = clipboard::in_tmux().then(|| {
+        app.clipboard_route = clipboard::Route::TmuxUnknown;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(clipboard::ask_tmux());
+        });
+        rx
+    });
     loop {
         for effect in app.take_effects() {
             tracing::debug!(?effect, "effect");
@@ -113,8 +122,12 @@ async fn event_loop(
                 panic!("panic requested by ATENDER_TEST_PANIC");
             }
         }
+        if let Some(route) = tmux_answer.as_ref().and_then(|rx| rx.try_recv().ok()) {
+            app.clipboard_route = route;
+            tmux_answer = None;
+        }
         if let Some(text) = app.clipboard.take() {
-            copy_osc52(&text)?;
+            clipboard::write(&text)?;
         }
         if app.quit {
             return Ok(());
@@ -163,19 +176,4 @@ fn receive(app: &mut App, api: &mut Option<Arc<dyn AdminApi>>, msg: Msg) {
         *api = Some(connected.api.clone());
     }
     app.on_msg(msg);
-}
-
-/// Puts text on the clipboard of the admin's own terminal (works over SSH), through tmux's
-/// passthrough when inside tmux.
-fn copy_osc52(text: &str) -> std::io::Result<()> {
-    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
-    let osc = format!("\x1b]52;c;{encoded}\x07");
-    let seq = if std::env::var_os("TMUX").is_some() {
-        format!("\x1bPtmux;{}\x1b\\", osc.replace('\x1b', "\x1b\x1b"))
-    } else {
-        osc
-    };
-    let mut out = std::io::stdout();
-    out.write_all(seq.as_bytes())?;
-    out.flush()
 }

@@ -571,6 +571,8 @@ pub struct App {
     pub load_generation: u64,
     /// Text to put on the clipboard (OSC 52) at the next draw.
     pub clipboard: Option<String>,
+    /// How the clipboard sequence reaches the terminal (through tmux or not), for saying so.
+    pub clipboard_route: super::clipboard::Route,
     /// Views need recomputing (data, filter or sort changed).
     pub stale_views: bool,
     /// Each tab's users in each sort order, computed once per load: a filter keystroke then
@@ -609,6 +611,7 @@ impl App {
             now: OffsetDateTime::now_utc(),
             load_generation: 0,
             clipboard: None,
+            clipboard_route: Default::default(),
             stale_views: true,
             sorted: HashMap::new(),
             effects: Vec::new(),

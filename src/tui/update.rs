@@ -305,8 +305,7 @@ impl App {
             Command::CopyLink => match self.current_user().map(|u| (u.id, u.email.to_string())) {
                 Some((id, email)) => match self.links.get(&id).cloned() {
                     Some(link) => {
-                        self.clipboard = Some(link);
-                        self.notice(format!("copied the invite link of {}", safe(&email)));
+                        self.send_to_clipboard(link, &format!("the invite link of {email}"))
                     }
                     None => self.error(
                         "this invite's link is not known here (only a hash of it is stored): press R to resend it and get a new link",
@@ -588,11 +587,11 @@ impl App {
                 }
                 _ => {}
             },
-            Overlay::Link { link, .. } => match key.code {
+            Overlay::Link { link, email } => match key.code {
                 KeyCode::Char('y') => {
-                    self.clipboard = Some(link.clone());
+                    let (link, what) = (link.clone(), format!("the invite link of {email}"));
                     self.overlays.pop();
-                    self.notice("invite link copied to the clipboard");
+                    self.send_to_clipboard(link, &what);
                 }
                 KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => {
                     self.overlays.pop();

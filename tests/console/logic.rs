@@ -339,6 +339,29 @@ async fn inviting_through_the_form_shows_the_link_once_and_lands_on_pending() {
     assert_eq!(h.current_email(), "new.person@acme.io");
     h.key(KeyCode::Char('y'));
     assert_eq!(h.app.clipboard.as_deref(), Some(link.as_str()));
+    // what was done, not what can't be known
+    let notice = h.app.notice.clone().unwrap();
+    assert_eq!(
+        notice.text,
+        "sent the invite link of new.person@acme.io to the terminal's clipboard (OSC 52)"
+    );
+    assert!(!notice.error);
+    // under tmux 3.3's defaults it is still sent, and the admin is told how to let it through
+    use atender_admin::tui::clipboard::{Answer, Route, TmuxOptions};
+    h.app.clipboard = None;
+    h.app.clipboard_route = Route::Tmux(TmuxOptions {
+        allow_passthrough: Answer::Value("off".into()),
+        set_clipboard: Answer::Value("external".into()),
+    });
+    h.key(KeyCode::Char('y'));
+    assert_eq!(h.app.clipboard.as_deref(), Some(link.as_str()));
+    let notice = h.app.notice.clone().unwrap();
+    assert!(notice.error);
+    assert!(
+        notice.text.contains("tmux set -g set-clipboard on"),
+        "{}",
+        notice.text
+    );
     // an invite whose link was never seen here can't be copied, and says what to do
     h.key(KeyCode::Char('g'));
     if h.current_email() == "new.person@acme.io" {

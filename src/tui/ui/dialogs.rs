@@ -551,7 +551,10 @@ fn link_dialog(frame: &mut Frame, area: Rect, email: &str, link: &str, app: &App
         Line::raw(""),
         Line::styled(safe(link), theme.accent()),
         Line::raw(""),
-        Line::styled("y copy to clipboard · Esc close", theme.dim()),
+        Line::styled(
+            "y send to the terminal's clipboard (OSC 52) · Esc close",
+            theme.dim(),
+        ),
     ];
     let rect = centered(area, 96, 11);
     let (inner, block) = popup(frame, rect, "Invite sent", theme);
