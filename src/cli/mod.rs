@@ -627,21 +627,38 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
 /// config file) or on the local store the flags name.
 pub async fn run_console(cli: &Cli) -> anyhow::Result<()> {
     let config = connect::ConfigFile::load()?;
+    // A keys.toml the console can't use stops it here, before anything is opened.
+    let options = crate::tui::Options {
+        keymap: crate::tui::keymap::Keymap::from_config_dir().map_err(|e| {
+            anyhow::anyhow!("{e}; fix or remove the file (every key has a default)")
+        })?,
+    };
     let server = if cli.data.is_some() || cli.wants_demo() {
         cli.server.clone()
     } else {
         cli.server.clone().or(config.server.clone())
     };
     if let Some(url) = server {
-        return run_connected(cli, &config, url).await;
+        return run_connected(cli, &config, url, options).await;
     }
     let session = open_local(cli, StartCheck::EveryRecord).await?;
     let context = crate::tui::state::Context::local(session.mode.clone(), cli.public_url.clone());
     tracing::info!(workspace = %session.workspace.slug, mode = %session.mode, "console started");
-    crate::tui::run(Some(std::sync::Arc::new(session.admin)), None, context).await
+    crate::tui::run(
+        Some(std::sync::Arc::new(session.admin)),
+        None,
+        context,
+        options,
+    )
+    .await
 }
 
-async fn run_connected(cli: &Cli, config: &connect::ConfigFile, url: String) -> anyhow::Result<()> {
+async fn run_connected(
+    cli: &Cli,
+    config: &connect::ConfigFile,
+    url: String,
+    options: crate::tui::Options,
+) -> anyhow::Result<()> {
     use crate::tui::state::{Context, ServerContext};
     let url = url.trim().trim_end_matches('/').to_string();
     let workspace = cli
@@ -689,7 +706,7 @@ async fn run_connected(cli: &Cli, config: &connect::ConfigFile, url: String) -> 
     };
     tracing::info!(server = %url, "console started in connected mode");
     let api = connected.map(|c| c.api);
-    crate::tui::run(api, Some(std::sync::Arc::new(connector)), context).await
+    crate::tui::run(api, Some(std::sync::Arc::new(connector)), context, options).await
 }
 
 /// Sends logs to a file under the user's state (or data) folder, never to the screen.

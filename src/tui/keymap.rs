@@ -1,5 +1,11 @@
 //! Key bindings as data: the same table maps keys to commands and generates the help screen
 //! and the footer hints, so what the screen says can never drift from what the keys do.
+//!
+//! `BINDINGS` are the defaults; a `keys.toml` in the user config folder names actions and the
+//! keys they get instead (`deactivate = "X"`, `down = ["j", "Down", "Ctrl-n"]`), merged over
+//! the defaults by `Keymap::parse`. A file that can't be understood, or that gives one key to
+//! two actions on the same tab, is an error naming its line and the key: the console then does
+//! not start, rather than start with keys the admin doesn't expect.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -375,28 +381,393 @@ impl Scope {
     }
 }
 
-/// The command a key asks for on the given tab, if any.
-pub fn lookup(key: &KeyEvent, tab: super::state::Tab) -> Option<Command> {
-    // Shifted letters arrive as upper-case chars with or without SHIFT, depending on the terminal.
-    let mods = key.modifiers & (KeyModifiers::SHIFT | KeyModifiers::CONTROL | KeyModifiers::ALT);
-    BINDINGS
-        .iter()
-        .filter(|b| b.scope.applies_to(tab))
-        .find(|b| {
-            b.keys
-                .iter()
-                .any(|&(code, m)| code == key.code && m == mods)
-        })
-        .map(|b| b.command)
+/// A key as bindings compare it: Shift is part of the character (`G`), Ctrl-letters are
+/// lower-case (terminals differ in both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub mods: KeyModifiers,
 }
 
-/// The footer hints of a tab, from the table.
-pub fn hints(tab: super::state::Tab) -> Vec<(&'static str, &'static str)> {
-    BINDINGS
-        .iter()
-        .filter(|b| b.scope.applies_to(tab))
-        .filter_map(|b| b.hint.map(|h| (b.label, h)))
-        .collect()
+impl Key {
+    pub fn new(code: KeyCode, mods: KeyModifiers) -> Key {
+        let mut mods = mods & (SHIFT | CTRL | KeyModifiers::ALT);
+        let code = match code {
+            Char(c) => {
+                mods.remove(SHIFT);
+                if mods.contains(CTRL) {
+                    Char(c.to_ascii_lowercase())
+                } else {
+                    Char(c)
+                }
+            }
+            BackTab => {
+                mods.remove(SHIFT);
+                BackTab
+            }
+            other => other,
+        };
+        Key { code, mods }
+    }
+
+    pub fn of(event: &KeyEvent) -> Key {
+        Key::new(event.code, event.modifiers)
+    }
+
+    /// How the key is written on screen and in `keys.toml`.
+    pub fn label(self) -> String {
+        let mut out = String::new();
+        if self.mods.contains(CTRL) {
+            out.push_str("Ctrl-");
+        }
+        if self.mods.contains(KeyModifiers::ALT) {
+            out.push_str("Alt-");
+        }
+        if self.mods.contains(SHIFT) {
+            out.push_str("Shift-");
+        }
+        match self.code {
+            Char(' ') => out.push_str("Space"),
+            Char(c) if self.mods.contains(CTRL) => out.push(c.to_ascii_uppercase()),
+            Char(c) => out.push(c),
+            F(n) => out.push_str(&format!("F{n}")),
+            other => out.push_str(match other {
+                Up => "↑",
+                Down => "↓",
+                Left => "←",
+                Right => "→",
+                Enter => "Enter",
+                Esc => "Esc",
+                Tab => "Tab",
+                BackTab => "Shift-Tab",
+                Home => "Home",
+                End => "End",
+                PageUp => "PgUp",
+                PageDown => "PgDn",
+                Backspace => "Backspace",
+                Delete => "Del",
+                Insert => "Ins",
+                _ => "?",
+            }),
+        }
+        out
+    }
+}
+
+/// Ctrl-C always quits: no file can take the way out away.
+const CTRL_C: Key = Key {
+    code: Char('c'),
+    mods: CTRL,
+};
+
+/// The bindings in force: the defaults, with the user's file merged over them.
+#[derive(Debug, Clone)]
+pub struct Keymap {
+    /// Per entry of `BINDINGS`, in the same order: its keys and how they are written.
+    keys: Vec<Vec<Key>>,
+    labels: Vec<String>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        let keys = BINDINGS
+            .iter()
+            .map(|b| {
+                let mut keys: Vec<Key> = Vec::new();
+                for &(code, mods) in b.keys {
+                    let key = Key::new(code, mods);
+                    if !keys.contains(&key) {
+                        keys.push(key);
+                    }
+                }
+                keys
+            })
+            .collect();
+        let labels = BINDINGS.iter().map(|b| b.label.to_string()).collect();
+        Keymap { keys, labels }
+    }
+}
+
+impl Keymap {
+    /// The command a key asks for on the given tab, if any.
+    pub fn lookup(&self, key: &KeyEvent, tab: super::state::Tab) -> Option<Command> {
+        let key = Key::of(key);
+        if key == CTRL_C {
+            return Some(Command::Quit);
+        }
+        BINDINGS
+            .iter()
+            .zip(&self.keys)
+            .filter(|(b, _)| b.scope.applies_to(tab))
+            .find(|(_, keys)| keys.contains(&key))
+            .map(|(b, _)| b.command)
+    }
+
+    /// The footer hints of a tab: (keys, what).
+    pub fn hints(&self, tab: super::state::Tab) -> Vec<(&str, &'static str)> {
+        BINDINGS
+            .iter()
+            .zip(&self.labels)
+            .filter(|(b, _)| b.scope.applies_to(tab))
+            .filter_map(|(b, label)| b.hint.map(|h| (label.as_str(), h)))
+            .collect()
+    }
+
+    /// How the keys of a command are written ("—" when the file left it without keys).
+    pub fn label(&self, command: Command) -> &str {
+        BINDINGS
+            .iter()
+            .position(|b| b.command == command)
+            .map_or("—", |i| self.labels[i].as_str())
+    }
+
+    /// The user's `keys.toml` from the config folder merged over the defaults; the defaults
+    /// when there is no such file.
+    pub fn from_config_dir() -> Result<Keymap, KeysError> {
+        match directories::ProjectDirs::from("io", "Atender", "atender-admin") {
+            Some(dirs) => Keymap::load(&dirs.config_dir().join(KEYS_FILE)),
+            None => Ok(Keymap::default()),
+        }
+    }
+
+    /// `path` merged over the defaults; the defaults when it doesn't exist.
+    pub fn load(path: &std::path::Path) -> Result<Keymap, KeysError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Keymap::default()),
+            Err(e) => {
+                return Err(KeysError {
+                    path: path.display().to_string(),
+                    line: None,
+                    problem: format!("can't read it: {e}"),
+                });
+            }
+        };
+        Keymap::parse(&text).map_err(|(line, problem)| KeysError {
+            path: path.display().to_string(),
+            line,
+            problem,
+        })
+    }
+
+    /// A `keys.toml` text merged over the defaults, or the line (if known) and what is wrong.
+    pub fn parse(text: &str) -> Result<Keymap, (Option<usize>, String)> {
+        let doc = toml_edit::Document::parse(text).map_err(|e| {
+            let line = e.span().map(|s| line_of(text, s.start));
+            (line, e.message().to_string())
+        })?;
+        let mut map = Keymap::default();
+        // Which line set each binding's keys, for naming it in a conflict.
+        let mut set_at: Vec<Option<usize>> = vec![None; BINDINGS.len()];
+        for (name, item) in doc.iter() {
+            let line = doc
+                .get_key_value(name)
+                .and_then(|(k, _)| k.span())
+                .map(|s| line_of(text, s.start));
+            let at = |problem: String| (line, problem);
+            let Some(index) = BINDINGS.iter().position(|b| action_name(b.command) == name) else {
+                return Err(at(format!(
+                    "there is no action \"{name}\": the actions are {}",
+                    BINDINGS
+                        .iter()
+                        .map(|b| action_name(b.command))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            };
+            let written: Vec<&str> = if let Some(one) = item.as_str() {
+                vec![one]
+            } else if let Some(list) = item.as_array() {
+                list.iter()
+                    .map(|v| {
+                        v.as_str().ok_or_else(|| {
+                            at(format!(
+                                "{name}: every key is a string, like \"j\" or \"Ctrl-n\""
+                            ))
+                        })
+                    })
+                    .collect::<Result<_, _>>()?
+            } else {
+                return Err(at(format!(
+                    "{name}: write a key (\"j\") or a list of keys ([\"j\", \"Down\"])"
+                )));
+            };
+            let mut keys = Vec::new();
+            for w in written {
+                let key = parse_key(w).map_err(|why| at(format!("{name} = \"{w}\": {why}")))?;
+                if key == CTRL_C && BINDINGS[index].command != Command::Quit {
+                    return Err(at(format!("{name} = \"{w}\": Ctrl-C always quits")));
+                }
+                if !keys.contains(&key) {
+                    keys.push(key);
+                }
+            }
+            map.labels[index] = if keys.is_empty() {
+                "—".to_string()
+            } else {
+                keys.iter().map(|k| k.label()).collect::<Vec<_>>().join(" ")
+            };
+            map.keys[index] = keys;
+            set_at[index] = line;
+        }
+        // One key, two actions that can both be asked for on one tab: refused.
+        for (i, a) in BINDINGS.iter().enumerate() {
+            for (j, b) in BINDINGS.iter().enumerate().skip(i + 1) {
+                if !super::state::Tab::ALL
+                    .iter()
+                    .any(|&t| a.scope.applies_to(t) && b.scope.applies_to(t))
+                {
+                    continue;
+                }
+                if let Some(key) = map.keys[i].iter().find(|k| map.keys[j].contains(k)) {
+                    let (named, other, line) = match (set_at[i], set_at[j]) {
+                        (Some(li), Some(lj)) if li > lj => (i, j, Some(li)),
+                        (_, Some(lj)) => (j, i, Some(lj)),
+                        (li, None) => (i, j, li),
+                    };
+                    let other_name = action_name(BINDINGS[other].command);
+                    let whose = if set_at[other].is_some() {
+                        String::new()
+                    } else {
+                        " by default".to_string()
+                    };
+                    return Err((
+                        line,
+                        format!(
+                            "{} is bound to both {} and {other_name}{whose}: give one of them another key (e.g. {other_name} = \"…\")",
+                            key.label(),
+                            action_name(BINDINGS[named].command),
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(map)
+    }
+}
+
+/// The file's name in the user config folder.
+pub const KEYS_FILE: &str = "keys.toml";
+
+/// A `keys.toml` the console can't use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}{}: {problem}", line.map(|l| format!(" line {l}")).unwrap_or_default())]
+pub struct KeysError {
+    pub path: String,
+    pub line: Option<usize>,
+    pub problem: String,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// The name an action has in `keys.toml`.
+pub fn action_name(command: Command) -> &'static str {
+    match command {
+        Command::NextTab => "next-tab",
+        Command::PrevTab => "previous-tab",
+        Command::TabActive => "tab-active",
+        Command::TabInactive => "tab-inactive",
+        Command::TabPending => "tab-pending",
+        Command::Up => "up",
+        Command::Down => "down",
+        Command::PageUp => "page-up",
+        Command::PageDown => "page-down",
+        Command::First => "first",
+        Command::Last => "last",
+        Command::Filter => "filter",
+        Command::CycleSort => "sort",
+        Command::ReverseSort => "reverse-sort",
+        Command::Mark => "mark",
+        Command::MarkAll => "mark-all",
+        Command::Back => "back",
+        Command::ClearMarks => "clear-marks",
+        Command::Detail => "details",
+        Command::Invite => "invite",
+        Command::Edit => "edit",
+        Command::Deactivate => "deactivate",
+        Command::Reactivate => "reactivate",
+        Command::ToggleBeta => "beta",
+        Command::ChangeRoles => "roles",
+        Command::ChangeTeam => "team",
+        Command::Teams => "teams",
+        Command::Delete => "delete",
+        Command::Resend => "resend",
+        Command::CancelInvite => "cancel-invite",
+        Command::CopyLink => "copy-link",
+        Command::Undo => "undo",
+        Command::ActivityLog => "activity-log",
+        Command::Reload => "reload",
+        Command::Help => "help",
+        Command::Quit => "quit",
+    }
+}
+
+/// One key as written in `keys.toml`: a character (`j`, `D`, `?`), or a name (`Up`, `PgDn`,
+/// `Enter`, `Esc`, `Tab`, `Space`, `Home`, `F5`, …), after `Ctrl-`, `Alt-` or `Shift-`.
+pub fn parse_key(written: &str) -> Result<Key, String> {
+    const HOW: &str = "write one character (j, D, ?) or a key's name (Up, Down, Left, Right, PgUp, PgDn, Home, End, Enter, Esc, Tab, Space, Backspace, Del, Ins, F1–F12), with Ctrl-, Alt- or Shift- before it";
+    let mut mods = NONE;
+    let mut rest = written.trim();
+    loop {
+        let lower = rest.to_ascii_lowercase();
+        let (flag, len) = if lower.starts_with("ctrl-") && rest.len() > 5 {
+            (CTRL, 5)
+        } else if lower.starts_with("alt-") && rest.len() > 4 {
+            (KeyModifiers::ALT, 4)
+        } else if lower.starts_with("shift-") && rest.len() > 6 {
+            (SHIFT, 6)
+        } else {
+            break;
+        };
+        mods |= flag;
+        rest = &rest[len..];
+    }
+    let mut chars = rest.chars();
+    let code = match (chars.next(), chars.next()) {
+        (None, _) => return Err(format!("an empty key: {HOW}")),
+        (Some(c), None) if !c.is_control() && c != ' ' => {
+            if mods.contains(SHIFT) {
+                if !c.is_alphabetic() {
+                    return Err(format!(
+                        "write the shifted character itself (? rather than Shift-/): {HOW}"
+                    ));
+                }
+                mods.remove(SHIFT);
+                Char(c.to_uppercase().next().unwrap_or(c))
+            } else {
+                Char(c)
+            }
+        }
+        _ => match rest.to_ascii_lowercase().as_str() {
+            "up" | "↑" => Up,
+            "down" | "↓" => Down,
+            "left" | "←" => Left,
+            "right" | "→" => Right,
+            "enter" | "return" => Enter,
+            "esc" | "escape" => Esc,
+            "tab" if mods.contains(SHIFT) => {
+                mods.remove(SHIFT);
+                BackTab
+            }
+            "tab" => Tab,
+            "backtab" => BackTab,
+            "space" => Char(' '),
+            "home" => Home,
+            "end" => End,
+            "pgup" | "pageup" => PageUp,
+            "pgdn" | "pagedown" => PageDown,
+            "backspace" => Backspace,
+            "del" | "delete" => Delete,
+            "ins" | "insert" => Insert,
+            name => match name.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()) {
+                Some(n @ 1..=12) => F(n),
+                _ => return Err(format!("not a key: {HOW}")),
+            },
+        },
+    };
+    Ok(Key::new(code, mods))
 }
 
 #[cfg(test)]
@@ -406,6 +777,10 @@ mod tests {
 
     fn key(code: KeyCode, m: KeyModifiers) -> KeyEvent {
         KeyEvent::new(code, m)
+    }
+
+    fn lookup(key: &KeyEvent, tab: Tab) -> Option<Command> {
+        Keymap::default().lookup(key, tab)
     }
 
     #[test]
@@ -455,5 +830,152 @@ mod tests {
                 }
             }
         }
+    }
+
+    fn parsed(text: &str) -> Keymap {
+        Keymap::parse(text).unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    fn refused(text: &str) -> (Option<usize>, String) {
+        match Keymap::parse(text) {
+            Ok(_) => panic!("accepted: {text}"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn keys_are_written_as_people_write_them() {
+        assert_eq!(parse_key("j"), Ok(Key::new(Char('j'), NONE)));
+        assert_eq!(parse_key("D"), Ok(Key::new(Char('D'), SHIFT)));
+        assert_eq!(parse_key("Shift-d"), Ok(Key::new(Char('D'), NONE)));
+        assert_eq!(parse_key("ctrl-N"), Ok(Key::new(Char('n'), CTRL)));
+        assert_eq!(parse_key("Ctrl-n").unwrap().label(), "Ctrl-N");
+        assert_eq!(parse_key("PgDn"), Ok(Key::new(PageDown, NONE)));
+        assert_eq!(parse_key("pagedown"), Ok(Key::new(PageDown, NONE)));
+        assert_eq!(parse_key("Shift-Tab"), Ok(Key::new(BackTab, SHIFT)));
+        assert_eq!(parse_key("Space"), Ok(Key::new(Char(' '), NONE)));
+        assert_eq!(parse_key("F5"), Ok(Key::new(F(5), NONE)));
+        assert_eq!(parse_key("Alt-x").unwrap().label(), "Alt-x");
+        assert_eq!(parse_key("-"), Ok(Key::new(Char('-'), NONE)));
+        assert_eq!(parse_key("Ctrl--"), Ok(Key::new(Char('-'), CTRL)));
+        for bad in ["", "jj", "F13", "Shift-/", "Ctrl-", "Hyper-x", " "] {
+            assert!(parse_key(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_file_merges_over_the_defaults() {
+        let map =
+            parsed("# vim people\ndeactivate = \"X\"\ndown = [\"j\", \"Down\", \"Ctrl-n\"]\n");
+        // the new keys work
+        assert_eq!(
+            map.lookup(&key(Char('X'), SHIFT), Tab::Active),
+            Some(Command::Deactivate)
+        );
+        assert_eq!(
+            map.lookup(&key(Char('n'), CTRL), Tab::Active),
+            Some(Command::Down)
+        );
+        // the action's old key is gone; every other action keeps its defaults
+        assert_eq!(map.lookup(&key(Char('d'), NONE), Tab::Active), None);
+        assert_eq!(
+            map.lookup(&key(Char('r'), NONE), Tab::Inactive),
+            Some(Command::Reactivate)
+        );
+        // the hints and help show the keys in force
+        assert!(map.hints(Tab::Active).contains(&("X", "deactivate")));
+        assert_eq!(map.label(Command::Down), "j ↓ Ctrl-N");
+        assert_eq!(map.label(Command::Up), "↑ k");
+        // an empty file is the defaults
+        assert_eq!(parsed("").label(Command::Deactivate), "d");
+    }
+
+    #[test]
+    fn an_action_may_be_left_without_keys_but_ctrl_c_always_quits() {
+        let map = parsed("quit = []\n");
+        assert_eq!(map.lookup(&key(Char('q'), NONE), Tab::Active), None);
+        assert_eq!(map.label(Command::Quit), "—");
+        assert_eq!(
+            map.lookup(&key(Char('c'), CTRL), Tab::Active),
+            Some(Command::Quit)
+        );
+        let (line, why) = refused("\nreload = \"Ctrl-c\"");
+        assert_eq!(line, Some(2));
+        assert!(why.contains("Ctrl-C always quits"), "{why}");
+    }
+
+    #[test]
+    fn two_actions_on_one_key_are_refused_with_the_line_and_the_key() {
+        // against a default: d is deactivate's
+        let (line, why) = refused("help = \"?\"\nreactivate = \"r\"\nedit = \"d\"\n");
+        assert_eq!(line, Some(3));
+        assert_eq!(
+            why,
+            "d is bound to both edit and deactivate by default: give one of them another key (e.g. deactivate = \"…\")"
+        );
+        // both from the file: the later line is named
+        let (line, why) = refused("invite = \"n\"\n\nteams = [\"T\", \"n\"]\n");
+        assert_eq!(line, Some(3));
+        assert!(
+            why.starts_with("n is bound to both teams and invite:"),
+            "{why}"
+        );
+        // one key on two tabs is fine: x cancels invites (Pending) and may deactivate (Active)
+        let map = parsed("deactivate = \"x\"");
+        assert_eq!(
+            map.lookup(&key(Char('x'), NONE), Tab::Active),
+            Some(Command::Deactivate)
+        );
+        assert_eq!(
+            map.lookup(&key(Char('x'), NONE), Tab::Pending),
+            Some(Command::CancelInvite)
+        );
+    }
+
+    #[test]
+    fn a_bad_file_names_its_line_and_key() {
+        let (line, why) = refused("down = \"j\"\ndeactvate = \"X\"\n");
+        assert_eq!(line, Some(2));
+        assert!(
+            why.starts_with("there is no action \"deactvate\": the actions are next-tab"),
+            "{why}"
+        );
+        let (line, why) = refused("\n\ndown = \"Dwn\"\n");
+        assert_eq!(line, Some(3));
+        assert!(
+            why.starts_with("down = \"Dwn\": not a key: write one character"),
+            "{why}"
+        );
+        let (line, why) = refused("down = 3\n");
+        assert_eq!(line, Some(1));
+        assert!(why.contains("write a key"), "{why}");
+        let (line, why) = refused("up = [\"k\", 1]\n");
+        assert_eq!(line, Some(1));
+        assert!(why.contains("every key is a string"), "{why}");
+        // TOML itself: the parser's message, with its line
+        let (line, why) = refused("down = \"j\"\nup = \"k\n");
+        assert_eq!(line, Some(2), "{why}");
+        // the error as the admin reads it
+        let err = KeysError {
+            path: "/home/ann/.config/atender-admin/keys.toml".into(),
+            line: Some(2),
+            problem: "x".into(),
+        };
+        assert_eq!(
+            err.to_string(),
+            "/home/ann/.config/atender-admin/keys.toml line 2: x"
+        );
+    }
+
+    #[test]
+    fn a_missing_file_is_the_defaults_and_an_unreadable_one_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let map = Keymap::load(&dir.path().join("keys.toml")).unwrap();
+        assert_eq!(map.label(Command::Deactivate), "d");
+        std::fs::write(dir.path().join("keys.toml"), "deactivate = \"Z\"").unwrap();
+        let map = Keymap::load(&dir.path().join("keys.toml")).unwrap();
+        assert_eq!(map.label(Command::Deactivate), "Z");
+        let err = Keymap::load(dir.path()).unwrap_err();
+        assert!(err.problem.starts_with("can't read it"), "{err}");
     }
 }

@@ -27,6 +27,12 @@ use std::sync::Arc;
 use std::time::Duration;
 use theme::Theme;
 
+/// How the admin set the console up (keys.toml, flags).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub keymap: keymap::Keymap,
+}
+
 /// Runs the console until the admin quits. The terminal is restored on every way out,
 /// including a panic (ratatui's hook).
 ///
@@ -36,6 +42,7 @@ pub async fn run(
     api: Option<Arc<dyn AdminApi>>,
     connector: Option<Arc<dyn Connector>>,
     context: Context,
+    options: Options,
 ) -> anyhow::Result<()> {
     let theme = Theme::from_env();
     let mut terminal = ratatui::try_init()?;
@@ -47,7 +54,7 @@ pub async fn run(
         let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
         ratatui_hook(info);
     }));
-    let result = event_loop(&mut terminal, api, connector, context, theme).await;
+    let result = event_loop(&mut terminal, api, connector, context, options, theme).await;
     let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
     ratatui::restore();
     result
@@ -67,10 +74,12 @@ async fn event_loop(
     mut api: Option<Arc<dyn AdminApi>>,
     connector: Option<Arc<dyn Connector>>,
     context: Context,
+    options: Options,
     theme: Theme,
 ) -> anyhow::Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     let mut app = App::new(context);
+    app.keymap = options.keymap;
     let size = terminal.size()?;
     app.on_resize(size.width, size.height);
     match (&api, &app.context.server) {

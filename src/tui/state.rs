@@ -573,6 +573,8 @@ pub struct App {
     pub clipboard: Option<String>,
     /// How the clipboard sequence reaches the terminal (through tmux or not), for saying so.
     pub clipboard_route: super::clipboard::Route,
+    /// The key bindings in force (the defaults, or the user's keys.toml over them).
+    pub keymap: super::keymap::Keymap,
     /// Views need recomputing (data, filter or sort changed).
     pub stale_views: bool,
     /// Each tab's users in each sort order, computed once per load: a filter keystroke then
@@ -612,6 +614,7 @@ impl App {
             load_generation: 0,
             clipboard: None,
             clipboard_route: Default::default(),
+            keymap: Default::default(),
             stale_views: true,
             sorted: HashMap::new(),
             effects: Vec::new(),

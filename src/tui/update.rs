@@ -5,7 +5,7 @@ use super::confirm::Reply;
 use super::effects::{Effect, Loaded, Msg, Secret};
 use super::forms::SignInForm;
 use super::forms::{EditForm, FormOutcome, InviteForm};
-use super::keymap::{self, Command};
+use super::keymap::Command;
 use super::state::*;
 use crate::domain::{Error, UserId};
 use crate::service::{BulkChange, Outcome};
@@ -88,7 +88,7 @@ impl App {
             self.overlay_key(key);
         } else if self.filter_focus {
             self.filter_key(key);
-        } else if let Some(command) = keymap::lookup(&key, self.tab) {
+        } else if let Some(command) = self.keymap.lookup(&key, self.tab) {
             self.command(command);
         }
     }

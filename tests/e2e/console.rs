@@ -471,3 +471,48 @@ fn a_confirmation_survives_arrows_esc_keeps_marks_and_paste_stays_in_its_field()
     let (ws, _) = demo::find(&store).unwrap().unwrap();
     assert!(!store.teams(ws.id).unwrap().is_empty());
 }
+
+#[test]
+fn keys_from_the_config_folder_replace_the_defaults_and_a_bad_file_stops_the_start() {
+    let (dir, _) = seeded();
+    let d = data(dir.path());
+    // Term::admin points XDG_CONFIG_HOME at HOME/config
+    let config = dir.path().join("config").join("atender-admin");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("keys.toml"),
+        "# mine\ndeactivate = \"X\"\ndown = [\"j\", \"Down\", \"n\"]\n",
+    )
+    .unwrap();
+    let mut t = Term::admin(&["--demo", "--data", &d], dir.path(), 80, 24);
+    // the footer names the bound key, and the readout is there at 80 columns
+    t.wait_for("X deactivate");
+    t.wait_for(" 1/218 ");
+    t.send("n");
+    t.send("n");
+    t.wait_for(" 3/218 ");
+    t.send("X");
+    t.wait_for("Deactivate ");
+    t.send(ESC);
+    // help shows the keys in force
+    t.send("?");
+    t.wait_for("j ↓ n       move down");
+    t.send(ESC);
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+
+    // one key for two actions on the Active tab: no start, the line and the key named
+    std::fs::write(
+        config.join("keys.toml"),
+        "deactivate = \"X\"\nedit = \"X\"\n",
+    )
+    .unwrap();
+    let mut t = Term::admin(&["--demo", "--data", &d], dir.path(), 80, 24);
+    assert_eq!(t.wait_exit(), 2);
+    let out = String::from_utf8_lossy(&t.raw_output()).to_string();
+    assert!(
+        out.contains("keys.toml line 2: X is bound to both edit and deactivate"),
+        "{out}"
+    );
+    assert!(!out.contains("\x1b[?1049h"), "no screen was drawn");
+}

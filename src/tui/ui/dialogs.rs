@@ -30,7 +30,7 @@ pub fn draw(frame: &mut Frame, area: Rect, overlay: &Overlay, app: &App, theme: 
             app,
             theme,
         ),
-        Overlay::Help { scroll } => help(frame, area, *scroll, theme),
+        Overlay::Help { scroll } => help(frame, area, *scroll, app, theme),
         Overlay::Log(log) => activity(frame, area, log, theme),
         Overlay::Link { email, link } => link_dialog(frame, area, email, link, app, theme),
         Overlay::SignIn(form) => sign_in(frame, area, form, theme),
@@ -398,7 +398,7 @@ pub const HELP_KEYS: &[(&str, &str)] = &[
     ("g G Home End", "top, bottom"),
 ];
 
-fn help(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme) {
+fn help(frame: &mut Frame, area: Rect, scroll: usize, app: &App, theme: &Theme) {
     let rect = centered(area, 90, area.height.saturating_sub(2));
     let (inner, block) = popup(frame, rect, "Keys", theme);
     frame.render_widget(block, rect);
@@ -419,7 +419,10 @@ fn help(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme) {
         lines.push(Line::styled(title, theme.title()));
         for b in BINDINGS.iter().filter(|b| b.scope == scope) {
             lines.push(Line::from(vec![
-                Span::styled(format!("  {:<12}", b.label), theme.key()),
+                Span::styled(
+                    format!("  {:<12}", app.keymap.label(b.command)),
+                    theme.key(),
+                ),
                 Span::raw(b.help),
             ]));
         }

@@ -6,7 +6,6 @@ mod dialogs;
 mod forms;
 mod table;
 
-use super::keymap;
 use super::state::{App, MIN_HEIGHT, MIN_WIDTH, Overlay, Tab};
 use super::theme::{SPINNER, Theme};
 use crate::text::safe;
@@ -272,7 +271,7 @@ fn draw_hints(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     } else {
         // Whole hints only: one that doesn't fit is left out, never cut.
         let mut room = usize::from(area.width).saturating_sub(spans.iter().map(Span::width).sum());
-        for (key, what) in keymap::hints(app.tab) {
+        for (key, what) in app.keymap.hints(app.tab) {
             let key = format!(" {key}");
             let what = format!(" {what} ");
             let width = key.chars().count() + what.chars().count();

@@ -5,6 +5,7 @@ use super::columns::{self, Column, fit};
 use crate::domain::User;
 use crate::present::time::{ago, until};
 use crate::text::safe;
+use crate::tui::keymap::Command;
 use crate::tui::state::{App, Data, SortKey, Tab};
 use crate::tui::theme::{MARK, Theme};
 use ratatui::Frame;
@@ -162,14 +163,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     };
     let view = app.view();
     if view.rows.is_empty() {
+        // The keys named are the ones in force (keys.toml may have moved them).
+        let key = |command| app.keymap.label(command);
         let text = if app.filter.value().is_empty() {
             match app.tab {
-                Tab::Active => " no active users",
-                Tab::Inactive => " nobody is deactivated",
-                Tab::Pending => " no pending invites — press i to invite someone",
+                Tab::Active => " no active users".to_string(),
+                Tab::Inactive => " nobody is deactivated".to_string(),
+                Tab::Pending => format!(
+                    " no pending invites — press {} to invite someone",
+                    key(Command::Invite)
+                ),
             }
         } else {
-            " nothing matches the filter — Esc clears it"
+            format!(
+                " nothing matches the filter — {} clears it",
+                key(Command::Back)
+            )
         };
         frame.render_widget(Paragraph::new(Line::styled(text, theme.dim())), area);
         return;
