@@ -66,6 +66,11 @@ pub struct Cli {
     /// Connected mode: reload every N seconds (0: only on Ctrl-R). Default 30.
     #[arg(long, global = true)]
     pub refresh: Option<u64>,
+    /// The console and the mouse: off (the default: the terminal keeps it), `scroll` (the wheel
+    /// moves the cursor; text selection untouched; `--mouse` alone), or `click` (clicks pick
+    /// tabs and rows; Shift-drag selects text).
+    #[arg(long, env = "ATENDER_MOUSE", value_enum, num_args = 0..=1, default_missing_value = "scroll", value_name = "MODE")]
+    pub mouse: Option<crate::tui::mouse::MouseMode>,
     /// Connected mode: seconds to wait for a connection to the server (default 5).
     #[arg(long, global = true)]
     pub connect_timeout: Option<u64>,
@@ -632,6 +637,7 @@ pub async fn run_console(cli: &Cli) -> anyhow::Result<()> {
         keymap: crate::tui::keymap::Keymap::from_config_dir().map_err(|e| {
             anyhow::anyhow!("{e}; fix or remove the file (every key has a default)")
         })?,
+        mouse: cli.mouse.unwrap_or_default(),
     };
     let server = if cli.data.is_some() || cli.wants_demo() {
         cli.server.clone()

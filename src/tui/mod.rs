@@ -9,6 +9,7 @@ pub mod confirm;
 pub mod effects;
 pub mod forms;
 pub mod keymap;
+pub mod mouse;
 pub mod scroll;
 pub mod state;
 pub mod theme;
@@ -31,6 +32,7 @@ use theme::Theme;
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub keymap: keymap::Keymap,
+    pub mouse: mouse::MouseMode,
 }
 
 /// Runs the console until the admin quits. The terminal is restored on every way out,
@@ -49,20 +51,38 @@ pub async fn run(
     // Pasted text arrives as one event, so a pasted line break is never Enter. Turned off
     // again on every way out, a panic included (the hook runs before ratatui's restore).
     crossterm::execute!(std::io::stdout(), EnableBracketedPaste)?;
+    let mouse = options.mouse;
     let ratatui_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
+        let _ = write_now(mouse.disable());
         ratatui_hook(info);
     }));
-    let result = event_loop(&mut terminal, api, connector, context, options, theme).await;
+    let result = match write_now(mouse.enable()) {
+        Ok(()) => event_loop(&mut terminal, api, connector, context, options, theme).await,
+        Err(e) => Err(e.into()),
+    };
+    let _ = write_now(mouse.disable());
     let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
     ratatui::restore();
     result
 }
 
+/// Writes terminal modes straight out (nothing when empty).
+fn write_now(sequence: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    if sequence.is_empty() {
+        return Ok(());
+    }
+    let mut out = std::io::stdout();
+    out.write_all(sequence.as_bytes())?;
+    out.flush()
+}
+
 fn handle(app: &mut App, event: Event) {
     match event {
         Event::Key(key) if key.kind == KeyEventKind::Press => app.on_key(key),
+        Event::Mouse(mouse) => app.on_mouse(mouse),
         Event::Paste(text) => app.on_paste(&text),
         Event::Resize(w, h) => app.on_resize(w, h),
         _ => {}

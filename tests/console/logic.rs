@@ -1283,3 +1283,38 @@ async fn one_is_counted_as_one_and_an_expired_invite_reads_expired_once() {
     assert!(s.contains("sent 11d ago"), "{s}");
     assert!(!s.contains("expires expired"), "{s}");
 }
+
+#[tokio::test]
+async fn clicks_pick_rows_and_tabs_and_do_nothing_under_a_dialog() {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let mut h = Harness::demo().await;
+    let at = |kind, column, row| MouseEvent {
+        kind,
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    };
+    let click = |column, row| at(MouseEventKind::Down(MouseButton::Left), column, row);
+    // the table's header is on line 2, its fifth row on line 7
+    h.app.on_mouse(click(10, 7));
+    assert_eq!(h.app.view().cursor, 4);
+    h.app.on_mouse(click(10, 2));
+    assert_eq!(h.app.view().cursor, 4, "the header is no row");
+    h.app.on_mouse(at(MouseEventKind::ScrollDown, 10, 7));
+    assert_eq!(h.app.view().cursor, 5);
+    h.app.on_mouse(at(MouseEventKind::ScrollUp, 10, 7));
+    assert_eq!(h.app.view().cursor, 4);
+    // " 2 Inactive (20) " on the tab line
+    h.app.on_mouse(click(22, 1));
+    assert_eq!(h.app.tab, Tab::Inactive);
+    // below the last of its 20 rows: nothing
+    h.app.on_mouse(click(10, 30));
+    assert_eq!(h.app.view().cursor, 0);
+    // a dialog keeps the mouse from the table
+    h.key(KeyCode::Char('?'));
+    h.app.on_mouse(click(10, 7));
+    h.app.on_mouse(click(40, 1));
+    assert_eq!(h.app.view().cursor, 0);
+    assert_eq!(h.app.tab, Tab::Inactive);
+    assert!(matches!(h.app.overlays.last(), Some(Overlay::Help { .. })));
+}

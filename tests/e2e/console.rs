@@ -291,7 +291,8 @@ fn the_terminal_is_restored_after_a_panic_and_the_panic_is_logged() {
         ("ATENDER_TEST_PANIC", "1"),
         ("RUST_BACKTRACE", "0"),
     ];
-    let mut t = Term::admin_env(&["--demo", "--data", &d], dir.path(), 120, 40, &env);
+    let args = ["--demo", "--data", &d, "--mouse", "click"];
+    let mut t = Term::admin_env(&args, dir.path(), 120, 40, &env);
     if !cfg!(debug_assertions) {
         // A release build (what ships) never reads the switch: it just runs.
         t.wait_for("Active (218)");
@@ -313,6 +314,10 @@ fn the_terminal_is_restored_after_a_panic_and_the_panic_is_logged() {
     assert!(
         raw.contains("\x1b[?2004h") && raw.rfind("\x1b[?2004h") < raw.rfind("\x1b[?2004l"),
         "bracketed paste turned off again"
+    );
+    assert!(
+        raw.contains("\x1b[?1000h") && raw.rfind("\x1b[?1000h") < raw.rfind("\x1b[?1000l"),
+        "the mouse given back"
     );
     assert!(
         t.screen().contains("panic requested"),
@@ -515,4 +520,49 @@ fn keys_from_the_config_folder_replace_the_defaults_and_a_bad_file_stops_the_sta
         "{out}"
     );
     assert!(!out.contains("\x1b[?1049h"), "no screen was drawn");
+}
+
+#[test]
+fn the_mouse_is_off_unless_asked_and_given_back_on_the_way_out() {
+    let (dir, _) = seeded();
+    let d = data(dir.path());
+    // by default the console asks for no mouse mode at all
+    let mut t = Term::admin(&["--demo", "--data", &d], dir.path(), 80, 24);
+    t.wait_for(" 1/218 ");
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+    let raw = String::from_utf8_lossy(&t.raw_output()).to_string();
+    assert!(!raw.contains("\x1b[?1000h") && !raw.contains("\x1b[?1007h"));
+
+    // --mouse: the wheel becomes arrows (alternate scroll), the mouse is never captured
+    let mut t = Term::admin(&["--demo", "--data", &d, "--mouse"], dir.path(), 80, 24);
+    t.wait_for(" 1/218 ");
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+    let raw = String::from_utf8_lossy(&t.raw_output()).to_string();
+    assert!(raw.contains("\x1b[?1007h") && raw.rfind("\x1b[?1007h") < raw.rfind("\x1b[?1007l"));
+    assert!(!raw.contains("\x1b[?1000h"), "never captured");
+
+    // --mouse click: a click on a row moves the cursor there, a click on a tab opens it
+    let mut t = Term::admin(
+        &["--demo", "--data", &d, "--mouse", "click"],
+        dir.path(),
+        80,
+        24,
+    );
+    t.wait_for(" 1/218 ");
+    // SGR: left button pressed and released at column 10, line 8 (the table's fifth row)
+    t.send("\x1b[<0;10;8M\x1b[<0;10;8m");
+    t.wait_for(" 5/218 ");
+    // the wheel
+    t.send("\x1b[<65;10;8M");
+    t.wait_for(" 6/218 ");
+    // "2 Inactive" on the tab line
+    t.send("\x1b[<0;22;2M\x1b[<0;22;2m");
+    t.wait_for(" 1/20 ");
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+    let raw = String::from_utf8_lossy(&t.raw_output()).to_string();
+    assert!(raw.contains("\x1b[?1000h") && raw.rfind("\x1b[?1000h") < raw.rfind("\x1b[?1000l"));
+    assert!(raw.rfind("\x1b[?1006h") < raw.rfind("\x1b[?1006l"));
 }

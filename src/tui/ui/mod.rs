@@ -153,9 +153,7 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 fn draw_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans = vec![Span::raw(" ")];
-    for (i, tab) in Tab::ALL.into_iter().enumerate() {
-        let count = app.data.as_ref().map_or(0, |d| d.count(tab.status()));
-        let label = format!(" {} {} ({count}) ", i + 1, tab.title());
+    for (tab, label) in tab_labels(app) {
         let style = if tab == app.tab {
             theme.selected_tab()
         } else {
@@ -204,6 +202,43 @@ fn draw_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Each tab's label on the tab line, in order (a space before the first and after each).
+fn tab_labels(app: &App) -> Vec<(Tab, String)> {
+    Tab::ALL
+        .into_iter()
+        .enumerate()
+        .map(|(i, tab)| {
+            let count = app.data.as_ref().map_or(0, |d| d.count(tab.status()));
+            (tab, format!(" {} {} ({count}) ", i + 1, tab.title()))
+        })
+        .collect()
+}
+
+/// What is at a screen position when nothing covers the table: a tab's label or a row.
+pub fn hit(app: &App, column: u16, row: u16) -> Option<super::mouse::Hit> {
+    use super::mouse::Hit;
+    let area = Rect::new(0, 0, app.size.0, app.size.1);
+    let [_, tabs, body, _, _] = area.layout(&layout());
+    if row == tabs.y {
+        let mut x = tabs.x + 1;
+        for (tab, label) in tab_labels(app) {
+            let width = Span::raw(label.as_str()).width() as u16;
+            if (x..x + width).contains(&column) {
+                return Some(Hit::Tab(tab));
+            }
+            x += width + 1;
+        }
+        return None;
+    }
+    // Below the table's header row.
+    if row > body.y && row < body.bottom() {
+        let view = app.view();
+        let index = view.offset + usize::from(row - body.y - 1);
+        return (index < view.rows.len()).then_some(Hit::Row(index));
+    }
+    None
 }
 
 fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
