@@ -74,16 +74,17 @@ impl TmuxOptions {
 
 const FIX: &str = "tmux set -g set-clipboard on";
 
-/// What to say after sending `what` (e.g. "the invite link of ann@…") by `route`.
+/// What to say after sending `what` (e.g. "the invite link of ann@…") by `route`. What
+/// matters comes first, so that 80 columns show it: what happened, then the fix, then details.
 pub fn report(what: &str, route: &Route) -> Report {
     let sent = |how: &str| Report {
-        text: format!("sent {what} to the terminal's clipboard ({how}OSC 52)"),
+        text: format!("sent to the terminal's clipboard{how} (OSC 52): {what}"),
         error: false,
     };
     match route {
         Route::Direct => sent(""),
         Route::Tmux(options) => match options.passes() {
-            Some(how) => sent(&format!("through {how}, ")),
+            Some(how) => sent(&format!(" through {how}")),
             None if options.drops() => {
                 let clipboard = match &options.set_clipboard {
                     Answer::Value(v) => v.as_str(),
@@ -91,7 +92,7 @@ pub fn report(what: &str, route: &Route) -> Report {
                 };
                 Report {
                     text: format!(
-                        "tmux drops clipboard sequences here (allow-passthrough off, set-clipboard {clipboard}): run `{FIX}` (or `tmux set -g allow-passthrough on`), then y again"
+                        "tmux blocks it: run `{FIX}`, then y again (allow-passthrough off, set-clipboard {clipboard}; `tmux set -g allow-passthrough on` works too)"
                     ),
                     error: true,
                 }
@@ -104,9 +105,7 @@ pub fn report(what: &str, route: &Route) -> Report {
 
 fn unknown(what: &str) -> Report {
     Report {
-        text: format!(
-            "sent {what} through tmux (OSC 52); if it doesn't arrive, run `{FIX}` and y again"
-        ),
+        text: format!("sent via tmux (OSC 52); if nothing arrives: {FIX} ({what})"),
         error: false,
     }
 }
@@ -226,7 +225,7 @@ mod tests {
         let r = report(WHAT, &Route::Direct);
         assert_eq!(
             r.text,
-            "sent the invite link of ann@acme.io to the terminal's clipboard (OSC 52)"
+            "sent to the terminal's clipboard (OSC 52): the invite link of ann@acme.io"
         );
         assert!(!r.error);
         assert!(!r.text.contains("copied"));
@@ -243,7 +242,10 @@ mod tests {
             "{}",
             r.text
         );
-        assert!(r.text.contains("`tmux set -g set-clipboard on`"));
+        assert!(
+            r.text
+                .starts_with("tmux blocks it: run `tmux set -g set-clipboard on`")
+        );
         assert!(r.text.contains("tmux set -g allow-passthrough on"));
         let off = report(WHAT, &tmux((true, "off\n", ""), (true, "off\n", "")));
         assert!(off.error && off.text.contains("set-clipboard off"));
@@ -255,7 +257,7 @@ mod tests {
             let r = report(WHAT, &tmux((true, on, ""), (true, "external", "")));
             assert!(!r.error);
             assert!(
-                r.text.contains("through tmux's allow-passthrough, OSC 52"),
+                r.text.contains("through tmux's allow-passthrough (OSC 52)"),
                 "{}",
                 r.text
             );
@@ -292,7 +294,7 @@ mod tests {
         ] {
             let r = report(WHAT, &route);
             assert!(!r.error, "{route:?}");
-            assert!(r.text.contains("if it doesn't arrive"), "{}", r.text);
+            assert!(r.text.contains("if nothing arrives"), "{}", r.text);
             assert!(r.text.contains(FIX));
         }
     }

@@ -212,7 +212,8 @@ impl App {
             }
             Command::MarkAll => {
                 if let Some(data) = &self.data {
-                    let ids: Vec<UserId> = self.view().rows.iter().map(|&i| data.users[i].id).collect();
+                    let ids: Vec<UserId> =
+                        self.view().rows.iter().map(|&i| data.users[i].id).collect();
                     self.marks.extend(ids);
                 }
             }
@@ -242,12 +243,21 @@ impl App {
             }
             Command::Detail => {
                 if let Some(id) = self.current_user().map(|u| u.id) {
-                    self.overlays.push(Overlay::Detail { id, detail: None, error: None, scroll: 0 });
+                    self.overlays.push(Overlay::Detail {
+                        id,
+                        detail: None,
+                        error: None,
+                        scroll: 0,
+                    });
                     self.effect(Effect::Detail(id));
                 }
             }
             Command::Invite => {
-                let teams = self.data.as_ref().map(|d| d.teams.clone()).unwrap_or_default();
+                let teams = self
+                    .data
+                    .as_ref()
+                    .map(|d| d.teams.clone())
+                    .unwrap_or_default();
                 self.overlays.push(Overlay::Invite(InviteForm::new(&teams)));
             }
             Command::Edit => {
@@ -265,7 +275,10 @@ impl App {
                 }
                 let beta = !targets.iter().all(|u| u.beta);
                 let ids = targets.iter().map(|u| u.id).collect();
-                self.effect(Effect::Bulk { change: BulkChange::SetBeta { beta }, ids });
+                self.effect(Effect::Bulk {
+                    change: BulkChange::SetBeta { beta },
+                    ids,
+                });
             }
             Command::Teams => self.overlays.push(Overlay::Teams(TeamsView::default())),
             Command::ChangeRoles => {
@@ -282,9 +295,15 @@ impl App {
                 if ids.is_empty() {
                     return self.error("no user selected");
                 }
-                let teams = self.data.as_ref().map(|d| d.teams.clone()).unwrap_or_default();
+                let teams = self
+                    .data
+                    .as_ref()
+                    .map(|d| d.teams.clone())
+                    .unwrap_or_default();
                 if teams.is_empty() {
-                    return self.error("this workspace has no teams yet: create one from the invite form (i)");
+                    return self.error(
+                        "this workspace has no teams yet: create one from the invite form (i)",
+                    );
                 }
                 let list = super::forms::team_list(&teams, &Default::default());
                 self.overlays.push(Overlay::Team { list, ids });
@@ -307,9 +326,11 @@ impl App {
                     Some(link) => {
                         self.send_to_clipboard(link, &format!("the invite link of {email}"))
                     }
-                    None => self.error(
-                        "this invite's link is not known here (only a hash of it is stored): press R to resend it and get a new link",
-                    ),
+                    // Short enough for 80 columns: the way out must not be cut off.
+                    None => self.error(format!(
+                        "link unknown here (only its hash is kept): {} sends a new one",
+                        self.keymap.label(Command::Resend)
+                    )),
                 },
                 None => self.error("no invite selected"),
             },
@@ -319,12 +340,18 @@ impl App {
                     self.undo = None;
                     let n = ids.len();
                     self.marks.extend(ids);
-                    self.notice(format!("put back {n} mark{}", if n == 1 { "" } else { "s" }));
+                    self.notice(format!(
+                        "put back {n} mark{}",
+                        if n == 1 { "" } else { "s" }
+                    ));
                 }
                 None => self.notice("nothing to undo"),
             },
             Command::ActivityLog => {
-                self.overlays.push(Overlay::Log(LogView { loading: true, ..Default::default() }));
+                self.overlays.push(Overlay::Log(LogView {
+                    loading: true,
+                    ..Default::default()
+                }));
                 self.effect(Effect::Audit { before: None });
             }
             Command::Reload => self.reload(),

@@ -343,7 +343,7 @@ async fn inviting_through_the_form_shows_the_link_once_and_lands_on_pending() {
     let notice = h.app.notice.clone().unwrap();
     assert_eq!(
         notice.text,
-        "sent the invite link of new.person@acme.io to the terminal's clipboard (OSC 52)"
+        "sent to the terminal's clipboard (OSC 52): the invite link of new.person@acme.io"
     );
     assert!(!notice.error);
     // under tmux 3.3's defaults it is still sent, and the admin is told how to let it through
@@ -376,7 +376,7 @@ async fn inviting_through_the_form_shows_the_link_once_and_lands_on_pending() {
             .as_ref()
             .unwrap()
             .text
-            .contains("press R to resend")
+            .contains("R sends a new one")
     );
 }
 

@@ -166,9 +166,13 @@ fn draw_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let keys = super::state::SortKey::cycle(app.tab);
     let sort = keys[view.sort % keys.len()];
     let partial = app.data.as_ref().is_some_and(|d| !d.is_complete());
+    let filtering = app.filter_focus || !app.filter.value().is_empty();
     let status = if partial {
         // Only the first screenful of each tab is here: say so rather than pretend to an order.
         " loading everyone… (first page shown)".to_string()
+    } else if filtering {
+        // The table's header shows the sort by its arrow: the filter needs the room.
+        String::new()
     } else {
         format!(
             " sort: {}{}",
@@ -211,7 +215,12 @@ fn tab_labels(app: &App) -> Vec<(Tab, String)> {
         .enumerate()
         .map(|(i, tab)| {
             let count = app.data.as_ref().map_or(0, |d| d.count(tab.status()));
-            (tab, format!(" {} {} ({count}) ", i + 1, tab.title()))
+            // Below 100 columns "Pending Invites" would leave the filter no room.
+            let title = match tab {
+                Tab::Pending if app.size.0 < 100 => "Pending",
+                _ => tab.title(),
+            };
+            (tab, format!(" {} {title} ({count}) ", i + 1))
         })
         .collect()
 }
