@@ -2,8 +2,8 @@
 //! what happened: the console can only send the sequence, never see whether the terminal took
 //! it. Inside tmux the sequence reaches the terminal only if tmux lets it through
 //! (`allow-passthrough`, off by default since tmux 3.3, for the wrapped sequence; or
-//! `set-clipboard on` for the plain one): tmux is asked once, off the render loop, and a
-//! setting that drops it is named with the command that fixes it.
+//! `set-clipboard on` for the plain one): tmux is asked at the start and after each copy, off
+//! the render loop, and a setting that drops it is named with the command that fixes it.
 
 use super::state::App;
 use crate::text::safe;
@@ -114,6 +114,12 @@ impl App {
     /// Queues `text` for the clipboard (sent at the next draw) and says what was done.
     pub fn send_to_clipboard(&mut self, text: String, what: &str) {
         self.clipboard = Some(text);
+        self.clipboard_what = safe(what);
+        self.report_clipboard(what);
+    }
+
+    /// Says what sending `what` did, by what is known of the route.
+    pub fn report_clipboard(&mut self, what: &str) {
         let report = report(&safe(what), &self.clipboard_route);
         if report.error {
             self.error(report.text);

@@ -120,16 +120,15 @@ async fn event_loop(
     // terminal already shows instead of sending them all again.
     let mut shown: Option<ratatui::buffer::Buffer> = None;
     let mut table_at = ui::table_position(&app);
-    // Inside tmux, whether it passes clipboard sequences on: asked once, on a thread of its own
-    // (tmux may be slow or gone), and known by the time anyone presses y.
-    let mut tmux_answer = clipboard::in_tmux().then(|| {
+    // Inside tmux, whether it passes clipboard sequences on: asked at the start and again
+    // after every y (the admin may just have changed tmux's settings), each time off the
+    // render loop (tmux may be slow or gone); the answer refreshes what y said.
+    let mut tmux_job: Option<tokio::task::JoinHandle<clipboard::Route>> = None;
+    let mut tmux_what: Option<String> = None;
+    if clipboard::in_tmux() {
         app.clipboard_route = clipboard::Route::TmuxUnknown;
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = tx.send(clipboard::ask_tmux());
-        });
-        rx
-    });
+        tmux_job = Some(tokio::task::spawn_blocking(clipboard::ask_tmux));
+    }
     loop {
         for effect in app.take_effects() {
             tracing::debug!(?effect, "effect");
@@ -151,12 +150,12 @@ async fn event_loop(
                 panic!("panic requested by ATENDER_TEST_PANIC");
             }
         }
-        if let Some(route) = tmux_answer.as_ref().and_then(|rx| rx.try_recv().ok()) {
-            app.clipboard_route = route;
-            tmux_answer = None;
-        }
         if let Some(text) = app.clipboard.take() {
             clipboard::write(&text)?;
+            if clipboard::in_tmux() && tmux_job.is_none() {
+                tmux_what = Some(app.clipboard_what.clone());
+                tmux_job = Some(tokio::task::spawn_blocking(clipboard::ask_tmux));
+            }
         }
         if app.quit {
             return Ok(());
@@ -168,6 +167,15 @@ async fn event_loop(
                 None => return Ok(()),
             },
             Some(msg) = rx.recv() => receive(&mut app, &mut api, msg),
+            route = async { tmux_job.as_mut().expect("only polled when set").await }, if tmux_job.is_some() => {
+                tmux_job = None;
+                if let Ok(route) = route {
+                    app.clipboard_route = route;
+                    if let Some(what) = tmux_what.take() {
+                        app.report_clipboard(&what);
+                    }
+                }
+            }
             _ = tick.tick() => {
                 ticks = ticks.wrapping_add(1);
                 // Animate the spinner while work is in flight; otherwise redraw once a second

@@ -573,6 +573,8 @@ pub struct App {
     pub clipboard: Option<String>,
     /// How the clipboard sequence reaches the terminal (through tmux or not), for saying so.
     pub clipboard_route: super::clipboard::Route,
+    /// What the last text sent to the clipboard was, for saying so again when tmux answers.
+    pub clipboard_what: String,
     /// The key bindings in force (the defaults, or the user's keys.toml over them).
     pub keymap: super::keymap::Keymap,
     /// Views need recomputing (data, filter or sort changed).
@@ -614,6 +616,7 @@ impl App {
             load_generation: 0,
             clipboard: None,
             clipboard_route: Default::default(),
+            clipboard_what: String::new(),
             keymap: Default::default(),
             stale_views: true,
             sorted: HashMap::new(),
