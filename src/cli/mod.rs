@@ -77,6 +77,9 @@ pub struct Cli {
     /// Connected mode: seconds to wait for a whole request (default 35).
     #[arg(long, global = true)]
     pub request_timeout: Option<u64>,
+    /// The console only: show everything, change nothing (change keys hidden and refused).
+    #[arg(long)]
+    pub read_only: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -461,6 +464,11 @@ pub async fn run_command(cli: &Cli) -> anyhow::Result<bool> {
     let Some(command) = &cli.command else {
         return Ok(false);
     };
+    if cli.read_only {
+        return Err(commands::Usage::error(
+            "--read-only is for the console (no command): users, show, teams and log change nothing anyway",
+        ));
+    }
     match command {
         Command::Logout => {
             let config = connect::ConfigFile::load()?;
@@ -648,7 +656,9 @@ pub async fn run_console(cli: &Cli) -> anyhow::Result<()> {
         return run_connected(cli, &config, url, options).await;
     }
     let session = open_local(cli, StartCheck::EveryRecord).await?;
-    let context = crate::tui::state::Context::local(session.mode.clone(), cli.public_url.clone());
+    let mut context =
+        crate::tui::state::Context::local(session.mode.clone(), cli.public_url.clone());
+    context.read_only = cli.read_only;
     tracing::info!(workspace = %session.workspace.slug, mode = %session.mode, "console started");
     crate::tui::run(
         Some(std::sync::Arc::new(session.admin)),
@@ -709,6 +719,7 @@ async fn run_connected(
                 .map_or(email, |c| c.user.email.to_string()),
         }),
         refresh_every: (refresh > 0).then(|| time::Duration::seconds(refresh as i64)),
+        read_only: cli.read_only,
     };
     tracing::info!(server = %url, "console started in connected mode");
     let api = connected.map(|c| c.api);

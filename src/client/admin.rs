@@ -381,6 +381,16 @@ impl AdminApi for HttpClient {
             .await
     }
 
+    async fn preview_delete_user(&self, id: UserId) -> Result<Outcome> {
+        let call = Call::new(Method::POST, format!("users/{id}/delete-preview"));
+        let results: BulkResults = self.send_json(call).await?;
+        results
+            .results
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::storage("the server answered a delete preview with no result"))
+    }
+
     async fn list_teams(&self) -> Result<Vec<Team>> {
         self.get("teams", Vec::new()).await
     }

@@ -23,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_users))
         .routes(routes!(user_detail, update_user, delete_user))
+        .routes(routes!(preview_delete_user))
         .routes(routes!(deactivate))
         .routes(routes!(reactivate))
         .routes(routes!(set_roles))
@@ -128,6 +129,24 @@ async fn delete_user(
 ) -> Result<StatusCode, ApiError> {
     api.delete_user(id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// What deleting a user would do, changing nothing: a dry run of the deletion.
+#[utoipa::path(post, path = "/users/{id}/delete-preview", tag = "users",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "One result: done where allowed, else the refusal", body = BulkResults),
+        (status = 403, description = "Only Owners and Admins", body = ErrorBody),
+    ))]
+async fn preview_delete_user(
+    Acting(api): Acting,
+    ApiPath(id): ApiPath<UserId>,
+) -> Result<Json<BulkResults>, ApiError> {
+    let outcome = api.preview_delete_user(id).await?;
+    Ok(Json(BulkResults {
+        results: vec![outcome],
+    }))
 }
 
 async fn bulk(

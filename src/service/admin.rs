@@ -67,6 +67,9 @@ pub trait AdminApi: Send + Sync {
     async fn transfer_ownership(&self, to: UserId) -> Result<OwnershipTransferred>;
     /// Deletes a user for good, with their invites, sessions and history.
     async fn delete_user(&self, id: UserId) -> Result<()>;
+    /// What deleting this user would do, changing nothing: `Done` where the rules allow it,
+    /// else the refusal (a dry run of `delete_user`, for the confirmation before it).
+    async fn preview_delete_user(&self, id: UserId) -> Result<Outcome>;
 
     async fn list_teams(&self) -> Result<Vec<Team>>;
     async fn create_team(&self, name: String) -> Result<Team>;
@@ -748,6 +751,28 @@ impl<S: Store> AdminApi for LocalAdmin<S> {
             Ok(OwnershipTransferred {
                 previous_owner: actor,
                 owner: target,
+            })
+        })
+        .await
+    }
+
+    async fn preview_delete_user(&self, id: UserId) -> Result<Outcome> {
+        self.as_actor(move |inner, ctx| {
+            inner.store.transact(TxMode::DryRun, &|tx| {
+                let actor = ctx.actor(tx)?;
+                let user = tx.user(ctx.ws, id)?;
+                let result = match &user {
+                    None => Err(Error::not_found(Entity::User, id)),
+                    Some(user) => rules::check_delete(&actor, user, &tx.active_owners(ctx.ws)?),
+                };
+                Ok(Outcome {
+                    id,
+                    email: user.map(|u| u.email.to_string()),
+                    result: match result {
+                        Ok(()) => OutcomeResult::Done,
+                        Err(error) => OutcomeResult::Refused { error },
+                    },
+                })
             })
         })
         .await

@@ -3,8 +3,8 @@
 
 use crate::domain::{AuditEvent, Error, EventId, Result, Team, User, UserId};
 use crate::service::{
-    AdminApi, BulkChange, Changes, InviteIssued, NewInvite, Outcome, Page, Snapshot, UserDetail,
-    UserPatch, UserQuery,
+    AdminApi, BulkChange, Changes, InviteChange, InviteIssued, NewInvite, Outcome, Page, Snapshot,
+    UserDetail, UserPatch, UserQuery,
 };
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
@@ -34,6 +34,13 @@ pub enum Effect {
     Detail(UserId),
     Preview {
         change: BulkChange,
+        ids: Vec<UserId>,
+    },
+    /// The core's dry run of deleting a user; answers `Msg::Preview`.
+    PreviewDelete(UserId),
+    /// The core's dry run of resending or cancelling invites; answers `Msg::Preview`.
+    PreviewInvites {
+        change: InviteChange,
         ids: Vec<UserId>,
     },
     Bulk {
@@ -66,6 +73,11 @@ pub enum Effect {
     },
     Audit {
         before: Option<EventId>,
+    },
+    /// Writes freshly issued invite links to a file only the admin can read.
+    WriteLinks {
+        path: std::path::PathBuf,
+        contents: String,
     },
 }
 
@@ -111,6 +123,8 @@ pub enum Msg {
         first: bool,
         result: Result<Page<AuditEvent>>,
     },
+    /// The path written, or why not.
+    LinksWritten(std::result::Result<String, String>),
 }
 
 /// Runs one effect on the runtime; its answer arrives on `tx`. Without an API (connected mode
@@ -193,7 +207,9 @@ pub fn refused(effect: Effect, e: Error) -> Msg {
             result: Err(e),
         },
         Effect::Detail(id) => Msg::Detail(id, Err(e)),
-        Effect::Preview { .. } => Msg::Preview(Err(e)),
+        Effect::Preview { .. } | Effect::PreviewInvites { .. } | Effect::PreviewDelete(_) => {
+            Msg::Preview(Err(e))
+        }
         Effect::Bulk { change, .. } => Msg::BulkDone {
             change,
             result: Err(e),
@@ -222,6 +238,7 @@ pub fn refused(effect: Effect, e: Error) -> Msg {
             first: before.is_none(),
             result: Err(e),
         },
+        Effect::WriteLinks { .. } => Msg::LinksWritten(Err(e.to_string())),
     }
 }
 
@@ -248,6 +265,7 @@ impl Msg {
             Msg::TeamRenamed(r) => r.as_ref().err(),
             Msg::TeamDeleted { result, .. } => result.as_ref().err(),
             Msg::Audit { result, .. } => result.as_ref().err(),
+            Msg::LinksWritten(_) => None,
         }
     }
 }
@@ -332,6 +350,12 @@ pub async fn run(api: &dyn AdminApi, effect: Effect) -> Msg {
         },
         Effect::Detail(id) => Msg::Detail(id, api.user_detail(id).await),
         Effect::Preview { change, ids } => Msg::Preview(api.bulk(change, ids, true).await),
+        Effect::PreviewInvites { change, ids } => {
+            Msg::Preview(api.preview_invites(change, ids).await)
+        }
+        Effect::PreviewDelete(id) => {
+            Msg::Preview(api.preview_delete_user(id).await.map(|o| vec![o]))
+        }
         Effect::Bulk { change, ids } => {
             let result = api.bulk(change.clone(), ids, false).await;
             Msg::BulkDone { change, result }
@@ -372,5 +396,34 @@ pub async fn run(api: &dyn AdminApi, effect: Effect) -> Msg {
             first: before.is_none(),
             result: api.audit(before, 200).await,
         },
+        Effect::WriteLinks { path, contents } => Msg::LinksWritten(
+            tokio::task::spawn_blocking(move || write_private(&path, &contents))
+                .await
+                .unwrap_or_else(|e| Err(e.to_string())),
+        ),
     }
+}
+
+/// Writes a file readable only by its owner (it holds one-time links); a file already there
+/// is not overwritten.
+fn write_private(path: &std::path::Path, contents: &str) -> std::result::Result<String, String> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let shown = path.display().to_string();
+    let mut file = options.open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => {
+            format!("{shown} already exists: choose another name (nothing was overwritten)")
+        }
+        _ => format!("could not create {shown}: {e}"),
+    })?;
+    file.write_all(contents.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| format!("could not write {shown}: {e}"))?;
+    Ok(shown)
 }

@@ -2,14 +2,17 @@
 //!
 //! State (`state`), reactions (`update`), drawing (`ui`) and work for the service (`effects`)
 //! are kept apart: keys and answers change the state, drawing only reads it, and every service
-//! call runs as a task that answers with a message, so the screen never waits.
+//! call runs as a task that answers with a message, so the screen never waits. Each dialog and
+//! form is a component (`components`) with its own keys, replies, drawing and bindings.
 
 pub mod clipboard;
-pub mod confirm;
+pub mod components;
+mod confirmations;
 pub mod effects;
 pub mod forms;
 pub mod keymap;
 pub mod mouse;
+mod replies;
 pub mod scroll;
 pub mod state;
 pub mod theme;
@@ -105,7 +108,7 @@ async fn event_loop(
     match (&api, &app.context.server) {
         (None, Some(server)) => {
             let form = forms::SignInForm::new(&server.url, &server.workspace, &server.email, None);
-            app.overlays.push(Overlay::SignIn(form));
+            app.open(Overlay::SignIn(form));
         }
         _ => app.reload(),
     }

@@ -1,11 +1,12 @@
 //! The console's state: the workspace data as last loaded, and what the admin sees of it
-//! (tab, filter, sort, cursor, marks, dialogs). Changed only by `update`, read by `ui`.
+//! (tab, filter, sort, cursor, marks, dialogs). Changed only by `update` and the components it
+//! hands keys and replies to; read by `ui`.
 
 use super::forms::{EditForm, InviteForm, SignInForm};
 use crate::domain::collation;
 use crate::domain::search::{Filter, SearchIndex, team_names};
-use crate::domain::{AuditEvent, Invite, Team, TeamId, User, UserId, UserStatus, Workspace};
-use crate::service::{BulkChange, Changes, Outcome, Snapshot, UserDetail};
+use crate::domain::{Invite, Team, TeamId, User, UserId, UserStatus, Workspace};
+use crate::service::{BulkChange, Changes, Snapshot};
 use std::collections::{HashMap, HashSet};
 use time::OffsetDateTime;
 use tui_input::Input;
@@ -323,171 +324,35 @@ pub struct Notice {
     pub error: bool,
 }
 
-/// A change waiting for the admin's yes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Pending {
-    Bulk {
-        change: BulkChange,
-        ids: Vec<UserId>,
-    },
-    Resend {
-        ids: Vec<UserId>,
-    },
-    Cancel {
-        ids: Vec<UserId>,
-    },
-    /// Make this user the Owner, removing Owner from the acting one.
-    TransferOwnership {
-        to: UserId,
-    },
-    /// Put back what the last bulk deactivation or reactivation changed.
-    Undo {
-        change: BulkChange,
-        ids: Vec<UserId>,
-    },
-    /// Delete a user for good (their history too).
-    DeleteUser {
-        id: UserId,
-        email: String,
-    },
-    /// Delete a team; its members lose it.
-    DeleteTeam {
-        id: TeamId,
-        name: String,
-    },
-    /// Close the top form and drop what was typed.
-    DiscardForm,
-    Quit,
-}
+pub use super::components::confirm::{Confirm, ConfirmAction, TypedConfirm};
+pub use super::components::detail::Detail;
+pub use super::components::help::Help;
+pub use super::components::links::Links;
+pub use super::components::log::LogView;
+pub use super::components::picker::{RolesPicker, TeamPicker};
+pub use super::components::teams::{TeamEdit, TeamsView};
 
-#[derive(Debug, Clone)]
-pub struct Confirm {
-    pub pending: Pending,
-    pub title: String,
-    pub lines: Vec<String>,
-    /// The refusals a dry run predicts, once it has answered.
-    pub preview: Option<Vec<Outcome>>,
-    pub preview_error: Option<String>,
-    pub yes: bool,
-    /// For what cannot be undone: the text to type before Enter does anything.
-    pub typed: Option<TypedConfirm>,
-}
-
-/// A confirmation answered by typing a name (an email, a team's name), not by a key that a
-/// slip can press.
-#[derive(Debug, Clone)]
-pub struct TypedConfirm {
-    pub expected: String,
-    /// What to type, in words: "the user's email".
-    pub what: &'static str,
-    pub input: Input,
-    pub error: Option<String>,
-}
-
-impl Confirm {
-    /// A question defaulting to No, before any preview has answered.
-    pub fn new(pending: Pending, title: impl Into<String>, lines: Vec<String>) -> Self {
-        Confirm {
-            pending,
-            title: title.into(),
-            lines,
-            preview: None,
-            preview_error: None,
-            yes: false,
-            typed: None,
-        }
-    }
-
-    /// Asks for `expected` to be typed (ignoring case and surrounding spaces) before it goes on.
-    pub fn typed(mut self, expected: impl Into<String>, what: &'static str) -> Self {
-        self.typed = Some(TypedConfirm {
-            expected: expected.into(),
-            what,
-            input: Input::default(),
-            error: None,
-        });
-        self
-    }
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct LogView {
-    pub events: Vec<AuditEvent>,
-    pub next: Option<String>,
-    /// Position in the events the filter shows.
-    pub scroll: usize,
-    pub loading: bool,
-    pub error: Option<String>,
-    /// `/` filters the loaded events with the users' filter syntax.
-    pub filter: Input,
-    pub filter_focus: bool,
-}
-
-impl LogView {
-    /// The loaded events the filter shows, newest first.
-    pub fn shown(&self) -> Vec<&AuditEvent> {
-        let filter = Filter::new(self.filter.value());
-        if filter.is_empty() {
-            return self.events.iter().collect();
-        }
-        self.events
-            .iter()
-            .filter(|e| filter.matches_text(&e.search_line()))
-            .collect()
-    }
-}
-
-/// Everything drawn over the tables, top of the stack on top.
+/// Everything drawn over the tables, top of the stack on top: each a component
+/// (`tui::components`) that reads its own keys and replies and draws itself.
 #[derive(Debug, Clone)]
 pub enum Overlay {
-    Detail {
-        id: UserId,
-        detail: Option<UserDetail>,
-        error: Option<String>,
-        scroll: usize,
-    },
-    Help {
-        scroll: usize,
-    },
+    Detail(Detail),
+    Help(Help),
     Confirm(Confirm),
     Invite(InviteForm),
     Edit(EditForm),
     Log(LogView),
-    /// A freshly issued invite link, shown once.
-    Link {
-        email: String,
-        link: String,
-    },
+    /// Freshly issued invite links, shown once.
+    Link(Links),
     /// The workspace's teams: create, rename, delete.
     Teams(TeamsView),
     /// Choosing the roles to give the targets of a bulk change.
-    Roles {
-        list: super::forms::CheckList<crate::domain::Role>,
-        ids: Vec<UserId>,
-    },
+    Roles(RolesPicker),
     /// Choosing a team to add the targets to, or remove them from.
-    Team {
-        list: super::forms::CheckList<TeamId>,
-        ids: Vec<UserId>,
-    },
+    Team(TeamPicker),
     /// Connected mode: sign in (first, or again after the session ended). Whatever is
     /// underneath, forms included, stays as it was.
     SignIn(SignInForm),
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct TeamsView {
-    pub cursor: usize,
-    pub editing: Option<TeamEdit>,
-    pub error: Option<String>,
-    pub busy: bool,
-}
-
-/// What the teams screen is asking for, if anything.
-#[derive(Debug, Clone)]
-pub enum TeamEdit {
-    New(Input),
-    Rename(TeamId, Input),
 }
 
 /// Where the data comes from, and whether it can be reached.
@@ -525,6 +390,8 @@ pub struct Context {
     pub server: Option<ServerContext>,
     /// Reload by itself this often (connected mode); `None`: only on Ctrl-R.
     pub refresh_every: Option<time::Duration>,
+    /// `--read-only`: every change is hidden and refused.
+    pub read_only: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -541,6 +408,7 @@ impl Context {
             public_url: public_url.into(),
             server: None,
             refresh_every: None,
+            read_only: false,
         }
     }
 }
@@ -588,6 +456,15 @@ pub struct App {
     pub progress: Option<(usize, usize)>,
     /// When data was last asked for, for automatic refresh and reconnecting.
     pub last_load: OffsetDateTime,
+    /// The acting user can no longer manage users (their roles changed): the last data stays
+    /// on screen, read-only. Holds what the core said.
+    pub lost_rights: Option<String>,
+    /// An id for each component on the stack (same order as `overlays`): replies are
+    /// addressed to the component that asked.
+    pub(crate) layer_ids: Vec<u64>,
+    pub(crate) next_layer: u64,
+    /// Requests awaiting their answer, and the component each answer goes to.
+    pub(crate) awaiting: Vec<(super::components::ReplyKind, u64)>,
 }
 
 pub const MIN_WIDTH: u16 = 80;
@@ -628,6 +505,10 @@ impl App {
             },
             last_load: OffsetDateTime::now_utc(),
             progress: None,
+            lost_rights: None,
+            layer_ids: Vec::new(),
+            next_layer: 0,
+            awaiting: Vec::new(),
             context,
         }
     }
@@ -700,11 +581,25 @@ impl App {
     }
 
     pub fn form_has_input(&self) -> bool {
-        self.overlays.iter().any(|o| match o {
-            Overlay::Invite(f) => f.has_input(),
-            Overlay::Edit(f) => f.has_changes(),
-            _ => false,
-        })
+        self.overlays.iter().any(|o| o.component().has_input())
+    }
+
+    /// Changes are hidden and refused: `--read-only`, or the acting user can no longer
+    /// manage users.
+    pub fn read_only(&self) -> bool {
+        self.context.read_only || self.lost_rights.is_some()
+    }
+
+    /// What components may read of the console.
+    pub fn ctx(&self) -> super::components::Ctx<'_> {
+        super::components::Ctx {
+            data: self.data.as_ref(),
+            now: self.now,
+            public_url: &self.context.public_url,
+            connected: self.context.server.is_some(),
+            read_only: self.read_only(),
+            keymap: &self.keymap,
+        }
     }
 
     /// Recomputes every tab's rows from data, filter and sort, keeping each cursor on its user.

@@ -3,7 +3,7 @@
 use crate::harness::*;
 use atender_admin::domain::{Role, UserStatus};
 use atender_admin::service::{AdminApi, BulkChange, UserPatch};
-use atender_admin::tui::state::{Overlay, Pending, Tab};
+use atender_admin::tui::state::{ConfirmAction, Detail, Help, Overlay, Tab};
 use crossterm::event::KeyCode;
 
 #[tokio::test]
@@ -178,8 +178,8 @@ async fn bulk_deactivation_asks_first_previews_and_reports_per_user() {
     let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
         panic!()
     };
-    let Pending::Undo { change, ids } = &c.pending else {
-        panic!("{:?}", c.pending)
+    let ConfirmAction::Undo { change, ids } = &c.action else {
+        panic!("{:?}", c.action)
     };
     assert_eq!(change, &BulkChange::Reactivate);
     let mut ids = ids.clone();
@@ -312,8 +312,11 @@ async fn inviting_through_the_form_shows_the_link_once_and_lands_on_pending() {
     h.key(KeyCode::Char(' ')); // first team
     h.ctrl('s');
     h.settle().await;
-    let Some(Overlay::Link { email, link }) = h.app.overlays.last().cloned() else {
+    let Some(Overlay::Link(links)) = h.app.overlays.last().cloned() else {
         panic!("{:?}", h.app.notice)
+    };
+    let [(email, link)] = links.items.as_slice() else {
+        panic!("{links:?}")
     };
     assert_eq!(email, "new.person@acme.io");
     assert!(link.starts_with("https://atender.example/accept?token="));
@@ -440,7 +443,7 @@ async fn leaving_a_form_with_input_asks_first() {
     h.keys("a@b.co");
     h.key(KeyCode::Esc);
     assert!(
-        matches!(h.app.overlays.last(), Some(Overlay::Confirm(c)) if c.pending == Pending::DiscardForm)
+        matches!(h.app.overlays.last(), Some(Overlay::Confirm(c)) if c.action == ConfirmAction::DiscardForm)
     );
     h.key(KeyCode::Char('n'));
     assert!(
@@ -449,7 +452,7 @@ async fn leaving_a_form_with_input_asks_first() {
     h.ctrl('c');
     assert!(!h.app.quit, "quitting with input asks first");
     assert!(
-        matches!(h.app.overlays.last(), Some(Overlay::Confirm(c)) if c.pending == Pending::Quit)
+        matches!(h.app.overlays.last(), Some(Overlay::Confirm(c)) if c.action == ConfirmAction::Quit)
     );
     h.key(KeyCode::Esc);
     h.key(KeyCode::Esc);
@@ -565,10 +568,10 @@ async fn pending_invites_can_be_resent_and_cancelled() {
             .any(|l| l.contains("earlier links stop working"))
     );
     h.press(KeyCode::Char('y')).await;
-    let Some(Overlay::Link { email, .. }) = h.app.overlays.last() else {
+    let Some(Overlay::Link(links)) = h.app.overlays.last() else {
         panic!("{:?}", h.app.notice)
     };
-    assert_eq!(email, &first);
+    assert_eq!(links.items[0].0, first);
     h.key(KeyCode::Esc);
     h.key(KeyCode::Char(' '));
     h.key(KeyCode::Char(' '));
@@ -583,9 +586,9 @@ async fn the_detail_pane_answers_why_a_user_cannot_get_in() {
     let mut h = Harness::demo().await;
     h.key(KeyCode::Char('2'));
     h.press(KeyCode::Enter).await;
-    let Some(Overlay::Detail {
+    let Some(Overlay::Detail(Detail {
         detail: Some(d), ..
-    }) = h.app.overlays.last()
+    })) = h.app.overlays.last()
     else {
         panic!()
     };
@@ -1167,31 +1170,31 @@ async fn the_same_keys_move_in_pickers_help_and_the_log() {
     h.key(KeyCode::Char('j'));
     h.key(KeyCode::Char('j'));
     h.key(KeyCode::Char('k'));
-    let Some(Overlay::Roles { list, .. }) = h.app.overlays.last() else {
+    let Some(Overlay::Roles(picker)) = h.app.overlays.last() else {
         panic!()
     };
-    assert_eq!(list.cursor, 1, "j j k lands on the second role");
-    let before = list.items.clone();
+    assert_eq!(picker.cursor, 1, "j j k lands on the second role");
+    let before = picker.roles.clone();
     h.key(KeyCode::Char('G'));
     h.key(KeyCode::Char(' '));
-    let Some(Overlay::Roles { list, .. }) = h.app.overlays.last() else {
+    let Some(Overlay::Roles(picker)) = h.app.overlays.last() else {
         panic!()
     };
-    assert_eq!(list.cursor, list.items.len() - 1);
+    assert_eq!(picker.cursor, picker.roles.len() - 1);
     assert_ne!(
-        list.items.last(),
+        picker.roles.last(),
         before.last(),
         "Space toggled the last role"
     );
-    assert_eq!(list.items[0], before[0], "not the first");
+    assert_eq!(picker.roles[0], before[0], "not the first");
     h.key(KeyCode::Esc);
     h.key(KeyCode::Char('?'));
     h.key(KeyCode::Char('G'));
-    assert!(matches!(h.app.overlays.last(), Some(Overlay::Help { scroll }) if *scroll > 0));
+    assert!(matches!(h.app.overlays.last(), Some(Overlay::Help(help)) if help.scroll > 0));
     h.key(KeyCode::Char('g'));
     assert!(matches!(
         h.app.overlays.last(),
-        Some(Overlay::Help { scroll: 0 })
+        Some(Overlay::Help(Help { scroll: 0 }))
     ));
     assert!(h.screen().lines().any(|l| l.contains("Esc close")));
     h.key(KeyCode::Esc);

@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // a test fails loudly by design
 
+mod components;
 mod filtering;
 mod harness;
 mod logic;

@@ -1178,3 +1178,21 @@ fn reset_demo_without_a_terminal_needs_yes() {
         "recreated at --demo-size 20"
     );
 }
+
+#[test]
+fn read_only_is_for_the_console_and_a_command_with_it_is_refused_unchanged() {
+    let (dir, _) = seeded();
+    let before = users_now(dir.path());
+    let target = active_agents(&before, 1).remove(0);
+    let run = admin(
+        dir.path(),
+        &["--read-only", "deactivate", target.email.as_str()],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--read-only is for the console"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(users_now(dir.path()), before);
+}

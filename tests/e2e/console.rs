@@ -566,3 +566,45 @@ fn the_mouse_is_off_unless_asked_and_given_back_on_the_way_out() {
     assert!(raw.contains("\x1b[?1000h") && raw.rfind("\x1b[?1000h") < raw.rfind("\x1b[?1000l"));
     assert!(raw.rfind("\x1b[?1006h") < raw.rfind("\x1b[?1006l"));
 }
+
+#[test]
+fn a_team_with_members_is_deleted_by_typing_its_name() {
+    let (dir, _) = seeded();
+    let d = data(dir.path());
+    let first = {
+        let store = SledStore::open(dir.path().join("demo")).unwrap();
+        let (ws, _) = demo::find(&store).unwrap().unwrap();
+        let mut teams = store.teams(ws.id).unwrap();
+        teams.sort_by_key(|t| t.name.folded());
+        teams.remove(0)
+    };
+    assert!(first.member_count > 0);
+    let mut t = Term::admin(&["--demo", "--data", &d], dir.path(), 120, 40);
+    t.wait_for("Active (218)");
+    t.send("T");
+    t.wait_for("n new");
+    t.send("D");
+    t.wait_for("Type the team's name to confirm");
+    // y and Enter are not a yes; the name, in any case, is.
+    t.send("y");
+    t.send(ENTER);
+    t.wait_for("type the team's name exactly");
+    t.send(BACKSPACE);
+    t.send(&first.name.as_str().to_uppercase());
+    t.send(ENTER);
+    t.wait_for("and removed it from its members");
+    t.send(ESC);
+    t.wait_for("q quit");
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+    let store = SledStore::open(dir.path().join("demo")).unwrap();
+    let (ws, _) = demo::find(&store).unwrap().unwrap();
+    assert!(store.teams(ws.id).unwrap().iter().all(|t| t.id != first.id));
+    assert!(
+        store
+            .users(ws.id)
+            .unwrap()
+            .iter()
+            .all(|u| !u.teams.contains(&first.id))
+    );
+}

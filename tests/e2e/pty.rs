@@ -179,6 +179,7 @@ pub const ESC: &str = "\x1b";
 pub const TAB: &str = "\t";
 pub const CTRL_S: &str = "\x13";
 pub const RIGHT: &str = "\x1b[C";
+pub const BACKSPACE: &str = "\x7f";
 
 /// Text as a terminal with bracketed paste on sends a paste.
 pub fn pasted(text: &str) -> String {

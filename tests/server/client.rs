@@ -267,6 +267,15 @@ async fn refusals_are_the_core_errors_of_offline_mode(store: Backend) {
     assert!(matches!(e, Error::LastOwner { .. }), "{e}");
     let e = same_refusal!(online, local, |api| api.delete_user(me.id));
     assert!(matches!(e, Error::OwnAccount { .. }), "{e}");
+    // the deletion's dry run says the same, online and offline, and changes nothing
+    let online_preview = online.preview_delete_user(me.id).await.unwrap();
+    let local_preview = local.preview_delete_user(me.id).await.unwrap();
+    assert_eq!(online_preview, local_preview);
+    assert!(
+        matches!(online_preview.refusal(), Some(Error::OwnAccount { .. })),
+        "{online_preview:?}"
+    );
+    assert!(online.me().await.is_ok());
 
     // ---- stale edits: 412 is the core's Conflict with the current version
     let bob = online

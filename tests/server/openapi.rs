@@ -28,6 +28,7 @@ fn expected() -> BTreeSet<(String, String)> {
         ("POST", "/api/v1/invites/{id}/resend"),
         ("DELETE", "/api/v1/invites/{id}"),
         ("POST", "/api/v1/invites/preview"),
+        ("POST", "/api/v1/users/{id}/delete-preview"),
         ("POST", "/api/v1/invites/accept"),
         ("GET", "/api/v1/teams"),
         ("POST", "/api/v1/teams"),

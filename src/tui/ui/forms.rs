@@ -4,8 +4,8 @@
 use super::centered;
 use crate::domain::Field;
 use crate::text::safe;
+use crate::tui::components::Ctx;
 use crate::tui::forms::{CheckList, EditField, EditForm, InviteField, InviteForm};
-use crate::tui::state::App;
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
@@ -203,9 +203,7 @@ fn builder<'t>(area: Rect, theme: &'t Theme) -> Builder<'t> {
     }
 }
 
-const HINT: &str = "Tab/S-Tab move · Space toggle · ↑↓ in lists · Ctrl-S save · Esc cancel";
-
-pub fn draw_invite(frame: &mut Frame, area: Rect, f: &InviteForm, app: &App, theme: &Theme) {
+pub fn draw_invite(frame: &mut Frame, area: Rect, f: &InviteForm, cx: &Ctx, theme: &Theme) {
     let mut b = builder(area, theme);
     let at = |field| f.focus == field;
     b.input("Email", &f.email, at(InviteField::Email), None);
@@ -236,18 +234,23 @@ pub fn draw_invite(frame: &mut Frame, area: Rect, f: &InviteForm, app: &App, the
         Some("Enter creates it and ticks it"),
     );
     b.error(&f.errors, Field::TeamName);
-    let offline = app.context.mode.starts_with("DEMO") || app.context.mode.starts_with("OFFLINE");
+    let offline = !cx.connected;
     let send_note = if offline {
         "offline: no email can be sent here; you get the link to deliver"
     } else {
         "email the invite link"
     };
     b.checkbox("Send invite", f.send, at(InviteField::Send), send_note);
-    b.footer(f.error.as_deref(), f.busy, at(InviteField::Save), HINT);
+    b.footer(
+        f.error.as_deref(),
+        f.busy,
+        at(InviteField::Save),
+        &crate::tui::components::user_forms::hint(cx),
+    );
     b.render(frame, area, "Invite a user");
 }
 
-pub fn draw_edit(frame: &mut Frame, area: Rect, f: &EditForm, theme: &Theme) {
+pub fn draw_edit(frame: &mut Frame, area: Rect, f: &EditForm, cx: &Ctx, theme: &Theme) {
     let mut b = builder(area, theme);
     let at = |field| f.focus == field;
     b.lines.push(Line::from(vec![
@@ -288,6 +291,11 @@ pub fn draw_edit(frame: &mut Frame, area: Rect, f: &EditForm, theme: &Theme) {
         at(EditField::Beta),
         "per-user access to beta features",
     );
-    b.footer(f.error.as_deref(), f.busy, at(EditField::Save), HINT);
+    b.footer(
+        f.error.as_deref(),
+        f.busy,
+        at(EditField::Save),
+        &crate::tui::components::user_forms::hint(cx),
+    );
     b.render(frame, area, "Edit user");
 }

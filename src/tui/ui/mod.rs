@@ -2,11 +2,12 @@
 //! data goes through `text::safe` before it becomes a span.
 
 mod columns;
-mod dialogs;
-mod forms;
+pub(crate) mod dialogs;
+pub(crate) mod forms;
 mod table;
 
-use super::state::{App, MIN_HEIGHT, MIN_WIDTH, Overlay, Tab};
+use super::keymap;
+use super::state::{App, MIN_HEIGHT, MIN_WIDTH, Tab};
 use super::theme::{SPINNER, Theme};
 use crate::text::safe;
 use ratatui::Frame;
@@ -83,12 +84,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     table::draw(frame, body, app, theme);
     draw_status(frame, status, app, theme);
     draw_hints(frame, hints, app, theme);
+    let cx = app.ctx();
     for overlay in &app.overlays {
-        match overlay {
-            Overlay::Invite(form) => forms::draw_invite(frame, area, form, app, theme),
-            Overlay::Edit(form) => forms::draw_edit(frame, area, form, theme),
-            other => dialogs::draw(frame, area, other, app, theme),
-        }
+        overlay.component().draw(frame, area, &cx, theme);
     }
     no_half_covered_wide_chars(frame.buffer_mut());
 }
@@ -122,6 +120,10 @@ pub fn no_half_covered_wide_chars(buf: &mut ratatui::buffer::Buffer) {
 
 fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans = vec![Span::styled(" atender-admin ", theme.accent())];
+    // First, where even 80 columns show it.
+    if app.read_only() {
+        spans.push(Span::styled("READ-ONLY ", theme.warn()));
+    }
     match &app.data {
         Some(d) => {
             spans.push(Span::styled(safe(d.workspace.name.as_str()), theme.title()));
@@ -275,6 +277,13 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     }
     let (text, style) = match (&app.notice, &app.load_error) {
+        (None, _) if app.lost_rights.is_some() => (
+            format!(
+                "read-only: {} — showing the data as last loaded; changes are off",
+                app.lost_rights.as_deref().map(safe).unwrap_or_default()
+            ),
+            theme.warn(),
+        ),
         (Some(n), _) => (
             safe(&n.text),
             if n.error { theme.error() } else { theme.ok() },
@@ -307,15 +316,34 @@ fn draw_hints(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if marked > 0 {
         spans.push(Span::styled(format!(" {marked} marked "), theme.marked()));
     }
-    if app.filter_focus {
+    if let Some(top) = app.overlays.last() {
+        // A dialog's own keys, from its bindings; whole ones only.
+        let mut room = usize::from(area.width).saturating_sub(spans.iter().map(Span::width).sum());
+        for b in top.component().bindings(&app.ctx()) {
+            let key = format!(" {}", b.keys);
+            let what = format!(" {} ", b.what);
+            let width = key.chars().count() + what.chars().count();
+            if width > room {
+                break;
+            }
+            room -= width;
+            spans.push(Span::styled(key, theme.key()));
+            spans.push(Span::raw(what));
+        }
+    } else if app.filter_focus {
         spans.push(Span::styled(" Enter", theme.key()));
         spans.push(Span::raw(" keep filter  "));
         spans.push(Span::styled("Esc", theme.key()));
         spans.push(Span::raw(" clear"));
     } else {
-        // Whole hints only: one that doesn't fit is left out, never cut.
+        // Whole hints only: one that doesn't fit is left out, never cut. Read-only leaves
+        // out the changes.
         let mut room = usize::from(area.width).saturating_sub(spans.iter().map(Span::width).sum());
+        let read_only = app.read_only();
         for (key, what) in app.keymap.hints(app.tab) {
+            if read_only && hint_changes(app, key) {
+                continue;
+            }
             let key = format!(" {key}");
             let what = format!(" {what} ");
             let width = key.chars().count() + what.chars().count();
@@ -328,6 +356,14 @@ fn draw_hints(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Whether the table binding written `label` changes the workspace.
+fn hint_changes(app: &App, label: &str) -> bool {
+    keymap::BINDINGS
+        .iter()
+        .filter(|b| b.scope.applies_to(app.tab))
+        .any(|b| app.keymap.label(b.command) == label && super::update::changes(b.command))
 }
 
 /// A rectangle of at most `w`×`h` centred in `area`.

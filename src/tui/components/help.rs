@@ -1,0 +1,144 @@
+//! Every key: the table's from the key map, then each dialog's from its own bindings, so help
+//! can never drift from what the keys do. Its hint line sits at the top, visible at any height.
+
+use super::{Action, Binding, Component, Ctx, EventState, Queue, key};
+use crate::tui::keymap::{BINDINGS as TABLE, Scope};
+use crate::tui::theme::Theme;
+use crate::tui::ui::dialogs::{hint_line, last_page, popup};
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+#[derive(Debug, Clone, Default)]
+pub struct Help {
+    pub scroll: usize,
+}
+
+pub const BINDINGS: &[Binding] = &[
+    key("Esc", "close"),
+    key("↑↓ j k", "scroll"),
+    key("PgUp PgDn", "page"),
+    key("g G Home End", "top, bottom"),
+];
+
+/// The scrolling keys of help and the detail pane; whether the key was one of them.
+pub fn scroll_key(code: KeyCode, scroll: &mut usize) -> bool {
+    match code {
+        KeyCode::Down | KeyCode::Char('j') => *scroll += 1,
+        KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
+        KeyCode::PageDown => *scroll += 10,
+        KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
+        KeyCode::Home | KeyCode::Char('g') => *scroll = 0,
+        // Drawing stops the scroll at the last line.
+        KeyCode::End | KeyCode::Char('G') => *scroll = usize::from(u16::MAX),
+        _ => return false,
+    }
+    true
+}
+
+impl Component for Help {
+    fn on_key(&mut self, key: &KeyEvent, _cx: &Ctx, out: &mut Queue) -> EventState {
+        match key.code {
+            KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') | KeyCode::Char('?') => {
+                out.push(Action::Close);
+                EventState::Consumed
+            }
+            code => scroll_key(code, &mut self.scroll).into(),
+        }
+    }
+
+    fn bindings(&self, _cx: &Ctx) -> Vec<Binding> {
+        BINDINGS.to_vec()
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, cx: &Ctx, theme: &Theme) {
+        let rect = crate::tui::ui::centered(area, 90, area.height.saturating_sub(2));
+        let (inner, block) = popup(frame, rect, "Keys", theme);
+        frame.render_widget(block, rect);
+        let [hint_row, inner] = inner.layout(&Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Fill(1),
+        ]));
+        frame.render_widget(hint_line(BINDINGS, theme), hint_row);
+        let lines = help_lines(cx, theme);
+        frame.render_widget(
+            Paragraph::new(lines.clone()).scroll((last_page(self.scroll, &lines, inner) as u16, 0)),
+            inner,
+        );
+    }
+}
+
+fn row(keys: &str, what: &str, width: usize, theme: &Theme) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("  {keys:<width$}"), theme.key()),
+        Span::raw(what.to_string()),
+    ])
+}
+
+/// The help text: what applies where, without the changes in read-only mode.
+pub fn help_lines(cx: &Ctx, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    if cx.read_only {
+        lines.push(Line::styled(
+            "Read-only: the keys that change the workspace are left out.",
+            theme.warn(),
+        ));
+    }
+    for (scope, title) in [
+        (Scope::Everywhere, "Everywhere"),
+        (Scope::Users, "Active and Inactive"),
+        (Scope::Active, "Active"),
+        (Scope::Inactive, "Inactive"),
+        (Scope::Pending, "Pending Invites"),
+    ] {
+        let keys: Vec<_> = TABLE
+            .iter()
+            .filter(|b| b.scope == scope)
+            .filter(|b| !(cx.read_only && crate::tui::update::changes(b.command)))
+            .collect();
+        if keys.is_empty() {
+            continue;
+        }
+        lines.push(Line::styled(title, theme.title()));
+        for b in keys {
+            lines.push(row(cx.keymap.label(b.command), b.help, 12, theme));
+        }
+    }
+    for (title, bindings) in super::help_sections() {
+        let shown = super::shown(bindings, cx);
+        if shown.is_empty() {
+            continue;
+        }
+        lines.push(Line::styled(title, theme.title()));
+        for b in shown {
+            lines.push(row(b.keys, b.what, 12, theme));
+        }
+    }
+    lines.push(Line::styled("Filter (/)", theme.title()));
+    for (k, h) in [
+        ("soren", "case and accents ignored: finds Søren"),
+        (
+            "agent bil",
+            "several words: each must match name, email, role or team",
+        ),
+        ("role:admin", "has the role (role:sup is enough)"),
+        (
+            "team:billing",
+            "in a team whose name contains billing; team:\"tier 2\"",
+        ),
+        (
+            "-team:billing",
+            "a leading - excludes (any term, words too)",
+        ),
+        ("beta:on", "beta access on (beta:off: off)"),
+        (
+            "status:expired",
+            "invites past their expiry (also active, inactive, invited)",
+        ),
+    ] {
+        lines.push(row(k, h, 15, theme));
+    }
+    lines
+}

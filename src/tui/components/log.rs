@@ -1,0 +1,218 @@
+//! The activity log, newest first, loaded a page at a time as the admin scrolls; `/` filters
+//! the loaded events with the users' filter syntax.
+
+use super::{Action, Binding, Component, Ctx, EventState, Queue, key};
+use crate::domain::AuditEvent;
+use crate::domain::search::Filter;
+use crate::text::safe;
+use crate::tui::effects::{Effect, Msg};
+use crate::tui::theme::Theme;
+use crate::tui::ui::dialogs::{event_line, hint_line, popup};
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+#[derive(Debug, Clone, Default)]
+pub struct LogView {
+    pub events: Vec<AuditEvent>,
+    pub next: Option<String>,
+    /// Position in the events the filter shows.
+    pub scroll: usize,
+    pub loading: bool,
+    pub error: Option<String>,
+    /// `/` filters the loaded events with the users' filter syntax.
+    pub filter: Input,
+    pub filter_focus: bool,
+}
+
+pub const BINDINGS: &[Binding] = &[
+    key("Esc", "close"),
+    key("↑↓ j k", "scroll"),
+    key("PgUp PgDn", "page"),
+    key("g G", "newest, oldest"),
+    key("/", "filter"),
+];
+const FILTER_BINDINGS: &[Binding] = &[key("Enter", "keep the filter"), key("Esc", "clear it")];
+
+impl LogView {
+    /// A log waiting for its first page.
+    pub fn loading() -> Self {
+        LogView {
+            loading: true,
+            ..Default::default()
+        }
+    }
+
+    /// The loaded events the filter shows, newest first.
+    pub fn shown(&self) -> Vec<&AuditEvent> {
+        let filter = Filter::new(self.filter.value());
+        if filter.is_empty() {
+            return self.events.iter().collect();
+        }
+        self.events
+            .iter()
+            .filter(|e| filter.matches_text(&e.search_line()))
+            .collect()
+    }
+
+    fn filter_key(&mut self, key: &KeyEvent) {
+        match key.code {
+            KeyCode::Enter => self.filter_focus = false,
+            KeyCode::Esc => {
+                self.filter = Input::default();
+                self.filter_focus = false;
+                self.scroll = 0;
+            }
+            _ => {
+                if self
+                    .filter
+                    .handle_event(&crossterm::event::Event::Key(*key))
+                    .is_some_and(|c| c.value)
+                {
+                    self.scroll = 0;
+                }
+            }
+        }
+    }
+}
+
+impl Component for LogView {
+    fn on_key(&mut self, key: &KeyEvent, _cx: &Ctx, out: &mut Queue) -> EventState {
+        if self.filter_focus {
+            self.filter_key(key);
+            return EventState::Consumed;
+        }
+        match key.code {
+            KeyCode::Esc if !self.filter.value().is_empty() => {
+                self.filter = Input::default();
+                self.scroll = 0;
+            }
+            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('L') => out.push(Action::Close),
+            KeyCode::Char('/') => self.filter_focus = true,
+            KeyCode::Down | KeyCode::Char('j') | KeyCode::PageDown => {
+                let step = if key.code == KeyCode::PageDown { 10 } else { 1 };
+                let shown = self.shown().len();
+                self.scroll = (self.scroll + step).min(shown.saturating_sub(1));
+                // Near the end of what is loaded: the next page.
+                if self.scroll + 20 >= shown
+                    && !self.loading
+                    && let Some(before) = self.next.as_ref().and_then(|n| n.parse().ok())
+                {
+                    self.loading = true;
+                    out.push(Action::Request(Effect::Audit {
+                        before: Some(before),
+                    }));
+                }
+            }
+            KeyCode::Up | KeyCode::Char('k') => self.scroll = self.scroll.saturating_sub(1),
+            KeyCode::PageUp => self.scroll = self.scroll.saturating_sub(10),
+            KeyCode::Home | KeyCode::Char('g') => self.scroll = 0,
+            KeyCode::End | KeyCode::Char('G') => self.scroll = self.shown().len().saturating_sub(1),
+            _ => return EventState::NotConsumed,
+        }
+        EventState::Consumed
+    }
+
+    fn on_paste(&mut self, text: &str) -> EventState {
+        if !self.filter_focus {
+            return EventState::NotConsumed;
+        }
+        if crate::tui::forms::paste_into(&mut self.filter, text) {
+            self.scroll = 0;
+        }
+        EventState::Consumed
+    }
+
+    fn on_reply(&mut self, msg: Msg, _cx: &Ctx, _out: &mut Queue) -> Option<Msg> {
+        match msg {
+            Msg::Audit { first, result } => {
+                self.loading = false;
+                match result {
+                    Ok(page) => {
+                        if first {
+                            self.events.clear();
+                        }
+                        self.events.extend(page.items);
+                        self.next = page.next;
+                    }
+                    Err(e) => self.error = Some(e.to_string()),
+                }
+                None
+            }
+            other => Some(other),
+        }
+    }
+
+    fn bindings(&self, _cx: &Ctx) -> Vec<Binding> {
+        if self.filter_focus {
+            FILTER_BINDINGS.to_vec()
+        } else {
+            BINDINGS.to_vec()
+        }
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, cx: &Ctx, theme: &Theme) {
+        let rect = crate::tui::ui::centered(
+            area,
+            area.width.saturating_sub(4),
+            area.height.saturating_sub(2),
+        );
+        let (inner, block) = popup(frame, rect, "Activity log — newest first", theme);
+        frame.render_widget(block, rect);
+        let [hint_row, inner] = inner.layout(&Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Fill(1),
+        ]));
+        frame.render_widget(hint_line(&self.bindings(cx), theme), hint_row);
+        let mut lines: Vec<Line> = Vec::new();
+        if let Some(e) = &self.error {
+            lines.push(Line::styled(safe(e), theme.error()));
+        }
+        let height = usize::from(inner.height.saturating_sub(1));
+        let shown = self.shown();
+        for e in shown.iter().skip(self.scroll).take(height) {
+            lines.push(event_line(e, theme));
+        }
+        if self.loading {
+            lines.push(Line::styled("loading…", theme.dim()));
+        } else if self.events.is_empty() && self.error.is_none() {
+            lines.push(Line::styled("no activity yet", theme.dim()));
+        } else if shown.is_empty() {
+            lines.push(Line::styled(
+                "nothing loaded matches the filter — Esc clears it",
+                theme.dim(),
+            ));
+        }
+        let more = if self.next.is_some() { "+" } else { "" };
+        let position = (self.scroll + 1).min(shown.len());
+        let mut footer = vec![Span::styled(
+            if self.filter.value().is_empty() && !self.filter_focus {
+                format!("{position} of {}{more}", shown.len())
+            } else {
+                format!(
+                    "{position} of {} matching ({} loaded{more}) · ",
+                    shown.len(),
+                    self.events.len()
+                )
+            },
+            theme.dim(),
+        )];
+        if self.filter_focus || !self.filter.value().is_empty() {
+            footer.push(Span::styled("/", theme.key()));
+            footer.push(Span::raw(safe(self.filter.value())));
+            if let Some(problem) = Filter::new(self.filter.value()).problem() {
+                footer.push(Span::styled(
+                    format!("  ({})", safe(problem)),
+                    theme.error(),
+                ));
+            }
+        }
+        lines.truncate(height);
+        lines.push(Line::from(footer));
+        frame.render_widget(Paragraph::new(lines), inner);
+    }
+}

@@ -1,0 +1,460 @@
+//! The dialogs as components: replies addressed to the one that asked, keys a dialog leaves,
+//! the read-only state (asked for, or after losing one's own rights), the list of links of an
+//! offline bulk resend, and pickers that show who already has a role or team.
+
+use crate::harness::*;
+use atender_admin::domain::{Role, User, UserStatus};
+use atender_admin::store::Store;
+use atender_admin::tui::state::{ConfirmAction, Overlay, Tab};
+use atender_admin::tui::update::{NO_RIGHTS, READ_ONLY};
+use crossterm::event::KeyCode;
+use insta::assert_snapshot;
+
+/// An active Admin of the demo who is not its Owner.
+fn an_admin(h: &Harness) -> User {
+    h.core
+        .store()
+        .users(h.ws.id)
+        .unwrap()
+        .into_iter()
+        .find(|u| {
+            u.status == UserStatus::Active && u.roles.contains(Role::Admin) && !u.roles.is_owner()
+        })
+        .unwrap()
+}
+
+/// Acts as `user` from now on, loading everything again as them.
+async fn become_(h: &mut Harness, user: &User) {
+    h.act_as(user);
+    h.app.data = None;
+    h.app.reload();
+    h.settle().await;
+    assert_eq!(h.app.data.as_ref().unwrap().me.id, user.id);
+}
+
+/// Puts the cursor on the user with this email (through the filter, kept with Enter).
+fn go_to(h: &mut Harness, email: &str) {
+    h.key(KeyCode::Esc); // the last filter goes (marks stay)
+    h.key(KeyCode::Char('/'));
+    h.keys(email);
+    h.key(KeyCode::Enter);
+    assert_eq!(h.current_email(), email);
+}
+
+/// Invite tokens are random: each one blanked for snapshots.
+fn masked(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("token=") {
+        let end = (at + 6 + 43).min(rest.len());
+        out.push_str(&rest[..at + 6]);
+        out.push_str(&"T".repeat(end - at - 6));
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[tokio::test]
+async fn removing_your_own_admin_role_warns_then_the_console_turns_read_only() {
+    let mut h = Harness::demo().await;
+    let admin = an_admin(&h);
+    become_(&mut h, &admin).await;
+    go_to(&mut h, admin.email.as_str());
+    h.key(KeyCode::Char('o'));
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Char(' ')); // Admin off
+    h.key(KeyCode::Char('G'));
+    h.key(KeyCode::Char(' ')); // Agent on
+    h.press(KeyCode::Enter).await;
+    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
+        panic!("{:?}", h.app.overlays)
+    };
+    assert!(!c.yes, "No first");
+    assert!(
+        c.lines
+            .iter()
+            .any(|l| l.contains("changing your own roles")),
+        "{:?}",
+        c.lines
+    );
+    assert_snapshot!("own_roles_warning", h.screen());
+    h.press(KeyCode::Char('y')).await;
+    assert_eq!(
+        h.user(admin.email.as_str())
+            .roles
+            .iter()
+            .collect::<Vec<_>>(),
+        [Role::Agent]
+    );
+    assert!(h.app.read_only());
+    assert!(h.app.load_error.is_none(), "{:?}", h.app.load_error);
+    let screen = h.screen();
+    assert!(!screen.contains("could not load"), "{screen}");
+    assert!(screen.contains("READ-ONLY"), "{screen}");
+    assert!(
+        !screen.contains("deactivate"),
+        "change keys hidden: {screen}"
+    );
+    // Neither the header nor their row claims the old role.
+    assert!(
+        screen.lines().next().unwrap().contains("(Agent)"),
+        "{screen}"
+    );
+    let row = screen
+        .lines()
+        .find(|l| l.contains(admin.email.as_str().split("@").next().unwrap()))
+        .unwrap_or_default();
+    assert!(row.contains("Agent") && !row.contains("Admin"), "{screen}");
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('d'));
+    assert_eq!(h.app.notice.as_ref().unwrap().text, NO_RIGHTS);
+    assert!(h.app.overlays.is_empty());
+    h.app.notice = None;
+    assert_snapshot!("read_only_after_losing_rights", h.screen());
+    // The rules stay in the core: the table still shows what was loaded, nothing changed.
+    assert_eq!(
+        h.app.data.as_ref().unwrap().count(UserStatus::Active),
+        h.core
+            .store()
+            .users(h.ws.id)
+            .unwrap()
+            .iter()
+            .filter(|u| u.status == UserStatus::Active)
+            .count()
+    );
+}
+
+#[tokio::test]
+async fn editing_your_own_roles_in_the_form_warns_too() {
+    let mut h = Harness::demo().await;
+    let admin = an_admin(&h);
+    become_(&mut h, &admin).await;
+    go_to(&mut h, admin.email.as_str());
+    h.key(KeyCode::Char('e'));
+    h.key(KeyCode::Tab);
+    h.key(KeyCode::Tab); // Roles
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Char(' ')); // Admin off
+    h.key(KeyCode::Char('G'));
+    h.key(KeyCode::Char(' ')); // Agent on
+    h.ctrl('s');
+    h.settle().await;
+    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
+        panic!("{:?}", h.app.overlays)
+    };
+    assert!(matches!(c.action, ConfirmAction::Update { .. }));
+    assert!(c.preview.is_some(), "the core's verdict on the new roles");
+    assert!(
+        c.lines
+            .iter()
+            .any(|l| l.contains("changing your own roles"))
+    );
+    // No keeps the form and what was typed.
+    h.key(KeyCode::Char('n'));
+    assert!(matches!(h.app.overlays.last(), Some(Overlay::Edit(f)) if f.has_changes()));
+    h.ctrl('s');
+    h.settle().await;
+    h.press(KeyCode::Char('y')).await;
+    assert!(h.app.overlays.is_empty(), "{:?}", h.app.overlays);
+    assert!(h.app.read_only());
+    assert!(h.app.load_error.is_none());
+}
+
+#[tokio::test]
+async fn read_only_hides_and_refuses_every_change() {
+    let mut h = Harness::demo().await;
+    h.app.context.read_only = true;
+    let hints = h.screen().lines().last().unwrap().to_string();
+    assert!(
+        hints.contains("filter") && !hints.contains("invite"),
+        "{hints}"
+    );
+    for key in ['i', 'e', 'd', 'o', 't', 'D', 'b'] {
+        h.app.notice = None;
+        h.key(KeyCode::Char(key));
+        assert!(
+            h.app.overlays.is_empty(),
+            "{key} opened {:?}",
+            h.app.overlays
+        );
+        assert_eq!(h.app.notice.as_ref().unwrap().text, READ_ONLY, "{key}");
+    }
+    h.key(KeyCode::Char('3'));
+    for key in ['R', 'x'] {
+        h.key(KeyCode::Char(key));
+        assert!(h.app.overlays.is_empty(), "{key}");
+    }
+    assert!(
+        h.app.take_effects().is_empty(),
+        "nothing was asked of the core"
+    );
+    // Teams can be looked at, not changed.
+    h.key(KeyCode::Char('T'));
+    h.key(KeyCode::Char('n'));
+    let Some(Overlay::Teams(view)) = h.app.overlays.last() else {
+        panic!()
+    };
+    assert!(view.editing.is_none());
+    assert!(!h.screen().contains("n new"));
+    h.key(KeyCode::Esc);
+    // Help leaves the changes out.
+    h.key(KeyCode::Char('?'));
+    let help = h.screen();
+    assert!(help.contains("Read-only"), "{help}");
+    assert!(!help.contains("invite a user"), "{help}");
+    h.key(KeyCode::Esc);
+    // Reading still works: the detail pane and the log.
+    h.key(KeyCode::Char('1'));
+    h.press(KeyCode::Enter).await;
+    assert!(matches!(h.app.overlays.last(), Some(Overlay::Detail(d)) if d.detail.is_some()));
+    assert!(!h.screen().contains("make this user the Owner"));
+    h.key(KeyCode::Char('O'));
+    assert!(matches!(h.app.overlays.last(), Some(Overlay::Detail(_))));
+}
+
+#[tokio::test]
+async fn a_reply_reaches_the_component_that_asked_even_under_another_dialog() {
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char('j'));
+    let email = h.current_email();
+    // Enter asks for the details; O opens a confirmation on top before they answer.
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Char('O'));
+    assert!(matches!(h.app.overlays.last(), Some(Overlay::Confirm(_))));
+    h.settle().await;
+    let [Overlay::Detail(d), Overlay::Confirm(_)] = h.app.overlays.as_slice() else {
+        panic!("{:?}", h.app.overlays)
+    };
+    assert_eq!(d.detail.as_ref().unwrap().user.email.as_str(), email);
+    h.key(KeyCode::Esc);
+    // A key the detail pane leaves: ? opens help over it; Esc goes back to it.
+    h.key(KeyCode::Char('?'));
+    assert!(matches!(h.app.overlays.last(), Some(Overlay::Help(_))));
+    h.key(KeyCode::Esc);
+    assert!(matches!(h.app.overlays.last(), Some(Overlay::Detail(_))));
+}
+
+#[tokio::test]
+async fn an_offline_bulk_resend_lists_every_new_link_to_copy_or_write() {
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char('3'));
+    h.key(KeyCode::Char('a'));
+    let marked = h.app.marked_in_tab().len();
+    h.press(KeyCode::Char('R')).await;
+    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
+        panic!()
+    };
+    assert!(c.preview.is_some(), "the core's dry run of the resend");
+    h.press(KeyCode::Char('y')).await;
+    let Some(Overlay::Link(links)) = h.app.overlays.last().cloned() else {
+        panic!("{:?} {:?}", h.app.notice, h.app.overlays)
+    };
+    assert_eq!(links.items.len(), marked);
+    let tokens: std::collections::HashSet<_> = links.items.iter().map(|(_, l)| l).collect();
+    assert_eq!(tokens.len(), marked, "one new link each");
+    assert!(
+        links
+            .items
+            .iter()
+            .all(|(_, l)| l.starts_with("https://atender.example/accept?token="))
+    );
+    assert_snapshot!("resent_links", masked(&h.screen()));
+    h.key(KeyCode::Char('y'));
+    let copied = h.app.clipboard.take().unwrap();
+    assert_eq!(copied.lines().count(), marked);
+    assert!(copied.contains(&links.items[0].1));
+    // A path that can't be written: the dialog stays and says why.
+    h.key(KeyCode::Char('w'));
+    for _ in 0..40 {
+        h.key(KeyCode::Backspace);
+    }
+    h.keys("/no/such/folder/links.csv");
+    h.press(KeyCode::Enter).await;
+    let Some(Overlay::Link(after)) = h.app.overlays.last() else {
+        panic!("{:?}", h.app.overlays)
+    };
+    let error = after.error.clone().unwrap();
+    assert!(
+        error.contains("could not create /no/such/folder/links.csv"),
+        "{error}"
+    );
+    assert_snapshot!("resent_links_write_error", masked(&h.screen()));
+    // Fixed: written, readable only by its owner, CSV with every link.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("links.csv");
+    for _ in 0..40 {
+        h.key(KeyCode::Backspace);
+    }
+    h.keys(path.to_str().unwrap());
+    h.press(KeyCode::Enter).await;
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text.lines().count(), marked + 1);
+    assert!(text.starts_with("email,link\n"));
+    assert!(text.contains(&links.items[0].1));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    assert!(h.app.notice.as_ref().unwrap().text.starts_with("wrote"));
+    // An existing file is never overwritten.
+    h.key(KeyCode::Char('w'));
+    for _ in 0..40 {
+        h.key(KeyCode::Backspace);
+    }
+    h.keys(path.to_str().unwrap());
+    h.press(KeyCode::Enter).await;
+    let Some(Overlay::Link(again)) = h.app.overlays.last() else {
+        panic!()
+    };
+    assert!(again.error.as_ref().unwrap().contains("already exists"));
+}
+
+#[tokio::test]
+async fn pickers_show_who_already_has_each_role_and_team() {
+    let mut h = Harness::demo().await;
+    let users = h.core.store().users(h.ws.id).unwrap();
+    let supervisor = users
+        .iter()
+        .find(|u| {
+            u.status == UserStatus::Active
+                && u.roles.contains(Role::Supervisor)
+                && !u.roles.contains(Role::Agent)
+        })
+        .unwrap();
+    let agent = users
+        .iter()
+        .find(|u| {
+            u.status == UserStatus::Active
+                && u.roles.iter().collect::<Vec<_>>() == [Role::Agent]
+                && !u.teams.is_empty()
+        })
+        .unwrap();
+    for u in [supervisor, agent] {
+        go_to(&mut h, u.email.as_str());
+        h.key(KeyCode::Char(' '));
+    }
+    h.key(KeyCode::Esc); // the filter goes, the marks stay
+    assert_eq!(h.app.marks.len(), 2);
+    h.key(KeyCode::Char('o'));
+    let Some(Overlay::Roles(picker)) = h.app.overlays.last() else {
+        panic!()
+    };
+    let marks: Vec<(Role, String)> = picker
+        .roles
+        .iter()
+        .map(|(r, _, m)| (*r, format!("{} {}", m.mark(), m.label())))
+        .collect();
+    assert_eq!(
+        marks,
+        [
+            (Role::Owner, "[ ] none of them".to_string()),
+            (Role::Admin, "[ ] none of them".to_string()),
+            (Role::Supervisor, "[-] 1 of 2".to_string()),
+            (Role::Agent, "[-] 1 of 2".to_string()),
+        ]
+    );
+    assert_snapshot!("roles_picker_mixed", h.screen());
+    // A [-] must be decided before going on: Enter says which.
+    h.key(KeyCode::Enter);
+    let Some(Overlay::Roles(picker)) = h.app.overlays.last() else {
+        panic!()
+    };
+    assert!(
+        picker
+            .error
+            .as_ref()
+            .unwrap()
+            .contains("Supervisor, Agent differ")
+    );
+    // Space: [-] → [x]; Agent for both, Supervisor for neither.
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Char(' ')); // Supervisor: [-] → [x]
+    h.key(KeyCode::Char(' ')); // → [ ]
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Char(' ')); // Agent: [-] → [x]
+    h.press(KeyCode::Enter).await;
+    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
+        panic!("{:?}", h.app.overlays)
+    };
+    assert!(c.title.ends_with("to Agent?"), "{}", c.title);
+    h.key(KeyCode::Esc);
+    // The team picker: the agent's team is [-] 1 of 2.
+    h.key(KeyCode::Char('t'));
+    let Some(Overlay::Team(picker)) = h.app.overlays.last() else {
+        panic!()
+    };
+    let team = *agent.teams.iter().next().unwrap();
+    let at = picker.list.items.iter().position(|i| i.0 == team).unwrap();
+    let in_team = usize::from(supervisor.teams.contains(&team)) + 1;
+    assert_eq!(picker.members[at].have, in_team);
+    assert_eq!(picker.members[at].of, 2);
+}
+
+#[tokio::test]
+async fn every_dialog_lists_its_keys_in_help_and_in_the_footer() {
+    let mut h = Harness::demo().await;
+    // Help is generated: every dialog's section, from its bindings.
+    let seen: String = atender_admin::tui::components::help::help_lines(
+        &h.app.ctx(),
+        &atender_admin::tui::theme::Theme { color: false },
+    )
+    .iter()
+    .map(|l| format!("{l}\n"))
+    .collect();
+    for title in [
+        "Confirmation",
+        "User details (Enter)",
+        "Roles picker (o)",
+        "Team picker (t)",
+        "Teams (T)",
+        "Activity log (L)",
+        "Invite links",
+    ] {
+        assert!(seen.contains(title), "help has no {title}");
+    }
+    h.key(KeyCode::Char('T'));
+    let footer = h.screen().lines().last().unwrap().to_string();
+    assert!(
+        footer.contains("n new") && footer.contains("D delete"),
+        "{footer}"
+    );
+    assert_eq!(h.app.tab, Tab::Active);
+}
+
+#[tokio::test]
+async fn deleting_a_user_shows_the_cores_verdict_before_the_email_is_typed() {
+    let mut h = Harness::demo().await;
+    let owner = h.owner.email.to_string();
+    go_to(&mut h, &owner);
+    h.press(KeyCode::Char('D')).await;
+    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
+        panic!("{:?}", h.app.overlays)
+    };
+    assert!(c.typed.is_some());
+    let refusal = c.preview.as_ref().unwrap()[0]
+        .refusal()
+        .unwrap()
+        .to_string();
+    assert!(refusal.contains("your own account"), "{refusal}");
+    assert!(h.screen().contains("It will be refused:"));
+    h.key(KeyCode::Esc);
+    // Someone the rules allow: said so, and the email is still to be typed.
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('j'));
+    h.press(KeyCode::Char('D')).await;
+    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
+        panic!()
+    };
+    assert!(
+        c.preview.as_ref().is_some_and(|p| p[0].is_changed()),
+        "{} {:?} {:?}",
+        c.title,
+        c.preview,
+        c.preview_error
+    );
+    assert!(h.screen().contains("The rules allow it."));
+}
