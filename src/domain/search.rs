@@ -290,6 +290,12 @@ impl Matcher<'_> {
         self.finders.iter().any(Option::is_some)
     }
 
+    /// Whether the filter has terms other than words (roles, teams, beta, status): without
+    /// them, [`Matcher::word_hits`] decides alone and no user record needs reading.
+    pub fn has_fields(&self) -> bool {
+        self.finders.iter().any(Option::is_none)
+    }
+
     /// For each user of `index`: whether their text has every word of the filter and none of
     /// its excluded words. One pass over the whole index per word; after a hit the search
     /// jumps to the next user's text, so it costs at most one search per user.
