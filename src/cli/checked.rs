@@ -28,19 +28,21 @@ pub struct IntegrityCheck {
 }
 
 impl IntegrityCheck {
-    /// Runs `check` on a blocking thread and reports its end to every clone.
+    /// Runs `check` on a thread of its own, at a lower CPU priority than the console (the
+    /// first screen and the keys come first), and reports its end to every clone.
     pub fn spawn(check: impl FnOnce() -> Result<u64> + Send + 'static) -> Self {
         let (tx, rx) = watch::channel(None);
-        tokio::task::spawn_blocking(move || {
-            let verdict = match check() {
-                Ok(records) => {
-                    tracing::info!(records, "store checked");
-                    Ok(())
-                }
-                Err(e) => Err(e),
-            };
-            let _ = tx.send(Some(verdict));
-        });
+        let started = std::thread::Builder::new()
+            .name("store-check".into())
+            .spawn(move || {
+                lower_this_threads_priority();
+                let verdict = check().map(|records| tracing::info!(records, "store checked"));
+                let _ = tx.send(Some(verdict));
+            });
+        if let Err(e) = started {
+            // No thread: the channel closes, and `passed` reports the check as stopped.
+            tracing::error!(error = %e, "could not start the store check");
+        }
         IntegrityCheck { verdict: rx }
     }
 
@@ -60,6 +62,19 @@ impl IntegrityCheck {
         match self.passed().await {
             Err(e) => e,
             Ok(()) => std::future::pending().await,
+        }
+    }
+}
+
+/// On a thread of its own (never a pool's: its priority can't be raised back), so that only
+/// the check yields to the rest.
+fn lower_this_threads_priority() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: gettid and setpriority only read and set this thread's scheduling value.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid);
+        if let Ok(tid) = libc::id_t::try_from(tid) {
+            libc::setpriority(libc::PRIO_PROCESS, tid, 10);
         }
     }
 }

@@ -253,6 +253,10 @@ impl Cli {
     }
 }
 
+/// sled's cache for the console and the CLI: they read a workspace once and keep what they
+/// show themselves, so sled's default for servers (64 MiB) only raised the console's peak.
+const CONSOLE_CACHE_BYTES: u64 = 8 * 1024 * 1024;
+
 /// Whether to read every record of the store (the console's start: a damaged store is refused
 /// with its path and first bad record instead of failing screen by screen).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -285,7 +289,7 @@ pub async fn open_local(cli: &Cli, check: StartCheck) -> anyhow::Result<LocalSes
         std::fs::create_dir_all(parent)
             .with_context(|| format!("creating {}", parent.display()))?;
     }
-    let store = SledStore::open(&path)?;
+    let store = SledStore::open_with_cache(&path, CONSOLE_CACHE_BYTES)?;
     let core = Core::with_system_clock(store, CoreConfig::default());
     let (workspace, default_actor) = if cli.wants_demo() {
         let (size, now, store) = (cli.demo_size as usize, core.now(), core.store().clone());

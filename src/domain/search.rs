@@ -179,6 +179,16 @@ impl Filter {
             .all(|old| self.terms.iter().any(|new| implies(new, old)))
     }
 
+    /// For each term: whether every user `previous` matches is sure to satisfy it, so a search
+    /// narrowing `previous`'s result can skip it (`agent bil` after `agent bi` searches `bil`
+    /// only).
+    pub fn settled_by(&self, previous: &Filter) -> Vec<bool> {
+        self.terms
+            .iter()
+            .map(|new| previous.terms.iter().any(|old| implies(old, new)))
+            .collect()
+    }
+
     /// Prepares the filter for a workspace's teams.
     pub fn matcher<'a>(&'a self, team_names: &HashMap<TeamId, String>) -> Matcher<'a> {
         let teams = self
@@ -300,10 +310,19 @@ impl Matcher<'_> {
     /// its excluded words. One pass over the whole index per word; after a hit the search
     /// jumps to the next user's text, so it costs at most one search per user.
     pub fn word_hits(&self, index: &SearchIndex) -> Vec<bool> {
+        self.word_hits_skipping(index, &[])
+    }
+
+    /// The same, skipping the terms `skip` marks (by position; see [`Filter::settled_by`]):
+    /// the answer is then only right for users known to satisfy those terms.
+    pub fn word_hits_skipping(&self, index: &SearchIndex, skip: &[bool]) -> Vec<bool> {
         let mut all = vec![true; index.len()];
         let bytes = index.text.as_bytes();
-        for (term, finder) in self.filter.terms.iter().zip(&self.finders) {
+        for (n, (term, finder)) in self.filter.terms.iter().zip(&self.finders).enumerate() {
             let Some(finder) = finder else { continue };
+            if skip.get(n).copied().unwrap_or(false) {
+                continue;
+            }
             let mut found = vec![false; index.len()];
             let (mut pos, mut user) = (0usize, 0usize);
             while pos < bytes.len() {

@@ -278,10 +278,34 @@ pub struct TabView {
     pub reversed: bool,
     /// The user under the cursor, so it stays put across reloads and re-sorts.
     pub cursor_user: Option<UserId>,
-    /// The filter's result in sort order (before reversing), and the sort, filter and time it
-    /// was computed for: a filter that only grows narrows it instead of searching everyone.
+    /// The last filters' results, newest last: a filter typed again (Backspace) is looked up,
+    /// and one that only grows narrows the smallest result it narrows instead of searching
+    /// everyone.
+    recent: Vec<Filtered>,
+}
+
+/// One filter's result in sort order (before reversing), with the sort, filter and time it
+/// was computed for.
+#[derive(Debug, Clone)]
+struct Filtered {
+    sort: usize,
+    filter: Filter,
+    at: OffsetDateTime,
     matched: Vec<usize>,
-    matched_for: Option<(usize, Filter, OffsetDateTime)>,
+}
+
+/// At most this many recent results per tab, holding at most `RECENT_ROWS` rows in all.
+const RECENT: usize = 16;
+const RECENT_ROWS: usize = 300_000;
+
+impl TabView {
+    fn remember(&mut self, filtered: Filtered) {
+        self.recent.push(filtered);
+        let mut rows: usize = self.recent.iter().map(|f| f.matched.len()).sum();
+        while self.recent.len() > RECENT || (rows > RECENT_ROWS && self.recent.len() > 1) {
+            rows -= self.recent.remove(0).matched.len();
+        }
+    }
 }
 
 /// A message in the footer: the result of the last action.
@@ -646,6 +670,17 @@ impl App {
         out
     }
 
+    /// How many marked users the current tab has, from the marks alone (a frame never scans
+    /// the workspace).
+    pub fn marked_count_in_tab(&self) -> usize {
+        let Some(data) = &self.data else { return 0 };
+        let status = self.tab.status();
+        self.marks
+            .iter()
+            .filter(|id| data.user(**id).is_some_and(|u| u.status == status))
+            .count()
+    }
+
     /// The users an action applies to: the marked ones of this tab, or else the current one.
     pub fn targets(&self) -> Vec<&User> {
         let marked = self.marked_in_tab();
@@ -684,8 +719,9 @@ impl App {
         let uses_time = filter.uses_time();
         let now = self.now;
         let page = self.page_height();
-        // The words' hits over everyone, found once for all tabs, when a tab needs them.
-        let mut hits: Option<Vec<bool>> = None;
+        // The words' hits over everyone, found once for all tabs that narrow the same earlier
+        // result (the terms that result settles are skipped), when a tab needs them.
+        let mut hits: Vec<(Vec<bool>, Vec<bool>)> = Vec::new();
         for tab in Tab::ALL {
             let view = &mut self.views[tab.index()];
             let keys = SortKey::cycle(tab);
@@ -694,13 +730,25 @@ impl App {
                 .sorted
                 .entry((tab, sort))
                 .or_insert_with(|| tab_order(data, tab, keys[sort]));
+            let usable = |f: &&Filtered| f.sort == sort && (!uses_time || f.at == now);
+            let known = view
+                .recent
+                .iter()
+                .rev()
+                .filter(usable)
+                .find(|f| f.filter == filter);
             let matched: Vec<usize> = if filter.is_empty() {
                 order.clone()
+            } else if let Some(known) = known {
+                known.matched.clone()
             } else {
-                let narrowing = view.matched_for.as_ref().is_some_and(|(s, f, at)| {
-                    *s == sort && filter.narrows(f) && (!uses_time || *at == now)
-                });
-                let base = if narrowing { &view.matched } else { &*order };
+                let narrowed = view
+                    .recent
+                    .iter()
+                    .filter(usable)
+                    .filter(|f| filter.narrows(&f.filter))
+                    .min_by_key(|f| f.matched.len());
+                let base = narrowed.map_or(&**order, |f| &f.matched);
                 let expires = |i: usize| if uses_time { data.expires_at(i) } else { None };
                 // A few users: search each one's text. Many: one pass over everyone's.
                 if !matcher.has_words() || base.len() * 16 < data.users.len() {
@@ -712,7 +760,16 @@ impl App {
                         })
                         .collect()
                 } else {
-                    let hits = hits.get_or_insert_with(|| matcher.word_hits(&data.search));
+                    let settled = narrowed.map_or_else(Vec::new, |f| filter.settled_by(&f.filter));
+                    let at = match hits.iter().position(|(s, _)| *s == settled) {
+                        Some(at) => at,
+                        None => {
+                            let found = matcher.word_hits_skipping(&data.search, &settled);
+                            hits.push((settled, found));
+                            hits.len() - 1
+                        }
+                    };
+                    let hits = &hits[at].1;
                     if matcher.has_fields() {
                         base.iter()
                             .copied()
@@ -727,9 +784,16 @@ impl App {
                     }
                 }
             };
+            let fresh = known.is_none() && !filter.is_empty();
             let mut rows = matched.clone();
-            view.matched = matched;
-            view.matched_for = Some((sort, filter.clone(), now));
+            if fresh {
+                view.remember(Filtered {
+                    sort,
+                    filter: filter.clone(),
+                    at: now,
+                    matched,
+                });
+            }
             if view.reversed {
                 rows.reverse();
             }
@@ -749,8 +813,14 @@ impl App {
     /// replaces or changes `data` calls this.
     pub fn data_changed(&mut self) {
         self.sorted.clear();
+        self.forget_filter_results();
+    }
+
+    /// Forgets the filters' remembered results (the next keystroke searches as if it were the
+    /// first); the benchmarks use it to time a search that nothing remembered.
+    pub fn forget_filter_results(&mut self) {
         for view in &mut self.views {
-            view.matched_for = None;
+            view.recent.clear();
         }
         self.stale_views = true;
     }

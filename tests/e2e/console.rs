@@ -565,4 +565,56 @@ fn the_mouse_is_off_unless_asked_and_given_back_on_the_way_out() {
     let raw = String::from_utf8_lossy(&t.raw_output()).to_string();
     assert!(raw.contains("\x1b[?1000h") && raw.rfind("\x1b[?1000h") < raw.rfind("\x1b[?1000l"));
     assert!(raw.rfind("\x1b[?1006h") < raw.rfind("\x1b[?1006l"));
+
+/// Scrolling moves the rows the terminal already shows (scroll regions) instead of sending
+/// them again: after ↓ one at a time, a held ↓ (a burst), PgDn and ↑, the screen must be what
+/// a fresh draw of the same state shows. A resize there and back makes the console clear the
+/// terminal and draw everything anew, the reference the scrolled screen is compared with.
+#[test]
+fn the_screen_after_scrolling_is_what_a_fresh_draw_shows() {
+    let (dir, _) = seeded();
+    let d = data(dir.path());
+    let mut t = Term::admin(&["--demo", "--data", &d], dir.path(), 120, 40);
+    t.wait_for("sort: name");
+    let first = t.screen();
+    let settled = |t: &Term| {
+        // Until the console has written nothing for a while.
+        let mut last = t.raw_output().len();
+        loop {
+            std::thread::sleep(Duration::from_millis(300));
+            let now = t.raw_output().len();
+            if now == last {
+                return t.screen();
+            }
+            last = now;
+        }
+    };
+    let fresh = |t: &Term| {
+        t.resize(120, 41);
+        let _ = settled(t);
+        t.resize(120, 40);
+        settled(t)
+    };
+    const UP: &str = "\x1b[A";
+    const PAGE_DOWN: &str = "\x1b[6~";
+    let burst = DOWN.repeat(30);
+    for (what, keys) in [
+        ("↓ one at a time past the first page", vec![DOWN; 45]),
+        ("a held ↓ (one burst)", vec![burst.as_str()]),
+        ("PgDn", vec![PAGE_DOWN; 2]),
+        ("↑ one at a time", vec![UP; 12]),
+    ] {
+        for k in keys {
+            t.send(k);
+        }
+        let scrolled = settled(&t);
+        assert_ne!(scrolled, first, "{what}: the table should have scrolled");
+        assert_eq!(
+            scrolled,
+            fresh(&t),
+            "{what}: the scrolled screen differs from a fresh draw"
+        );
+    }
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
 }
