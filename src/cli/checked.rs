@@ -14,6 +14,7 @@ use crate::service::{
     AdminApi, BulkChange, Changes, InviteChange, InviteIssued, NewInvite, Outcome,
     OwnershipTransferred, Page, Snapshot, UserDetail, UserPatch, UserQuery,
 };
+use crate::store::StoreError;
 use async_trait::async_trait;
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -51,9 +52,9 @@ impl IntegrityCheck {
         let mut rx = self.verdict.clone();
         match rx.wait_for(Option::is_some).await {
             Ok(verdict) => verdict.clone().unwrap_or(Ok(())),
-            Err(_) => Err(Error::Storage {
-                detail: "the store's integrity check stopped before it ended".into(),
-            }),
+            Err(_) => Err(Error::Store(StoreError::failed(
+                "the store's integrity check stopped before it ended",
+            ))),
         }
     }
 
@@ -192,10 +193,10 @@ mod tests {
     async fn waits_for_the_verdict_and_hands_out_its_error() {
         let passing = IntegrityCheck::spawn(|| Ok(3));
         assert_eq!(passing.passed().await, Ok(()));
-        let damaged = Error::StoreCorrupt {
+        let damaged = Error::Store(StoreError::Corrupt {
             path: "/x".into(),
             detail: "record 2 (a user) is unreadable".into(),
-        };
+        });
         let expected = damaged.clone();
         let failing = IntegrityCheck::spawn(move || Err(damaged));
         assert_eq!(failing.passed().await, Err(expected.clone()));
