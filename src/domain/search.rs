@@ -365,10 +365,12 @@ impl Matcher<'_> {
                         Some(text) => text.contains(word.as_str()),
                         None => return true,
                     },
-                    (Kind::Role(prefix), _) => user
-                        .roles
-                        .iter()
-                        .any(|r| r.label().to_ascii_lowercase().starts_with(prefix.as_str())),
+                    (Kind::Role(prefix), _) => user.roles.iter().any(|r| {
+                        // Labels are ASCII: compared in place, no lower-cased copy per user.
+                        r.label()
+                            .get(..prefix.len())
+                            .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
+                    }),
                     (Kind::Team(_), _) => teams.iter().any(|t| user.teams.contains(t)),
                     (Kind::Beta(on), _) => user.beta == *on,
                     (Kind::Status(StatusTerm::Is(status)), _) => user.status == *status,

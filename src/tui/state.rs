@@ -719,9 +719,9 @@ impl App {
         let uses_time = filter.uses_time();
         let now = self.now;
         let page = self.page_height();
-        // The words' hits over everyone, found once for all tabs that narrow the same earlier
-        // result (the terms that result settles are skipped), when a tab needs them.
-        let mut hits: Vec<(Vec<bool>, Vec<bool>)> = Vec::new();
+        // Who passes the filter, over everyone, found once for all tabs that narrow the same
+        // earlier result (the terms that result settles are skipped), when a tab needs it.
+        let mut masks: Vec<(Vec<bool>, Vec<bool>)> = Vec::new();
         for tab in Tab::ALL {
             let view = &mut self.views[tab.index()];
             let keys = SortKey::cycle(tab);
@@ -750,8 +750,10 @@ impl App {
                     .min_by_key(|f| f.matched.len());
                 let base = narrowed.map_or(&**order, |f| &f.matched);
                 let expires = |i: usize| if uses_time { data.expires_at(i) } else { None };
-                // A few users: search each one's text. Many: one pass over everyone's.
-                if !matcher.has_words() || base.len() * 16 < data.users.len() {
+                // A few users: search each one's text. Many: one pass over everyone's text
+                // for the words, then the other terms over the users in their stored order
+                // (one after the other; in sort order it is mostly cache misses).
+                if base.len() * 16 < data.users.len() {
                     base.iter()
                         .copied()
                         .filter(|&i| {
@@ -761,27 +763,22 @@ impl App {
                         .collect()
                 } else {
                     let settled = narrowed.map_or_else(Vec::new, |f| filter.settled_by(&f.filter));
-                    let at = match hits.iter().position(|(s, _)| *s == settled) {
+                    let at = match masks.iter().position(|(s, _)| *s == settled) {
                         Some(at) => at,
                         None => {
-                            let found = matcher.word_hits_skipping(&data.search, &settled);
-                            hits.push((settled, found));
-                            hits.len() - 1
+                            let mut mask = matcher.word_hits_skipping(&data.search, &settled);
+                            if matcher.has_fields() {
+                                for (i, keep) in mask.iter_mut().enumerate() {
+                                    *keep = *keep
+                                        && matcher.matches_fields(&data.users[i], expires(i), now);
+                                }
+                            }
+                            masks.push((settled, mask));
+                            masks.len() - 1
                         }
                     };
-                    let hits = &hits[at].1;
-                    if matcher.has_fields() {
-                        base.iter()
-                            .copied()
-                            .filter(|&i| {
-                                hits[i] && matcher.matches_fields(&data.users[i], expires(i), now)
-                            })
-                            .collect()
-                    } else {
-                        // Words only: the hits decide, and no user record is read (reading
-                        // 100,000 of them in sort order is mostly cache misses).
-                        base.iter().copied().filter(|&i| hits[i]).collect()
-                    }
+                    let mask = &masks[at].1;
+                    base.iter().copied().filter(|&i| mask[i]).collect()
                 }
             };
             let fresh = known.is_none() && !filter.is_empty();
