@@ -1317,6 +1317,7 @@ async fn clicks_pick_rows_and_tabs_and_do_nothing_under_a_dialog() {
     assert_eq!(h.app.view().cursor, 0);
     assert_eq!(h.app.tab, Tab::Inactive);
     assert!(matches!(h.app.overlays.last(), Some(Overlay::Help { .. })));
+}
 
 /// A refresh applies only what changed since the last load (`apply_changes`, by the same rule
 /// as `Snapshot::apply_changes`); every tab then lists what a full load lists, in its order.

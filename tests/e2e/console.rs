@@ -565,6 +565,7 @@ fn the_mouse_is_off_unless_asked_and_given_back_on_the_way_out() {
     let raw = String::from_utf8_lossy(&t.raw_output()).to_string();
     assert!(raw.contains("\x1b[?1000h") && raw.rfind("\x1b[?1000h") < raw.rfind("\x1b[?1000l"));
     assert!(raw.rfind("\x1b[?1006h") < raw.rfind("\x1b[?1006l"));
+}
 
 /// Scrolling moves the rows the terminal already shows (scroll regions) instead of sending
 /// them again: after ↓ one at a time, a held ↓ (a burst), PgDn and ↑, the screen must be what
