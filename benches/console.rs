@@ -80,25 +80,30 @@ fn main() {
         });
         // One filter keystroke: type a letter, recompute the views, draw.
         app.on_key(KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE));
-        let mut flip = false;
-        let filter = measure(rounds, || {
-            flip = !flip;
-            let key = if flip {
-                KeyCode::Char('a')
-            } else {
-                KeyCode::Backspace
-            };
-            app.on_key(KeyEvent::new(key, KeyModifiers::NONE));
+        // A first letter, never typed before (the results of earlier filters are forgotten
+        // each round), then Backspace untimed.
+        let letters: Vec<char> = ('a'..='z').collect();
+        let mut keystrokes = Vec::new();
+        for round in 0..rounds {
+            app.forget_filter_results();
+            let letter = KeyCode::Char(letters[round % letters.len()]);
+            let start = Instant::now();
+            app.on_key(KeyEvent::new(letter, KeyModifiers::NONE));
             app.refresh_views();
             terminal
                 .draw(|f| ui::draw(f, &app, &theme))
                 .expect("a frame");
-        });
+            keystrokes.push(start.elapsed());
+            app.on_key(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE));
+            app.refresh_views();
+        }
+        let filter = median(keystrokes);
         app.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
         app.refresh_views();
         // Typing a query a character at a time: after the first, each narrows the last result.
         let mut typing = Vec::new();
         for _ in 0..rounds.div_ceil(9) {
+            app.forget_filter_results();
             app.on_key(KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE));
             for c in "agent bil".chars() {
                 let start = Instant::now();

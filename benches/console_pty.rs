@@ -185,6 +185,20 @@ impl Samples {
     }
 }
 
+/// What is typed in the filter, one query per round: words, field terms, an exclusion.
+const QUERIES: [&str; 10] = [
+    "agent bil",
+    "admin sup",
+    "night ret",
+    "role:ag b",
+    "team:tech",
+    "ana novak",
+    "-team:bil",
+    "sup onb",
+    "julia bau",
+    "beta:on e",
+];
+
 /// A demo store of `size` users, seeded once and kept for later runs.
 fn demo_store(size: usize) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("pty-demo-{size}"));
@@ -219,12 +233,14 @@ fn run(size: usize, rounds: usize) {
     }
     let mut slash = Samples::default();
     let mut typing = Samples::default();
-    for _ in 0..(rounds / 20).max(1) {
+    // A different query each round, so no round finds the last one's results remembered;
+    // within a round, Backspace goes back through filters just typed.
+    for query in QUERIES.iter().cycle().take((rounds / 20).max(1)) {
         slash.add(console.press("/"));
-        for c in "agent bil".chars() {
+        for c in query.chars() {
             typing.add(console.press(&c.to_string()));
         }
-        for _ in 0.."agent bil".len() {
+        for _ in query.chars() {
             typing.add(console.press("\x7f"));
         }
         console.press("\x1b");

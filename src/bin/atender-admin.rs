@@ -5,6 +5,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    one_malloc_arena();
     let cli = Cli::parse();
     // Before the console takes the terminal, so a panic is logged and then the terminal restored.
     cli::init_logging();
@@ -38,4 +39,18 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+/// glibc gives each thread that allocates an arena of its own and keeps what is freed there
+/// for that arena: the console's loads and its integrity check run on other threads than the
+/// screen, and memory they freed stayed out of the screen's reach. One arena lets it be
+/// reused; the console allocates from one thread at a time almost always, so the shared lock
+/// costs nothing noticeable.
+fn one_malloc_arena() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; called first thing in main, before
+    // any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
 }

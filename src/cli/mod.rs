@@ -2,6 +2,7 @@
 //! commands. Opening a local store (offline or demo) lives here so the console and the
 //! commands open it the same way.
 
+pub mod checked;
 pub mod commands;
 pub mod connect;
 
@@ -231,6 +232,8 @@ pub struct LocalSession {
     pub workspace: Workspace,
     pub actor: User,
     pub mode: String,
+    /// The integrity check running beside the console (`StartCheck::Beside`).
+    pub check: Option<checked::IntegrityCheck>,
 }
 
 impl Cli {
@@ -253,11 +256,16 @@ impl Cli {
     }
 }
 
-/// Whether to read every record of the store before using it (the console's start: a damaged
-/// store is refused with its path and first bad record instead of failing screen by screen).
+/// sled's cache for the console and the CLI: they read a workspace once and keep what they
+/// show themselves, so sled's default for servers (64 MiB) only raised the console's peak.
+const CONSOLE_CACHE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Whether to read every record of the store (the console's start: a damaged store is refused
+/// with its path and first bad record instead of failing screen by screen).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StartCheck {
-    EveryRecord,
+    /// Read every record beside the first screen; writes wait for it (`checked`).
+    Beside,
     None,
 }
 
@@ -284,16 +292,7 @@ pub async fn open_local(cli: &Cli, check: StartCheck) -> anyhow::Result<LocalSes
         std::fs::create_dir_all(parent)
             .with_context(|| format!("creating {}", parent.display()))?;
     }
-    let store = SledStore::open(&path)?;
-    if check == StartCheck::EveryRecord {
-        let checking = store.clone();
-        let records = tokio::task::spawn_blocking(move || {
-            checking.check_integrity(&mut |read| check_progress(read))
-        })
-        .await
-        .context("checking the store")??;
-        tracing::info!(records, path = %path.display(), "store checked");
-    }
+    let store = SledStore::open_with_cache(&path, CONSOLE_CACHE_BYTES)?;
     let core = Core::with_system_clock(store, CoreConfig::default());
     let (workspace, default_actor) = if cli.wants_demo() {
         let (size, now, store) = (cli.demo_size as usize, core.now(), core.store().clone());
@@ -331,23 +330,21 @@ pub async fn open_local(cli: &Cli, check: StartCheck) -> anyhow::Result<LocalSes
         format!("OFFLINE {}", path.display())
     };
     let admin = core.admin(workspace.id, actor.id);
+    // After the demo is seeded, so the check reads what the console will use.
+    let check = (check == StartCheck::Beside).then(|| {
+        let store = core.store().clone();
+        checked::IntegrityCheck::spawn(move || {
+            store.check_integrity(&mut |read| tracing::info!(read, "checking the store"))
+        })
+    });
     Ok(LocalSession {
         core,
         admin,
         workspace,
         actor,
         mode,
+        check,
     })
-}
-
-/// A progress line on the terminal while a large store is checked (nothing when not a terminal).
-fn check_progress(read: u64) {
-    use std::io::{IsTerminal, Write};
-    let mut err = std::io::stderr();
-    if err.is_terminal() {
-        let _ = write!(err, "\rchecking the store: {read} records read…");
-        let _ = err.flush();
-    }
 }
 
 /// `--demo` and `--reset-demo` only touch a store that holds nothing but the demo workspace:
@@ -655,18 +652,19 @@ pub async fn run_console(cli: &Cli) -> anyhow::Result<()> {
     if let Some(url) = server {
         return run_connected(cli, &config, url, options).await;
     }
-    let session = open_local(cli, StartCheck::EveryRecord).await?;
+    let session = open_local(cli, StartCheck::Beside).await?;
     let mut context =
         crate::tui::state::Context::local(session.mode.clone(), cli.public_url.clone());
     context.read_only = cli.read_only;
     tracing::info!(workspace = %session.workspace.slug, mode = %session.mode, "console started");
-    crate::tui::run(
-        Some(std::sync::Arc::new(session.admin)),
-        None,
-        context,
-        options,
-    )
-    .await
+    let admin: std::sync::Arc<dyn crate::service::AdminApi> = std::sync::Arc::new(session.admin);
+    let Some(check) = session.check else {
+        return crate::tui::run(Some(admin), None, context, options, None).await;
+    };
+    let admin = std::sync::Arc::new(checked::CheckedAdmin::new(admin, check.clone()));
+    // A store that fails the check closes the console with the check's error (exit code 2).
+    let stop = Box::pin(async move { anyhow::Error::from(check.failed().await) });
+    crate::tui::run(Some(admin), None, context, options, Some(stop)).await
 }
 
 async fn run_connected(
@@ -723,7 +721,14 @@ async fn run_connected(
     };
     tracing::info!(server = %url, "console started in connected mode");
     let api = connected.map(|c| c.api);
-    crate::tui::run(api, Some(std::sync::Arc::new(connector)), context, options).await
+    crate::tui::run(
+        api,
+        Some(std::sync::Arc::new(connector)),
+        context,
+        options,
+        None,
+    )
+    .await
 }
 
 /// Sends logs to a file under the user's state (or data) folder, never to the screen.

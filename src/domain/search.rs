@@ -179,6 +179,16 @@ impl Filter {
             .all(|old| self.terms.iter().any(|new| implies(new, old)))
     }
 
+    /// For each term: whether every user `previous` matches is sure to satisfy it, so a search
+    /// narrowing `previous`'s result can skip it (`agent bil` after `agent bi` searches `bil`
+    /// only).
+    pub fn settled_by(&self, previous: &Filter) -> Vec<bool> {
+        self.terms
+            .iter()
+            .map(|new| previous.terms.iter().any(|old| implies(old, new)))
+            .collect()
+    }
+
     /// Prepares the filter for a workspace's teams.
     pub fn matcher<'a>(&'a self, team_names: &HashMap<TeamId, String>) -> Matcher<'a> {
         let teams = self
@@ -290,14 +300,29 @@ impl Matcher<'_> {
         self.finders.iter().any(Option::is_some)
     }
 
+    /// Whether the filter has terms other than words (roles, teams, beta, status): without
+    /// them, [`Matcher::word_hits`] decides alone and no user record needs reading.
+    pub fn has_fields(&self) -> bool {
+        self.finders.iter().any(Option::is_none)
+    }
+
     /// For each user of `index`: whether their text has every word of the filter and none of
     /// its excluded words. One pass over the whole index per word; after a hit the search
     /// jumps to the next user's text, so it costs at most one search per user.
     pub fn word_hits(&self, index: &SearchIndex) -> Vec<bool> {
+        self.word_hits_skipping(index, &[])
+    }
+
+    /// The same, skipping the terms `skip` marks (by position; see [`Filter::settled_by`]):
+    /// the answer is then only right for users known to satisfy those terms.
+    pub fn word_hits_skipping(&self, index: &SearchIndex, skip: &[bool]) -> Vec<bool> {
         let mut all = vec![true; index.len()];
         let bytes = index.text.as_bytes();
-        for (term, finder) in self.filter.terms.iter().zip(&self.finders) {
+        for (n, (term, finder)) in self.filter.terms.iter().zip(&self.finders).enumerate() {
             let Some(finder) = finder else { continue };
+            if skip.get(n).copied().unwrap_or(false) {
+                continue;
+            }
             let mut found = vec![false; index.len()];
             let (mut pos, mut user) = (0usize, 0usize);
             while pos < bytes.len() {
@@ -340,10 +365,12 @@ impl Matcher<'_> {
                         Some(text) => text.contains(word.as_str()),
                         None => return true,
                     },
-                    (Kind::Role(prefix), _) => user
-                        .roles
-                        .iter()
-                        .any(|r| r.label().to_ascii_lowercase().starts_with(prefix.as_str())),
+                    (Kind::Role(prefix), _) => user.roles.iter().any(|r| {
+                        // Labels are ASCII: compared in place, no lower-cased copy per user.
+                        r.label()
+                            .get(..prefix.len())
+                            .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
+                    }),
                     (Kind::Team(_), _) => teams.iter().any(|t| user.teams.contains(t)),
                     (Kind::Beta(on), _) => user.beta == *on,
                     (Kind::Status(StatusTerm::Is(status)), _) => user.status == *status,

@@ -64,6 +64,12 @@ impl SledStore {
     /// one held by another process, and a damaged one, each with its own error; in every
     /// refusal nothing on disk is changed.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with_cache(path, CACHE_BYTES)
+    }
+
+    /// The same, with sled's page cache capped at `cache_bytes` (the console reads everything
+    /// once and then keeps it in memory itself: a big cache only adds to its peak).
+    pub fn open_with_cache(path: impl AsRef<Path>, cache_bytes: u64) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         let shown = path.display().to_string();
         if path.exists() && !path.is_dir() {
@@ -79,7 +85,7 @@ impl SledStore {
                 detail: "its data file `db` is missing (the other files are there)".into(),
             }));
         }
-        let db = open_db(&path, &shown)?;
+        let db = open_db(&path, &shown, cache_bytes)?;
         match db.get(keys::SCHEMA).map_err(|e| open_error(e, &shown))? {
             Some(v) => {
                 let found = <[u8; 4]>::try_from(v.as_ref())
@@ -119,7 +125,7 @@ impl SledStore {
         }
         let durable = DurableFiles::open(&path).map_err(|e| open_error(e, &shown))?;
         Ok(SledStore {
-            slot: Arc::new(EngineSlot::new(Engine { db, durable })),
+            slot: Arc::new(EngineSlot::new(Engine { db, durable }, cache_bytes)),
             path,
             sync: true,
             changes_kept: CHANGES_KEPT,
@@ -440,11 +446,11 @@ fn kind_name(kind: Option<u8>) -> &'static str {
 /// Opens the sled database. A store closed a moment ago in this process can still be held by
 /// sled's background thread for a few milliseconds, so a lock conflict is retried briefly
 /// before it is reported as "in use by another process".
-fn open_db(path: &Path, shown: &str) -> Result<sled::Db> {
+fn open_db(path: &Path, shown: &str, cache_bytes: u64) -> Result<sled::Db> {
     let mut attempts = 0;
     loop {
         // sled caches 1 GiB by default; a console or a server needs far less to stay quick.
-        let config = sled::Config::new().path(path).cache_capacity(CACHE_BYTES);
+        let config = sled::Config::new().path(path).cache_capacity(cache_bytes);
         // sled can panic on some kinds of damage instead of returning an error.
         let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || config.open()));
         let e = match opened {

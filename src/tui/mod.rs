@@ -42,12 +42,14 @@ pub struct Options {
 /// including a panic (ratatui's hook).
 ///
 /// Offline, `api` is the local service. Connected, `connector` signs in (and in again when a
-/// session ends); `api` is `None` until then.
+/// session ends); `api` is `None` until then. `stop`, when it resolves, closes the console with
+/// its error (a store that failed the integrity check running beside it).
 pub async fn run(
     api: Option<Arc<dyn AdminApi>>,
     connector: Option<Arc<dyn Connector>>,
     context: Context,
     options: Options,
+    stop: Option<Stop>,
 ) -> anyhow::Result<()> {
     let theme = Theme::from_env();
     let mut terminal = ratatui::try_init()?;
@@ -61,8 +63,9 @@ pub async fn run(
         let _ = write_now(mouse.disable());
         ratatui_hook(info);
     }));
+    let stop = stop.unwrap_or_else(|| Box::pin(std::future::pending()));
     let result = match write_now(mouse.enable()) {
-        Ok(()) => event_loop(&mut terminal, api, connector, context, options, theme).await,
+        Ok(()) => event_loop(&mut terminal, api, connector, context, options, theme, stop).await,
         Err(e) => Err(e.into()),
     };
     let _ = write_now(mouse.disable());
@@ -82,6 +85,9 @@ fn write_now(sequence: &str) -> std::io::Result<()> {
     out.flush()
 }
 
+/// What ends the console from outside, with the error to report.
+pub type Stop = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Error> + Send>>;
+
 fn handle(app: &mut App, event: Event) {
     match event {
         Event::Key(key) if key.kind == KeyEventKind::Press => app.on_key(key),
@@ -99,6 +105,7 @@ async fn event_loop(
     context: Context,
     options: Options,
     theme: Theme,
+    mut stop: Stop,
 ) -> anyhow::Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     let mut app = App::new(context);
@@ -179,6 +186,7 @@ async fn event_loop(
                     }
                 }
             }
+            error = &mut stop => return Err(error),
             _ = tick.tick() => {
                 ticks = ticks.wrapping_add(1);
                 // Animate the spinner while work is in flight; otherwise redraw once a second

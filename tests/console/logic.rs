@@ -1321,3 +1321,58 @@ async fn clicks_pick_rows_and_tabs_and_do_nothing_under_a_dialog() {
     assert_eq!(h.app.tab, Tab::Inactive);
     assert!(matches!(h.app.overlays.last(), Some(Overlay::Help { .. })));
 }
+
+/// A refresh applies only what changed since the last load (`apply_changes`, by the same rule
+/// as `Snapshot::apply_changes`); every tab then lists what a full load lists, in its order.
+#[tokio::test]
+async fn applied_changes_show_what_a_full_load_shows() {
+    use atender_admin::domain::UserId;
+    use atender_admin::tui::state::{App, Context, apply_changes, apply_snapshot};
+    let mut h = Harness::demo().await;
+    let seq = h.app.data.as_ref().unwrap().seq;
+    let active: Vec<UserId> = h.app.views[Tab::Active.index()].rows[1..4]
+        .iter()
+        .map(|&i| h.app.data.as_ref().unwrap().users[i].id)
+        .collect();
+    h.api
+        .bulk(BulkChange::Deactivate, active[..2].to_vec(), false)
+        .await
+        .unwrap();
+    let team = h.api.create_team("Aardvark Desk".into()).await.unwrap();
+    h.api
+        .bulk(
+            BulkChange::AddTeam { team: team.id },
+            vec![active[2]],
+            false,
+        )
+        .await
+        .unwrap();
+    let changes = h.api.changes(seq).await.unwrap();
+    apply_changes(&mut h.app, changes);
+    let listed = |app: &App| -> Vec<Vec<UserId>> {
+        let data = app.data.as_ref().unwrap();
+        Tab::ALL
+            .iter()
+            .map(|t| {
+                app.views[t.index()]
+                    .rows
+                    .iter()
+                    .map(|&i| data.users[i].id)
+                    .collect()
+            })
+            .collect()
+    };
+    let mut fresh = App::new(Context::local("DEMO", "https://atender.example"));
+    fresh.now = NOW;
+    fresh.on_resize(120, 40);
+    apply_snapshot(&mut fresh, h.api.snapshot().await.unwrap());
+    assert_eq!(listed(&h.app), listed(&fresh));
+    let inactive = &listed(&h.app)[Tab::Inactive.index()];
+    assert!(active[..2].iter().all(|id| inactive.contains(id)));
+    let data = h.app.data.as_ref().unwrap();
+    assert_eq!(data.teams, fresh.data.as_ref().unwrap().teams);
+    assert!(
+        data.teams_of(data.user(active[2]).unwrap())
+            .contains(&"Aardvark Desk")
+    );
+}

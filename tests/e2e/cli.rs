@@ -1054,9 +1054,9 @@ fn cancel_and_resend_have_a_dry_run_that_changes_nothing() {
     assert_eq!(users_now(dir.path()), before, "dry runs change nothing");
 }
 
-/// A store with bytes flipped in one user record: the console refuses to start on it, naming
-/// the store and the first bad record (the same check as `atender-server check`), instead of
-/// opening screens that fail one by one.
+/// A store with bytes flipped in one user record: the console, in a terminal, closes on it
+/// naming the store and the first bad record (the same check as `atender-server check`, run
+/// beside its first screen), instead of opening screens that fail one by one.
 #[test]
 fn the_console_refuses_a_damaged_store_with_its_path_and_first_bad_record() {
     use atender_admin::service::{AdminApi, Core, CoreConfig, NewInvite};
@@ -1104,19 +1104,15 @@ fn the_console_refuses_a_damaged_store_with_its_path_and_first_bad_record() {
         db.insert(key, value).unwrap();
         db.flush().unwrap();
     }
-    let out = run(dir.path(), &["--data", data.to_str().unwrap()], &[]);
-    assert_eq!(out.code, 2, "{}", out.stderr);
-    assert!(out.stderr.contains("is damaged"), "{}", out.stderr);
-    assert!(
-        out.stderr.contains(data.to_str().unwrap()),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("(a user) is unreadable"),
-        "{}",
-        out.stderr
-    );
+    let mut term =
+        crate::pty::Term::admin(&["--data", data.to_str().unwrap()], dir.path(), 120, 40);
+    assert_eq!(term.wait_exit(), 2, "{}", term.screen());
+    // The message is written after the terminal is restored; read as written (the screen
+    // wraps it).
+    let out = String::from_utf8_lossy(&term.raw_output()).into_owned();
+    assert!(out.contains("is damaged"), "{out}");
+    assert!(out.contains(data.to_str().unwrap()), "{out}");
+    assert!(out.contains("(a user) is unreadable"), "{out}");
 }
 
 #[test]

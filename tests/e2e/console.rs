@@ -608,3 +608,62 @@ fn a_team_with_members_is_deleted_by_typing_its_name() {
             .all(|u| !u.teams.contains(&first.id))
     );
 }
+
+/// Scrolling moves the rows the terminal already shows (scroll regions) instead of sending
+/// them again: after ↓ one at a time, a held ↓ (a burst), PgDn and ↑, the screen must be what
+/// a fresh draw of the same state shows. A resize there and back makes the console clear the
+/// terminal and draw everything anew, the reference the scrolled screen is compared with.
+#[test]
+fn the_screen_after_scrolling_is_what_a_fresh_draw_shows() {
+    let (dir, _) = seeded();
+    let d = data(dir.path());
+    let mut t = Term::admin(&["--demo", "--data", &d], dir.path(), 120, 40);
+    t.wait_for("sort: name");
+    let settled = |t: &Term| {
+        // Until the console has written nothing for a while.
+        let mut last = t.raw_output().len();
+        loop {
+            std::thread::sleep(Duration::from_millis(300));
+            let now = t.raw_output().len();
+            if now == last {
+                // A cell written as a space and one never written look the same.
+                let lines: Vec<String> = t
+                    .screen()
+                    .lines()
+                    .map(|l| l.trim_end().to_string())
+                    .collect();
+                return lines.join("\n");
+            }
+            last = now;
+        }
+    };
+    let first = settled(&t);
+    let fresh = |t: &Term| {
+        t.resize(120, 41);
+        let _ = settled(t);
+        t.resize(120, 40);
+        settled(t)
+    };
+    const UP: &str = "\x1b[A";
+    const PAGE_DOWN: &str = "\x1b[6~";
+    let burst = DOWN.repeat(30);
+    for (what, keys) in [
+        ("↓ one at a time past the first page", vec![DOWN; 45]),
+        ("a held ↓ (one burst)", vec![burst.as_str()]),
+        ("PgDn", vec![PAGE_DOWN; 2]),
+        ("↑ one at a time", vec![UP; 12]),
+    ] {
+        for k in keys {
+            t.send(k);
+        }
+        let scrolled = settled(&t);
+        assert_ne!(scrolled, first, "{what}: the table should have scrolled");
+        assert_eq!(
+            scrolled,
+            fresh(&t),
+            "{what}: the scrolled screen differs from a fresh draw"
+        );
+    }
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+}

@@ -45,6 +45,8 @@ pub(super) struct EngineSlot {
     reopening: Mutex<()>,
     /// Shared by every write, taken alone by a backup so its snapshot is consistent.
     writes: RwLock<()>,
+    /// sled's cache size, kept for a reopen.
+    cache_bytes: u64,
 }
 
 struct Fault {
@@ -57,12 +59,13 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl EngineSlot {
-    pub(super) fn new(engine: Engine) -> Self {
+    pub(super) fn new(engine: Engine, cache_bytes: u64) -> Self {
         EngineSlot {
             current: RwLock::new(Some(Arc::new(engine))),
             fault: Mutex::new(None),
             reopening: Mutex::new(()),
             writes: RwLock::new(()),
+            cache_bytes,
         }
     }
 
@@ -153,7 +156,7 @@ impl EngineSlot {
             drop(old);
         }
         let shown = path.display().to_string();
-        let db = open_db(path, &shown)?;
+        let db = open_db(path, &shown, self.cache_bytes)?;
         let durable = DurableFiles::open(path).map_err(from_sled)?;
         let engine = Engine { db, durable };
         // A write that must reach the disk, before anyone is told the store is back.

@@ -312,7 +312,7 @@ pub fn position(app: &App) -> Option<String> {
 
 fn draw_hints(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans = Vec::new();
-    let marked = app.marked_in_tab().len();
+    let marked = app.marked_count_in_tab();
     if marked > 0 {
         spans.push(Span::styled(format!(" {marked} marked "), theme.marked()));
     }
