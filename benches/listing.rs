@@ -144,16 +144,29 @@ fn main() {
         let size_on_disk: u64 = walk(&store_dir).iter().map(|f| f.1).sum();
         println!("store size: {:.1} MB", size_on_disk as f64 / 1e6);
 
-        // The CLI offline (the server is not running yet: one process per store).
-        let (first, total, lines) = first_line_and_total(
-            Command::new(admin_bin)
-                .arg("--data")
-                .arg(&store_dir)
-                .args(["users", "--json"]),
-        );
-        assert_eq!(lines, size);
+        // The CLI offline (the server is not running yet: one process per store). The first
+        // run is not timed: it also waits until sled, closed a moment ago in this process,
+        // lets go of the store's lock (up to 500 ms of retries), which a person running the CLI
+        // on a store at rest never meets. Then the median of three runs.
+        let offline = || {
+            first_line_and_total(
+                Command::new(admin_bin)
+                    .arg("--data")
+                    .arg(&store_dir)
+                    .args(["users", "--json"]),
+            )
+        };
+        assert_eq!(offline().2, size);
+        let mut runs: Vec<(Duration, Duration)> = (0..3)
+            .map(|_| {
+                let (first, total, _) = offline();
+                (first, total)
+            })
+            .collect();
+        runs.sort();
+        let (first, total) = runs[1];
         println!(
-            "cli users --json offline: first line {}, total {}",
+            "cli users --json offline (median of 3 after one untimed run): first line {}, total {}",
             ms(first),
             ms(total)
         );
