@@ -833,9 +833,9 @@ pub fn apply_first_page(app: &mut App, page: super::effects::FirstPage) {
 /// Replaces the data after a load, keeping marks that still name a user.
 pub fn apply_snapshot(app: &mut App, snapshot: Snapshot) {
     if app.data.as_ref().is_some_and(|d| !d.is_complete()) {
-        // The first page was in no particular order: start at the top of the real one.
-        for view in &mut app.views {
-            view.cursor = 0;
+        // The first page was in no particular order: start at the top of the real one, unless
+        // the admin already moved to someone, who then stays under the cursor.
+        for view in app.views.iter_mut().filter(|v| v.cursor == 0) {
             view.offset = 0;
             view.cursor_user = None;
         }

@@ -1376,3 +1376,51 @@ async fn applied_changes_show_what_a_full_load_shows() {
             .contains(&"Aardvark Desk")
     );
 }
+
+/// The first screenful shows before everyone is loaded, in no particular order. When the full
+/// load lands, a tab the admin has not moved in starts at the top of the real order, and one
+/// where they moved keeps the person they moved to under the cursor (it never jumps away).
+#[tokio::test]
+async fn the_full_load_keeps_the_person_chosen_on_the_first_page() {
+    use atender_admin::domain::UserId;
+    use atender_admin::tui::effects::FirstPage;
+    use atender_admin::tui::state::{App, Context, apply_first_page, apply_snapshot};
+    let h = Harness::demo().await;
+    let snapshot = h.api.snapshot().await.unwrap();
+    let mut first = snapshot.clone();
+    // The first page holds each tab's first users in another order than the table's.
+    first.users.reverse();
+    first.users.truncate(120);
+    let mut app = App::new(Context::local("DEMO", "https://atender.example"));
+    app.now = NOW;
+    app.on_resize(120, 40);
+    apply_first_page(
+        &mut app,
+        FirstPage {
+            snapshot: first,
+            counts: [0; 3],
+        },
+    );
+    assert!(!app.data.as_ref().unwrap().is_complete());
+    let id_at = |app: &App, tab: Tab| -> UserId {
+        let view = &app.views[tab.index()];
+        app.data.as_ref().unwrap().users[view.rows[view.cursor]].id
+    };
+    app.tab = Tab::Active;
+    app.move_to(3);
+    let chosen = id_at(&app, Tab::Active);
+    apply_snapshot(&mut app, snapshot);
+    assert!(app.data.as_ref().unwrap().is_complete());
+    assert_eq!(id_at(&app, Tab::Active), chosen, "the chosen person stays");
+    assert_ne!(
+        app.views[Tab::Active.index()].cursor,
+        3,
+        "found in the real order"
+    );
+    let inactive = &app.views[Tab::Inactive.index()];
+    assert_eq!(
+        (inactive.cursor, inactive.offset),
+        (0, 0),
+        "untouched: the top"
+    );
+}

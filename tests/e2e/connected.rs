@@ -158,7 +158,7 @@ fn sign_in_invite_deactivate_survive_an_outage_and_a_revoked_session() {
     t.send(PASSWORD);
     assert!(!t.screen().contains(PASSWORD));
     t.send(ENTER);
-    t.wait_for("Active (4)");
+    t.wait_loaded("Active (4)");
     t.wait_for(&format!("SERVER {url}"));
     t.wait_for("as ann@acme.io");
 

@@ -38,7 +38,7 @@ fn mark_three_deactivate_and_find_them_inactive_after_a_restart() {
     let (dir, before) = seeded();
     let d = data(dir.path());
     let mut t = Term::admin(&["--demo", "--data", &d], dir.path(), 120, 40);
-    t.wait_for("Active (218)");
+    t.wait_loaded("Active (218)");
     // switch tabs
     t.send("2");
     t.wait_for("r reactivate");
@@ -189,7 +189,7 @@ fn a_small_terminal_says_so_and_resizing_brings_the_console_back() {
     t.wait_for("terminal too small (need 80x24)");
     t.send("3"); // ignored while too small
     t.resize(120, 40);
-    let screen = t.wait_for("Active (218)");
+    let screen = t.wait_loaded("Active (218)");
     assert!(
         screen.contains("Display name"),
         "still on the Active tab:\n{screen}"
@@ -238,7 +238,7 @@ fn works_under_common_terms_and_honours_no_color() {
             30,
             &[("TERM", term)],
         );
-        t.wait_for("Active (218)");
+        t.wait_loaded("Active (218)");
         t.send("3");
         t.wait_for("R resend");
         t.send("q");
@@ -251,7 +251,7 @@ fn works_under_common_terms_and_honours_no_color() {
         30,
         &[("NO_COLOR", "1")],
     );
-    t.wait_for("Active (218)");
+    t.wait_loaded("Active (218)");
     t.send(" ");
     t.wait_for("1 marked");
     t.with_screen(|s| {
@@ -295,7 +295,7 @@ fn the_terminal_is_restored_after_a_panic_and_the_panic_is_logged() {
     let mut t = Term::admin_env(&args, dir.path(), 120, 40, &env);
     if !cfg!(debug_assertions) {
         // A release build (what ships) never reads the switch: it just runs.
-        t.wait_for("Active (218)");
+        t.wait_loaded("Active (218)");
         t.send("q");
         assert_eq!(t.wait_exit(), 0);
         return;
@@ -343,7 +343,7 @@ fn keys_are_answered_without_waiting_for_the_tick() {
     let (dir, _) = seeded();
     let d = data(dir.path());
     let mut t = Term::admin(&["--demo", "--data", &d], dir.path(), 120, 40);
-    t.wait_for("Active (218)");
+    t.wait_loaded("Active (218)");
     let mut times = Vec::new();
     for _ in 0..20 {
         std::thread::sleep(Duration::from_millis(30));
@@ -389,7 +389,7 @@ fn the_filter_ignores_accents_and_understands_fields() {
         .count();
 
     let mut t = Term::admin(&["--demo", "--data", &d], dir.path(), 120, 40);
-    t.wait_for("Active (218)");
+    t.wait_loaded("Active (218)");
     t.send("/");
     for c in "SOREN".chars() {
         t.send(&c.to_string());
@@ -421,7 +421,7 @@ fn a_confirmation_survives_arrows_esc_keeps_marks_and_paste_stays_in_its_field()
     let (dir, _) = seeded();
     let d = data(dir.path());
     let mut t = Term::admin(&["--demo", "--data", &d], dir.path(), 120, 40);
-    t.wait_for("Active (218)");
+    t.wait_loaded("Active (218)");
     // `2 a r → Enter` once reactivated every marked user: now → stops on No
     t.send("2");
     t.wait_for("r reactivate");
@@ -580,7 +580,7 @@ fn a_team_with_members_is_deleted_by_typing_its_name() {
     };
     assert!(first.member_count > 0);
     let mut t = Term::admin(&["--demo", "--data", &d], dir.path(), 120, 40);
-    t.wait_for("Active (218)");
+    t.wait_loaded("Active (218)");
     t.send("T");
     t.wait_for("n new");
     t.send("D");

@@ -103,6 +103,23 @@ impl Term {
         }
     }
 
+    /// Waits until the table is fully loaded (no longer the first page alone) and the screen
+    /// shows `text`: keys that depend on where rows are must not race the full load.
+    pub fn wait_loaded(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.wait_for(text);
+            if !screen.contains("loading everyone") {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < WAIT,
+                "waited for the full load; the screen shows:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     pub fn send(&mut self, keys: &str) {
         self.writer.write_all(keys.as_bytes()).unwrap();
         self.writer.flush().unwrap();
