@@ -72,8 +72,17 @@ fn main() {
         let load = start.elapsed();
         let theme = Theme { color: true };
         let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("a terminal");
+        // PgDn and PgUp in turn, so every frame redraws the whole table at every size (PgDn
+        // alone stops changing the screen once it reaches the end of a small workspace).
+        let mut down = false;
         let frame = measure(rounds, || {
-            app.on_key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE));
+            down = !down;
+            let key = if down {
+                KeyCode::PageDown
+            } else {
+                KeyCode::PageUp
+            };
+            app.on_key(KeyEvent::new(key, KeyModifiers::NONE));
             terminal
                 .draw(|f| ui::draw(f, &app, &theme))
                 .expect("a frame");

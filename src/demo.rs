@@ -343,7 +343,7 @@ fn seed_in_full_up_to<S: Store>(
             full_name: name,
             display_name: display,
             roles: d.roles,
-            teams: team_ids,
+            teams: team_ids.into_iter().collect(),
             status: d.status,
             beta: d.status == UserStatus::Active && rng.chance(6),
             created_at: created,

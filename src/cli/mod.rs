@@ -258,7 +258,7 @@ impl Cli {
 
 /// sled's cache for the console and the CLI: they read a workspace once and keep what they
 /// show themselves, so sled's default for servers (64 MiB) only raised the console's peak.
-const CONSOLE_CACHE_BYTES: u64 = 8 * 1024 * 1024;
+const CONSOLE_CACHE_BYTES: u64 = 1024 * 1024;
 
 /// Whether to read every record of the store (the console's start: a damaged store is refused
 /// with its path and first bad record instead of failing screen by screen).

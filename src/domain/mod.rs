@@ -28,6 +28,6 @@ pub use password::{HashCost, Password, PasswordHash};
 pub use roles::{Role, Roles};
 pub use secret::{Token, TokenHash};
 pub use session::{DEFAULT_SESSION_LIFETIME, Session};
-pub use team::Team;
+pub use team::{Team, TeamSet};
 pub use user::{User, UserStatus};
 pub use workspace::Workspace;

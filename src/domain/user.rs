@@ -1,8 +1,7 @@
 //! Workspace users and their lifecycle status.
 
-use super::{Email, PersonName, Roles, TeamId, UserId, WorkspaceId};
+use super::{Email, PersonName, Roles, TeamSet, UserId, WorkspaceId};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
 use time::OffsetDateTime;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -48,7 +47,7 @@ pub struct User {
     pub full_name: PersonName,
     pub display_name: PersonName,
     pub roles: Roles,
-    pub teams: BTreeSet<TeamId>,
+    pub teams: TeamSet,
     pub status: UserStatus,
     pub beta: bool,
     #[serde(with = "time::serde::rfc3339")]
@@ -87,7 +86,7 @@ impl User {
             full_name,
             display_name,
             roles,
-            teams: BTreeSet::new(),
+            teams: TeamSet::new(),
             status: UserStatus::Invited,
             beta: false,
             created_at: now,

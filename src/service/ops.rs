@@ -210,12 +210,12 @@ pub(crate) fn replace_teams(
 ) -> Result<String> {
     let current = target.teams.clone();
     let mut parts = Vec::new();
-    for id in current.difference(wanted) {
+    for id in current.iter().filter(|id| !wanted.contains(id)) {
         if let Some(team) = change_membership(tx, ctx, target, *id, false)? {
             parts.push(format!("-{}", team.name));
         }
     }
-    for id in wanted.difference(&current) {
+    for id in wanted.iter().filter(|id| !current.contains(id)) {
         if let Some(team) = change_membership(tx, ctx, target, *id, true)? {
             parts.push(format!("+{}", team.name));
         }

@@ -2,10 +2,10 @@
 //! to their fields. A form never validates on its own: the core does, and the form shows it.
 //! Whatever happens, what the admin typed stays until they save or choose to discard it.
 
-use crate::domain::{Email, Error, Field, PersonName, Role, Team, TeamId, TeamName, User};
+use crate::domain::{Email, Error, Field, PersonName, Role, Team, TeamId, TeamName, TeamSet, User};
 use crate::service::{NewInvite, UserPatch};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
@@ -69,7 +69,7 @@ pub fn role_list(selected: &[Role]) -> CheckList<Role> {
     )
 }
 
-pub fn team_list(teams: &[Team], selected: &BTreeSet<TeamId>) -> CheckList<TeamId> {
+pub fn team_list(teams: &[Team], selected: &TeamSet) -> CheckList<TeamId> {
     CheckList::new(
         teams
             .iter()
@@ -138,7 +138,7 @@ impl InviteForm {
             display_name: Input::default(),
             display_edited: false,
             roles: role_list(&[Role::Agent]),
-            teams: team_list(teams, &BTreeSet::new()),
+            teams: team_list(teams, &TeamSet::new()),
             new_team: Input::default(),
             send: true,
             focus: InviteField::Email,
@@ -371,7 +371,7 @@ impl EditForm {
         let full = self.full_name.value();
         let display = self.display_name.value();
         let roles = self.roles.checked();
-        let teams: BTreeSet<TeamId> = self.teams.checked().into_iter().collect();
+        let teams: TeamSet = self.teams.checked().into_iter().collect();
         UserPatch {
             full_name: (full != u.full_name.as_str()).then(|| full.to_string()),
             display_name: (display != u.display_name.as_str()).then(|| display.to_string()),

@@ -677,15 +677,18 @@ impl App {
                 }
             };
             let fresh = known.is_none() && !filter.is_empty();
-            let mut rows = matched.clone();
-            if fresh {
+            let mut rows = if fresh {
+                let rows = matched.clone();
                 view.remember(Filtered {
                     sort,
                     filter: filter.clone(),
                     at: now,
                     matched,
                 });
-            }
+                rows
+            } else {
+                matched
+            };
             if view.reversed {
                 rows.reverse();
             }

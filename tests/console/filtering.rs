@@ -11,7 +11,7 @@ use atender_admin::service::Snapshot;
 use atender_admin::tui::state::{App, Context, Tab, apply_snapshot};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use proptest::prelude::*;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use time::OffsetDateTime;
 use time::macros::datetime;
 
@@ -114,11 +114,7 @@ fn snapshot(people: &[Person]) -> Snapshot {
                 None,
                 NOW,
             );
-            u.teams = p
-                .teams
-                .iter()
-                .map(|&t| teams[t].id)
-                .collect::<BTreeSet<_>>();
+            u.teams = p.teams.iter().map(|&t| teams[t].id).collect();
             u.beta = p.beta;
             u.status = [
                 UserStatus::Active,

@@ -1192,3 +1192,37 @@ fn read_only_is_for_the_console_and_a_command_with_it_is_refused_unchanged() {
     );
     assert_eq!(users_now(dir.path()), before);
 }
+
+/// `atender-admin users … | head -1`: the reader leaves after one line, and the listing stops
+/// quietly with success, in every format (each writer reports the closed pipe its own way).
+#[test]
+fn a_reader_that_leaves_early_is_not_an_error() {
+    use std::io::{BufRead, BufReader};
+    let (dir, _) = seeded();
+    let data = dir.path().join("demo");
+    for format in [&["--json"][..], &["--csv"][..], &[][..]] {
+        let mut args = vec!["--data", data.to_str().unwrap(), "users"];
+        args.extend_from_slice(format);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_atender-admin"))
+            .args(&args)
+            .env("XDG_DATA_HOME", dir.path().join("data"))
+            .env("XDG_STATE_HOME", dir.path().join("state"))
+            .env("XDG_CONFIG_HOME", dir.path().join("config"))
+            .env_remove("ATENDER_SERVER")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(!first.is_empty(), "{format:?}: a first line");
+        // The pipe is closed here; 250 users are more than a pipe holds.
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{format:?}: {stderr}");
+        assert!(stderr.is_empty(), "{format:?}: {stderr}");
+    }
+}

@@ -6,6 +6,7 @@
 //! one would have to give. The widths depend only on the terminal's width, never on the rows
 //! on screen, so columns stay put while scrolling.
 
+use std::borrow::Cow;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// What a column asks for.
@@ -105,12 +106,12 @@ fn share(widths: &mut [u16], columns: &[Column], visible: &[usize], room: u64) {
 
 /// `text` in at most `width` terminal cells: cut with `…` when longer, never through a wide
 /// character (a CJK character that doesn't fit whole is left out, the `…` takes its place).
-pub fn fit(text: &str, width: usize) -> String {
+pub fn fit(text: &str, width: usize) -> Cow<'_, str> {
     if text.width() <= width {
-        return text.to_string();
+        return Cow::Borrowed(text);
     }
     if width == 0 {
-        return String::new();
+        return Cow::Borrowed("");
     }
     let mut out = String::new();
     let mut used = 0;
@@ -123,7 +124,7 @@ pub fn fit(text: &str, width: usize) -> String {
         out.push(c);
     }
     out.push('…');
-    out
+    Cow::Owned(out)
 }
 
 #[cfg(test)]

@@ -9,10 +9,10 @@ use crate::tui::keymap::Command;
 use crate::tui::state::{App, Data, SortKey, Tab};
 use crate::tui::theme::{MARK, Theme};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table};
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
 
 /// Space between two columns.
 const SPACING: u16 = 1;
@@ -190,44 +190,42 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let end = (start + height).min(view.rows.len());
     let keys = SortKey::cycle(app.tab);
     let sorted = Col::sorted_by(keys[view.sort % keys.len()], app.tab);
-    let rows: Vec<Row> = view.rows[start..end]
-        .iter()
-        .enumerate()
-        .map(|(i, &index)| {
-            let user = &data.users[index];
-            let marked = app.marks.contains(&user.id);
-            let cells = shown.iter().map(|&(col, width)| {
-                let (text, style) = cell(col, user, marked, data, app, theme);
-                Cell::from(Span::styled(fit(&text, usize::from(width)), style))
-            });
-            let mut row = Row::new(cells);
-            if start + i == view.cursor {
-                row = row.style(theme.cursor_row());
-            } else if marked {
-                row = row.style(theme.title());
-            }
-            row
-        })
-        .collect();
-    let header = Row::new(shown.iter().map(|&(col, width)| {
-        let width = usize::from(width);
-        if Some(col) == sorted {
+    // Written straight into the buffer, one `set_stringn` per cell: ratatui's `Table` gives
+    // each cell a `Text`, a `Line` and an area of its own, which was most of a frame.
+    let buf = frame.buffer_mut();
+    let line = |y: u16| Rect::new(area.x, y, area.width, 1);
+    let header_y = area.y;
+    buf.set_style(line(header_y), theme.header());
+    let mut x = area.x;
+    for &(col, width) in &shown {
+        let w = usize::from(width);
+        let title = if Some(col) == sorted {
             // The arrow stays when the title is cut: it is the point of the title.
             let arrow = if view.reversed { "↑" } else { "↓" };
-            Cell::from(format!(
-                "{}{arrow}",
-                fit(col.title(), width.saturating_sub(1))
-            ))
+            format!("{}{arrow}", fit(col.title(), w.saturating_sub(1)))
         } else {
-            Cell::from(fit(col.title(), width))
+            fit(col.title(), w).into_owned()
+        };
+        buf.set_stringn(x, header_y, &title, w, Style::default());
+        x = x.saturating_add(width + SPACING);
+    }
+    for (i, &index) in view.rows[start..end].iter().enumerate() {
+        let y = header_y + 1 + i as u16;
+        let user = &data.users[index];
+        let marked = app.marks.contains(&user.id);
+        if start + i == view.cursor {
+            buf.set_style(line(y), theme.cursor_row());
+        } else if marked {
+            buf.set_style(line(y), theme.title());
         }
-    }))
-    .style(theme.header());
-    let widths = shown.iter().map(|&(_, w)| Constraint::Length(w));
-    let table = Table::new(rows, widths)
-        .header(header)
-        .column_spacing(SPACING);
-    frame.render_widget(table, area);
+        let mut x = area.x;
+        for &(col, width) in &shown {
+            let (text, style) = cell(col, user, marked, data, app, theme);
+            let w = usize::from(width);
+            buf.set_stringn(x, y, &*fit(&text, w), w, style);
+            x = x.saturating_add(width + SPACING);
+        }
+    }
 }
 
 /// A cell's text (made safe, not yet cut) and style.
