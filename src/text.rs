@@ -23,12 +23,18 @@ pub fn is_unsafe(c: char) -> bool {
 
 /// Returns the text with every unsafe character replaced by a visible placeholder.
 pub fn safe(text: &str) -> String {
+    safe_ref(text).into_owned()
+}
+
+/// [`safe`] without a copy when there is nothing to replace (almost always).
+pub fn safe_ref(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.chars().any(is_unsafe) {
-        return text.to_string();
+        return std::borrow::Cow::Borrowed(text);
     }
     text.chars()
         .map(|c| if is_unsafe(c) { PLACEHOLDER } else { c })
-        .collect()
+        .collect::<String>()
+        .into()
 }
 
 #[cfg(test)]

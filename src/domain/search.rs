@@ -99,8 +99,9 @@ pub struct SearchIndex {
 /// The bits of `text`'s bytes: printable ASCII byte `b` sets bit `b` (exactly); any other byte
 /// sets one of the bits below 32, which no printable byte uses.
 fn byte_bits(text: &[u8]) -> u128 {
-    text.iter()
-        .fold(0u128, |bits, &b| bits | 1u128 << if b < 128 { b } else { b & 31 })
+    text.iter().fold(0u128, |bits, &b| {
+        bits | 1u128 << if b < 128 { b } else { b & 31 }
+    })
 }
 
 impl SearchIndex {

@@ -101,7 +101,13 @@ pub fn no_half_covered_wide_chars(buf: &mut ratatui::buffer::Buffer) {
     for y in area.top()..area.bottom() {
         let mut x = area.left();
         while x < area.right() {
-            let width = buf[(x, y)].symbol().width() as u16;
+            let symbol = buf[(x, y)].symbol();
+            if symbol.len() == 1 {
+                // ASCII, one cell wide: most of the screen, and no need to measure it.
+                x += 1;
+                continue;
+            }
+            let width = symbol.width() as u16;
             if width > 1 {
                 let end = x.saturating_add(width);
                 let covered = end > area.right()

@@ -4,15 +4,17 @@
 use super::columns::{self, Column, fit};
 use crate::domain::User;
 use crate::present::time::{ago, until};
-use crate::text::safe;
+use crate::text::{safe, safe_ref};
 use crate::tui::keymap::Command;
 use crate::tui::state::{App, Data, SortKey, Tab};
 use crate::tui::theme::{MARK, Theme};
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
+use std::borrow::Cow;
 
 /// Space between two columns.
 const SPACING: u16 = 1;
@@ -206,7 +208,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         } else {
             fit(col.title(), w).into_owned()
         };
-        buf.set_stringn(x, header_y, &title, w, Style::default());
+        put(buf, x, header_y, &title, w, Style::default());
         x = x.saturating_add(width + SPACING);
     }
     for (i, &index) in view.rows[start..end].iter().enumerate() {
@@ -222,55 +224,111 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         for &(col, width) in &shown {
             let (text, style) = cell(col, user, marked, data, app, theme);
             let w = usize::from(width);
-            buf.set_stringn(x, y, &*fit(&text, w), w, style);
+            put(buf, x, y, &fit(&text, w), w, style);
             x = x.saturating_add(width + SPACING);
         }
     }
 }
 
+/// Writes `text` at (x, y) in at most `width` cells, as `Buffer::set_stringn` does. Names and
+/// emails are mostly ASCII, where each byte is a grapheme one cell wide: splitting them into
+/// graphemes was a fifth of a frame.
+fn put(buf: &mut Buffer, x: u16, y: u16, text: &str, width: usize, style: Style) {
+    if !text.is_ascii() {
+        buf.set_stringn(x, y, text, width, style);
+        return;
+    }
+    let room = usize::from(buf.area.right().saturating_sub(x)).min(width);
+    let mut at = x;
+    for (i, b) in text.bytes().enumerate() {
+        if at - x >= room as u16 {
+            break;
+        }
+        if b.is_ascii_control() {
+            continue; // as set_stringn: never written (text from data is made safe before)
+        }
+        buf[(at, y)].set_symbol(&text[i..=i]).set_style(style);
+        at += 1;
+    }
+}
+
 /// A cell's text (made safe, not yet cut) and style.
-fn cell(
+fn cell<'a>(
     col: Col,
-    user: &User,
+    user: &'a User,
     marked: bool,
-    data: &Data,
+    data: &'a Data,
     app: &App,
     theme: &Theme,
-) -> (String, Style) {
-    let plain = |text: String| (text, Style::default());
-    let when = |at: Option<time::OffsetDateTime>, none: &str| {
-        plain(at.map_or_else(|| none.to_string(), |t| ago(t, app.now)))
+) -> (Cow<'a, str>, Style) {
+    let plain = |text: String| (Cow::Owned(text), Style::default());
+    let shown = |text: &'a str| (safe_ref(text), Style::default());
+    let fixed = |text: &'static str, style: Style| (Cow::Borrowed(text), style);
+    let when = |at: Option<time::OffsetDateTime>, none: &'static str| match at {
+        Some(t) => plain(ago(t, app.now)),
+        None => fixed(none, Style::default()),
     };
     let email_of = |id| {
-        data.user(id)
-            .map_or_else(|| "a deleted user".into(), |u| safe(u.email.as_str()))
+        data.user(id).map_or(Cow::Borrowed("a deleted user"), |u| {
+            safe_ref(u.email.as_str())
+        })
     };
+    let none = || fixed("—", Style::default());
     let invite = data.invites.get(&user.id);
     match col {
-        Col::Mark => ((if marked { MARK } else { " " }).into(), theme.marked()),
-        Col::DisplayName | Col::Name => plain(safe(user.display_name.as_str())),
-        Col::FullName => plain(safe(user.full_name.as_str())),
-        Col::Email => plain(safe(user.email.as_str())),
+        Col::Mark => fixed(if marked { MARK } else { " " }, theme.marked()),
+        Col::DisplayName | Col::Name => shown(user.display_name.as_str()),
+        Col::FullName => shown(user.full_name.as_str()),
+        Col::Email => shown(user.email.as_str()),
         Col::Roles => plain(user.roles.to_string()),
         Col::Teams => plain(safe(&data.teams_of(user).join(", "))),
         Col::LastSignIn => when(user.last_login_at, "never"),
-        Col::Beta => ((if user.beta { "β on" } else { "" }).into(), theme.accent()),
+        Col::Beta => fixed(if user.beta { "β on" } else { "" }, theme.accent()),
         Col::Deactivated => when(user.deactivated_at, "—"),
-        Col::DeactivatedBy => plain(user.deactivated_by.map_or_else(|| "—".into(), email_of)),
-        Col::Sent => plain(invite.map_or_else(|| "—".into(), |i| ago(i.sent_at, app.now))),
-        Col::Expires => match invite {
-            Some(i) if i.is_expired(app.now) => (until(i.expires_at, app.now), theme.error()),
-            Some(i) => plain(until(i.expires_at, app.now)),
-            None => plain("—".into()),
+        Col::DeactivatedBy => match user.deactivated_by {
+            Some(id) => (email_of(id), Style::default()),
+            None => none(),
         },
-        Col::SentBy => plain(invite.map_or_else(|| "—".into(), |i| email_of(i.sent_by))),
-        Col::TimesSent => plain(invite.map(|i| i.times_sent.to_string()).unwrap_or_default()),
+        Col::Sent => invite.map_or_else(none, |i| plain(ago(i.sent_at, app.now))),
+        Col::Expires => match invite {
+            Some(i) if i.is_expired(app.now) => {
+                (Cow::Owned(until(i.expires_at, app.now)), theme.error())
+            }
+            Some(i) => plain(until(i.expires_at, app.now)),
+            None => none(),
+        },
+        Col::SentBy => invite.map_or_else(none, |i| (email_of(i.sent_by), Style::default())),
+        Col::TimesSent => invite.map_or_else(
+            || fixed("", Style::default()),
+            |i| plain(i.times_sent.to_string()),
+        ),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn put_writes_what_set_stringn_writes() {
+        let style = Style::default().fg(ratatui::style::Color::Red);
+        for text in [
+            "amelie.nguyen@demo.example",
+            "Ana Novak",
+            "a\u{7}b\tc",
+            "",
+            "陳志明",
+            "Aïcha",
+        ] {
+            for (x, width) in [(0, 30), (2, 5), (0, 0), (7, 9), (9, 4)] {
+                let area = Rect::new(0, 0, 12, 1);
+                let (mut ours, mut theirs) = (Buffer::empty(area), Buffer::empty(area));
+                put(&mut ours, x, 0, text, width, style);
+                theirs.set_stringn(x, 0, text, width, style);
+                assert_eq!(ours, theirs, "{text:?} at {x} in {width}");
+            }
+        }
+    }
 
     fn widths(tab: Tab, width: u16) -> Vec<(Col, u16)> {
         layout(tab, width)
