@@ -53,12 +53,15 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 /// for that arena: the console's loads and its integrity check run on other threads than the
 /// screen, and memory they freed stayed out of the screen's reach. One arena lets it be
 /// reused; the console allocates from one thread at a time almost always, so the shared lock
-/// costs nothing noticeable.
+/// costs nothing noticeable. Blocks of 256 KiB and more (a load's lists and indexes) are mapped
+/// on their own and given back whole when freed: glibc otherwise raises that threshold after
+/// the first such free, and later big blocks left holes in the heap that kept the peak up.
 fn one_malloc_arena() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets an allocator parameter; called first thing in main, before
     // any other thread exists.
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 1);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 * 1024);
     }
 }
