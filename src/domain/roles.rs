@@ -25,7 +25,7 @@ impl Role {
         }
     }
 
-    fn bit(self) -> u8 {
+    pub(crate) fn bit(self) -> u8 {
         1 << (self as u8)
     }
 
@@ -78,6 +78,11 @@ impl Roles {
 
     pub fn contains(self, role: Role) -> bool {
         self.0 & role.bit() != 0
+    }
+
+    /// One bit per role, as [`Role::bit`] sets it.
+    pub(crate) fn bits(self) -> u8 {
+        self.0
     }
 
     pub fn is_owner(self) -> bool {

@@ -94,6 +94,48 @@ pub struct SearchIndex {
     /// key of every search, is then a bit test per user instead of a search that stops at
     /// almost every user.
     bytes: Vec<u128>,
+    /// Per user, what `role:`, `beta:` and `status:` test, packed: read for everyone in one
+    /// pass instead of each user's record (a cache miss or two per user).
+    fields: Vec<Packed>,
+    /// Per user, their teams as bits of `team_slots`; only while the workspace's users belong
+    /// to at most 64 teams (`teams_fit`), else `team:` reads the records.
+    team_bits: Vec<u64>,
+    team_slots: HashMap<TeamId, u32>,
+    teams_overflow: bool,
+}
+
+/// A user's roles, beta access and status in two bytes.
+#[derive(Debug, Clone, Copy)]
+struct Packed {
+    roles: u8,
+    /// Bit 0: beta; bits 1–2: the status.
+    flags: u8,
+}
+
+impl Packed {
+    fn of(user: &User) -> Self {
+        let status = match user.status {
+            UserStatus::Invited => 0,
+            UserStatus::Active => 1,
+            UserStatus::Inactive => 2,
+        };
+        Packed {
+            roles: user.roles.bits(),
+            flags: u8::from(user.beta) | status << 1,
+        }
+    }
+
+    fn beta(self) -> bool {
+        self.flags & 1 != 0
+    }
+
+    fn status(self) -> UserStatus {
+        match self.flags >> 1 {
+            0 => UserStatus::Invited,
+            1 => UserStatus::Active,
+            _ => UserStatus::Inactive,
+        }
+    }
 }
 
 /// The bits of `text`'s bytes: printable ASCII byte `b` sets bit `b` (exactly); any other byte
@@ -109,6 +151,18 @@ impl SearchIndex {
         let start = self.text.len();
         write_search_text(user, team_names, &mut self.text);
         self.bytes.push(byte_bits(&self.text.as_bytes()[start..]));
+        self.fields.push(Packed::of(user));
+        let mut bits = 0u64;
+        for team in &user.teams {
+            let next = self.team_slots.len() as u32;
+            let slot = *self.team_slots.entry(*team).or_insert(next);
+            if slot < 64 {
+                bits |= 1 << slot;
+            } else {
+                self.teams_overflow = true;
+            }
+        }
+        self.team_bits.push(bits);
         self.ends
             .push(u32::try_from(self.text.len()).unwrap_or(u32::MAX));
     }
@@ -132,6 +186,8 @@ impl SearchIndex {
         self.text.shrink_to_fit();
         self.ends.shrink_to_fit();
         self.bytes.shrink_to_fit();
+        self.fields.shrink_to_fit();
+        self.team_bits.shrink_to_fit();
     }
 }
 
@@ -267,6 +323,14 @@ impl Filter {
     }
 }
 
+/// Each term's roles or teams as bits of a [`SearchIndex`] (see [`Matcher::field_masks`]).
+#[derive(Debug, Clone)]
+pub struct FieldMasks {
+    terms: Vec<u64>,
+    /// Whether every user's teams are in the index's bits (at most 64 teams in use).
+    packed_teams: bool,
+}
+
 /// A filter ready for one workspace: team terms resolved to team ids.
 #[derive(Clone)]
 pub struct Matcher<'a> {
@@ -308,6 +372,78 @@ impl Matcher<'_> {
         now: OffsetDateTime,
     ) -> bool {
         self.matches_text_of(user, None, expires_at, now)
+    }
+
+    /// Prepares [`Matcher::matches_fields_at`] for `index`: each term's roles and teams as bits.
+    pub fn field_masks(&self, index: &SearchIndex) -> FieldMasks {
+        let terms = self
+            .filter
+            .terms
+            .iter()
+            .zip(&self.teams)
+            .map(|(term, teams)| match &term.kind {
+                Kind::Role(prefix) => Role::ALL
+                    .iter()
+                    .filter(|r| {
+                        r.label()
+                            .get(..prefix.len())
+                            .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
+                    })
+                    .fold(0u64, |bits, r| bits | u64::from(r.bit())),
+                Kind::Team(_) => teams
+                    .iter()
+                    .filter_map(|t| index.team_slots.get(t))
+                    .filter(|&&slot| slot < 64)
+                    .fold(0u64, |bits, &slot| bits | 1 << slot),
+                _ => 0,
+            })
+            .collect();
+        FieldMasks {
+            terms,
+            packed_teams: !index.teams_overflow,
+        }
+    }
+
+    /// [`Matcher::matches_fields`] for the `i`th user of `index`, from its packed fields; the
+    /// record is read (`user`) only for team terms in a workspace of more than 64 teams.
+    pub fn matches_fields_at<'u>(
+        &self,
+        masks: &FieldMasks,
+        index: &SearchIndex,
+        i: usize,
+        user: impl FnOnce() -> &'u User,
+        expires_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> bool {
+        let has_team_term = || {
+            self.filter
+                .terms
+                .iter()
+                .any(|t| matches!(t.kind, Kind::Team(_)))
+        };
+        if !masks.packed_teams && has_team_term() {
+            return self.matches_fields(user(), expires_at, now);
+        }
+        let packed = index.fields[i];
+        self.filter
+            .terms
+            .iter()
+            .zip(&masks.terms)
+            .zip(&self.finders)
+            .all(|((term, &mask), finder)| {
+                let hit = match (&term.kind, finder) {
+                    (_, Some(_)) | (Kind::Word(_), None) => return true,
+                    (Kind::Role(_), _) => u64::from(packed.roles) & mask != 0,
+                    (Kind::Team(_), _) => index.team_bits[i] & mask != 0,
+                    (Kind::Beta(on), _) => packed.beta() == *on,
+                    (Kind::Status(StatusTerm::Is(status)), _) => packed.status() == *status,
+                    (Kind::Status(StatusTerm::Expired), _) => {
+                        packed.status() == UserStatus::Invited
+                            && expires_at.is_some_and(|e| now >= e)
+                    }
+                };
+                hit != term.exclude
+            })
     }
 
     /// Whether the filter has word terms (searched in the text) at all.
@@ -647,6 +783,80 @@ mod tests {
             soren.matcher(&names).word_hits(&index),
             [false, false, true]
         );
+    }
+
+    /// The packed fields (roles, beta, status, team bits) answer as each user's record does,
+    /// with few teams (bits) and with more than 64 (the records are read).
+    #[test]
+    fn packed_fields_answer_as_the_records_do() {
+        use crate::domain::{Email, PersonName, Roles, TeamSet, WorkspaceId};
+        let ws = WorkspaceId::new();
+        for team_count in [3usize, 70] {
+            let teams: Vec<TeamId> = (0..team_count).map(|_| TeamId::new()).collect();
+            let names: HashMap<TeamId, String> = teams
+                .iter()
+                .enumerate()
+                .map(|(n, &t)| {
+                    (
+                        t,
+                        format!("Team {n} {}", ["Billing", "Tech", "Night"][n % 3]),
+                    )
+                })
+                .collect();
+            let roles = ["agent", "admin", "supervisor,agent", "owner,admin"];
+            let users: Vec<User> = (0..40)
+                .map(|n| {
+                    let mut u = User::new_invited(
+                        ws,
+                        Email::parse(&format!("u{n}@x.io")).unwrap(),
+                        PersonName::parse("Ana").unwrap(),
+                        PersonName::parse("Ana").unwrap(),
+                        Roles::parse_list(roles[n % 4]).unwrap(),
+                        None,
+                        OffsetDateTime::UNIX_EPOCH,
+                    );
+                    u.status = [
+                        UserStatus::Active,
+                        UserStatus::Inactive,
+                        UserStatus::Invited,
+                    ][n % 3];
+                    u.beta = n % 5 == 0;
+                    u.teams = (0..n % 4)
+                        .map(|k| teams[(n * 7 + k * 13) % team_count])
+                        .collect::<TeamSet>();
+                    u
+                })
+                .collect();
+            let mut index = SearchIndex::default();
+            for u in &users {
+                index.push(u, &names);
+            }
+            let now = OffsetDateTime::UNIX_EPOCH;
+            let expires = |i: usize| i.is_multiple_of(2).then_some(now);
+            for typed in [
+                "role:ag",
+                "-role:admin",
+                "role:s beta:on",
+                "team:tech",
+                "-team:billing",
+                "team:tech team:night",
+                "team:nobody",
+                "beta:off status:active",
+                "status:expired",
+                "ana role:o -team:night",
+            ] {
+                let filter = Filter::new(typed);
+                let matcher = filter.matcher(&names);
+                let masks = matcher.field_masks(&index);
+                for (i, u) in users.iter().enumerate() {
+                    assert_eq!(
+                        matcher.matches_fields_at(&masks, &index, i, || u, expires(i), now),
+                        matcher.matches_fields(u, expires(i), now),
+                        "{typed:?}, user {i}, {team_count} teams"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -663,9 +663,17 @@ impl App {
                         None => {
                             let mut mask = matcher.word_hits_skipping(&data.search, &settled);
                             if matcher.has_fields() {
+                                let fields = matcher.field_masks(&data.search);
                                 for (i, keep) in mask.iter_mut().enumerate() {
                                     *keep = *keep
-                                        && matcher.matches_fields(&data.users[i], expires(i), now);
+                                        && matcher.matches_fields_at(
+                                            &fields,
+                                            &data.search,
+                                            i,
+                                            || &data.users[i],
+                                            expires(i),
+                                            now,
+                                        );
                                 }
                             }
                             masks.push((settled, mask));
