@@ -129,6 +129,9 @@ async fn event_loop(
     // The last frame drawn, and where the table stood in it: a scroll then moves the rows the
     // terminal already shows instead of sending them all again.
     let mut shown: Option<ratatui::buffer::Buffer> = None;
+    // Where the once-a-second redraw is tried first, to find whether any relative time on
+    // screen has changed.
+    let mut shadow = ratatui::Terminal::new(ratatui::backend::TestBackend::new(1, 1))?;
     let mut table_at = ui::table_position(&app);
     // Inside tmux, whether it passes clipboard sequences on: asked at the start and again
     // after every y (the admin may just have changed tmux's settings), each time off the
@@ -195,6 +198,10 @@ async fn event_loop(
                     continue;
                 }
                 app.on_tick();
+                if app.in_flight == 0 && unchanged(&mut shadow, &app, &theme, shown.as_ref()) {
+                    // Even an empty redraw sends 25 bytes of resets; idle, send nothing.
+                    continue;
+                }
             }
         }
         dirty = true;
@@ -218,10 +225,56 @@ async fn event_loop(
     }
 }
 
+/// Whether the screen drawn now would be `shown`, the last frame sent: drawn off screen.
+fn unchanged(
+    shadow: &mut ratatui::Terminal<ratatui::backend::TestBackend>,
+    app: &App,
+    theme: &Theme,
+    shown: Option<&ratatui::buffer::Buffer>,
+) -> bool {
+    let Some(shown) = shown else { return false };
+    let area = shown.area;
+    if shadow.backend().buffer().area != area {
+        shadow.backend_mut().resize(area.width, area.height);
+    }
+    shadow
+        .draw(|frame| ui::draw(frame, app, theme))
+        .is_ok_and(|frame| frame.buffer == shown)
+}
+
 /// Hands an answer to the app; a new session replaces the API every later effect uses.
 fn receive(app: &mut App, api: &mut Option<Arc<dyn AdminApi>>, msg: Msg) {
     if let Msg::SignedIn(Ok(connected)) = &msg {
         *api = Some(connected.api.clone());
     }
     app.on_msg(msg);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    #[test]
+    fn the_same_screen_is_not_sent_again() {
+        let mut app = App::new(Context::local("DEMO", "http://x"));
+        app.on_resize(80, 24);
+        let theme = Theme { color: true };
+        let mut real = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        let shown = real
+            .draw(|f| ui::draw(f, &app, &theme))
+            .unwrap()
+            .buffer
+            .clone();
+        let mut shadow = Terminal::new(TestBackend::new(1, 1)).unwrap();
+        assert!(
+            !unchanged(&mut shadow, &app, &theme, None),
+            "nothing sent yet"
+        );
+        assert!(unchanged(&mut shadow, &app, &theme, Some(&shown)));
+        assert!(unchanged(&mut shadow, &app, &theme, Some(&shown)));
+        app.notice("invite sent");
+        assert!(!unchanged(&mut shadow, &app, &theme, Some(&shown)));
+    }
 }
