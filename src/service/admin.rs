@@ -202,7 +202,8 @@ impl<S: Store> LocalAdmin<S> {
             let matcher = filter.matcher(&names);
             // One more than the page, to know whether there is a next one; the scan stops there.
             let mut items: Vec<T> = Vec::with_capacity(limit + 1);
-            let mut last_ids: Vec<UserId> = Vec::with_capacity(limit + 1);
+            // The page's last user, where the next page starts after.
+            let mut page_end: Option<UserId> = None;
             store.scan_user_records(ws, query.status, query.after, &mut |record| {
                 // Without a filter every user matches: nothing to decode or prepare.
                 let decoded = if filter.is_empty() {
@@ -215,13 +216,16 @@ impl<S: Store> LocalAdmin<S> {
                     }
                     Some(u)
                 };
-                last_ids.push(record.id);
+                let id = record.id;
                 items.push(item(record, decoded)?);
+                if items.len() == limit {
+                    page_end = Some(id);
+                }
                 Ok(items.len() <= limit)
             })?;
             let next = if items.len() > limit {
                 items.truncate(limit);
-                last_ids.get(limit - 1).map(UserId::to_string)
+                page_end.map(|id| id.to_string())
             } else {
                 None
             };

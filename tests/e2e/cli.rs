@@ -40,16 +40,23 @@ fn run(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Run {
     run_with_input(dir, args, env, None)
 }
 
-/// Like `run`, with `input` on standard input.
-fn run_with_input(dir: &Path, args: &[&str], env: &[(&str, &Path)], input: Option<&str>) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_atender-admin"))
+/// `atender-admin ARGS…` with its folders inside the temp dir and no server named.
+fn command(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_atender-admin"));
+    command
         .args(args)
-        .envs(env.iter().copied())
         .env("XDG_DATA_HOME", dir.join("data"))
         .env("XDG_STATE_HOME", dir.join("state"))
         .env("XDG_CONFIG_HOME", dir.join("config"))
         .env_remove("ATENDER_SERVER")
-        .env_remove("ATENDER_PUBLIC_URL")
+        .env_remove("ATENDER_PUBLIC_URL");
+    command
+}
+
+/// Like `run`, with `input` on standard input.
+fn run_with_input(dir: &Path, args: &[&str], env: &[(&str, &Path)], input: Option<&str>) -> Run {
+    let mut child = command(dir, args)
+        .envs(env.iter().copied())
         .stdin(if input.is_some() {
             Stdio::piped()
         } else {
@@ -1203,12 +1210,7 @@ fn a_reader_that_leaves_early_is_not_an_error() {
     for format in [&["--json"][..], &["--csv"][..], &[][..]] {
         let mut args = vec!["--data", data.to_str().unwrap(), "users"];
         args.extend_from_slice(format);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_atender-admin"))
-            .args(&args)
-            .env("XDG_DATA_HOME", dir.path().join("data"))
-            .env("XDG_STATE_HOME", dir.path().join("state"))
-            .env("XDG_CONFIG_HOME", dir.path().join("config"))
-            .env_remove("ATENDER_SERVER")
+        let mut child = command(dir.path(), &args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
