@@ -5,9 +5,9 @@ use crate::domain::UserId;
 use crate::text::safe;
 
 /// How a front end says to fix a user's access: the console names keys, the CLI commands.
-pub struct AccessHints {
-    pub resend: &'static str,
-    pub reactivate: &'static str,
+pub struct AccessHints<'a> {
+    pub resend: &'a str,
+    pub reactivate: &'a str,
 }
 
 /// The one-line answer, with a front end's own hints.
@@ -15,7 +15,7 @@ pub fn access_line_hinted(
     access: &crate::domain::rules::Access,
     now: time::OffsetDateTime,
     who: impl Fn(UserId) -> Option<String>,
-    hints: &AccessHints,
+    hints: &AccessHints<'_>,
 ) -> String {
     use super::time::{ago, day_month, until};
     use crate::domain::rules::Access;
@@ -59,7 +59,7 @@ mod tests {
     use time::Duration;
     use time::macros::datetime;
 
-    const HINTS: AccessHints = AccessHints {
+    const HINTS: AccessHints<'static> = AccessHints {
         resend: "R resends it",
         reactivate: "r reactivates",
     };

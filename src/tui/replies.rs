@@ -126,7 +126,8 @@ impl App {
             Msg::BulkDone { change, result } => match result {
                 Ok(outcomes) => {
                     let undone = self.undoing.take().is_some_and(|u| u == change);
-                    self.notice = Some(summary(&change, &outcomes, |id| self.person(id)));
+                    let notice = summary(&change, &outcomes, |id| self.person(id));
+                    self.say(notice);
                     for o in outcomes.iter().filter(|o| o.is_done()) {
                         self.marks.remove(&o.id);
                     }
@@ -182,7 +183,7 @@ impl App {
                         Err(e) => refused.push((self.person(id), e)),
                     }
                 }
-                self.notice = Some(counted(done, "resent", &refused));
+                let notice = counted(done, "resent", &refused);
                 // Every new link in one list: offline, it is the only way they get out.
                 match issued_links.len() {
                     0 => {}
@@ -197,6 +198,8 @@ impl App {
                         )));
                     }
                 }
+                // After the list opened: what was refused shows beside it.
+                self.say(notice);
                 self.reload();
             }
             Msg::Cancelled(results) => {
@@ -212,7 +215,7 @@ impl App {
                         Err(e) => refused.push((self.person(id), e)),
                     }
                 }
-                self.notice = Some(counted(done, "cancelled", &refused));
+                self.say(counted(done, "cancelled", &refused));
                 self.reload();
             }
             // A component's answer after it closed: its result still counts.

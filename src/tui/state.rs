@@ -416,6 +416,9 @@ pub struct App {
     pub marks: HashSet<UserId>,
     pub overlays: Vec<Overlay>,
     pub notice: Option<Notice>,
+    /// How many dialogs were open when the notice was given: a dialog opened since hides it
+    /// (it is about what came before), closing that dialog shows it again.
+    pub notice_depth: usize,
     pub in_flight: usize,
     pub spinner: usize,
     /// Invite links issued in this session, by user.
@@ -474,6 +477,7 @@ impl App {
             marks: HashSet::new(),
             overlays: Vec::new(),
             notice: None,
+            notice_depth: 0,
             in_flight: 0,
             spinner: 0,
             links: HashMap::new(),
@@ -745,17 +749,30 @@ impl App {
     }
 
     pub fn notice(&mut self, text: impl Into<String>) {
-        self.notice = Some(Notice {
+        self.say(Notice {
             text: text.into(),
             error: false,
         });
     }
 
     pub fn error(&mut self, text: impl Into<String>) {
-        self.notice = Some(Notice {
+        self.say(Notice {
             text: text.into(),
             error: true,
         });
+    }
+
+    /// Puts `notice` in the footer, for the dialogs open now.
+    pub fn say(&mut self, notice: Notice) {
+        self.notice = Some(notice);
+        self.notice_depth = self.overlays.len();
+    }
+
+    /// The footer's notice, unless a dialog opened after it.
+    pub fn shown_notice(&self) -> Option<&Notice> {
+        self.notice
+            .as_ref()
+            .filter(|_| self.overlays.len() <= self.notice_depth)
     }
 }
 

@@ -353,8 +353,10 @@ impl App {
                     self.stale_views = true;
                 } else if !self.marks.is_empty() {
                     self.notice(format!(
-                        "{} marked: c clears the marks (u puts them back)",
-                        self.marks.len()
+                        "{} marked: {} clears the marks ({} puts them back)",
+                        self.marks.len(),
+                        self.keymap.label(Command::ClearMarks),
+                        self.keymap.label(Command::Undo)
                     ));
                 }
             }
@@ -364,9 +366,10 @@ impl App {
                 }
                 let cleared: Vec<UserId> = self.marks.drain().collect();
                 self.notice(format!(
-                    "cleared {} mark{}: u puts them back",
+                    "cleared {} mark{}: {} puts them back",
                     cleared.len(),
-                    if cleared.len() == 1 { "" } else { "s" }
+                    if cleared.len() == 1 { "" } else { "s" },
+                    self.keymap.label(Command::Undo)
                 ));
                 self.undo = Some(Undo::ClearedMarks(cleared));
             }
@@ -426,9 +429,10 @@ impl App {
                     .map(|d| d.teams.as_slice())
                     .unwrap_or_default();
                 if teams.is_empty() {
-                    return self.error(
-                        "this workspace has no teams yet: create one from the invite form (i)",
-                    );
+                    return self.error(format!(
+                        "this workspace has no teams yet: create one from the invite form ({})",
+                        self.keymap.label(Command::Invite)
+                    ));
                 }
                 let picker = TeamPicker::new(&targets, teams);
                 self.open(Overlay::Team(picker));
@@ -515,18 +519,24 @@ pub fn person_short(user: &crate::domain::User) -> String {
     format!("{} ({}@…)", safe(user.display_name.as_str()), safe(local))
 }
 
-/// The console's hints.
-pub const CONSOLE_HINTS: crate::present::access::AccessHints =
-    crate::present::access::AccessHints {
-        resend: "press R on Pending Invites to resend",
-        reactivate: "press r on the Inactive tab to reactivate",
-    };
-
-/// The one-line answer to "why can't this user get in?".
+/// The one-line answer to "why can't this user get in?", naming the keys in force.
 pub fn access_line(
     access: &crate::domain::rules::Access,
     now: time::OffsetDateTime,
     who: impl Fn(UserId) -> Option<String>,
+    keymap: &super::keymap::Keymap,
 ) -> String {
-    crate::present::access::access_line_hinted(access, now, who, &CONSOLE_HINTS)
+    let resend = format!(
+        "press {} on Pending Invites to resend",
+        keymap.label(Command::Resend)
+    );
+    let reactivate = format!(
+        "press {} on the Inactive tab to reactivate",
+        keymap.label(Command::Reactivate)
+    );
+    let hints = crate::present::access::AccessHints {
+        resend: &resend,
+        reactivate: &reactivate,
+    };
+    crate::present::access::access_line_hinted(access, now, who, &hints)
 }

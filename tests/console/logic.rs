@@ -593,12 +593,18 @@ async fn the_detail_pane_answers_why_a_user_cannot_get_in() {
         panic!()
     };
     let data = h.app.data.as_ref().unwrap();
-    let line = atender_admin::tui::update::access_line(&d.access, NOW, |id| {
-        data.user(id).map(|u| u.email.to_string())
-    });
+    let email_of = |id| data.user(id).map(|u| u.email.to_string());
+    let line = atender_admin::tui::update::access_line(&d.access, NOW, email_of, &h.app.keymap);
     assert!(line.starts_with("no — deactivated by "), "{line}");
     assert!(
         line.ends_with("press r on the Inactive tab to reactivate"),
+        "{line}"
+    );
+    // The keys named are the ones in force: keys.toml may have moved them.
+    let moved = atender_admin::tui::keymap::Keymap::parse("reactivate = \"A\"").unwrap();
+    let line = atender_admin::tui::update::access_line(&d.access, NOW, email_of, &moved);
+    assert!(
+        line.ends_with("press A on the Inactive tab to reactivate"),
         "{line}"
     );
     assert!(!d.recent_events.is_empty());
@@ -1422,5 +1428,28 @@ async fn the_full_load_keeps_the_person_chosen_on_the_first_page() {
         (inactive.cursor, inactive.offset),
         (0, 0),
         "untouched: the top"
+    );
+}
+
+/// A footer notice is about what came before: a dialog opened after it hides it, a notice
+/// given while the dialog is open shows, and closing the dialog shows the earlier one again.
+#[tokio::test]
+async fn a_dialog_hides_the_notice_given_before_it() {
+    let mut h = Harness::demo().await;
+    h.app.notice("nothing to undo");
+    assert_eq!(
+        h.app.shown_notice().map(|n| n.text.as_str()),
+        Some("nothing to undo")
+    );
+    h.app.open(Overlay::Help(Help::default()));
+    assert!(h.app.shown_notice().is_none());
+    h.app.error("could not load: the server is away");
+    assert!(h.app.shown_notice().is_some_and(|n| n.error));
+    h.app.notice("nothing to undo");
+    h.key(KeyCode::Esc);
+    assert!(h.app.overlays.is_empty());
+    assert_eq!(
+        h.app.shown_notice().map(|n| n.text.as_str()),
+        Some("nothing to undo")
     );
 }

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::io::Write;
 
 /// The command line's way to fix access.
-const CLI_HINTS: AccessHints = AccessHints {
+const CLI_HINTS: AccessHints<'static> = AccessHints {
     resend: "`atender-admin resend EMAIL` sends a new link",
     reactivate: "`atender-admin reactivate EMAIL` restores access",
 };

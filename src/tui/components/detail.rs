@@ -129,7 +129,7 @@ fn detail_lines(d: &UserDetail, cx: &Ctx, theme: &Theme) -> Vec<Line<'static>> {
         Line::from(vec![
             Span::styled("Can sign in?  ", theme.title()),
             Span::styled(
-                safe(&access_line(&d.access, now, email_of)),
+                safe(&access_line(&d.access, now, email_of, cx.keymap)),
                 if matches!(d.access, crate::domain::rules::Access::CanSignIn) {
                     theme.ok()
                 } else {

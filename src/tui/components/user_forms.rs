@@ -82,10 +82,12 @@ impl Component for InviteForm {
                 let email = issued.user.email.to_string();
                 out.push(Action::Close);
                 out.push(Action::Link(issued.user.id, link.clone()));
-                out.push(Action::Notice(format!("invited {}", safe(&email))));
+                let notice = format!("invited {}", safe(&email));
                 out.push(Action::Open(Box::new(super::super::state::Overlay::Link(
                     super::links::Links::one(email, link),
                 ))));
+                // After the link's dialog opened, so the footer says it beside the link.
+                out.push(Action::Notice(notice));
                 out.push(Action::Reload);
             }
             Msg::Invited(Err(e)) => self.failed(&e),

@@ -276,13 +276,14 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let room = usize::from(message.width.saturating_sub(1));
     // What the filter can't understand is said where there is room for it.
     let filter = crate::domain::search::Filter::new(app.filter.value());
-    if let (Some(problem), None) = (filter.problem(), &app.notice) {
+    let notice = app.shown_notice();
+    if let (Some(problem), None) = (filter.problem(), notice) {
         let text = format!("filter: {}", safe(problem));
         let line = Line::styled(format!(" {}", columns::fit(&text, room)), theme.error());
         frame.render_widget(Paragraph::new(line), message);
         return;
     }
-    let (text, style) = match (&app.notice, &app.load_error) {
+    let (text, style) = match (notice, &app.load_error) {
         (None, _) if app.lost_rights.is_some() => (
             format!(
                 "read-only: {} — showing the data as last loaded; changes are off",
