@@ -401,6 +401,7 @@ async fn every_dialog_lists_its_keys_in_help_and_in_the_footer() {
     let seen: String = atender_admin::tui::components::help::help_lines(
         &h.app.ctx(),
         &atender_admin::tui::theme::Theme { color: false },
+        200,
     )
     .iter()
     .map(|l| format!("{l}\n"))
@@ -457,4 +458,31 @@ async fn deleting_a_user_shows_the_cores_verdict_before_the_email_is_typed() {
         c.preview_error
     );
     assert!(h.screen().contains("The rules allow it."));
+}
+
+/// At 80 columns (76 inside the help), long descriptions wrap under themselves: no line is
+/// wider than the room, and no word is lost.
+#[tokio::test]
+async fn help_wraps_long_descriptions_instead_of_cutting_them() {
+    use unicode_width::UnicodeWidthStr;
+    let h = Harness::demo().await;
+    let theme = atender_admin::tui::theme::Theme { color: false };
+    let lines = atender_admin::tui::components::help::help_lines(&h.app.ctx(), &theme, 76);
+    let text: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    for line in &text {
+        assert!(line.width() <= 76, "{line:?}");
+    }
+    let at = text
+        .iter()
+        .position(|l| l.contains("filter: words, role:"))
+        .expect("the filter's line");
+    let joined = text[at..at + 2]
+        .iter()
+        .map(|l| l.trim())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        joined.contains("status: (below; Enter keeps, Esc clears)"),
+        "{joined}"
+    );
 }

@@ -62,7 +62,7 @@ impl Component for Help {
             Constraint::Fill(1),
         ]));
         frame.render_widget(hint_line(BINDINGS, theme), hint_row);
-        let lines = help_lines(cx, theme);
+        let lines = help_lines(cx, theme, usize::from(inner.width));
         frame.render_widget(
             Paragraph::new(lines.clone()).scroll((last_page(self.scroll, &lines, inner) as u16, 0)),
             inner,
@@ -70,15 +70,40 @@ impl Component for Help {
     }
 }
 
-fn row(keys: &str, what: &str, width: usize, theme: &Theme) -> Line<'static> {
-    Line::from(vec![
-        Span::styled(format!("  {keys:<width$}"), theme.key()),
-        Span::raw(what.to_string()),
-    ])
+/// One binding: its keys, then what it does, wrapped at word boundaries under itself when
+/// longer than `room` (the help's inner width), so nothing is cut at 80 columns.
+fn row(keys: &str, what: &str, width: usize, room: usize, theme: &Theme) -> Vec<Line<'static>> {
+    use unicode_width::UnicodeWidthStr;
+    // Keys wider than the column still get a space before what they do.
+    let width = width.max(keys.width() + 1);
+    let indent = 2 + width;
+    let fits = room.saturating_sub(indent).max(16);
+    let mut pieces: Vec<String> = Vec::new();
+    for word in what.split(' ') {
+        match pieces.last_mut() {
+            Some(last) if last.width() + 1 + word.width() <= fits => {
+                last.push(' ');
+                last.push_str(word);
+            }
+            _ => pieces.push(word.to_string()),
+        }
+    }
+    pieces
+        .into_iter()
+        .enumerate()
+        .map(|(i, piece)| {
+            let lead = if i == 0 {
+                format!("  {keys:<width$}")
+            } else {
+                " ".repeat(indent)
+            };
+            Line::from(vec![Span::styled(lead, theme.key()), Span::raw(piece)])
+        })
+        .collect()
 }
 
 /// The help text: what applies where, without the changes in read-only mode.
-pub fn help_lines(cx: &Ctx, theme: &Theme) -> Vec<Line<'static>> {
+pub fn help_lines(cx: &Ctx, theme: &Theme, room: usize) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
     if cx.read_only {
         lines.push(Line::styled(
@@ -103,7 +128,7 @@ pub fn help_lines(cx: &Ctx, theme: &Theme) -> Vec<Line<'static>> {
         }
         lines.push(Line::styled(title, theme.title()));
         for b in keys {
-            lines.push(row(cx.keymap.label(b.command), b.help, 12, theme));
+            lines.extend(row(cx.keymap.label(b.command), b.help, 12, room, theme));
         }
     }
     for (title, bindings) in super::help_sections() {
@@ -113,7 +138,7 @@ pub fn help_lines(cx: &Ctx, theme: &Theme) -> Vec<Line<'static>> {
         }
         lines.push(Line::styled(title, theme.title()));
         for b in shown {
-            lines.push(row(b.keys, b.what, 12, theme));
+            lines.extend(row(b.keys, b.what, 12, room, theme));
         }
     }
     lines.push(Line::styled("Filter (/)", theme.title()));
@@ -138,7 +163,7 @@ pub fn help_lines(cx: &Ctx, theme: &Theme) -> Vec<Line<'static>> {
             "invites past their expiry (also active, inactive, invited)",
         ),
     ] {
-        lines.push(row(k, h, 15, theme));
+        lines.extend(row(k, h, 15, room, theme));
     }
     lines
 }
