@@ -327,8 +327,9 @@ impl Filter {
 #[derive(Debug, Clone)]
 pub struct FieldMasks {
     terms: Vec<u64>,
-    /// Whether every user's teams are in the index's bits (at most 64 teams in use).
-    packed_teams: bool,
+    /// A team term in a workspace whose teams don't fit the index's bits (more than 64 in
+    /// use): the records are read.
+    read_records: bool,
 }
 
 /// A filter ready for one workspace: team terms resolved to team ids.
@@ -398,9 +399,14 @@ impl Matcher<'_> {
                 _ => 0,
             })
             .collect();
+        let team_terms = self
+            .filter
+            .terms
+            .iter()
+            .any(|t| matches!(t.kind, Kind::Team(_)));
         FieldMasks {
             terms,
-            packed_teams: !index.teams_overflow,
+            read_records: index.teams_overflow && team_terms,
         }
     }
 
@@ -415,13 +421,7 @@ impl Matcher<'_> {
         expires_at: Option<OffsetDateTime>,
         now: OffsetDateTime,
     ) -> bool {
-        let has_team_term = || {
-            self.filter
-                .terms
-                .iter()
-                .any(|t| matches!(t.kind, Kind::Team(_)))
-        };
-        if !masks.packed_teams && has_team_term() {
+        if masks.read_records {
             return self.matches_fields(user(), expires_at, now);
         }
         let packed = index.fields[i];

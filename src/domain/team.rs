@@ -65,14 +65,6 @@ impl TeamSet {
     pub fn iter(&self) -> std::slice::Iter<'_, TeamId> {
         self.0.iter()
     }
-
-    pub fn clear(&mut self) {
-        self.0.clear();
-    }
-
-    pub fn retain(&mut self, keep: impl FnMut(&TeamId) -> bool) {
-        self.0.retain(keep);
-    }
 }
 
 impl FromIterator<TeamId> for TeamSet {

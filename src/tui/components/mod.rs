@@ -248,39 +248,33 @@ impl ReplyKind {
     }
 }
 
+/// `$c` bound to the component of whichever layer `$overlay` is: the one list of layers.
+macro_rules! each_layer {
+    ($overlay:expr, $c:ident => $then:expr) => {{
+        use super::state::Overlay::*;
+        match $overlay {
+            Detail($c) => $then,
+            Help($c) => $then,
+            Confirm($c) => $then,
+            Invite($c) => $then,
+            Edit($c) => $then,
+            Log($c) => $then,
+            Link($c) => $then,
+            Teams($c) => $then,
+            Roles($c) => $then,
+            Team($c) => $then,
+            SignIn($c) => $then,
+        }
+    }};
+}
+
 impl super::state::Overlay {
     /// The component this layer of the stack is.
     pub fn component(&self) -> &dyn Component {
-        use super::state::Overlay::*;
-        match self {
-            Detail(c) => c,
-            Help(c) => c,
-            Confirm(c) => c,
-            Invite(c) => c,
-            Edit(c) => c,
-            Log(c) => c,
-            Link(c) => c,
-            Teams(c) => c,
-            Roles(c) => c,
-            Team(c) => c,
-            SignIn(c) => c,
-        }
+        each_layer!(self, c => c as &dyn Component)
     }
 
     pub fn component_mut(&mut self) -> &mut dyn Component {
-        use super::state::Overlay::*;
-        match self {
-            Detail(c) => c,
-            Help(c) => c,
-            Confirm(c) => c,
-            Invite(c) => c,
-            Edit(c) => c,
-            Log(c) => c,
-            Link(c) => c,
-            Teams(c) => c,
-            Roles(c) => c,
-            Team(c) => c,
-            SignIn(c) => c,
-        }
+        each_layer!(self, c => c as &mut dyn Component)
     }
 }
