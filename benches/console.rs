@@ -11,7 +11,8 @@ use atender_admin::demo;
 use atender_admin::domain::HashCost;
 use atender_admin::service::{AdminApi, Core, CoreConfig, ManualClock};
 use atender_admin::store::SledStore;
-use atender_admin::tui::state::{App, Context, apply_snapshot};
+use atender_admin::tui::app::App;
+use atender_admin::tui::model::Context;
 use atender_admin::tui::theme::Theme;
 use atender_admin::tui::ui;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -68,7 +69,7 @@ fn main() {
         let snapshot = rt.block_on(api.snapshot()).expect("a snapshot");
         let mut app = App::new(Context::local("DEMO", "http://x"));
         app.on_resize(120, 40);
-        apply_snapshot(&mut app, snapshot);
+        app.apply_snapshot(snapshot);
         let load = start.elapsed();
         let theme = Theme { color: true };
         let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("a terminal");
@@ -98,17 +99,17 @@ fn main() {
             let letter = KeyCode::Char(letters[round % letters.len()]);
             let start = Instant::now();
             app.on_key(KeyEvent::new(letter, KeyModifiers::NONE));
-            app.refresh_views();
+            app.prepare_frame();
             terminal
                 .draw(|f| ui::draw(f, &app, &theme))
                 .expect("a frame");
             keystrokes.push(start.elapsed());
             app.on_key(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE));
-            app.refresh_views();
+            app.prepare_frame();
         }
         let filter = median(keystrokes);
         app.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
-        app.refresh_views();
+        app.prepare_frame();
         // Typing a query a character at a time: after the first, each narrows the last result.
         let mut typing = Vec::new();
         for _ in 0..rounds.div_ceil(9) {
@@ -117,24 +118,24 @@ fn main() {
             for c in "agent bil".chars() {
                 let start = Instant::now();
                 app.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
-                app.refresh_views();
+                app.prepare_frame();
                 terminal
                     .draw(|f| ui::draw(f, &app, &theme))
                     .expect("a frame");
                 typing.push(start.elapsed());
             }
             app.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
-            app.refresh_views();
+            app.prepare_frame();
         }
         let typing = median(typing);
         // The first use of the next sort column: its order comes from the load's global orders.
         let start = Instant::now();
         app.on_key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::NONE));
-        app.refresh_views();
+        app.prepare_frame();
         let first_sort = start.elapsed();
         let sort = measure(rounds.min(10), || {
             app.on_key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::NONE));
-            app.refresh_views();
+            app.prepare_frame();
         });
         println!(
             "{size:>8} {seed:>10.1?} {load:>12.1?} {frame:>12.2?} {filter:>12.2?} {typing:>12.2?} {first_sort:>12.2?} {sort:>12.2?}"

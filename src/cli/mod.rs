@@ -642,7 +642,7 @@ pub async fn run_console(cli: &Cli) -> anyhow::Result<()> {
     let config = connect::ConfigFile::load()?;
     // A keys.toml the console can't use stops it here, before anything is opened.
     let options = crate::tui::Options {
-        keymap: crate::tui::keymap::Keymap::from_config_dir().map_err(|e| {
+        keymap: crate::tui::keys::Keymap::from_config_dir().map_err(|e| {
             anyhow::anyhow!("{e}; fix or remove the file (every key has a default)")
         })?,
         mouse: cli.mouse.unwrap_or_default(),
@@ -657,7 +657,7 @@ pub async fn run_console(cli: &Cli) -> anyhow::Result<()> {
     }
     let session = open_local(cli, StartCheck::Beside).await?;
     let mut context =
-        crate::tui::state::Context::local(session.mode.clone(), cli.public_url.clone());
+        crate::tui::model::Context::local(session.mode.clone(), cli.public_url.clone());
     context.read_only = cli.read_only;
     tracing::info!(workspace = %session.workspace.slug, mode = %session.mode, "console started");
     let admin: std::sync::Arc<dyn crate::service::AdminApi> = std::sync::Arc::new(session.admin);
@@ -676,7 +676,7 @@ async fn run_connected(
     url: String,
     options: crate::tui::Options,
 ) -> anyhow::Result<()> {
-    use crate::tui::state::{Context, ServerContext};
+    use crate::tui::model::{Context, ServerContext};
     let url = url.trim().trim_end_matches('/').to_string();
     let workspace = cli
         .workspace

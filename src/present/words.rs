@@ -9,6 +9,43 @@ pub fn count(n: u64, one: &str, many: &str) -> String {
     }
 }
 
+/// The words for a bulk change: (question, past tense).
+pub fn bulk_verb(change: &crate::service::BulkChange) -> (&'static str, &'static str) {
+    match change {
+        crate::service::BulkChange::Deactivate => ("Deactivate", "deactivated"),
+        crate::service::BulkChange::Reactivate => ("Reactivate", "reactivated"),
+        crate::service::BulkChange::SetRoles { .. } => ("Change the roles of", "changed"),
+        crate::service::BulkChange::AddTeam { .. } => ("Add to the team", "added"),
+        crate::service::BulkChange::RemoveTeam { .. } => ("Remove from the team", "removed"),
+        crate::service::BulkChange::SetBeta { beta: true } => {
+            ("Turn on beta access for", "beta on")
+        }
+        crate::service::BulkChange::SetBeta { beta: false } => {
+            ("Turn off beta access for", "beta off")
+        }
+    }
+}
+
+/// A user named so that two Daniels can be told apart: `Daniel (daniel.kim@demo.example)`.
+pub fn person(user: &crate::domain::User) -> String {
+    format!(
+        "{} ({})",
+        crate::text::safe(user.display_name.as_str()),
+        crate::text::safe(user.email.as_str())
+    )
+}
+
+/// As `person`, shorter, for lists and the footer: `Daniel (daniel.kim@…)`.
+pub fn person_short(user: &crate::domain::User) -> String {
+    let email = user.email.as_str();
+    let local = email.split_once('@').map_or(email, |(local, _)| local);
+    format!(
+        "{} ({}@…)",
+        crate::text::safe(user.display_name.as_str()),
+        crate::text::safe(local)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

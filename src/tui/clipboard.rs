@@ -5,8 +5,6 @@
 //! `set-clipboard on` for the plain one): tmux is asked at the start and after each copy, off
 //! the render loop, and a setting that drops it is named with the command that fixes it.
 
-use super::state::App;
-use crate::text::safe;
 use base64::Engine;
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -107,25 +105,6 @@ fn unknown(what: &str) -> Report {
     Report {
         text: format!("sent via tmux (OSC 52); if nothing arrives: {FIX} ({what})"),
         error: false,
-    }
-}
-
-impl App {
-    /// Queues `text` for the clipboard (sent at the next draw) and says what was done.
-    pub fn send_to_clipboard(&mut self, text: String, what: &str) {
-        self.clipboard = Some(text);
-        self.clipboard_what = safe(what);
-        self.report_clipboard(what);
-    }
-
-    /// Says what sending `what` did, by what is known of the route.
-    pub fn report_clipboard(&mut self, what: &str) {
-        let report = report(&safe(what), &self.clipboard_route);
-        if report.error {
-            self.error(report.text);
-        } else {
-            self.notice(report.text);
-        }
     }
 }
 

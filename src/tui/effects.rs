@@ -6,6 +6,7 @@ use crate::service::{
     AdminApi, BulkChange, Changes, InviteChange, InviteIssued, NewInvite, Outcome, Page, Snapshot,
     UserDetail, UserPatch, UserQuery,
 };
+use crate::tui::model::FirstPage;
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -81,62 +82,66 @@ pub enum Effect {
     },
 }
 
+/// A request's id: its answer carries it back, and goes to whoever asked (a component on the
+/// stack, or the console itself), never to anyone else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestId(pub u64);
+
+/// What arrives on the console's channel. Answers are large and progress small, but each is
+/// moved once through the channel: boxing would only add an allocation per answer.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Msg {
-    SignedIn(Result<Connected>),
-    Loaded {
-        generation: u64,
-        result: Result<Loaded>,
-    },
-    FirstPage {
-        generation: u64,
-        result: Result<FirstPage>,
-    },
-    Detail(UserId, Result<UserDetail>),
-    Preview(Result<Vec<Outcome>>),
-    BulkDone {
-        change: BulkChange,
-        result: Result<Vec<Outcome>>,
+    /// A request's answer.
+    Answer {
+        id: RequestId,
+        result: Result<Reply>,
     },
     /// How far a chunked bulk change has come (not an answer: more follows).
-    BulkProgress {
+    Progress {
+        id: RequestId,
         done: usize,
         total: usize,
     },
-    Invited(Result<InviteIssued>),
+}
+
+/// What a request brought when it worked (the kind follows from the request).
+#[derive(Debug)]
+pub enum Reply {
+    SignedIn(Connected),
+    Loaded(Loaded),
+    FirstPage(FirstPage),
+    Detail(UserDetail),
+    /// The core's dry run: what each user's outcome would be.
+    Preview(Vec<Outcome>),
+    BulkDone(Vec<Outcome>),
+    Invited(InviteIssued),
+    /// Per user: resending or cancelling goes on past a refusal.
     Resent(Vec<(UserId, Result<InviteIssued>)>),
     Cancelled(Vec<(UserId, Result<()>)>),
-    OwnershipTransferred(Result<crate::service::OwnershipTransferred>),
-    Updated(Result<User>),
-    FormRefreshed(Result<UserDetail>),
-    Deleted {
-        email: String,
-        result: Result<()>,
-    },
-    TeamRenamed(Result<Team>),
-    TeamDeleted {
-        name: String,
-        result: Result<()>,
-    },
-    TeamCreated(Result<Team>),
-    Audit {
-        first: bool,
-        result: Result<Page<AuditEvent>>,
-    },
-    /// The path written, or why not.
+    OwnershipTransferred(crate::service::OwnershipTransferred),
+    Updated(User),
+    FormRefreshed(UserDetail),
+    Deleted,
+    TeamCreated(Team),
+    TeamRenamed(Team),
+    TeamDeleted,
+    Audit(Page<AuditEvent>),
+    /// The path written, or why not (a local file, not the service).
     LinksWritten(std::result::Result<String, String>),
 }
 
-/// Runs one effect on the runtime; its answer arrives on `tx`. Without an API (connected mode
-/// before signing in) every effect answers `Unauthenticated`.
+/// Runs one effect on the runtime; its answer arrives on `tx` with `id`. Without an API
+/// (connected mode before signing in) every effect answers `Unauthenticated`.
 pub fn spawn(
     api: Option<Arc<dyn AdminApi>>,
     connector: Option<Arc<dyn Connector>>,
+    id: RequestId,
     effect: Effect,
     tx: UnboundedSender<Msg>,
 ) {
     tokio::spawn(async move {
-        let msg = match (effect, api) {
+        let result = match (effect, api) {
             (
                 Effect::SignIn {
                     workspace,
@@ -145,129 +150,45 @@ pub fn spawn(
                 },
                 _,
             ) => match connector {
-                Some(c) => Msg::SignedIn(c.sign_in(workspace, email, password).await),
-                None => Msg::SignedIn(Err(Error::storage("no server to sign in to"))),
+                Some(c) => c
+                    .sign_in(workspace, email, password)
+                    .await
+                    .map(Reply::SignedIn),
+                None => Err(Error::storage("no server to sign in to")),
             },
             (Effect::Bulk { change, ids }, Some(api)) if ids.len() > BULK_CHUNK => {
-                bulk_in_chunks(api.as_ref(), change, ids, &tx).await
+                bulk_in_chunks(api.as_ref(), change, ids, |done, total| {
+                    let _ = tx.send(Msg::Progress { id, done, total });
+                })
+                .await
             }
             (effect, Some(api)) => run(api.as_ref(), effect).await,
-            (effect, None) => refused(effect, Error::Unauthenticated),
+            (_, None) => Err(Error::Unauthenticated),
         };
         // The console may have quit meanwhile; nobody is left to tell.
-        let _ = tx.send(msg);
+        let _ = tx.send(Msg::Answer { id, result });
     });
 }
 
 /// Large bulk changes go in chunks, so the console can show how far along they are.
 pub const BULK_CHUNK: usize = 100;
 
-/// Applies a bulk change chunk by chunk, reporting progress after each; the final answer holds
+/// Applies a bulk change chunk by chunk, reporting progress after each; the answer holds
 /// every outcome. A chunk that fails as a whole (the server went away) ends it: what was done
 /// stays done, and the reload that follows shows it.
 pub async fn bulk_in_chunks(
     api: &dyn AdminApi,
     change: BulkChange,
     ids: Vec<UserId>,
-    tx: &UnboundedSender<Msg>,
-) -> Msg {
+    progress: impl Fn(usize, usize),
+) -> Result<Reply> {
     let total = ids.len();
     let mut outcomes = Vec::with_capacity(total);
     for chunk in ids.chunks(BULK_CHUNK) {
-        match api.bulk(change.clone(), chunk.to_vec(), false).await {
-            Ok(part) => outcomes.extend(part),
-            Err(e) => {
-                return Msg::BulkDone {
-                    change,
-                    result: Err(e),
-                };
-            }
-        }
-        let _ = tx.send(Msg::BulkProgress {
-            done: outcomes.len(),
-            total,
-        });
+        outcomes.extend(api.bulk(change.clone(), chunk.to_vec(), false).await?);
+        progress(outcomes.len(), total);
     }
-    Msg::BulkDone {
-        change,
-        result: Ok(outcomes),
-    }
-}
-
-/// The answer of an effect that could not run.
-pub fn refused(effect: Effect, e: Error) -> Msg {
-    match effect {
-        Effect::SignIn { .. } => Msg::SignedIn(Err(e)),
-        Effect::Load { generation, .. } => Msg::Loaded {
-            generation,
-            result: Err(e),
-        },
-        Effect::FirstPage { generation, .. } => Msg::FirstPage {
-            generation,
-            result: Err(e),
-        },
-        Effect::Detail(id) => Msg::Detail(id, Err(e)),
-        Effect::Preview { .. } | Effect::PreviewInvites { .. } | Effect::PreviewDelete(_) => {
-            Msg::Preview(Err(e))
-        }
-        Effect::Bulk { change, .. } => Msg::BulkDone {
-            change,
-            result: Err(e),
-        },
-        Effect::Invite(_) => Msg::Invited(Err(e)),
-        Effect::Resend(ids) => {
-            Msg::Resent(ids.into_iter().map(|id| (id, Err(e.clone()))).collect())
-        }
-        Effect::Cancel(ids) => {
-            Msg::Cancelled(ids.into_iter().map(|id| (id, Err(e.clone()))).collect())
-        }
-        Effect::TransferOwnership(_) => Msg::OwnershipTransferred(Err(e)),
-        Effect::Update { .. } => Msg::Updated(Err(e)),
-        Effect::RefreshForm(_) => Msg::FormRefreshed(Err(e)),
-        Effect::Delete { email, .. } => Msg::Deleted {
-            email,
-            result: Err(e),
-        },
-        Effect::CreateTeam(_) => Msg::TeamCreated(Err(e)),
-        Effect::RenameTeam { .. } => Msg::TeamRenamed(Err(e)),
-        Effect::DeleteTeam { name, .. } => Msg::TeamDeleted {
-            name,
-            result: Err(e),
-        },
-        Effect::Audit { before } => Msg::Audit {
-            first: before.is_none(),
-            result: Err(e),
-        },
-        Effect::WriteLinks { .. } => Msg::LinksWritten(Err(e.to_string())),
-    }
-}
-
-impl Msg {
-    /// The error this answer carries, if any (the first, for answers about several users).
-    pub fn error(&self) -> Option<&Error> {
-        match self {
-            Msg::SignedIn(r) => r.as_ref().err(),
-            Msg::Loaded { result, .. } => result.as_ref().err(),
-            // Only a head start: the full load that runs beside it reports its own errors.
-            Msg::FirstPage { .. } => None,
-            Msg::Detail(_, r) => r.as_ref().err(),
-            Msg::Preview(r) => r.as_ref().err(),
-            Msg::BulkDone { result, .. } => result.as_ref().err(),
-            Msg::BulkProgress { .. } => None,
-            Msg::Invited(r) => r.as_ref().err(),
-            Msg::Resent(v) => v.iter().find_map(|(_, r)| r.as_ref().err()),
-            Msg::Cancelled(v) => v.iter().find_map(|(_, r)| r.as_ref().err()),
-            Msg::OwnershipTransferred(r) => r.as_ref().err(),
-            Msg::Updated(r) => r.as_ref().err(),
-            Msg::FormRefreshed(r) => r.as_ref().err(),
-            Msg::Deleted { result, .. } => result.as_ref().err(),
-            Msg::TeamCreated(r) => r.as_ref().err(),
-            Msg::TeamRenamed(r) => r.as_ref().err(),
-            Msg::TeamDeleted { result, .. } => result.as_ref().err(),
-            Msg::Audit { result, .. } => result.as_ref().err(),
-            Msg::LinksWritten(_) => None,
-        }
-    }
+    Ok(Reply::BulkDone(outcomes))
 }
 
 /// What a load brought: everything, or only what changed since the last one.
@@ -275,15 +196,6 @@ impl Msg {
 pub enum Loaded {
     Everything(Snapshot),
     Changes(Changes),
-}
-
-/// The start of each tab in creation order, with how many users each status has: a few pages
-/// from the store (status indexes and counters), however big the workspace.
-#[derive(Debug)]
-pub struct FirstPage {
-    pub snapshot: Snapshot,
-    /// Users per status, indexed by `Tab::index`.
-    pub counts: [usize; 3],
 }
 
 async fn first_page(api: &dyn AdminApi, rows: usize) -> Result<FirstPage> {
@@ -337,71 +249,58 @@ async fn load(api: &dyn AdminApi, since: Option<u64>) -> Result<Loaded> {
     Ok(Loaded::Everything(api.snapshot().await?))
 }
 
-pub async fn run(api: &dyn AdminApi, effect: Effect) -> Msg {
-    match effect {
-        Effect::SignIn { .. } => Msg::SignedIn(Err(Error::storage("signing in needs a server"))),
-        Effect::Load { generation, since } => Msg::Loaded {
-            generation,
-            result: load(api, since).await,
-        },
-        Effect::FirstPage { generation, rows } => Msg::FirstPage {
-            generation,
-            result: first_page(api, rows).await,
-        },
-        Effect::Detail(id) => Msg::Detail(id, api.user_detail(id).await),
-        Effect::Preview { change, ids } => Msg::Preview(api.bulk(change, ids, true).await),
+/// Runs one effect against the service: the one place that says what each request calls.
+pub async fn run(api: &dyn AdminApi, effect: Effect) -> Result<Reply> {
+    Ok(match effect {
+        Effect::SignIn { .. } => return Err(Error::storage("signing in needs a server")),
+        Effect::Load { since, .. } => Reply::Loaded(load(api, since).await?),
+        Effect::FirstPage { rows, .. } => Reply::FirstPage(first_page(api, rows).await?),
+        Effect::Detail(id) => Reply::Detail(api.user_detail(id).await?),
+        Effect::Preview { change, ids } => Reply::Preview(api.bulk(change, ids, true).await?),
         Effect::PreviewInvites { change, ids } => {
-            Msg::Preview(api.preview_invites(change, ids).await)
+            Reply::Preview(api.preview_invites(change, ids).await?)
         }
-        Effect::PreviewDelete(id) => {
-            Msg::Preview(api.preview_delete_user(id).await.map(|o| vec![o]))
-        }
-        Effect::Bulk { change, ids } => {
-            let result = api.bulk(change.clone(), ids, false).await;
-            Msg::BulkDone { change, result }
-        }
-        Effect::Invite(new) => Msg::Invited(api.invite(new).await),
+        Effect::PreviewDelete(id) => Reply::Preview(vec![api.preview_delete_user(id).await?]),
+        Effect::Bulk { change, ids } => Reply::BulkDone(api.bulk(change, ids, false).await?),
+        Effect::Invite(new) => Reply::Invited(api.invite(new).await?),
         Effect::Resend(ids) => {
             let mut out = Vec::with_capacity(ids.len());
             for id in ids {
                 out.push((id, api.resend_invite(id).await));
             }
-            Msg::Resent(out)
+            Reply::Resent(out)
         }
         Effect::Cancel(ids) => {
             let mut out = Vec::with_capacity(ids.len());
             for id in ids {
                 out.push((id, api.cancel_invite(id).await));
             }
-            Msg::Cancelled(out)
+            Reply::Cancelled(out)
         }
         Effect::TransferOwnership(to) => {
-            Msg::OwnershipTransferred(api.transfer_ownership(to).await)
+            Reply::OwnershipTransferred(api.transfer_ownership(to).await?)
         }
         Effect::Update { id, version, patch } => {
-            Msg::Updated(api.update_user(id, version, patch).await)
+            Reply::Updated(api.update_user(id, version, patch).await?)
         }
-        Effect::RefreshForm(id) => Msg::FormRefreshed(api.user_detail(id).await),
-        Effect::Delete { id, email } => Msg::Deleted {
-            email,
-            result: api.delete_user(id).await,
-        },
-        Effect::CreateTeam(name) => Msg::TeamCreated(api.create_team(name).await),
-        Effect::RenameTeam { id, name } => Msg::TeamRenamed(api.rename_team(id, name).await),
-        Effect::DeleteTeam { id, name } => Msg::TeamDeleted {
-            name,
-            result: api.delete_team(id).await,
-        },
-        Effect::Audit { before } => Msg::Audit {
-            first: before.is_none(),
-            result: api.audit(before, 200).await,
-        },
-        Effect::WriteLinks { path, contents } => Msg::LinksWritten(
+        Effect::RefreshForm(id) => Reply::FormRefreshed(api.user_detail(id).await?),
+        Effect::Delete { id, .. } => {
+            api.delete_user(id).await?;
+            Reply::Deleted
+        }
+        Effect::CreateTeam(name) => Reply::TeamCreated(api.create_team(name).await?),
+        Effect::RenameTeam { id, name } => Reply::TeamRenamed(api.rename_team(id, name).await?),
+        Effect::DeleteTeam { id, .. } => {
+            api.delete_team(id).await?;
+            Reply::TeamDeleted
+        }
+        Effect::Audit { before } => Reply::Audit(api.audit(before, 200).await?),
+        Effect::WriteLinks { path, contents } => Reply::LinksWritten(
             tokio::task::spawn_blocking(move || write_private(&path, &contents))
                 .await
                 .unwrap_or_else(|e| Err(e.to_string())),
         ),
-    }
+    })
 }
 
 /// Writes a file readable only by its owner (it holds one-time links); a file already there
@@ -426,4 +325,13 @@ fn write_private(path: &std::path::Path, contents: &str) -> std::result::Result<
         .and_then(|()| file.sync_all())
         .map_err(|e| format!("could not write {shown}: {e}"))?;
     Ok(shown)
+}
+
+/// Runs a request and wraps its answer as the console receives it (tests and benchmarks run
+/// the console's requests themselves, in order).
+pub async fn answer(api: &dyn AdminApi, id: RequestId, effect: Effect) -> Msg {
+    Msg::Answer {
+        id,
+        result: run(api, effect).await,
+    }
 }

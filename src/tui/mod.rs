@@ -1,32 +1,47 @@
 //! The console: a ratatui application for admins in a terminal (often over SSH).
 //!
-//! State (`state`), reactions (`update`), drawing (`ui`) and work for the service (`effects`)
-//! are kept apart: keys and answers change the state, drawing only reads it, and every service
-//! call runs as a task that answers with a message, so the screen never waits. Each dialog and
-//! form is a component (`components`) with its own keys, replies, drawing and bindings.
+//! Its house, with every import pointing one way (down this list, never up):
+//!
+//! ```text
+//!   mod.rs (the event loop)
+//!     ├─ ui ─────────────┐         drawing: reads app and model, never changes them
+//!     └─ app ────────────┤         state and reactions behind a small API
+//!          └─ layers     │         the stack of open components, with ids
+//!               └─ components      each dialog and form: state, keys, replies, drawing
+//!                    ├─ widgets    popup, hint line, check list, pasting
+//!                    ├─ keys       one row per command (table and dialogs), keys.toml
+//!                    ├─ effects    requests to the service, with ids, and their replies
+//!                    └─ model      tabs, sort keys, data, views (filter and sort); no ratatui
+//!   leaves: theme, scroll, clipboard, mouse
+//! ```
+//!
+//! Keys and answers change the app; drawing only reads it; every service call runs as a task
+//! that answers with its request's id, so the screen never waits and a late answer finds only
+//! the one who asked. Wording shared with the CLI lives in `crate::present`.
 
+pub mod app;
 pub mod clipboard;
 pub mod components;
-mod confirmations;
 pub mod effects;
-pub mod forms;
-pub mod keymap;
+pub mod keys;
+pub mod layers;
+pub mod model;
 pub mod mouse;
-mod replies;
 pub mod scroll;
-pub mod state;
 pub mod theme;
 pub mod ui;
-pub mod update;
+pub mod widgets;
 
 use crate::service::AdminApi;
+use app::App;
+use components::SignInForm;
 use crossterm::event::{
     DisableBracketedPaste, EnableBracketedPaste, Event, EventStream, KeyEventKind,
 };
 use effects::{Connector, Msg};
 use futures_util::StreamExt;
+use model::Context;
 use ratatui::DefaultTerminal;
-use state::{App, Context, Overlay};
 use std::sync::Arc;
 use std::time::Duration;
 use theme::Theme;
@@ -34,7 +49,7 @@ use theme::Theme;
 /// How the admin set the console up (keys.toml, flags).
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    pub keymap: keymap::Keymap,
+    pub keymap: keys::Keymap,
     pub mouse: mouse::MouseMode,
 }
 
@@ -91,9 +106,27 @@ pub type Stop = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Error
 fn handle(app: &mut App, event: Event) {
     match event {
         Event::Key(key) if key.kind == KeyEventKind::Press => app.on_key(key),
-        Event::Mouse(mouse) => app.on_mouse(mouse),
+        Event::Mouse(mouse) => on_mouse(app, mouse),
         Event::Paste(text) => app.on_paste(&text),
         Event::Resize(w, h) => app.on_resize(w, h),
+        _ => {}
+    }
+}
+
+/// A mouse event (only when `--mouse` asked for them): the wheel moves the cursor, a click
+/// picks what drawing put under it.
+pub fn on_mouse(app: &mut App, event: crossterm::event::MouseEvent) {
+    use crossterm::event::{MouseButton, MouseEventKind};
+    match event.kind {
+        MouseEventKind::ScrollDown | MouseEventKind::ScrollUp
+            if app.layers().is_empty() && !app.too_small() =>
+        {
+            app.on_scroll(event.kind == MouseEventKind::ScrollDown);
+        }
+        MouseEventKind::Down(MouseButton::Left) => {
+            let hit = ui::hit(app, event.column, event.row);
+            app.on_click(hit);
+        }
         _ => {}
     }
 }
@@ -108,14 +141,13 @@ async fn event_loop(
     mut stop: Stop,
 ) -> anyhow::Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
-    let mut app = App::new(context);
-    app.keymap = options.keymap;
+    let mut app = App::new(context).with_keymap(options.keymap);
     let size = terminal.size()?;
     app.on_resize(size.width, size.height);
-    match (&api, &app.context.server) {
+    match (&api, app.context().server.clone()) {
         (None, Some(server)) => {
-            let form = forms::SignInForm::new(&server.url, &server.workspace, &server.email, None);
-            app.open(Overlay::SignIn(form));
+            let form = SignInForm::new(&server.url, &server.workspace, &server.email, None);
+            app.open(form);
         }
         _ => app.reload(),
     }
@@ -139,17 +171,15 @@ async fn event_loop(
     let mut tmux_job: Option<tokio::task::JoinHandle<clipboard::Route>> = None;
     let mut tmux_what: Option<String> = None;
     if clipboard::in_tmux() {
-        app.clipboard_route = clipboard::Route::TmuxUnknown;
+        app.set_clipboard_route(clipboard::Route::TmuxUnknown);
         tmux_job = Some(tokio::task::spawn_blocking(clipboard::ask_tmux));
     }
     loop {
-        for effect in app.take_effects() {
-            tracing::debug!(?effect, "effect");
-            effects::spawn(api.clone(), connector.clone(), effect, tx.clone());
+        for (id, effect) in app.take_effects() {
+            tracing::debug!(?id, ?effect, "effect");
+            effects::spawn(api.clone(), connector.clone(), id, effect, tx.clone());
         }
-        if app.stale_views {
-            app.refresh_views();
-        }
+        app.prepare_frame();
         if dirty {
             let now_at = ui::table_position(&app);
             if let (Some(last), Some(scroll)) = (&shown, ui::table_scroll(&table_at, &now_at)) {
@@ -159,18 +189,18 @@ async fn event_loop(
             let frame = terminal.draw(|frame| ui::draw(frame, &app, &theme))?;
             shown = Some(frame.buffer.clone());
             dirty = false;
-            if panic_for_test && app.data.is_some() {
+            if panic_for_test && app.data().is_some() {
                 panic!("panic requested by ATENDER_TEST_PANIC");
             }
         }
-        if let Some(text) = app.clipboard.take() {
+        if let Some(text) = app.take_clipboard() {
             clipboard::write(&text)?;
             if clipboard::in_tmux() && tmux_job.is_none() {
-                tmux_what = Some(app.clipboard_what.clone());
+                tmux_what = Some(app.clipboard_what().to_string());
                 tmux_job = Some(tokio::task::spawn_blocking(clipboard::ask_tmux));
             }
         }
-        if app.quit {
+        if app.quit_requested() {
             return Ok(());
         }
         tokio::select! {
@@ -183,7 +213,7 @@ async fn event_loop(
             route = async { tmux_job.as_mut().expect("only polled when set").await }, if tmux_job.is_some() => {
                 tmux_job = None;
                 if let Ok(route) = route {
-                    app.clipboard_route = route;
+                    app.set_clipboard_route(route);
                     if let Some(what) = tmux_what.take() {
                         app.report_clipboard(&what);
                     }
@@ -194,11 +224,11 @@ async fn event_loop(
                 ticks = ticks.wrapping_add(1);
                 // Animate the spinner while work is in flight; otherwise redraw once a second
                 // so relative times ("3d ago") stay true. Idle, the console costs next to nothing.
-                if app.in_flight == 0 && !ticks.is_multiple_of(10) {
+                if app.in_flight() == 0 && !ticks.is_multiple_of(10) {
                     continue;
                 }
                 app.on_tick();
-                if app.in_flight == 0 && unchanged(&mut shadow, &app, &theme, shown.as_ref()) {
+                if app.in_flight() == 0 && unchanged(&mut shadow, &app, &theme, shown.as_ref()) {
                     // Even an empty redraw sends 25 bytes of resets; idle, send nothing.
                     continue;
                 }
@@ -244,7 +274,11 @@ fn unchanged(
 
 /// Hands an answer to the app; a new session replaces the API every later effect uses.
 fn receive(app: &mut App, api: &mut Option<Arc<dyn AdminApi>>, msg: Msg) {
-    if let Msg::SignedIn(Ok(connected)) = &msg {
+    if let Msg::Answer {
+        result: Ok(effects::Reply::SignedIn(connected)),
+        ..
+    } = &msg
+    {
         *api = Some(connected.api.clone());
     }
     app.on_msg(msg);

@@ -11,9 +11,6 @@
 //!
 //! Whatever is turned on is turned off again on every way out, a panic included.
 
-use super::state::App;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum MouseMode {
     /// Nothing: the terminal keeps the mouse (the default).
@@ -48,32 +45,9 @@ impl MouseMode {
 /// Where on the screen a click landed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Hit {
-    Tab(super::state::Tab),
+    Tab(super::model::Tab),
     /// A row of the current tab's view (an index into `TabView::rows`).
     Row(usize),
-}
-
-impl App {
-    /// A mouse event (only arrives with `--mouse click`). Dialogs keep their keys: while one is
-    /// open, the mouse does nothing.
-    pub fn on_mouse(&mut self, event: MouseEvent) {
-        if !self.overlays.is_empty() || self.too_small() {
-            return;
-        }
-        let arrow = |code| KeyEvent::new(code, KeyModifiers::NONE);
-        match event.kind {
-            MouseEventKind::ScrollDown => self.on_key(arrow(KeyCode::Down)),
-            MouseEventKind::ScrollUp => self.on_key(arrow(KeyCode::Up)),
-            MouseEventKind::Down(MouseButton::Left) => {
-                match super::ui::hit(self, event.column, event.row) {
-                    Some(Hit::Tab(tab)) => self.tab = tab,
-                    Some(Hit::Row(row)) => self.move_to(row),
-                    None => {}
-                }
-            }
-            _ => {}
-        }
-    }
 }
 
 #[cfg(test)]

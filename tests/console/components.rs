@@ -5,8 +5,11 @@
 use crate::harness::*;
 use atender_admin::domain::{Role, User, UserStatus};
 use atender_admin::store::Store;
-use atender_admin::tui::state::{ConfirmAction, Overlay, Tab};
-use atender_admin::tui::update::{NO_RIGHTS, READ_ONLY};
+use atender_admin::tui::app::{NO_RIGHTS, READ_ONLY};
+use atender_admin::tui::components::{
+    Confirm, ConfirmAction, Detail, EditForm, Help, Links, RolesPicker, TeamPicker, TeamsView,
+};
+use atender_admin::tui::model::Tab;
 use crossterm::event::KeyCode;
 use insta::assert_snapshot;
 
@@ -26,10 +29,10 @@ fn an_admin(h: &Harness) -> User {
 /// Acts as `user` from now on, loading everything again as them.
 async fn become_(h: &mut Harness, user: &User) {
     h.act_as(user);
-    h.app.data = None;
+    h.app.forget_data();
     h.app.reload();
     h.settle().await;
-    assert_eq!(h.app.data.as_ref().unwrap().me.id, user.id);
+    assert_eq!(h.app.data().unwrap().me.id, user.id);
 }
 
 /// Puts the cursor on the user with this email (through the filter, kept with Enter).
@@ -67,8 +70,8 @@ async fn removing_your_own_admin_role_warns_then_the_console_turns_read_only() {
     h.key(KeyCode::Char('G'));
     h.key(KeyCode::Char(' ')); // Agent on
     h.press(KeyCode::Enter).await;
-    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
-        panic!("{:?}", h.app.overlays)
+    let Some(c) = h.app.layers().top::<Confirm>() else {
+        panic!("{:?}", h.app.layers())
     };
     assert!(!c.yes, "No first");
     assert!(
@@ -88,7 +91,7 @@ async fn removing_your_own_admin_role_warns_then_the_console_turns_read_only() {
         [Role::Agent]
     );
     assert!(h.app.read_only());
-    assert!(h.app.load_error.is_none(), "{:?}", h.app.load_error);
+    assert!(h.app.load_error().is_none(), "{:?}", h.app.load_error());
     let screen = h.screen();
     assert!(!screen.contains("could not load"), "{screen}");
     assert!(screen.contains("READ-ONLY"), "{screen}");
@@ -108,13 +111,13 @@ async fn removing_your_own_admin_role_warns_then_the_console_turns_read_only() {
     assert!(row.contains("Agent") && !row.contains("Admin"), "{screen}");
     h.key(KeyCode::Esc);
     h.key(KeyCode::Char('d'));
-    assert_eq!(h.app.notice.as_ref().unwrap().text, NO_RIGHTS);
-    assert!(h.app.overlays.is_empty());
-    h.app.notice = None;
+    assert_eq!(h.app.last_notice().unwrap().text, NO_RIGHTS);
+    assert!(h.app.layers().is_empty());
+    h.app.clear_notice();
     assert_snapshot!("read_only_after_losing_rights", h.screen());
     // The rules stay in the core: the table still shows what was loaded, nothing changed.
     assert_eq!(
-        h.app.data.as_ref().unwrap().count(UserStatus::Active),
+        h.app.data().unwrap().count(UserStatus::Active),
         h.core
             .store()
             .users(h.ws.id)
@@ -140,8 +143,8 @@ async fn editing_your_own_roles_in_the_form_warns_too() {
     h.key(KeyCode::Char(' ')); // Agent on
     h.ctrl('s');
     h.settle().await;
-    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
-        panic!("{:?}", h.app.overlays)
+    let Some(c) = h.app.layers().top::<Confirm>() else {
+        panic!("{:?}", h.app.layers())
     };
     assert!(matches!(c.action, ConfirmAction::Update { .. }));
     assert!(c.preview.is_some(), "the core's verdict on the new roles");
@@ -152,38 +155,43 @@ async fn editing_your_own_roles_in_the_form_warns_too() {
     );
     // No keeps the form and what was typed.
     h.key(KeyCode::Char('n'));
-    assert!(matches!(h.app.overlays.last(), Some(Overlay::Edit(f)) if f.has_changes()));
+    assert!(
+        h.app
+            .layers()
+            .top::<EditForm>()
+            .is_some_and(|f| f.has_changes())
+    );
     h.ctrl('s');
     h.settle().await;
     h.press(KeyCode::Char('y')).await;
-    assert!(h.app.overlays.is_empty(), "{:?}", h.app.overlays);
+    assert!(h.app.layers().is_empty(), "{:?}", h.app.layers());
     assert!(h.app.read_only());
-    assert!(h.app.load_error.is_none());
+    assert!(h.app.load_error().is_none());
 }
 
 #[tokio::test]
 async fn read_only_hides_and_refuses_every_change() {
     let mut h = Harness::demo().await;
-    h.app.context.read_only = true;
+    h.app.context_mut().read_only = true;
     let hints = h.screen().lines().last().unwrap().to_string();
     assert!(
         hints.contains("filter") && !hints.contains("invite"),
         "{hints}"
     );
     for key in ['i', 'e', 'd', 'o', 't', 'D', 'b'] {
-        h.app.notice = None;
+        h.app.clear_notice();
         h.key(KeyCode::Char(key));
         assert!(
-            h.app.overlays.is_empty(),
+            h.app.layers().is_empty(),
             "{key} opened {:?}",
-            h.app.overlays
+            h.app.layers()
         );
-        assert_eq!(h.app.notice.as_ref().unwrap().text, READ_ONLY, "{key}");
+        assert_eq!(h.app.last_notice().unwrap().text, READ_ONLY, "{key}");
     }
     h.key(KeyCode::Char('3'));
     for key in ['R', 'x'] {
         h.key(KeyCode::Char(key));
-        assert!(h.app.overlays.is_empty(), "{key}");
+        assert!(h.app.layers().is_empty(), "{key}");
     }
     assert!(
         h.app.take_effects().is_empty(),
@@ -192,7 +200,7 @@ async fn read_only_hides_and_refuses_every_change() {
     // Teams can be looked at, not changed.
     h.key(KeyCode::Char('T'));
     h.key(KeyCode::Char('n'));
-    let Some(Overlay::Teams(view)) = h.app.overlays.last() else {
+    let Some(view) = h.app.layers().top::<TeamsView>() else {
         panic!()
     };
     assert!(view.editing.is_none());
@@ -207,10 +215,15 @@ async fn read_only_hides_and_refuses_every_change() {
     // Reading still works: the detail pane and the log.
     h.key(KeyCode::Char('1'));
     h.press(KeyCode::Enter).await;
-    assert!(matches!(h.app.overlays.last(), Some(Overlay::Detail(d)) if d.detail.is_some()));
+    assert!(
+        h.app
+            .layers()
+            .top::<Detail>()
+            .is_some_and(|d| d.detail.is_some())
+    );
     assert!(!h.screen().contains("make this user the Owner"));
     h.key(KeyCode::Char('O'));
-    assert!(matches!(h.app.overlays.last(), Some(Overlay::Detail(_))));
+    assert!(h.app.layers().top::<Detail>().is_some());
 }
 
 #[tokio::test]
@@ -221,18 +234,22 @@ async fn a_reply_reaches_the_component_that_asked_even_under_another_dialog() {
     // Enter asks for the details; O opens a confirmation on top before they answer.
     h.key(KeyCode::Enter);
     h.key(KeyCode::Char('O'));
-    assert!(matches!(h.app.overlays.last(), Some(Overlay::Confirm(_))));
+    assert!(h.app.layers().top::<Confirm>().is_some());
     h.settle().await;
-    let [Overlay::Detail(d), Overlay::Confirm(_)] = h.app.overlays.as_slice() else {
-        panic!("{:?}", h.app.overlays)
+    let (2, Some(d), Some(_)) = (
+        h.app.layers().len(),
+        h.app.layers().get::<Detail>(0),
+        h.app.layers().get::<Confirm>(1),
+    ) else {
+        panic!("{:?}", h.app.layers())
     };
     assert_eq!(d.detail.as_ref().unwrap().user.email.as_str(), email);
     h.key(KeyCode::Esc);
     // A key the detail pane leaves: ? opens help over it; Esc goes back to it.
     h.key(KeyCode::Char('?'));
-    assert!(matches!(h.app.overlays.last(), Some(Overlay::Help(_))));
+    assert!(h.app.layers().top::<Help>().is_some());
     h.key(KeyCode::Esc);
-    assert!(matches!(h.app.overlays.last(), Some(Overlay::Detail(_))));
+    assert!(h.app.layers().top::<Detail>().is_some());
 }
 
 #[tokio::test]
@@ -242,13 +259,13 @@ async fn an_offline_bulk_resend_lists_every_new_link_to_copy_or_write() {
     h.key(KeyCode::Char('a'));
     let marked = h.app.marked_in_tab().len();
     h.press(KeyCode::Char('R')).await;
-    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
+    let Some(c) = h.app.layers().top::<Confirm>() else {
         panic!()
     };
     assert!(c.preview.is_some(), "the core's dry run of the resend");
     h.press(KeyCode::Char('y')).await;
-    let Some(Overlay::Link(links)) = h.app.overlays.last().cloned() else {
-        panic!("{:?} {:?}", h.app.notice, h.app.overlays)
+    let Some(links) = h.app.layers().top::<Links>().cloned() else {
+        panic!("{:?} {:?}", h.app.last_notice(), h.app.layers())
     };
     assert_eq!(links.items.len(), marked);
     let tokens: std::collections::HashSet<_> = links.items.iter().map(|(_, l)| l).collect();
@@ -261,7 +278,7 @@ async fn an_offline_bulk_resend_lists_every_new_link_to_copy_or_write() {
     );
     assert_snapshot!("resent_links", masked(&h.screen()));
     h.key(KeyCode::Char('y'));
-    let copied = h.app.clipboard.take().unwrap();
+    let copied = h.app.take_clipboard().unwrap();
     assert_eq!(copied.lines().count(), marked);
     assert!(copied.contains(&links.items[0].1));
     // A path that can't be written: the dialog stays and says why.
@@ -271,8 +288,8 @@ async fn an_offline_bulk_resend_lists_every_new_link_to_copy_or_write() {
     }
     h.keys("/no/such/folder/links.csv");
     h.press(KeyCode::Enter).await;
-    let Some(Overlay::Link(after)) = h.app.overlays.last() else {
-        panic!("{:?}", h.app.overlays)
+    let Some(after) = h.app.layers().top::<Links>() else {
+        panic!("{:?}", h.app.layers())
     };
     let error = after.error.clone().unwrap();
     assert!(
@@ -298,7 +315,7 @@ async fn an_offline_bulk_resend_lists_every_new_link_to_copy_or_write() {
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
     }
-    assert!(h.app.notice.as_ref().unwrap().text.starts_with("wrote"));
+    assert!(h.app.last_notice().unwrap().text.starts_with("wrote"));
     // An existing file is never overwritten.
     h.key(KeyCode::Char('w'));
     for _ in 0..40 {
@@ -306,7 +323,7 @@ async fn an_offline_bulk_resend_lists_every_new_link_to_copy_or_write() {
     }
     h.keys(path.to_str().unwrap());
     h.press(KeyCode::Enter).await;
-    let Some(Overlay::Link(again)) = h.app.overlays.last() else {
+    let Some(again) = h.app.layers().top::<Links>() else {
         panic!()
     };
     assert!(again.error.as_ref().unwrap().contains("already exists"));
@@ -337,9 +354,9 @@ async fn pickers_show_who_already_has_each_role_and_team() {
         h.key(KeyCode::Char(' '));
     }
     h.key(KeyCode::Esc); // the filter goes, the marks stay
-    assert_eq!(h.app.marks.len(), 2);
+    assert_eq!(h.app.marks().len(), 2);
     h.key(KeyCode::Char('o'));
-    let Some(Overlay::Roles(picker)) = h.app.overlays.last() else {
+    let Some(picker) = h.app.layers().top::<RolesPicker>() else {
         panic!()
     };
     let marks: Vec<(Role, String)> = picker
@@ -359,7 +376,7 @@ async fn pickers_show_who_already_has_each_role_and_team() {
     assert_snapshot!("roles_picker_mixed", h.screen());
     // A [-] must be decided before going on: Enter says which.
     h.key(KeyCode::Enter);
-    let Some(Overlay::Roles(picker)) = h.app.overlays.last() else {
+    let Some(picker) = h.app.layers().top::<RolesPicker>() else {
         panic!()
     };
     assert!(
@@ -377,14 +394,14 @@ async fn pickers_show_who_already_has_each_role_and_team() {
     h.key(KeyCode::Char('j'));
     h.key(KeyCode::Char(' ')); // Agent: [-] → [x]
     h.press(KeyCode::Enter).await;
-    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
-        panic!("{:?}", h.app.overlays)
+    let Some(c) = h.app.layers().top::<Confirm>() else {
+        panic!("{:?}", h.app.layers())
     };
     assert!(c.title.ends_with("to Agent?"), "{}", c.title);
     h.key(KeyCode::Esc);
     // The team picker: the agent's team is [-] 1 of 2.
     h.key(KeyCode::Char('t'));
-    let Some(Overlay::Team(picker)) = h.app.overlays.last() else {
+    let Some(picker) = h.app.layers().top::<TeamPicker>() else {
         panic!()
     };
     let team = *agent.teams.iter().next().unwrap();
@@ -423,7 +440,7 @@ async fn every_dialog_lists_its_keys_in_help_and_in_the_footer() {
         footer.contains("n new") && footer.contains("D delete"),
         "{footer}"
     );
-    assert_eq!(h.app.tab, Tab::Active);
+    assert_eq!(h.app.tab(), Tab::Active);
 }
 
 #[tokio::test]
@@ -432,8 +449,8 @@ async fn deleting_a_user_shows_the_cores_verdict_before_the_email_is_typed() {
     let owner = h.owner.email.to_string();
     go_to(&mut h, &owner);
     h.press(KeyCode::Char('D')).await;
-    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
-        panic!("{:?}", h.app.overlays)
+    let Some(c) = h.app.layers().top::<Confirm>() else {
+        panic!("{:?}", h.app.layers())
     };
     assert!(c.typed.is_some());
     let refusal = c.preview.as_ref().unwrap()[0]
@@ -447,7 +464,7 @@ async fn deleting_a_user_shows_the_cores_verdict_before_the_email_is_typed() {
     h.key(KeyCode::Esc);
     h.key(KeyCode::Char('j'));
     h.press(KeyCode::Char('D')).await;
-    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
+    let Some(c) = h.app.layers().top::<Confirm>() else {
         panic!()
     };
     assert!(
@@ -484,5 +501,76 @@ async fn help_wraps_long_descriptions_instead_of_cutting_them() {
     assert!(
         joined.contains("status: (below; Enter keeps, Esc clears)"),
         "{joined}"
+    );
+}
+
+/// Two confirmations whose dry runs are in flight at once (connected mode runs requests side
+/// by side): the first is cancelled and a second opened, and the answers come back in the
+/// other order. Each answer goes to the request that asked, so the open dialog shows only its
+/// own preview and the cancelled one's answer finds nobody.
+#[tokio::test]
+async fn a_cancelled_confirmations_late_preview_stays_out_of_the_next_one() {
+    use atender_admin::tui::effects::{self, Effect};
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char('d'));
+    let first = h.app.take_effects();
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Char('d'));
+    let second = h.app.take_effects();
+    let ([(first_id, first_effect)], [(second_id, second_effect)]) =
+        (first.as_slice(), second.as_slice())
+    else {
+        panic!("{first:?} {second:?}")
+    };
+    let asked_for = |e: &Effect| match e {
+        Effect::Preview { ids, .. } => ids.clone(),
+        other => panic!("{other:?}"),
+    };
+    let (a, b) = (asked_for(first_effect), asked_for(second_effect));
+    assert_ne!(a, b, "two different users");
+    // The second answers first, then the cancelled one's answer arrives late.
+    let msg = effects::answer(&h.api, *second_id, second_effect.clone()).await;
+    h.app.on_msg(msg);
+    let msg = effects::answer(&h.api, *first_id, first_effect.clone()).await;
+    h.app.on_msg(msg);
+    let Some(c) = h.app.layers().top::<Confirm>() else {
+        panic!("{:?}", h.app.layers())
+    };
+    assert_eq!(h.app.layers().len(), 1);
+    let previewed: Vec<_> = c.preview.as_ref().unwrap().iter().map(|o| o.id).collect();
+    assert_eq!(previewed, b, "only its own preview");
+    assert_eq!(h.app.in_flight(), 0);
+}
+
+/// A dialog's key rebound in keys.toml works in the dialog, and its hint line shows the key in
+/// force; the default key then does nothing there.
+#[tokio::test]
+async fn a_rebound_dialog_key_works_and_its_hint_shows_it() {
+    use atender_admin::tui::keys::Keymap;
+    let mut h = Harness::demo().await;
+    let keymap = Keymap::parse("[confirm]\nyes = \"o\"\nno = [\"Esc\", \"x\"]\n").unwrap();
+    h.app.set_keymap(keymap);
+    let before = h.app.view_of(Tab::Active).rows.len();
+    h.press(KeyCode::Char('d')).await;
+    let screen = h.screen();
+    assert!(screen.contains("o yes"), "{screen}");
+    assert!(screen.contains("Esc x no"), "{screen}");
+    h.key(KeyCode::Char('y'));
+    assert!(
+        h.app.layers().top::<Confirm>().is_some(),
+        "y is no longer yes"
+    );
+    h.press(KeyCode::Char('o')).await;
+    assert!(h.app.layers().is_empty());
+    assert_eq!(h.app.view_of(Tab::Active).rows.len(), before - 1);
+    // A dialog key that does not exist, or one given twice in one dialog, is refused by name.
+    let (_, why) = Keymap::parse("[confirm]\nmaybe = \"m\"\n").unwrap_err();
+    assert!(why.contains("confirm.maybe"), "{why}");
+    let (line, why) = Keymap::parse("[confirm]\nyes = \"n\"\n").unwrap_err();
+    assert_eq!(line, Some(2));
+    assert!(
+        why.contains("confirm.yes") && why.contains("confirm.no"),
+        "{why}"
     );
 }

@@ -8,7 +8,8 @@ use atender_admin::domain::{
     UserStatus, Workspace, WorkspaceId, WorkspaceName,
 };
 use atender_admin::service::Snapshot;
-use atender_admin::tui::state::{App, Context, Tab, apply_snapshot};
+use atender_admin::tui::app::App;
+use atender_admin::tui::model::{Context, Tab};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use proptest::prelude::*;
 use std::collections::HashMap;
@@ -156,9 +157,7 @@ fn snapshot(people: &[Person]) -> Snapshot {
 
 fn key(app: &mut App, code: KeyCode) {
     app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
-    if app.stale_views {
-        app.refresh_views();
-    }
+    app.prepare_frame();
 }
 
 proptest! {
@@ -174,20 +173,20 @@ proptest! {
         let invites: HashMap<UserId, Invite> =
             snap.invites.iter().map(|i| (i.user_id, i.clone())).collect();
         let mut app = App::new(Context::local("TEST", "http://x"));
-        app.now = NOW;
+        app.set_now(NOW);
         app.on_resize(120, 40);
-        apply_snapshot(&mut app, snap);
+        app.apply_snapshot(snap);
         // Every tab's order with no filter: what the filter picks from.
-        let unfiltered: Vec<Vec<usize>> = Tab::ALL.iter().map(|t| app.views[t.index()].rows.clone()).collect();
+        let unfiltered: Vec<Vec<usize>> = Tab::ALL.iter().map(|t| app.view_of(*t).rows.clone()).collect();
         key(&mut app, KeyCode::Char('/'));
         for t in &typing {
             match t {
                 Typed::Piece(p) => PIECES[*p].chars().for_each(|c| key(&mut app, KeyCode::Char(c))),
                 Typed::Backspace => key(&mut app, KeyCode::Backspace),
             }
-            let text = app.filter.value().to_string();
+            let text = app.filter().value().to_string();
             let filter = Filter::new(&text);
-            let data = app.data.as_ref().unwrap();
+            let data = app.data().unwrap();
             for tab in Tab::ALL {
                 let expected: Vec<usize> = unfiltered[tab.index()]
                     .iter()
@@ -197,7 +196,7 @@ proptest! {
                         filter.matches(u, &names, invites.get(&u.id), NOW)
                     })
                     .collect();
-                prop_assert_eq!(&app.views[tab.index()].rows, &expected, "tab {:?}, filter {:?}", tab, text);
+                prop_assert_eq!(&app.view_of(tab).rows, &expected, "tab {:?}, filter {:?}", tab, text);
             }
         }
     }

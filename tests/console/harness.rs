@@ -5,8 +5,9 @@ use atender_admin::demo;
 use atender_admin::domain::{HashCost, User, Workspace};
 use atender_admin::service::{Core, CoreConfig, LocalAdmin, ManualClock};
 use atender_admin::store::SledStore;
+use atender_admin::tui::app::App;
 use atender_admin::tui::effects;
-use atender_admin::tui::state::{App, Context};
+use atender_admin::tui::model::Context;
 use atender_admin::tui::theme::Theme;
 use atender_admin::tui::ui;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -45,7 +46,7 @@ impl Harness {
         let core = Core::new(store, Arc::new(ManualClock::new(NOW)), config);
         let api = core.admin(ws.id, owner.id);
         let mut app = App::new(Context::local("DEMO", "https://atender.example"));
-        app.now = NOW;
+        app.set_now(NOW);
         app.on_resize(120, 40);
         app.reload();
         let mut h = Harness {
@@ -72,22 +73,33 @@ impl Harness {
             if effects.is_empty() {
                 break;
             }
-            for e in effects {
-                let msg = effects::run(&self.api, e).await;
+            for (id, e) in effects {
+                let msg = effects::answer(&self.api, id, e).await;
                 self.app.on_msg(msg);
             }
         }
-        if self.app.stale_views {
-            self.app.refresh_views();
+        self.app.prepare_frame();
+        self.app.set_now(NOW);
+    }
+
+    /// Answers every request the app has queued with what `answer` says (a server that
+    /// failed, say), without running them; returns what was asked.
+    pub fn answer_queued(
+        &mut self,
+        answer: impl Fn(&effects::Effect) -> atender_admin::domain::Result<effects::Reply>,
+    ) -> Vec<effects::Effect> {
+        let mut asked = Vec::new();
+        for (id, effect) in self.app.take_effects() {
+            let result = answer(&effect);
+            self.app.on_msg(effects::Msg::Answer { id, result });
+            asked.push(effect);
         }
-        self.app.now = NOW;
+        asked
     }
 
     pub fn key(&mut self, code: KeyCode) {
         self.app.on_key(KeyEvent::new(code, KeyModifiers::NONE));
-        if self.app.stale_views {
-            self.app.refresh_views();
-        }
+        self.app.prepare_frame();
     }
 
     pub fn ctrl(&mut self, c: char) {
@@ -135,7 +147,7 @@ impl Harness {
     }
 
     pub fn render(&self, theme: Theme) -> TestBackend {
-        let (w, h) = self.app.size;
+        let (w, h) = self.app.size();
         let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
         terminal.draw(|f| ui::draw(f, &self.app, &theme)).unwrap();
         terminal.backend().clone()

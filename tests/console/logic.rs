@@ -3,20 +3,24 @@
 use crate::harness::*;
 use atender_admin::domain::{Role, UserStatus};
 use atender_admin::service::{AdminApi, BulkChange, UserPatch};
-use atender_admin::tui::state::{ConfirmAction, Detail, Help, Overlay, Tab};
+use atender_admin::tui::components::{
+    Confirm, ConfirmAction, Detail, EditForm, Help, InviteForm, Links, LogView, RolesPicker,
+    TeamsView,
+};
+use atender_admin::tui::model::Tab;
 use crossterm::event::KeyCode;
 
 #[tokio::test]
 async fn tabs_switch_with_numbers_and_tab_keys() {
     let mut h = Harness::demo().await;
-    assert_eq!(h.app.tab, Tab::Active);
+    assert_eq!(h.app.tab(), Tab::Active);
     h.key(KeyCode::Char('3'));
-    assert_eq!(h.app.tab, Tab::Pending);
+    assert_eq!(h.app.tab(), Tab::Pending);
     assert_eq!(h.app.view().rows.len(), 12);
     h.key(KeyCode::Tab);
-    assert_eq!(h.app.tab, Tab::Active);
+    assert_eq!(h.app.tab(), Tab::Active);
     h.key(KeyCode::BackTab);
-    assert_eq!(h.app.tab, Tab::Pending);
+    assert_eq!(h.app.tab(), Tab::Pending);
     h.key(KeyCode::Char('2'));
     assert_eq!(h.app.view().rows.len(), 20);
 }
@@ -29,14 +33,14 @@ async fn the_filter_matches_names_emails_roles_and_teams_as_you_type() {
     h.keys("night shift");
     let shown = h.app.view().rows.len();
     assert!(shown > 0 && shown < all);
-    let data = h.app.data.as_ref().unwrap();
+    let data = h.app.data().unwrap();
     for &i in &h.app.view().rows {
         assert!(data.teams_of(&data.users[i]).contains(&"Night Shift"));
     }
     h.key(KeyCode::Enter);
-    assert!(!h.app.filter_focus);
+    assert!(!h.app.filter_focused());
     assert_eq!(
-        h.app.filter.value(),
+        h.app.filter().value(),
         "night shift",
         "Enter keeps the filter"
     );
@@ -45,7 +49,7 @@ async fn the_filter_matches_names_emails_roles_and_teams_as_you_type() {
     assert_eq!(h.app.view().cursor, 1);
     h.key(KeyCode::Char('/'));
     h.key(KeyCode::Esc);
-    assert_eq!(h.app.filter.value(), "");
+    assert_eq!(h.app.filter().value(), "");
     assert_eq!(h.app.view().rows.len(), all);
     // roles and emails, any case
     h.key(KeyCode::Char('/'));
@@ -97,18 +101,18 @@ async fn marks_follow_users_through_filtering_sorting_and_reloads() {
         2
     );
     h.key(KeyCode::Esc); // backs out of the filter; marks, hidden ones too, stay
-    assert_eq!(h.app.filter.value(), "");
-    assert_eq!(h.app.marks.len(), 2);
+    assert_eq!(h.app.filter().value(), "");
+    assert_eq!(h.app.marks().len(), 2);
     h.key(KeyCode::Esc); // nothing left to back out of: still the marks stay
-    assert_eq!(h.app.marks.len(), 2);
-    assert!(h.app.notice.as_ref().unwrap().text.contains("c clears"));
-    let before = h.app.marks.clone();
+    assert_eq!(h.app.marks().len(), 2);
+    assert!(h.app.last_notice().unwrap().text.contains("c clears"));
+    let before = h.app.marks().clone();
     h.key(KeyCode::Char('c')); // clearing is its own key…
-    assert!(h.app.marks.is_empty());
+    assert!(h.app.marks().is_empty());
     h.key(KeyCode::Char('u')); // …with an undo
-    assert_eq!(h.app.marks, before);
+    assert_eq!(h.app.marks(), &before);
     h.key(KeyCode::Char('u'));
-    assert_eq!(h.app.notice.as_ref().unwrap().text, "nothing to undo");
+    assert_eq!(h.app.last_notice().unwrap().text, "nothing to undo");
     h.key(KeyCode::Char('c'));
     h.key(KeyCode::Char('a'));
     assert_eq!(h.app.marked_in_tab().len(), h.app.view().rows.len());
@@ -133,7 +137,7 @@ async fn bulk_deactivation_asks_first_previews_and_reports_per_user() {
     h.key(KeyCode::Char('/'));
     h.key(KeyCode::Esc);
     h.press(KeyCode::Char('d')).await;
-    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
+    let Some(c) = h.app.layers().top::<Confirm>() else {
         panic!("no confirmation")
     };
     assert_eq!(c.title, "Deactivate 4 users?");
@@ -143,7 +147,7 @@ async fn bulk_deactivation_asks_first_previews_and_reports_per_user() {
     assert!(preview.iter().all(|o| o.is_done()));
     // Enter on No changes nothing
     h.press(KeyCode::Enter).await;
-    assert!(h.app.overlays.is_empty());
+    assert!(h.app.layers().is_empty());
     assert!(
         targets
             .iter()
@@ -154,7 +158,7 @@ async fn bulk_deactivation_asks_first_previews_and_reports_per_user() {
     h.keys("zzz");
     h.key(KeyCode::Enter);
     h.press(KeyCode::Char('d')).await;
-    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
+    let Some(c) = h.app.layers().top::<Confirm>() else {
         panic!()
     };
     assert!(
@@ -168,14 +172,14 @@ async fn bulk_deactivation_asks_first_previews_and_reports_per_user() {
     for e in &targets {
         assert_eq!(h.user(e).status, UserStatus::Inactive, "{e}");
     }
-    assert_eq!(h.app.notice.as_ref().unwrap().text, "4 deactivated");
-    assert!(h.app.marks.is_empty(), "marks leave the done rows");
+    assert_eq!(h.app.last_notice().unwrap().text, "4 deactivated");
+    assert!(h.app.marks().is_empty(), "marks leave the done rows");
     // they are on the Inactive tab, and u undoes exactly them
     h.key(KeyCode::Esc);
     h.key(KeyCode::Char('2'));
     assert_eq!(h.app.view().rows.len(), 24);
     h.press(KeyCode::Char('u')).await;
-    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
+    let Some(c) = h.app.layers().top::<Confirm>() else {
         panic!()
     };
     let ConfirmAction::Undo { change, ids } = &c.action else {
@@ -196,8 +200,8 @@ async fn bulk_deactivation_asks_first_previews_and_reports_per_user() {
     assert_eq!(h.app.view().rows.len(), 20);
     // the undo is spent: u says so instead of offering to undo the undo
     h.press(KeyCode::Char('u')).await;
-    assert!(h.app.overlays.is_empty(), "{:?}", h.app.overlays);
-    assert_eq!(h.app.notice.as_ref().unwrap().text, "nothing to undo");
+    assert!(h.app.layers().is_empty(), "{:?}", h.app.layers());
+    assert_eq!(h.app.last_notice().unwrap().text, "nothing to undo");
 }
 
 #[tokio::test]
@@ -214,7 +218,7 @@ async fn refusals_are_previewed_and_refused_rows_stay_marked() {
     h.key(KeyCode::Char(' '));
     assert_eq!(h.app.marked_in_tab().len(), 2);
     h.press(KeyCode::Char('d')).await;
-    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
+    let Some(c) = h.app.layers().top::<Confirm>() else {
         panic!()
     };
     let refused: Vec<String> = c
@@ -230,7 +234,7 @@ async fn refusals_are_previewed_and_refused_rows_stay_marked() {
         vec!["you can't deactivate your own account: ask another admin".to_string()]
     );
     h.press(KeyCode::Char('y')).await;
-    let notice = h.app.notice.clone().unwrap();
+    let notice = h.app.last_notice().cloned().unwrap();
     assert_eq!(
         notice.text,
         format!(
@@ -262,7 +266,7 @@ async fn an_admin_cannot_deactivate_the_owner_and_reads_why() {
     h.press(KeyCode::Char('d')).await;
     h.press(KeyCode::Char('y')).await;
     assert_eq!(
-        h.app.notice.as_ref().unwrap().text,
+        h.app.last_notice().unwrap().text,
         format!(
             "0 deactivated; 1 refused: {} ({}@…): only an Owner can deactivate an Owner",
             h.owner.display_name,
@@ -312,8 +316,8 @@ async fn inviting_through_the_form_shows_the_link_once_and_lands_on_pending() {
     h.key(KeyCode::Char(' ')); // first team
     h.ctrl('s');
     h.settle().await;
-    let Some(Overlay::Link(links)) = h.app.overlays.last().cloned() else {
-        panic!("{:?}", h.app.notice)
+    let Some(links) = h.app.layers().top::<Links>().cloned() else {
+        panic!("{:?}", h.app.last_notice())
     };
     let [(email, link)] = links.items.as_slice() else {
         panic!("{links:?}")
@@ -341,9 +345,9 @@ async fn inviting_through_the_form_shows_the_link_once_and_lands_on_pending() {
     }
     assert_eq!(h.current_email(), "new.person@acme.io");
     h.key(KeyCode::Char('y'));
-    assert_eq!(h.app.clipboard.as_deref(), Some(link.as_str()));
+    assert_eq!(h.app.pending_clipboard(), Some(link.as_str()));
     // what was done, not what can't be known
-    let notice = h.app.notice.clone().unwrap();
+    let notice = h.app.last_notice().cloned().unwrap();
     assert_eq!(
         notice.text,
         "sent to the terminal's clipboard (OSC 52): the invite link of new.person@acme.io"
@@ -351,14 +355,14 @@ async fn inviting_through_the_form_shows_the_link_once_and_lands_on_pending() {
     assert!(!notice.error);
     // under tmux 3.3's defaults it is still sent, and the admin is told how to let it through
     use atender_admin::tui::clipboard::{Answer, Route, TmuxOptions};
-    h.app.clipboard = None;
-    h.app.clipboard_route = Route::Tmux(TmuxOptions {
+    h.app.take_clipboard();
+    h.app.set_clipboard_route(Route::Tmux(TmuxOptions {
         allow_passthrough: Answer::Value("off".into()),
         set_clipboard: Answer::Value("external".into()),
-    });
+    }));
     h.key(KeyCode::Char('y'));
-    assert_eq!(h.app.clipboard.as_deref(), Some(link.as_str()));
-    let notice = h.app.notice.clone().unwrap();
+    assert_eq!(h.app.pending_clipboard(), Some(link.as_str()));
+    let notice = h.app.last_notice().cloned().unwrap();
     assert!(notice.error);
     assert!(
         notice.text.contains("tmux set -g set-clipboard on"),
@@ -370,13 +374,12 @@ async fn inviting_through_the_form_shows_the_link_once_and_lands_on_pending() {
     if h.current_email() == "new.person@acme.io" {
         h.key(KeyCode::Char('j'));
     }
-    h.app.clipboard = None;
+    h.app.take_clipboard();
     h.key(KeyCode::Char('y'));
-    assert!(h.app.clipboard.is_none());
+    assert!(h.app.pending_clipboard().is_none());
     assert!(
         h.app
-            .notice
-            .as_ref()
+            .last_notice()
             .unwrap()
             .text
             .contains("R sends a new one")
@@ -402,7 +405,7 @@ async fn form_errors_come_from_the_core_and_keep_what_was_typed() {
     h.key(KeyCode::Char(' ')); // Owner off: no role
     h.ctrl('s');
     h.settle().await;
-    let Some(Overlay::Invite(f)) = h.app.overlays.last() else {
+    let Some(f) = h.app.layers().top::<InviteForm>() else {
         panic!()
     };
     use atender_admin::domain::Field;
@@ -419,10 +422,10 @@ async fn form_errors_come_from_the_core_and_keep_what_was_typed() {
     f.email = tui_input::Input::new(taken);
     f.full_name = tui_input::Input::new("Someone".into());
     f.roles.set(Role::Agent, true);
-    *h.app.overlays.last_mut().unwrap() = Overlay::Invite(f);
+    *h.app.top_mut::<InviteForm>().unwrap() = f;
     h.ctrl('s');
     h.settle().await;
-    let Some(Overlay::Invite(f)) = h.app.overlays.last() else {
+    let Some(f) = h.app.layers().top::<InviteForm>() else {
         panic!()
     };
     assert!(
@@ -443,23 +446,32 @@ async fn leaving_a_form_with_input_asks_first() {
     h.keys("a@b.co");
     h.key(KeyCode::Esc);
     assert!(
-        matches!(h.app.overlays.last(), Some(Overlay::Confirm(c)) if c.action == ConfirmAction::DiscardForm)
+        h.app
+            .layers()
+            .top::<Confirm>()
+            .is_some_and(|c| c.action == ConfirmAction::DiscardForm)
     );
     h.key(KeyCode::Char('n'));
     assert!(
-        matches!(h.app.overlays.last(), Some(Overlay::Invite(f)) if f.email.value() == "a@b.co")
+        h.app
+            .layers()
+            .top::<InviteForm>()
+            .is_some_and(|f| f.email.value() == "a@b.co")
     );
     h.ctrl('c');
-    assert!(!h.app.quit, "quitting with input asks first");
+    assert!(!h.app.quit_requested(), "quitting with input asks first");
     assert!(
-        matches!(h.app.overlays.last(), Some(Overlay::Confirm(c)) if c.action == ConfirmAction::Quit)
+        h.app
+            .layers()
+            .top::<Confirm>()
+            .is_some_and(|c| c.action == ConfirmAction::Quit)
     );
     h.key(KeyCode::Esc);
     h.key(KeyCode::Esc);
     h.key(KeyCode::Char('y'));
-    assert!(h.app.overlays.is_empty());
+    assert!(h.app.layers().is_empty());
     h.key(KeyCode::Char('q'));
-    assert!(h.app.quit);
+    assert!(h.app.quit_requested());
 }
 
 #[tokio::test]
@@ -488,7 +500,7 @@ async fn editing_saves_and_a_conflict_offers_to_reload() {
     h.keys("Renamed Person");
     h.ctrl('s');
     h.settle().await;
-    let Some(Overlay::Edit(f)) = h.app.overlays.last() else {
+    let Some(f) = h.app.layers().top::<EditForm>() else {
         panic!()
     };
     assert!(f.conflict);
@@ -501,14 +513,14 @@ async fn editing_saves_and_a_conflict_offers_to_reload() {
     assert_eq!(f.full_name.value(), "Renamed Person", "typed text is kept");
     h.ctrl('r');
     h.settle().await;
-    let Some(Overlay::Edit(f)) = h.app.overlays.last() else {
+    let Some(f) = h.app.layers().top::<EditForm>() else {
         panic!()
     };
     assert_eq!(f.full_name.value(), "Renamed Person");
     assert_eq!(f.beta, !u.beta, "their change is loaded");
     h.ctrl('s');
     h.settle().await;
-    assert!(h.app.overlays.is_empty(), "{:?}", h.app.notice);
+    assert!(h.app.layers().is_empty(), "{:?}", h.app.last_notice());
     let saved = h.user(&target);
     assert_eq!(saved.full_name.as_str(), "Renamed Person");
     assert_eq!(saved.beta, !u.beta);
@@ -522,7 +534,7 @@ async fn deleting_asks_for_the_email() {
     h.key(KeyCode::Char('D'));
     h.keys("wrong@example.com");
     h.press(KeyCode::Enter).await;
-    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
+    let Some(c) = h.app.layers().top::<Confirm>() else {
         panic!()
     };
     let typed = c.typed.as_ref().unwrap();
@@ -540,12 +552,11 @@ async fn deleting_asks_for_the_email() {
     }
     h.type_keys(&target.to_uppercase()).await;
     h.press(KeyCode::Enter).await;
-    assert!(h.app.overlays.is_empty());
-    assert!(h.app.notice.as_ref().unwrap().text.starts_with("deleted"));
+    assert!(h.app.layers().is_empty());
+    assert!(h.app.last_notice().unwrap().text.starts_with("deleted"));
     assert!(
         h.app
-            .data
-            .as_ref()
+            .data()
             .unwrap()
             .users
             .iter()
@@ -559,7 +570,7 @@ async fn pending_invites_can_be_resent_and_cancelled() {
     h.key(KeyCode::Char('3'));
     let first = h.current_email();
     h.press(KeyCode::Char('R')).await;
-    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
+    let Some(c) = h.app.layers().top::<Confirm>() else {
         panic!()
     };
     assert!(
@@ -568,8 +579,8 @@ async fn pending_invites_can_be_resent_and_cancelled() {
             .any(|l| l.contains("earlier links stop working"))
     );
     h.press(KeyCode::Char('y')).await;
-    let Some(Overlay::Link(links)) = h.app.overlays.last() else {
-        panic!("{:?}", h.app.notice)
+    let Some(links) = h.app.layers().top::<Links>() else {
+        panic!("{:?}", h.app.last_notice())
     };
     assert_eq!(links.items[0].0, first);
     h.key(KeyCode::Esc);
@@ -577,7 +588,7 @@ async fn pending_invites_can_be_resent_and_cancelled() {
     h.key(KeyCode::Char(' '));
     h.press(KeyCode::Char('x')).await;
     h.press(KeyCode::Char('y')).await;
-    assert_eq!(h.app.notice.as_ref().unwrap().text, "2 cancelled");
+    assert_eq!(h.app.last_notice().unwrap().text, "2 cancelled");
     assert_eq!(h.app.view().rows.len(), 10);
 }
 
@@ -586,23 +597,29 @@ async fn the_detail_pane_answers_why_a_user_cannot_get_in() {
     let mut h = Harness::demo().await;
     h.key(KeyCode::Char('2'));
     h.press(KeyCode::Enter).await;
-    let Some(Overlay::Detail(Detail {
+    let Some(Detail {
         detail: Some(d), ..
-    })) = h.app.overlays.last()
+    }) = h.app.layers().top::<Detail>()
     else {
         panic!()
     };
-    let data = h.app.data.as_ref().unwrap();
+    let data = h.app.data().unwrap();
     let email_of = |id| data.user(id).map(|u| u.email.to_string());
-    let line = atender_admin::tui::update::access_line(&d.access, NOW, email_of, &h.app.keymap);
+    let line = atender_admin::tui::components::detail::access_line(
+        &d.access,
+        NOW,
+        email_of,
+        h.app.keymap(),
+    );
     assert!(line.starts_with("no — deactivated by "), "{line}");
     assert!(
         line.ends_with("press r on the Inactive tab to reactivate"),
         "{line}"
     );
     // The keys named are the ones in force: keys.toml may have moved them.
-    let moved = atender_admin::tui::keymap::Keymap::parse("reactivate = \"A\"").unwrap();
-    let line = atender_admin::tui::update::access_line(&d.access, NOW, email_of, &moved);
+    let moved = atender_admin::tui::keys::Keymap::parse("reactivate = \"A\"").unwrap();
+    let line =
+        atender_admin::tui::components::detail::access_line(&d.access, NOW, email_of, &moved);
     assert!(
         line.ends_with("press A on the Inactive tab to reactivate"),
         "{line}"
@@ -615,7 +632,7 @@ async fn the_activity_log_lists_newest_first() {
     let mut h = Harness::demo().await;
     h.press(KeyCode::Char('b')).await; // beta toggle on the first row: a fresh event
     h.press(KeyCode::Char('L')).await;
-    let Some(Overlay::Log(log)) = h.app.overlays.last() else {
+    let Some(log) = h.app.layers().top::<LogView>() else {
         panic!()
     };
     assert_eq!(log.events.len(), 200);
@@ -628,7 +645,7 @@ async fn the_activity_log_lists_newest_first() {
         h.key(KeyCode::Down);
     }
     h.settle().await;
-    let Some(Overlay::Log(log)) = h.app.overlays.last() else {
+    let Some(log) = h.app.layers().top::<LogView>() else {
         panic!()
     };
     assert!(
@@ -644,14 +661,14 @@ async fn a_too_small_terminal_only_lets_you_quit() {
     h.app.on_resize(79, 30);
     h.key(KeyCode::Char('3'));
     h.key(KeyCode::Char('i'));
-    assert_eq!(h.app.tab, Tab::Active);
-    assert!(h.app.overlays.is_empty());
+    assert_eq!(h.app.tab(), Tab::Active);
+    assert!(h.app.layers().is_empty());
     h.app.on_resize(80, 24);
     h.key(KeyCode::Char('3'));
-    assert_eq!(h.app.tab, Tab::Pending);
+    assert_eq!(h.app.tab(), Tab::Pending);
     h.app.on_resize(100, 10);
     h.key(KeyCode::Char('q'));
-    assert!(h.app.quit);
+    assert!(h.app.quit_requested());
 }
 
 #[tokio::test]
@@ -659,16 +676,16 @@ async fn a_new_bulk_job_does_not_show_the_last_one_s_result() {
     let mut h = Harness::demo().await;
     h.key(KeyCode::Char(' '));
     h.press(KeyCode::Char('b')).await;
-    let first = h.app.notice.clone().expect("the first job reports");
+    let first = h.app.last_notice().cloned().expect("the first job reports");
     h.key(KeyCode::Char('b'));
-    assert!(h.app.in_flight > 0, "the second job is under way");
+    assert!(h.app.in_flight() > 0, "the second job is under way");
     assert!(
-        h.app.notice.is_none(),
+        h.app.last_notice().is_none(),
         "still showing {:?} while the next job runs",
         first.text
     );
     h.settle().await;
-    assert!(h.app.notice.is_some(), "the second job reports");
+    assert!(h.app.last_notice().is_some(), "the second job reports");
 }
 
 #[tokio::test]
@@ -712,51 +729,54 @@ async fn reloading_keeps_the_cursor_on_its_user() {
 #[tokio::test]
 async fn connected_mode_shows_disconnection_and_recovers() {
     use atender_admin::domain::Error;
-    use atender_admin::tui::effects::Msg;
-    use atender_admin::tui::state::{Connection, ServerContext};
+    use atender_admin::tui::model::{Connection, ServerContext};
     let mut h = Harness::demo().await;
-    h.app.context.server = Some(ServerContext {
+    h.app.context_mut().server = Some(ServerContext {
         url: "http://127.0.0.1:9".into(),
         workspace: "demo".into(),
         email: "x@y.io".into(),
     });
-    h.app.connection = Connection::Online;
+    h.app.reload();
+    h.settle().await;
+    assert_eq!(h.app.connection(), &Connection::Online);
     let unreachable = Error::Unreachable {
         url: "http://127.0.0.1:9".into(),
         detail: "refused".into(),
     };
-    h.app
-        .on_msg(Msg::Cancelled(vec![(h.owner.id, Err(unreachable.clone()))]));
+    h.app.reload();
+    h.answer_queued(|_| Err(unreachable.clone()));
     assert!(
-        matches!(h.app.connection, Connection::Disconnected { .. }),
+        matches!(h.app.connection(), Connection::Disconnected { .. }),
         "{:?}",
-        h.app.connection
+        h.app.connection()
     );
     assert!(h.screen().contains("disconnected — retrying"));
     // the data stays on screen, and the next successful load reconnects
     assert!(h.screen().contains("Active (218)"));
     h.app.reload();
     h.settle().await;
-    assert_eq!(h.app.connection, Connection::Online);
-    assert_eq!(h.app.notice.as_ref().unwrap().text, "reconnected");
+    assert_eq!(h.app.connection(), &Connection::Online);
+    assert_eq!(h.app.last_notice().unwrap().text, "reconnected");
 }
 
 #[tokio::test]
 async fn a_lost_session_asks_to_sign_in_and_returns_to_the_open_form() {
     use atender_admin::domain::Error;
-    use atender_admin::tui::effects::{Connected, Msg};
-    use atender_admin::tui::state::ServerContext;
+    use atender_admin::tui::components::SignInForm;
+    use atender_admin::tui::effects::{Connected, Effect, Msg, Reply};
+    use atender_admin::tui::model::ServerContext;
     let mut h = Harness::demo().await;
-    h.app.context.server = Some(ServerContext {
+    h.app.context_mut().server = Some(ServerContext {
         url: "http://127.0.0.1:9".into(),
         workspace: "demo-support-co".into(),
         email: "x@y.io".into(),
     });
     h.key(KeyCode::Char('i'));
     h.keys("kept@acme.io");
-    h.app.on_msg(Msg::Invited(Err(Error::Unauthenticated)));
-    let Some(Overlay::SignIn(form)) = h.app.overlays.last() else {
-        panic!("{:?}", h.app.overlays)
+    h.app.reload();
+    h.answer_queued(|_| Err(Error::Unauthenticated));
+    let Some(form) = h.app.layers().top::<SignInForm>() else {
+        panic!("{:?}", h.app.layers())
     };
     assert_eq!(form.workspace.value(), "demo-support-co");
     assert!(
@@ -770,10 +790,10 @@ async fn a_lost_session_asks_to_sign_in_and_returns_to_the_open_form() {
     assert!(!h.screen().contains("secret-pw"));
     h.key(KeyCode::Enter);
     let effects = h.app.take_effects();
-    assert!(matches!(
-        effects.as_slice(),
-        [atender_admin::tui::effects::Effect::SignIn { .. }]
-    ));
+    let [(id, Effect::SignIn { .. })] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let id = *id;
     assert!(
         !format!("{effects:?}").contains("secret-pw"),
         "the password never reaches debug output"
@@ -783,10 +803,13 @@ async fn a_lost_session_asks_to_sign_in_and_returns_to_the_open_form() {
         user: h.owner.clone(),
         workspace: h.ws.clone(),
     };
-    h.app.on_msg(Msg::SignedIn(Ok(connected)));
+    h.app.on_msg(Msg::Answer {
+        id,
+        result: Ok(Reply::SignedIn(connected)),
+    });
     h.settle().await;
-    let Some(Overlay::Invite(f)) = h.app.overlays.last() else {
-        panic!("{:?}", h.app.overlays)
+    let Some(f) = h.app.layers().top::<InviteForm>() else {
+        panic!("{:?}", h.app.layers())
     };
     assert_eq!(
         f.email.value(),
@@ -798,34 +821,36 @@ async fn a_lost_session_asks_to_sign_in_and_returns_to_the_open_form() {
 #[tokio::test]
 async fn connected_mode_refreshes_on_schedule_keeping_cursor_and_marks() {
     use atender_admin::tui::effects::Effect;
-    use atender_admin::tui::state::ServerContext;
+    use atender_admin::tui::model::ServerContext;
     let mut h = Harness::demo().await;
-    h.app.context.server = Some(ServerContext::default());
-    h.app.context.refresh_every = Some(time::Duration::seconds(30));
+    h.app.context_mut().server = Some(ServerContext::default());
+    h.app.context_mut().refresh_every = Some(time::Duration::seconds(30));
     h.key(KeyCode::Char(' '));
     h.key(KeyCode::Char('j'));
-    let (cursor, marks) = (h.current_email(), h.app.marks.clone());
+    let (cursor, marks) = (h.current_email(), h.app.marks().clone());
     // not yet due
-    h.app.last_load = time::OffsetDateTime::now_utc();
+    h.app.set_last_load(time::OffsetDateTime::now_utc());
     h.app.on_tick();
     assert!(h.app.take_effects().is_empty());
     // due: a reload is asked for, and it keeps the cursor and the marks
-    h.app.last_load = time::OffsetDateTime::now_utc() - time::Duration::seconds(31);
+    h.app
+        .set_last_load(time::OffsetDateTime::now_utc() - time::Duration::seconds(31));
     h.app.on_tick();
     let effects = h.app.take_effects();
     assert!(
-        matches!(effects.as_slice(), [Effect::Load { .. }]),
+        matches!(effects.as_slice(), [(_, Effect::Load { .. })]),
         "{effects:?}"
     );
-    for e in effects {
-        let msg = atender_admin::tui::effects::run(&h.api, e).await;
+    for (id, e) in effects {
+        let msg = atender_admin::tui::effects::answer(&h.api, id, e).await;
         h.app.on_msg(msg);
     }
     assert_eq!(h.current_email(), cursor);
-    assert_eq!(h.app.marks, marks);
+    assert_eq!(h.app.marks(), &marks);
     // offline, nothing reloads by itself
-    h.app.context.server = None;
-    h.app.last_load = time::OffsetDateTime::now_utc() - time::Duration::seconds(3600);
+    h.app.context_mut().server = None;
+    h.app
+        .set_last_load(time::OffsetDateTime::now_utc() - time::Duration::seconds(3600));
     h.app.on_tick();
     assert!(h.app.take_effects().is_empty());
 }
@@ -833,27 +858,29 @@ async fn connected_mode_refreshes_on_schedule_keeping_cursor_and_marks() {
 #[tokio::test]
 async fn a_change_with_a_lost_answer_is_re_read_not_re_sent() {
     use atender_admin::domain::Error;
-    use atender_admin::tui::effects::{Effect, Msg};
-    use atender_admin::tui::state::ServerContext;
+    use atender_admin::tui::effects::Effect;
+    use atender_admin::tui::model::ServerContext;
     let mut h = Harness::demo().await;
-    h.app.context.server = Some(ServerContext::default());
+    h.app.context_mut().server = Some(ServerContext::default());
     let lost = Error::OutcomeUnknown {
         url: "http://x".into(),
         detail: "timed out".into(),
     };
-    h.app.on_msg(Msg::BulkDone {
-        change: atender_admin::service::BulkChange::Deactivate,
-        result: Err(lost),
-    });
+    h.press(KeyCode::Char('d')).await;
+    h.key(KeyCode::Char('y'));
+    let asked = h.answer_queued(|_| Err(lost.clone()));
+    assert!(
+        matches!(asked.as_slice(), [Effect::Bulk { .. }]),
+        "{asked:?}"
+    );
     let effects = h.app.take_effects();
     assert!(
-        matches!(effects.as_slice(), [Effect::Load { .. }]),
+        matches!(effects.as_slice(), [(_, Effect::Load { .. })]),
         "{effects:?}"
     );
     assert!(
         h.app
-            .notice
-            .as_ref()
+            .last_notice()
             .unwrap()
             .text
             .contains("may or may not have been made")
@@ -875,13 +902,13 @@ async fn roles_and_teams_change_in_bulk_through_a_picker_and_a_confirmation() {
         .map(|u| u.email.to_string())
         .collect();
     h.key(KeyCode::Char('o'));
-    assert!(matches!(h.app.overlays.last(), Some(Overlay::Roles { .. })));
+    assert!(h.app.layers().top::<RolesPicker>().is_some());
     h.key(KeyCode::Down);
     h.key(KeyCode::Down);
     h.key(KeyCode::Char(' ')); // Supervisor on (Agent stays)
     h.press(KeyCode::Enter).await;
-    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
-        panic!("{:?}", h.app.overlays)
+    let Some(c) = h.app.layers().top::<Confirm>() else {
+        panic!("{:?}", h.app.layers())
     };
     assert_eq!(c.title, "Set the roles of 2 users to Supervisor, Agent?");
     assert!(c.preview.as_ref().unwrap().iter().all(|o| o.is_done()));
@@ -890,7 +917,7 @@ async fn roles_and_teams_change_in_bulk_through_a_picker_and_a_confirmation() {
         assert_eq!(h.user(e).roles.to_string(), "Supervisor, Agent");
     }
     // teams: add both to the first team, then remove one
-    let team = h.app.data.as_ref().unwrap().teams[0].clone();
+    let team = h.app.data().unwrap().teams[0].clone();
     h.key(KeyCode::Char('/'));
     h.key(KeyCode::Esc);
     for e in &emails {
@@ -904,7 +931,7 @@ async fn roles_and_teams_change_in_bulk_through_a_picker_and_a_confirmation() {
     assert_eq!(h.app.marked_in_tab().len(), 2);
     h.key(KeyCode::Char('t'));
     h.press(KeyCode::Enter).await;
-    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
+    let Some(c) = h.app.layers().top::<Confirm>() else {
         panic!()
     };
     assert_eq!(c.title, format!("Add 2 users to the team {}?", team.name));
@@ -920,8 +947,7 @@ async fn large_bulk_changes_go_in_chunks_and_show_progress() {
     let mut h = Harness::demo().await;
     let ids: Vec<_> = h
         .app
-        .data
-        .as_ref()
+        .data()
         .unwrap()
         .users
         .iter()
@@ -930,45 +956,55 @@ async fn large_bulk_changes_go_in_chunks_and_show_progress() {
         .collect();
     let total = ids.len();
     assert!(total > 2 * effects::BULK_CHUNK, "{total}");
+    // The bulk change as the console asks for it: marked users, d, y.
+    h.app.mark_users(ids.iter().copied());
+    h.press(KeyCode::Char('d')).await;
+    h.key(KeyCode::Char('y'));
+    let queued = h.app.take_effects();
+    let [(id, effects::Effect::Bulk { change, ids })] = queued.as_slice() else {
+        panic!("{queued:?}")
+    };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let last = effects::bulk_in_chunks(&h.api, BulkChange::Deactivate, ids, &tx).await;
+    let id = *id;
+    let last = effects::bulk_in_chunks(&h.api, change.clone(), ids.clone(), |done, total| {
+        let _ = tx.send(Msg::Progress { id, done, total });
+    })
+    .await;
     let mut seen = Vec::new();
-    while let Ok(Msg::BulkProgress { done, total: t }) = rx.try_recv() {
+    while let Ok(Msg::Progress { done, total: t, .. }) = rx.try_recv() {
         assert_eq!(t, total);
         seen.push(done);
-        h.app.in_flight = 1;
-        h.app.on_msg(Msg::BulkProgress { done, total: t });
-        assert_eq!(h.app.in_flight, 1, "progress is not an answer");
+        h.app.on_msg(Msg::Progress { id, done, total: t });
+        assert_eq!(h.app.in_flight(), 1, "progress is not an answer");
     }
     assert_eq!(seen, vec![100, 200, total]);
     assert!(h.screen().contains(&format!("{total}/{total} done")));
-    h.app.on_msg(last);
+    h.app.on_msg(Msg::Answer { id, result: last });
     assert_eq!(
-        h.app.notice.as_ref().unwrap().text,
+        h.app.last_notice().unwrap().text,
         format!("{total} deactivated")
     );
-    assert!(h.app.progress.is_none());
+    assert!(h.app.progress().is_none());
 }
 
 #[tokio::test]
 async fn a_change_some_users_already_have_says_so() {
     let mut h = Harness::demo().await;
     // two agents: one in the first team already, one not
-    let team = h.app.data.as_ref().unwrap().teams[0].clone();
+    let team = h.app.data().unwrap().teams[0].clone();
     let (inside, outside): (Vec<_>, Vec<_>) = h
         .app
-        .data
-        .as_ref()
+        .data()
         .unwrap()
         .users
         .iter()
         .filter(|u| u.status == UserStatus::Active && u.roles.to_string() == "Agent")
         .partition(|u| u.teams.contains(&team.id));
     let ids = [inside[0].id, outside[0].id];
-    h.app.marks.extend(ids.iter().copied());
+    h.app.mark_users(ids.iter().copied());
     h.key(KeyCode::Char('t'));
     h.press(KeyCode::Enter).await;
-    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
+    let Some(c) = h.app.layers().top::<Confirm>() else {
         panic!()
     };
     assert_eq!(
@@ -981,21 +1017,21 @@ async fn a_change_some_users_already_have_says_so() {
         1
     );
     h.press(KeyCode::Char('y')).await;
-    assert_eq!(h.app.notice.as_ref().unwrap().text, "1 added; 1 already so");
+    assert_eq!(h.app.last_notice().unwrap().text, "1 added; 1 already so");
 }
 
 #[tokio::test]
 async fn teams_are_created_renamed_and_deleted_from_the_teams_screen() {
-    use atender_admin::tui::state::TeamEdit;
+    use atender_admin::tui::components::TeamEdit;
     let mut h = Harness::demo().await;
-    let before = h.app.data.as_ref().unwrap().teams.len();
+    let before = h.app.data().unwrap().teams.len();
     h.key(KeyCode::Char('T'));
     h.key(KeyCode::Char('n'));
     h.keys("billing");
     h.press(KeyCode::Enter).await;
     // the core refuses the duplicate; what was typed stays
-    let Some(Overlay::Teams(view)) = h.app.overlays.last() else {
-        panic!("{:?}", h.app.overlays)
+    let Some(view) = h.app.layers().top::<TeamsView>() else {
+        panic!("{:?}", h.app.layers())
     };
     assert!(
         view.error.as_ref().unwrap().contains("already exists"),
@@ -1008,20 +1044,19 @@ async fn teams_are_created_renamed_and_deleted_from_the_teams_screen() {
     }
     h.keys("Escalations");
     h.press(KeyCode::Enter).await;
-    assert_eq!(h.app.data.as_ref().unwrap().teams.len(), before + 1);
+    assert_eq!(h.app.data().unwrap().teams.len(), before + 1);
     assert_eq!(
-        h.app.notice.as_ref().unwrap().text,
+        h.app.last_notice().unwrap().text,
         "created the team Escalations"
     );
     // rename the first team, then delete it
-    let first = h.app.data.as_ref().unwrap().teams[0].clone();
+    let first = h.app.data().unwrap().teams[0].clone();
     h.key(KeyCode::Char('r'));
     h.keys(" East");
     h.press(KeyCode::Enter).await;
     let renamed = h
         .app
-        .data
-        .as_ref()
+        .data()
         .unwrap()
         .teams
         .iter()
@@ -1031,14 +1066,13 @@ async fn teams_are_created_renamed_and_deleted_from_the_teams_screen() {
     assert_eq!(renamed.name.as_str(), format!("{} East", first.name));
     let cursor = h
         .app
-        .data
-        .as_ref()
+        .data()
         .unwrap()
         .teams
         .iter()
         .position(|t| t.id == first.id)
         .unwrap();
-    let Some(Overlay::Teams(view)) = h.app.overlays.last_mut() else {
+    let Some(view) = h.app.top_mut::<TeamsView>() else {
         panic!()
     };
     view.cursor = cursor;
@@ -1046,23 +1080,17 @@ async fn teams_are_created_renamed_and_deleted_from_the_teams_screen() {
     // a team with members: y is not enough, its name must be typed
     h.press(KeyCode::Char('y')).await;
     assert!(
-        h.app
-            .data
-            .as_ref()
-            .unwrap()
-            .teams
-            .iter()
-            .any(|t| t.id == first.id),
+        h.app.data().unwrap().teams.iter().any(|t| t.id == first.id),
         "one key deleted a team with members"
     );
-    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
-        panic!("{:?}", h.app.overlays)
+    let Some(c) = h.app.layers().top::<Confirm>() else {
+        panic!("{:?}", h.app.layers())
     };
     assert!(c.title.contains("membership"), "{}", c.title);
     h.key(KeyCode::Backspace);
     h.keys(renamed.name.as_str());
     h.press(KeyCode::Enter).await;
-    let data = h.app.data.as_ref().unwrap();
+    let data = h.app.data().unwrap();
     assert!(data.teams.iter().all(|t| t.id != first.id));
     assert!(
         data.users.iter().all(|u| !u.teams.contains(&first.id)),
@@ -1083,9 +1111,13 @@ async fn an_arrow_in_a_confirmation_never_turns_no_into_yes() {
         h.key(k);
     }
     h.press(KeyCode::Enter).await;
-    assert!(h.app.overlays.is_empty());
+    assert!(h.app.layers().is_empty());
     assert_eq!(h.app.view().rows.len(), inactive, "nobody was reactivated");
-    assert_eq!(h.app.marks.len(), inactive, "and the marks are still there");
+    assert_eq!(
+        h.app.marks().len(),
+        inactive,
+        "and the marks are still there"
+    );
     // ← is the deliberate move to Yes, and stops there
     h.press(KeyCode::Char('r')).await;
     h.key(KeyCode::Left);
@@ -1099,7 +1131,7 @@ async fn dialogs_name_people_so_namesakes_can_be_told_apart() {
     let mut h = Harness::demo().await;
     let u = h.app.current_user().unwrap().clone();
     h.press(KeyCode::Char('d')).await;
-    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
+    let Some(c) = h.app.layers().top::<Confirm>() else {
         panic!()
     };
     assert_eq!(
@@ -1114,21 +1146,21 @@ async fn paste_goes_into_the_focused_field_as_one_line() {
     h.key(KeyCode::Char('i'));
     h.key(KeyCode::Tab);
     h.app.on_paste("Line One\nLine Two");
-    let Some(Overlay::Invite(form)) = h.app.overlays.last() else {
+    let Some(form) = h.app.layers().top::<InviteForm>() else {
         panic!()
     };
     assert_eq!(form.full_name.value(), "Line One Line Two");
     assert_eq!(form.display_name.value(), "Line One Line Two");
     h.key(KeyCode::Esc);
     h.key(KeyCode::Char('y'));
-    assert!(h.app.overlays.is_empty());
+    assert!(h.app.layers().is_empty());
     // the filter takes a paste too, and on the bare table a paste does nothing
     h.app.on_paste("billing");
-    assert_eq!(h.app.filter.value(), "");
+    assert_eq!(h.app.filter().value(), "");
     h.key(KeyCode::Char('/'));
     h.app.on_paste("billing\n");
-    assert_eq!(h.app.filter.value(), "billing");
-    assert!(h.app.filter_focus, "a pasted line break is not Enter");
+    assert_eq!(h.app.filter().value(), "billing");
+    assert!(h.app.filter_focused(), "a pasted line break is not Enter");
 }
 
 #[tokio::test]
@@ -1138,18 +1170,18 @@ async fn a_team_without_members_is_deleted_with_a_plain_yes() {
     h.key(KeyCode::Char('n'));
     h.keys("Zeta Empty");
     h.press(KeyCode::Enter).await;
-    let data = h.app.data.as_ref().unwrap();
+    let data = h.app.data().unwrap();
     let cursor = data
         .teams
         .iter()
         .position(|t| t.name.as_str() == "Zeta Empty")
         .unwrap();
-    let Some(Overlay::Teams(view)) = h.app.overlays.last_mut() else {
+    let Some(view) = h.app.top_mut::<TeamsView>() else {
         panic!()
     };
     view.cursor = cursor;
     h.key(KeyCode::Char('D'));
-    let Some(Overlay::Confirm(c)) = h.app.overlays.last() else {
+    let Some(c) = h.app.layers().top::<Confirm>() else {
         panic!()
     };
     assert!(
@@ -1159,14 +1191,13 @@ async fn a_team_without_members_is_deleted_with_a_plain_yes() {
     h.press(KeyCode::Char('y')).await;
     assert!(
         h.app
-            .data
-            .as_ref()
+            .data()
             .unwrap()
             .teams
             .iter()
             .all(|t| t.name.as_str() != "Zeta Empty")
     );
-    assert!(matches!(h.app.overlays.last(), Some(Overlay::Teams(_))));
+    assert!(h.app.layers().top::<TeamsView>().is_some());
 }
 
 #[tokio::test]
@@ -1176,14 +1207,14 @@ async fn the_same_keys_move_in_pickers_help_and_the_log() {
     h.key(KeyCode::Char('j'));
     h.key(KeyCode::Char('j'));
     h.key(KeyCode::Char('k'));
-    let Some(Overlay::Roles(picker)) = h.app.overlays.last() else {
+    let Some(picker) = h.app.layers().top::<RolesPicker>() else {
         panic!()
     };
     assert_eq!(picker.cursor, 1, "j j k lands on the second role");
     let before = picker.roles.clone();
     h.key(KeyCode::Char('G'));
     h.key(KeyCode::Char(' '));
-    let Some(Overlay::Roles(picker)) = h.app.overlays.last() else {
+    let Some(picker) = h.app.layers().top::<RolesPicker>() else {
         panic!()
     };
     assert_eq!(picker.cursor, picker.roles.len() - 1);
@@ -1196,17 +1227,24 @@ async fn the_same_keys_move_in_pickers_help_and_the_log() {
     h.key(KeyCode::Esc);
     h.key(KeyCode::Char('?'));
     h.key(KeyCode::Char('G'));
-    assert!(matches!(h.app.overlays.last(), Some(Overlay::Help(help)) if help.scroll > 0));
+    assert!(
+        h.app
+            .layers()
+            .top::<Help>()
+            .is_some_and(|help| help.scroll > 0)
+    );
     h.key(KeyCode::Char('g'));
-    assert!(matches!(
-        h.app.overlays.last(),
-        Some(Overlay::Help(Help { scroll: 0 }))
-    ));
+    assert!(
+        h.app
+            .layers()
+            .top::<Help>()
+            .is_some_and(|help| help.scroll == 0)
+    );
     assert!(h.screen().lines().any(|l| l.contains("Esc close")));
     h.key(KeyCode::Esc);
     h.press(KeyCode::Char('L')).await;
     h.key(KeyCode::End);
-    let Some(Overlay::Log(log)) = h.app.overlays.last() else {
+    let Some(log) = h.app.layers().top::<LogView>() else {
         panic!()
     };
     assert_eq!(log.scroll, log.shown().len() - 1);
@@ -1219,7 +1257,7 @@ async fn dates_sort_most_recent_first_with_the_missing_ones_last() {
         |h: &Harness,
          label: &str,
          at: &dyn Fn(&atender_admin::domain::User) -> Option<time::OffsetDateTime>| {
-            let data = h.app.data.as_ref().unwrap();
+            let data = h.app.data().unwrap();
             let dates: Vec<_> = h
                 .app
                 .view()
@@ -1305,27 +1343,27 @@ async fn clicks_pick_rows_and_tabs_and_do_nothing_under_a_dialog() {
     };
     let click = |column, row| at(MouseEventKind::Down(MouseButton::Left), column, row);
     // the table's header is on line 2, its fifth row on line 7
-    h.app.on_mouse(click(10, 7));
+    atender_admin::tui::on_mouse(&mut h.app, click(10, 7));
     assert_eq!(h.app.view().cursor, 4);
-    h.app.on_mouse(click(10, 2));
+    atender_admin::tui::on_mouse(&mut h.app, click(10, 2));
     assert_eq!(h.app.view().cursor, 4, "the header is no row");
-    h.app.on_mouse(at(MouseEventKind::ScrollDown, 10, 7));
+    atender_admin::tui::on_mouse(&mut h.app, at(MouseEventKind::ScrollDown, 10, 7));
     assert_eq!(h.app.view().cursor, 5);
-    h.app.on_mouse(at(MouseEventKind::ScrollUp, 10, 7));
+    atender_admin::tui::on_mouse(&mut h.app, at(MouseEventKind::ScrollUp, 10, 7));
     assert_eq!(h.app.view().cursor, 4);
     // " 2 Inactive (20) " on the tab line
-    h.app.on_mouse(click(22, 1));
-    assert_eq!(h.app.tab, Tab::Inactive);
+    atender_admin::tui::on_mouse(&mut h.app, click(22, 1));
+    assert_eq!(h.app.tab(), Tab::Inactive);
     // below the last of its 20 rows: nothing
-    h.app.on_mouse(click(10, 30));
+    atender_admin::tui::on_mouse(&mut h.app, click(10, 30));
     assert_eq!(h.app.view().cursor, 0);
     // a dialog keeps the mouse from the table
     h.key(KeyCode::Char('?'));
-    h.app.on_mouse(click(10, 7));
-    h.app.on_mouse(click(40, 1));
+    atender_admin::tui::on_mouse(&mut h.app, click(10, 7));
+    atender_admin::tui::on_mouse(&mut h.app, click(40, 1));
     assert_eq!(h.app.view().cursor, 0);
-    assert_eq!(h.app.tab, Tab::Inactive);
-    assert!(matches!(h.app.overlays.last(), Some(Overlay::Help { .. })));
+    assert_eq!(h.app.tab(), Tab::Inactive);
+    assert!(h.app.layers().top::<Help>().is_some());
 }
 
 /// A refresh applies only what changed since the last load (`apply_changes`, by the same rule
@@ -1333,12 +1371,13 @@ async fn clicks_pick_rows_and_tabs_and_do_nothing_under_a_dialog() {
 #[tokio::test]
 async fn applied_changes_show_what_a_full_load_shows() {
     use atender_admin::domain::UserId;
-    use atender_admin::tui::state::{App, Context, apply_changes, apply_snapshot};
+    use atender_admin::tui::app::App;
+    use atender_admin::tui::model::Context;
     let mut h = Harness::demo().await;
-    let seq = h.app.data.as_ref().unwrap().seq;
-    let active: Vec<UserId> = h.app.views[Tab::Active.index()].rows[1..4]
+    let seq = h.app.data().unwrap().seq;
+    let active: Vec<UserId> = h.app.view_of(Tab::Active).rows[1..4]
         .iter()
-        .map(|&i| h.app.data.as_ref().unwrap().users[i].id)
+        .map(|&i| h.app.data().unwrap().users[i].id)
         .collect();
     h.api
         .bulk(BulkChange::Deactivate, active[..2].to_vec(), false)
@@ -1354,13 +1393,13 @@ async fn applied_changes_show_what_a_full_load_shows() {
         .await
         .unwrap();
     let changes = h.api.changes(seq).await.unwrap();
-    apply_changes(&mut h.app, changes);
+    h.app.apply_changes(changes);
     let listed = |app: &App| -> Vec<Vec<UserId>> {
-        let data = app.data.as_ref().unwrap();
+        let data = app.data().unwrap();
         Tab::ALL
             .iter()
             .map(|t| {
-                app.views[t.index()]
+                app.view_of(*t)
                     .rows
                     .iter()
                     .map(|&i| data.users[i].id)
@@ -1369,14 +1408,14 @@ async fn applied_changes_show_what_a_full_load_shows() {
             .collect()
     };
     let mut fresh = App::new(Context::local("DEMO", "https://atender.example"));
-    fresh.now = NOW;
+    fresh.set_now(NOW);
     fresh.on_resize(120, 40);
-    apply_snapshot(&mut fresh, h.api.snapshot().await.unwrap());
+    fresh.apply_snapshot(h.api.snapshot().await.unwrap());
     assert_eq!(listed(&h.app), listed(&fresh));
     let inactive = &listed(&h.app)[Tab::Inactive.index()];
     assert!(active[..2].iter().all(|id| inactive.contains(id)));
-    let data = h.app.data.as_ref().unwrap();
-    assert_eq!(data.teams, fresh.data.as_ref().unwrap().teams);
+    let data = h.app.data().unwrap();
+    assert_eq!(data.teams, fresh.data().unwrap().teams);
     assert!(
         data.teams_of(data.user(active[2]).unwrap())
             .contains(&"Aardvark Desk")
@@ -1389,8 +1428,8 @@ async fn applied_changes_show_what_a_full_load_shows() {
 #[tokio::test]
 async fn the_full_load_keeps_the_person_chosen_on_the_first_page() {
     use atender_admin::domain::UserId;
-    use atender_admin::tui::effects::FirstPage;
-    use atender_admin::tui::state::{App, Context, apply_first_page, apply_snapshot};
+    use atender_admin::tui::app::App;
+    use atender_admin::tui::model::{Context, FirstPage};
     let h = Harness::demo().await;
     let snapshot = h.api.snapshot().await.unwrap();
     let mut first = snapshot.clone();
@@ -1398,32 +1437,29 @@ async fn the_full_load_keeps_the_person_chosen_on_the_first_page() {
     first.users.reverse();
     first.users.truncate(120);
     let mut app = App::new(Context::local("DEMO", "https://atender.example"));
-    app.now = NOW;
+    app.set_now(NOW);
     app.on_resize(120, 40);
-    apply_first_page(
-        &mut app,
-        FirstPage {
-            snapshot: first,
-            counts: [0; 3],
-        },
-    );
-    assert!(!app.data.as_ref().unwrap().is_complete());
+    app.apply_first_page(FirstPage {
+        snapshot: first,
+        counts: [0; 3],
+    });
+    assert!(!app.data().unwrap().is_complete());
     let id_at = |app: &App, tab: Tab| -> UserId {
-        let view = &app.views[tab.index()];
-        app.data.as_ref().unwrap().users[view.rows[view.cursor]].id
+        let view = app.view_of(tab);
+        app.data().unwrap().users[view.rows[view.cursor]].id
     };
-    app.tab = Tab::Active;
+    app.select_tab(Tab::Active);
     app.move_to(3);
     let chosen = id_at(&app, Tab::Active);
-    apply_snapshot(&mut app, snapshot);
-    assert!(app.data.as_ref().unwrap().is_complete());
+    app.apply_snapshot(snapshot);
+    assert!(app.data().unwrap().is_complete());
     assert_eq!(id_at(&app, Tab::Active), chosen, "the chosen person stays");
     assert_ne!(
-        app.views[Tab::Active.index()].cursor,
+        app.view_of(Tab::Active).cursor,
         3,
         "found in the real order"
     );
-    let inactive = &app.views[Tab::Inactive.index()];
+    let inactive = &app.view_of(Tab::Inactive);
     assert_eq!(
         (inactive.cursor, inactive.offset),
         (0, 0),
@@ -1441,13 +1477,13 @@ async fn a_dialog_hides_the_notice_given_before_it() {
         h.app.shown_notice().map(|n| n.text.as_str()),
         Some("nothing to undo")
     );
-    h.app.open(Overlay::Help(Help::default()));
+    h.app.open(Help::default());
     assert!(h.app.shown_notice().is_none());
     h.app.error("could not load: the server is away");
     assert!(h.app.shown_notice().is_some_and(|n| n.error));
     h.app.notice("nothing to undo");
     h.key(KeyCode::Esc);
-    assert!(h.app.overlays.is_empty());
+    assert!(h.app.layers().is_empty());
     assert_eq!(
         h.app.shown_notice().map(|n| n.text.as_str()),
         Some("nothing to undo")

@@ -191,7 +191,7 @@ async fn no_color_keeps_cursor_marks_and_errors_visible() {
             .skip(1)
             .take(5)
             .all(|c| c.modifier.contains(Modifier::BOLD))
-            || h.app.notice.as_ref().is_some_and(|n| !n.error)
+            || h.app.last_notice().is_some_and(|n| !n.error)
     );
     assert_snapshot!("no_color", backend.to_string());
 }
@@ -344,7 +344,7 @@ fn on_a_terminal(h: &Harness) -> vt100::Parser {
             Ok(())
         }
     }
-    let (w, rows) = h.app.size;
+    let (w, rows) = h.app.size();
     let written = Written::default();
     let backend = CrosstermBackend::new(written.clone());
     let viewport = Viewport::Fixed(ratatui::layout::Rect::new(0, 0, w, rows));
@@ -362,7 +362,7 @@ fn on_a_terminal(h: &Harness) -> vt100::Parser {
 async fn the_table_at_80_columns_cuts_with_an_ellipsis_and_keeps_the_email() {
     let mut h = Harness::demo().await;
     h.app.on_resize(80, 24);
-    h.app.refresh_views();
+    h.app.prepare_frame();
     let text = screen(&h);
     assert!(
         text.contains("amelie.nguyen@demo-support.example"),
@@ -441,7 +441,7 @@ async fn wide_characters_behind_a_dialog_leave_its_border_whole() {
     h.press(KeyCode::Char('d')).await;
     let term = on_a_terminal(&h);
     let screen = term.screen();
-    let w = h.app.size.0;
+    let w = h.app.size().0;
     let top = (0..40)
         .find(|&r| (0..w).any(|c| screen.cell(r, c).unwrap().contents() == "╭"))
         .expect("a dialog whose top-left corner shows");

@@ -6,8 +6,9 @@ use atender_admin::client::{ClientConfig, HttpClient};
 use atender_admin::demo;
 use atender_admin::domain::HashCost;
 use atender_admin::service::{AdminApi, BulkChange};
+use atender_admin::tui::app::App;
 use atender_admin::tui::effects;
-use atender_admin::tui::state::{App, Context};
+use atender_admin::tui::model::Context;
 use reqwest::{Method, StatusCode};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -120,8 +121,8 @@ async fn settle(app: &mut App, api: &HttpClient) {
         if pending.is_empty() {
             break;
         }
-        for e in pending {
-            let msg = effects::run(api, e).await;
+        for (id, e) in pending {
+            let msg = effects::answer(api, id, e).await;
             app.on_msg(msg);
         }
     }
@@ -161,7 +162,7 @@ async fn the_consoles_refresh_costs_the_changes_not_the_workspace(store: Backend
     app.reload();
     settle(&mut app, &api).await;
     let first_load = bytes.swap(0, Ordering::SeqCst);
-    let loaded = app.data.as_ref().expect("loaded").users.len();
+    let loaded = app.data().expect("loaded").users.len();
     assert_eq!(loaded, 600);
     assert!(
         first_load > 200_000,
@@ -172,7 +173,7 @@ async fn the_consoles_refresh_costs_the_changes_not_the_workspace(store: Backend
     settle(&mut app, &api).await;
     let idle = bytes.swap(0, Ordering::SeqCst);
     assert!(idle < 10_000, "a refresh with no changes sent {idle} bytes");
-    assert_eq!(app.data.as_ref().unwrap().users.len(), 600);
+    assert_eq!(app.data().unwrap().users.len(), 600);
 
     // someone else deactivates three users: the refresh brings those three
     let local = server.core.admin(ws.id, owner.id);
@@ -195,7 +196,7 @@ async fn the_consoles_refresh_costs_the_changes_not_the_workspace(store: Backend
         three_changed < 10_000,
         "a refresh with three changes sent {three_changed} bytes"
     );
-    let data = app.data.as_ref().unwrap();
+    let data = app.data().unwrap();
     for id in &three {
         assert_eq!(
             data.user(*id).unwrap().status,

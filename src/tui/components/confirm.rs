@@ -3,14 +3,15 @@
 //! for what cannot be undone (deleting a user, a team with members) a name to type instead of a
 //! key to press.
 
-use super::{Action, Binding, Component, Ctx, EventState, Queue, key};
-use crate::domain::{TeamId, UserId};
+use super::{Action, Component, Ctx, EventState, Queue};
+use crate::domain::{Result, TeamId, UserId};
 use crate::service::{BulkChange, Outcome};
 use crate::text::safe;
-use crate::tui::effects::Msg;
+use crate::tui::effects::{self, Effect};
+use crate::tui::keys::{Dialog, DialogKey as K, Hint, HintSpec, Keymap, dialogs::hint};
 use crate::tui::theme::Theme;
-use crate::tui::ui::dialogs::{hint_line, popup};
-use crossterm::event::{KeyCode, KeyEvent};
+use crate::tui::widgets::{centered, hint_line, paste_into, popup};
+use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -103,13 +104,16 @@ pub enum Reply {
     No,
 }
 
-pub const BUTTONS: &[Binding] = &[
-    key("y", "yes"),
-    key("n Esc", "no"),
-    key("← →", "choose"),
-    key("Enter", "the chosen one"),
+pub const BUTTONS: &[HintSpec] = &[
+    hint(&[K::Yes], "y", "yes"),
+    hint(&[K::No], "n Esc", "no"),
+    hint(&[K::ToYes, K::ToNo], "← →", "choose"),
+    hint(&[K::Chosen], "Enter", "the chosen one"),
 ];
-pub const TYPED: &[Binding] = &[key("Enter", "confirm the typed name"), key("Esc", "keep")];
+pub const TYPED: &[HintSpec] = &[
+    hint(&[K::TypedConfirm], "Enter", "confirm the typed name"),
+    hint(&[K::TypedKeep], "Esc", "keep"),
+];
 
 impl Confirm {
     /// A question defaulting to No, before any preview has answered.
@@ -139,34 +143,30 @@ impl Confirm {
 
     /// The buttons read `[ Yes ]   [ No ]`: ← (h, Shift-Tab) moves to Yes, → (l, Tab) to No,
     /// and each stops at its end, so no arrow ever turns the default No into Yes by wrapping.
-    pub fn answer(&mut self, key: &KeyEvent) -> Reply {
+    pub fn answer(&mut self, key: &KeyEvent, keymap: &Keymap) -> Reply {
         if let Some(typed) = &mut self.typed {
-            return typed.on_key(key);
+            return typed.on_key(key, keymap);
         }
-        match key.code {
-            KeyCode::Left | KeyCode::Char('h') | KeyCode::BackTab => self.yes = true,
-            KeyCode::Right | KeyCode::Char('l') | KeyCode::Tab => self.yes = false,
-            KeyCode::Char('y') | KeyCode::Char('Y') => return Reply::Yes,
-            KeyCode::Enter if self.yes => return Reply::Yes,
-            KeyCode::Enter
-            | KeyCode::Esc
-            | KeyCode::Char('n')
-            | KeyCode::Char('N')
-            | KeyCode::Char('q') => return Reply::No,
+        match keymap.dialog(Dialog::Confirm, key) {
+            Some(K::ToYes) => self.yes = true,
+            Some(K::ToNo) => self.yes = false,
+            Some(K::Yes) => return Reply::Yes,
+            Some(K::Chosen) if self.yes => return Reply::Yes,
+            Some(K::Chosen | K::No) => return Reply::No,
             _ => {}
         }
         Reply::Stay
     }
 
     /// The keys this confirmation answers to, as its hint line shows them.
-    pub fn keys(&self) -> &'static [Binding] {
+    pub fn keys(&self) -> &'static [HintSpec] {
         if self.typed.is_some() { TYPED } else { BUTTONS }
     }
 }
 
 impl Component for Confirm {
-    fn on_key(&mut self, key: &KeyEvent, _cx: &Ctx, out: &mut Queue) -> EventState {
-        match self.answer(key) {
+    fn on_key(&mut self, key: &KeyEvent, cx: &Ctx, out: &mut Queue) -> EventState {
+        match self.answer(key, cx.keymap) {
             Reply::Stay => {}
             Reply::Yes => {
                 out.push(Action::Close);
@@ -181,7 +181,7 @@ impl Component for Confirm {
     fn on_paste(&mut self, text: &str) -> EventState {
         match &mut self.typed {
             Some(typed) => {
-                crate::tui::forms::paste_into(&mut typed.input, text);
+                paste_into(&mut typed.input, text);
                 typed.error = None;
                 EventState::Consumed
             }
@@ -189,21 +189,24 @@ impl Component for Confirm {
         }
     }
 
-    fn on_reply(&mut self, msg: Msg, _cx: &Ctx, _out: &mut Queue) -> Option<Msg> {
-        match msg {
-            Msg::Preview(result) => {
-                match result {
-                    Ok(outcomes) => self.preview = Some(outcomes),
-                    Err(e) => self.preview_error = Some(e.to_string()),
-                }
-                None
-            }
-            other => Some(other),
+    /// Its dry run (the only request a confirmation makes).
+    fn on_reply(
+        &mut self,
+        _asked: &Effect,
+        result: Result<effects::Reply>,
+        _cx: &Ctx,
+        _out: &mut Queue,
+    ) -> Option<Result<effects::Reply>> {
+        match result {
+            Ok(effects::Reply::Preview(outcomes)) => self.preview = Some(outcomes),
+            Ok(other) => return Some(Ok(other)),
+            Err(e) => self.preview_error = Some(e.to_string()),
         }
+        None
     }
 
-    fn bindings(&self, _cx: &Ctx) -> Vec<Binding> {
-        self.keys().to_vec()
+    fn bindings(&self, cx: &Ctx) -> Vec<Hint> {
+        cx.keymap.dialog_hints(self.keys())
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, cx: &Ctx, theme: &Theme) {
@@ -240,7 +243,7 @@ impl Component for Confirm {
             .iter()
             .map(|l| l.width().max(1).div_ceil(inner_width))
             .sum();
-        let rect = crate::tui::ui::centered(area, width, h as u16 + 2);
+        let rect = centered(area, width, h as u16 + 2);
         let (inner, block) = popup(frame, rect, "Confirm", theme);
         frame.render_widget(block, rect);
         frame.render_widget(
@@ -346,11 +349,11 @@ fn buttons(yes: bool, theme: &Theme) -> Line<'static> {
 }
 
 impl TypedConfirm {
-    fn on_key(&mut self, key: &KeyEvent) -> Reply {
-        match key.code {
-            KeyCode::Esc => Reply::No,
-            KeyCode::Enter if self.matches() => Reply::Yes,
-            KeyCode::Enter => {
+    fn on_key(&mut self, key: &KeyEvent, keymap: &Keymap) -> Reply {
+        match keymap.dialog(Dialog::Typed, key) {
+            Some(K::TypedKeep) => Reply::No,
+            Some(K::TypedConfirm) if self.matches() => Reply::Yes,
+            Some(_) => {
                 self.error = Some(format!(
                     "type {} exactly to confirm, or Esc to keep it",
                     self.what
@@ -383,6 +386,7 @@ impl TypedConfirm {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crossterm::event::KeyCode;
     use crossterm::event::KeyModifiers;
 
     fn key(code: KeyCode) -> KeyEvent {
@@ -397,42 +401,57 @@ mod tests {
     fn right_arrow_from_the_default_no_stays_on_no() {
         let mut c = question();
         for k in [KeyCode::Right, KeyCode::Tab, KeyCode::Char('l')] {
-            assert_eq!(c.answer(&key(k)), Reply::Stay);
+            assert_eq!(c.answer(&key(k), &Keymap::default()), Reply::Stay);
             assert!(!c.yes, "{k:?} turned No into Yes");
         }
-        assert_eq!(c.answer(&key(KeyCode::Enter)), Reply::No);
+        assert_eq!(
+            c.answer(&key(KeyCode::Enter), &Keymap::default()),
+            Reply::No
+        );
     }
 
     #[test]
     fn arrows_stop_at_the_ends_instead_of_toggling() {
         let mut c = question();
-        c.answer(&key(KeyCode::Left));
+        c.answer(&key(KeyCode::Left), &Keymap::default());
         assert!(c.yes);
-        c.answer(&key(KeyCode::Left));
+        c.answer(&key(KeyCode::Left), &Keymap::default());
         assert!(c.yes, "a second ← stays on Yes");
-        c.answer(&key(KeyCode::Right));
-        c.answer(&key(KeyCode::Right));
+        c.answer(&key(KeyCode::Right), &Keymap::default());
+        c.answer(&key(KeyCode::Right), &Keymap::default());
         assert!(!c.yes, "→ → ends on No");
-        c.answer(&key(KeyCode::Left));
-        assert_eq!(c.answer(&key(KeyCode::Enter)), Reply::Yes);
+        c.answer(&key(KeyCode::Left), &Keymap::default());
+        assert_eq!(
+            c.answer(&key(KeyCode::Enter), &Keymap::default()),
+            Reply::Yes
+        );
     }
 
     #[test]
     fn a_typed_confirmation_ignores_y_and_wants_the_name() {
         let mut c = question().typed("Enterprise", "the team's name");
-        assert_eq!(c.answer(&key(KeyCode::Char('y'))), Reply::Stay);
-        assert_eq!(c.answer(&key(KeyCode::Enter)), Reply::Stay);
+        assert_eq!(
+            c.answer(&key(KeyCode::Char('y')), &Keymap::default()),
+            Reply::Stay
+        );
+        assert_eq!(
+            c.answer(&key(KeyCode::Enter), &Keymap::default()),
+            Reply::Stay
+        );
         assert!(c.typed.as_ref().unwrap().error.is_some());
-        c.answer(&key(KeyCode::Backspace));
+        c.answer(&key(KeyCode::Backspace), &Keymap::default());
         c.on_paste("  enterprise ");
         assert!(c.typed.as_ref().unwrap().error.is_none());
-        assert_eq!(c.answer(&key(KeyCode::Enter)), Reply::Yes);
-        assert_eq!(c.keys(), TYPED);
+        assert_eq!(
+            c.answer(&key(KeyCode::Enter), &Keymap::default()),
+            Reply::Yes
+        );
+        assert_eq!(c.keys()[0].what, TYPED[0].what);
     }
 
     #[test]
     fn yes_closes_and_queues_the_action_no_only_closes() {
-        let keymap = crate::tui::keymap::Keymap::default();
+        let keymap = crate::tui::keys::Keymap::default();
         let cx = Ctx {
             data: None,
             now: time::OffsetDateTime::UNIX_EPOCH,

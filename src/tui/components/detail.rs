@@ -1,17 +1,17 @@
 //! A user's details with the one-line answer to "can this user sign in, and if not, why";
 //! for an Owner looking at another active user, `O` offers ownership.
 
-use super::help::scroll_key;
-use super::{Action, Binding, Component, ConfirmAction, Ctx, EventState, Queue, change, key};
-use crate::domain::UserId;
+use super::{Action, Component, ConfirmAction, Ctx, EventState, Queue};
+use crate::domain::{Result, UserId};
 use crate::present::time::{ago, date_time, until};
 use crate::service::UserDetail;
 use crate::text::safe;
-use crate::tui::effects::Msg;
+use crate::tui::effects::{Effect, Reply};
+use crate::tui::keys::dialogs::{change, hint};
+use crate::tui::keys::{Dialog, DialogKey as K, Hint, HintSpec};
 use crate::tui::theme::Theme;
-use crate::tui::ui::dialogs::{event_line, hint_line, last_page, popup};
-use crate::tui::update::access_line;
-use crossterm::event::{KeyCode, KeyEvent};
+use crate::tui::widgets::{centered, event_line, hint_line, last_page, popup, scroll_key};
+use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -25,11 +25,11 @@ pub struct Detail {
     pub scroll: usize,
 }
 
-pub const BINDINGS: &[Binding] = &[
-    key("Esc", "close"),
-    key("↑↓ j k", "scroll"),
-    key("g G", "top, bottom"),
-    change("O", "make this user the Owner (Owners)"),
+pub const BINDINGS: &[HintSpec] = &[
+    hint(&[K::DetailClose], "Esc", "close"),
+    hint(&[K::Up, K::Down], "↑↓ j k", "scroll"),
+    hint(&[K::Top, K::Bottom], "g G", "top, bottom"),
+    change(&[K::MakeOwner], "O", "make this user the Owner (Owners)"),
 ];
 
 impl Detail {
@@ -50,41 +50,45 @@ impl Detail {
 
 impl Component for Detail {
     fn on_key(&mut self, key: &KeyEvent, cx: &Ctx, out: &mut Queue) -> EventState {
-        match key.code {
-            KeyCode::Char('O') if self.offers_ownership(cx) => {
+        match cx.keymap.dialog(Dialog::Detail, key) {
+            Some(K::MakeOwner) if self.offers_ownership(cx) => {
                 out.push(Action::Ask(ConfirmAction::TransferOwnership {
                     to: self.id,
                 }))
             }
-            KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => out.push(Action::Close),
-            _ => return scroll_key(key.code, &mut self.scroll).into(),
+            Some(K::DetailClose) => out.push(Action::Close),
+            command => return scroll_key(command, &mut self.scroll).into(),
         }
         EventState::Consumed
     }
 
-    fn on_reply(&mut self, msg: Msg, _cx: &Ctx, _out: &mut Queue) -> Option<Msg> {
-        match msg {
-            Msg::Detail(id, result) if id == self.id => {
-                match result {
-                    Ok(d) => self.detail = Some(d),
-                    Err(e) => self.error = Some(e.to_string()),
-                }
-                None
-            }
-            other => Some(other),
+    fn on_reply(
+        &mut self,
+        _asked: &Effect,
+        result: Result<Reply>,
+        _cx: &Ctx,
+        _out: &mut Queue,
+    ) -> Option<Result<Reply>> {
+        match result {
+            Ok(Reply::Detail(d)) => self.detail = Some(d),
+            Ok(other) => return Some(Ok(other)),
+            Err(e) => self.error = Some(e.to_string()),
         }
+        None
     }
 
-    fn bindings(&self, cx: &Ctx) -> Vec<Binding> {
+    fn bindings(&self, cx: &Ctx) -> Vec<Hint> {
         let offer = self.offers_ownership(cx);
-        super::shown(BINDINGS, cx)
-            .into_iter()
-            .filter(|b| offer || b.keys != "O")
-            .collect()
+        let specs: Vec<HintSpec> = BINDINGS
+            .iter()
+            .filter(|s| offer || s.rows != [K::MakeOwner])
+            .copied()
+            .collect();
+        super::shown(cx.keymap.dialog_hints(&specs), cx)
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, cx: &Ctx, theme: &Theme) {
-        let rect = crate::tui::ui::centered(area, 100, area.height.saturating_sub(4));
+        let rect = centered(area, 100, area.height.saturating_sub(4));
         let (inner, block) = popup(frame, rect, "User", theme);
         frame.render_widget(block, rect);
         // How to leave and move sits above the scrolling text, visible at any height.
@@ -201,4 +205,26 @@ fn detail_lines(d: &UserDetail, cx: &Ctx, theme: &Theme) -> Vec<Line<'static>> {
         lines.push(event_line(e, theme));
     }
     lines
+}
+
+/// The one-line answer to "why can't this user get in?", naming the keys in force.
+pub fn access_line(
+    access: &crate::domain::rules::Access,
+    now: time::OffsetDateTime,
+    who: impl Fn(UserId) -> Option<String>,
+    keymap: &crate::tui::keys::Keymap,
+) -> String {
+    let resend = format!(
+        "press {} on Pending Invites to resend",
+        keymap.label(crate::tui::keys::Command::Resend)
+    );
+    let reactivate = format!(
+        "press {} on the Inactive tab to reactivate",
+        keymap.label(crate::tui::keys::Command::Reactivate)
+    );
+    let hints = crate::present::access::AccessHints {
+        resend: &resend,
+        reactivate: &reactivate,
+    };
+    crate::present::access::access_line_hinted(access, now, who, &hints)
 }

@@ -1,11 +1,13 @@
 //! Every key: the table's from the key map, then each dialog's from its own bindings, so help
 //! can never drift from what the keys do. Its hint line sits at the top, visible at any height.
 
-use super::{Action, Binding, Component, Ctx, EventState, Queue, key};
-use crate::tui::keymap::{BINDINGS as TABLE, Scope};
+use super::{Action, Component, Ctx, EventState, Queue};
+use super::{confirm, detail, forms, links, log, picker, teams};
+use crate::tui::keys::{BINDINGS as TABLE, Dialog, DialogKey as K, Hint, HintSpec, Scope};
+use crate::tui::keys::{changes, dialogs::hint};
 use crate::tui::theme::Theme;
-use crate::tui::ui::dialogs::{hint_line, last_page, popup};
-use crossterm::event::{KeyCode, KeyEvent};
+use crate::tui::widgets::{centered, hint_line, last_page, popup, scroll_key};
+use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -16,52 +18,55 @@ pub struct Help {
     pub scroll: usize,
 }
 
-pub const BINDINGS: &[Binding] = &[
-    key("Esc", "close"),
-    key("↑↓ j k", "scroll"),
-    key("PgUp PgDn", "page"),
-    key("g G Home End", "top, bottom"),
+pub const BINDINGS: &[HintSpec] = &[
+    hint(&[K::HelpClose], "Esc", "close"),
+    hint(&[K::Up, K::Down], "↑↓ j k", "scroll"),
+    hint(&[K::PageUp, K::PageDown], "PgUp PgDn", "page"),
+    hint(&[K::Top, K::Bottom], "g G Home End", "top, bottom"),
 ];
 
-/// The scrolling keys of help and the detail pane; whether the key was one of them.
-pub fn scroll_key(code: KeyCode, scroll: &mut usize) -> bool {
-    match code {
-        KeyCode::Down | KeyCode::Char('j') => *scroll += 1,
-        KeyCode::Up | KeyCode::Char('k') => *scroll = scroll.saturating_sub(1),
-        KeyCode::PageDown => *scroll += 10,
-        KeyCode::PageUp => *scroll = scroll.saturating_sub(10),
-        KeyCode::Home | KeyCode::Char('g') => *scroll = 0,
-        // Drawing stops the scroll at the last line.
-        KeyCode::End | KeyCode::Char('G') => *scroll = usize::from(u16::MAX),
-        _ => return false,
-    }
-    true
+/// Every component's keys by title, for the help screen.
+pub fn help_sections() -> Vec<(&'static str, &'static [HintSpec])> {
+    vec![
+        ("Confirmation", confirm::BUTTONS),
+        ("Confirmation typed by name", confirm::TYPED),
+        ("User details (Enter)", detail::BINDINGS),
+        ("Invite and edit forms (i, e)", forms::BINDINGS),
+        ("Roles picker (o)", picker::ROLE_BINDINGS),
+        ("Team picker (t)", picker::TEAM_BINDINGS),
+        ("Teams (T)", teams::BINDINGS),
+        ("Team name being typed", teams::EDIT_BINDINGS),
+        ("Activity log (L)", log::BINDINGS),
+        ("Invite links", links::BINDINGS),
+        ("Sign in", forms::sign_in::BINDINGS),
+        ("Help (?)", BINDINGS),
+    ]
 }
 
 impl Component for Help {
-    fn on_key(&mut self, key: &KeyEvent, _cx: &Ctx, out: &mut Queue) -> EventState {
-        match key.code {
-            KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') | KeyCode::Char('?') => {
+    fn on_key(&mut self, key: &KeyEvent, cx: &Ctx, out: &mut Queue) -> EventState {
+        match cx.keymap.dialog(Dialog::Help, key) {
+            Some(K::HelpClose) => {
                 out.push(Action::Close);
                 EventState::Consumed
             }
-            code => scroll_key(code, &mut self.scroll).into(),
+            command => scroll_key(command, &mut self.scroll).into(),
         }
     }
 
-    fn bindings(&self, _cx: &Ctx) -> Vec<Binding> {
-        BINDINGS.to_vec()
+    fn bindings(&self, cx: &Ctx) -> Vec<Hint> {
+        cx.keymap.dialog_hints(BINDINGS)
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, cx: &Ctx, theme: &Theme) {
-        let rect = crate::tui::ui::centered(area, 90, area.height.saturating_sub(2));
+        let rect = centered(area, 90, area.height.saturating_sub(2));
         let (inner, block) = popup(frame, rect, "Keys", theme);
         frame.render_widget(block, rect);
         let [hint_row, inner] = inner.layout(&Layout::vertical([
             Constraint::Length(1),
             Constraint::Fill(1),
         ]));
-        frame.render_widget(hint_line(BINDINGS, theme), hint_row);
+        frame.render_widget(hint_line(&self.bindings(cx), theme), hint_row);
         let lines = help_lines(cx, theme, usize::from(inner.width));
         frame.render_widget(
             Paragraph::new(lines.clone()).scroll((last_page(self.scroll, &lines, inner) as u16, 0)),
@@ -121,7 +126,7 @@ pub fn help_lines(cx: &Ctx, theme: &Theme, room: usize) -> Vec<Line<'static>> {
         let keys: Vec<_> = TABLE
             .iter()
             .filter(|b| b.scope == scope)
-            .filter(|b| !(cx.read_only && crate::tui::update::changes(b.command)))
+            .filter(|b| !(cx.read_only && changes(b.command)))
             .collect();
         if keys.is_empty() {
             continue;
@@ -131,14 +136,14 @@ pub fn help_lines(cx: &Ctx, theme: &Theme, room: usize) -> Vec<Line<'static>> {
             lines.extend(row(cx.keymap.label(b.command), b.help, 12, room, theme));
         }
     }
-    for (title, bindings) in super::help_sections() {
-        let shown = super::shown(bindings, cx);
+    for (title, specs) in help_sections() {
+        let shown = super::shown(cx.keymap.dialog_hints(specs), cx);
         if shown.is_empty() {
             continue;
         }
         lines.push(Line::styled(title, theme.title()));
         for b in shown {
-            lines.extend(row(b.keys, b.what, 12, room, theme));
+            lines.extend(row(&b.keys, b.what, 12, room, theme));
         }
     }
     lines.push(Line::styled("Filter (/)", theme.title()));

@@ -3,12 +3,14 @@
 //! (CSV `email,link`, readable only by you, as `invite --csv --links` does); a failed write
 //! keeps the dialog and says why.
 
-use super::{Action, Binding, Component, Ctx, EventState, Queue, key};
+use super::{Action, Component, Ctx, EventState, Queue};
+use crate::domain::Result;
 use crate::text::safe;
-use crate::tui::effects::{Effect, Msg};
+use crate::tui::effects::{Effect, Reply};
+use crate::tui::keys::{Dialog, DialogKey as K, Hint, HintSpec, dialogs::hint};
 use crate::tui::theme::Theme;
-use crate::tui::ui::dialogs::{hint_line, popup};
-use crossterm::event::{KeyCode, KeyEvent};
+use crate::tui::widgets::{centered, hint_line, paste_into, popup};
+use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -30,13 +32,16 @@ pub struct Links {
     pub busy: bool,
 }
 
-pub const BINDINGS: &[Binding] = &[
-    key("y", "send to the terminal's clipboard"),
-    key("w", "write to a file"),
-    key("↑↓ j k", "scroll"),
-    key("Esc", "close"),
+pub const BINDINGS: &[HintSpec] = &[
+    hint(&[K::CopyLinks], "y", "send to the terminal's clipboard"),
+    hint(&[K::WriteLinks], "w", "write to a file"),
+    hint(&[K::Up, K::Down], "↑↓ j k", "scroll"),
+    hint(&[K::LinksClose], "Esc", "close"),
 ];
-const PATH_BINDINGS: &[Binding] = &[key("Enter", "write"), key("Esc", "back")];
+const PATH_BINDINGS: &[HintSpec] = &[
+    hint(&[K::LinksPathWrite], "Enter", "write"),
+    hint(&[K::LinksPathBack], "Esc", "back"),
+];
 
 impl Links {
     pub fn one(email: String, link: String) -> Self {
@@ -85,17 +90,17 @@ fn csv_field(s: &str) -> String {
 }
 
 impl Component for Links {
-    fn on_key(&mut self, key: &KeyEvent, _cx: &Ctx, out: &mut Queue) -> EventState {
+    fn on_key(&mut self, key: &KeyEvent, cx: &Ctx, out: &mut Queue) -> EventState {
         if self.busy {
             return EventState::Consumed;
         }
         if let Some(path) = &mut self.path {
-            match key.code {
-                KeyCode::Esc => {
+            match cx.keymap.dialog(Dialog::LinksPath, key) {
+                Some(K::LinksPathBack) => {
                     self.path = None;
                     self.error = None;
                 }
-                KeyCode::Enter => {
+                Some(_) => {
                     let path = path.value().trim().to_string();
                     if path.is_empty() {
                         self.error = Some("type the path of the file to write".into());
@@ -119,8 +124,8 @@ impl Component for Links {
             }
             return EventState::Consumed;
         }
-        match key.code {
-            KeyCode::Char('y') => {
+        match cx.keymap.dialog(Dialog::Links, key) {
+            Some(K::CopyLinks) => {
                 let n = self.items.len();
                 out.push(Action::Copy(
                     self.clipboard_text(),
@@ -131,15 +136,15 @@ impl Component for Links {
                     },
                 ));
             }
-            KeyCode::Char('w') => {
+            Some(K::WriteLinks) => {
                 self.error = None;
                 self.path = Some(Input::new("invite-links.csv".into()));
             }
-            KeyCode::Down | KeyCode::Char('j') => {
+            Some(K::Down) => {
                 self.scroll = (self.scroll + 1).min(self.items.len().saturating_sub(1))
             }
-            KeyCode::Up | KeyCode::Char('k') => self.scroll = self.scroll.saturating_sub(1),
-            KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => out.push(Action::Close),
+            Some(K::Up) => self.scroll = self.scroll.saturating_sub(1),
+            Some(K::LinksClose) => out.push(Action::Close),
             _ => return EventState::NotConsumed,
         }
         EventState::Consumed
@@ -148,16 +153,22 @@ impl Component for Links {
     fn on_paste(&mut self, text: &str) -> EventState {
         match &mut self.path {
             Some(path) => {
-                crate::tui::forms::paste_into(path, text);
+                paste_into(path, text);
                 EventState::Consumed
             }
             None => EventState::NotConsumed,
         }
     }
 
-    fn on_reply(&mut self, msg: Msg, _cx: &Ctx, out: &mut Queue) -> Option<Msg> {
-        match msg {
-            Msg::LinksWritten(result) => {
+    fn on_reply(
+        &mut self,
+        _asked: &Effect,
+        result: Result<Reply>,
+        _cx: &Ctx,
+        out: &mut Queue,
+    ) -> Option<Result<Reply>> {
+        match result {
+            Ok(Reply::LinksWritten(result)) => {
                 self.busy = false;
                 match result {
                     Ok(path) => {
@@ -178,12 +189,12 @@ impl Component for Links {
         }
     }
 
-    fn bindings(&self, _cx: &Ctx) -> Vec<Binding> {
-        if self.path.is_some() {
-            PATH_BINDINGS.to_vec()
+    fn bindings(&self, cx: &Ctx) -> Vec<Hint> {
+        cx.keymap.dialog_hints(if self.path.is_some() {
+            PATH_BINDINGS
         } else {
-            BINDINGS.to_vec()
-        }
+            BINDINGS
+        })
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, cx: &Ctx, theme: &Theme) {
@@ -267,7 +278,7 @@ impl Component for Links {
         let cursor = cursor.map(|(row, x)| (lines.len() + row, x));
         lines.extend(tail);
         let h: usize = lines.iter().map(rows).sum();
-        let rect = crate::tui::ui::centered(area, width, h as u16 + 2);
+        let rect = centered(area, width, h as u16 + 2);
         let (inner, block) = popup(frame, rect, &self.title, theme);
         frame.render_widget(block, rect);
         let cursor = cursor.map(|(row, x)| (lines[..row].iter().map(rows).sum::<usize>(), x));

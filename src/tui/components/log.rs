@@ -1,14 +1,15 @@
 //! The activity log, newest first, loaded a page at a time as the admin scrolls; `/` filters
 //! the loaded events with the users' filter syntax.
 
-use super::{Action, Binding, Component, Ctx, EventState, Queue, key};
-use crate::domain::AuditEvent;
+use super::{Action, Component, Ctx, EventState, Queue};
 use crate::domain::search::Filter;
+use crate::domain::{AuditEvent, Result};
 use crate::text::safe;
-use crate::tui::effects::{Effect, Msg};
+use crate::tui::effects::{Effect, Reply};
+use crate::tui::keys::{Dialog, DialogKey as K, Hint, HintSpec, Keymap, dialogs::hint};
 use crate::tui::theme::Theme;
-use crate::tui::ui::dialogs::{event_line, hint_line, popup};
-use crossterm::event::{KeyCode, KeyEvent};
+use crate::tui::widgets::{centered, event_line, hint_line, paste_into, popup};
+use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -29,14 +30,17 @@ pub struct LogView {
     pub filter_focus: bool,
 }
 
-pub const BINDINGS: &[Binding] = &[
-    key("Esc", "close"),
-    key("↑↓ j k", "scroll"),
-    key("PgUp PgDn", "page"),
-    key("g G", "newest, oldest"),
-    key("/", "filter"),
+pub const BINDINGS: &[HintSpec] = &[
+    hint(&[K::LogClose], "Esc", "close"),
+    hint(&[K::Up, K::Down], "↑↓ j k", "scroll"),
+    hint(&[K::PageUp, K::PageDown], "PgUp PgDn", "page"),
+    hint(&[K::Top, K::Bottom], "g G", "newest, oldest"),
+    hint(&[K::LogFilter], "/", "filter"),
 ];
-const FILTER_BINDINGS: &[Binding] = &[key("Enter", "keep the filter"), key("Esc", "clear it")];
+const FILTER_BINDINGS: &[HintSpec] = &[
+    hint(&[K::LogFilterKeep], "Enter", "keep the filter"),
+    hint(&[K::LogFilterClear], "Esc", "clear it"),
+];
 
 impl LogView {
     /// A log waiting for its first page.
@@ -59,10 +63,10 @@ impl LogView {
             .collect()
     }
 
-    fn filter_key(&mut self, key: &KeyEvent) {
-        match key.code {
-            KeyCode::Enter => self.filter_focus = false,
-            KeyCode::Esc => {
+    fn filter_key(&mut self, key: &KeyEvent, keymap: &Keymap) {
+        match keymap.dialog(Dialog::LogFilter, key) {
+            Some(K::LogFilterKeep) => self.filter_focus = false,
+            Some(_) => {
                 self.filter = Input::default();
                 self.filter_focus = false;
                 self.scroll = 0;
@@ -81,20 +85,25 @@ impl LogView {
 }
 
 impl Component for LogView {
-    fn on_key(&mut self, key: &KeyEvent, _cx: &Ctx, out: &mut Queue) -> EventState {
+    fn on_key(&mut self, key: &KeyEvent, cx: &Ctx, out: &mut Queue) -> EventState {
         if self.filter_focus {
-            self.filter_key(key);
+            self.filter_key(key, cx.keymap);
             return EventState::Consumed;
         }
-        match key.code {
-            KeyCode::Esc if !self.filter.value().is_empty() => {
+        let command = cx.keymap.dialog(Dialog::Log, key);
+        match command {
+            // Esc is one level back: a filter goes before the log does.
+            Some(K::LogClose)
+                if key.code == crossterm::event::KeyCode::Esc
+                    && !self.filter.value().is_empty() =>
+            {
                 self.filter = Input::default();
                 self.scroll = 0;
             }
-            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('L') => out.push(Action::Close),
-            KeyCode::Char('/') => self.filter_focus = true,
-            KeyCode::Down | KeyCode::Char('j') | KeyCode::PageDown => {
-                let step = if key.code == KeyCode::PageDown { 10 } else { 1 };
+            Some(K::LogClose) => out.push(Action::Close),
+            Some(K::LogFilter) => self.filter_focus = true,
+            Some(K::Down | K::PageDown) => {
+                let step = if command == Some(K::PageDown) { 10 } else { 1 };
                 let shown = self.shown().len();
                 self.scroll = (self.scroll + step).min(shown.saturating_sub(1));
                 // Near the end of what is loaded: the next page.
@@ -108,10 +117,10 @@ impl Component for LogView {
                     }));
                 }
             }
-            KeyCode::Up | KeyCode::Char('k') => self.scroll = self.scroll.saturating_sub(1),
-            KeyCode::PageUp => self.scroll = self.scroll.saturating_sub(10),
-            KeyCode::Home | KeyCode::Char('g') => self.scroll = 0,
-            KeyCode::End | KeyCode::Char('G') => self.scroll = self.shown().len().saturating_sub(1),
+            Some(K::Up) => self.scroll = self.scroll.saturating_sub(1),
+            Some(K::PageUp) => self.scroll = self.scroll.saturating_sub(10),
+            Some(K::Top) => self.scroll = 0,
+            Some(K::Bottom) => self.scroll = self.shown().len().saturating_sub(1),
             _ => return EventState::NotConsumed,
         }
         EventState::Consumed
@@ -121,42 +130,44 @@ impl Component for LogView {
         if !self.filter_focus {
             return EventState::NotConsumed;
         }
-        if crate::tui::forms::paste_into(&mut self.filter, text) {
+        if paste_into(&mut self.filter, text) {
             self.scroll = 0;
         }
         EventState::Consumed
     }
 
-    fn on_reply(&mut self, msg: Msg, _cx: &Ctx, _out: &mut Queue) -> Option<Msg> {
-        match msg {
-            Msg::Audit { first, result } => {
-                self.loading = false;
-                match result {
-                    Ok(page) => {
-                        if first {
-                            self.events.clear();
-                        }
-                        self.events.extend(page.items);
-                        self.next = page.next;
-                    }
-                    Err(e) => self.error = Some(e.to_string()),
+    fn on_reply(
+        &mut self,
+        asked: &Effect,
+        result: Result<Reply>,
+        _cx: &Ctx,
+        _out: &mut Queue,
+    ) -> Option<Result<Reply>> {
+        self.loading = false;
+        match result {
+            Ok(Reply::Audit(page)) => {
+                if matches!(asked, Effect::Audit { before: None }) {
+                    self.events.clear();
                 }
-                None
+                self.events.extend(page.items);
+                self.next = page.next;
             }
-            other => Some(other),
+            Ok(other) => return Some(Ok(other)),
+            Err(e) => self.error = Some(e.to_string()),
         }
+        None
     }
 
-    fn bindings(&self, _cx: &Ctx) -> Vec<Binding> {
-        if self.filter_focus {
-            FILTER_BINDINGS.to_vec()
+    fn bindings(&self, cx: &Ctx) -> Vec<Hint> {
+        cx.keymap.dialog_hints(if self.filter_focus {
+            FILTER_BINDINGS
         } else {
-            BINDINGS.to_vec()
-        }
+            BINDINGS
+        })
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, cx: &Ctx, theme: &Theme) {
-        let rect = crate::tui::ui::centered(
+        let rect = centered(
             area,
             area.width.saturating_sub(4),
             area.height.saturating_sub(2),

@@ -9,24 +9,31 @@
 
 pub mod confirm;
 pub mod detail;
+pub mod forms;
 pub mod help;
 pub mod links;
 pub mod log;
 pub mod picker;
-pub mod sign_in;
 pub mod teams;
-pub mod user_forms;
 
-use super::effects::{Effect, Msg};
-use super::state::Data;
-use super::theme::Theme;
-use crate::domain::UserId;
+use crate::domain::{Result, UserId};
+use crate::tui::effects::{Effect, Reply};
+use crate::tui::keys::{Hint, Keymap};
+use crate::tui::model::Data;
+use crate::tui::theme::Theme;
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use time::OffsetDateTime;
 
 pub use confirm::{Confirm, ConfirmAction, TypedConfirm};
+pub use detail::Detail;
+pub use forms::{EditForm, InviteForm, SignInForm};
+pub use help::Help;
+pub use links::Links;
+pub use log::LogView;
+pub use picker::{RolesPicker, TeamPicker};
+pub use teams::{TeamEdit, TeamsView};
 
 /// Whether a component used a key (gitui's `EventState`): a key it leaves goes nowhere else
 /// while it is on top, but the answer tells tests and the app what happened.
@@ -52,34 +59,6 @@ impl From<bool> for EventState {
     }
 }
 
-/// A key a component answers to, for its hint line and the help screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Binding {
-    /// How the keys are written on screen.
-    pub keys: &'static str,
-    pub what: &'static str,
-    /// It changes the workspace: hidden and refused in read-only mode.
-    pub changes: bool,
-}
-
-/// A binding that only reads.
-pub const fn key(keys: &'static str, what: &'static str) -> Binding {
-    Binding {
-        keys,
-        what,
-        changes: false,
-    }
-}
-
-/// A binding that changes the workspace.
-pub const fn change(keys: &'static str, what: &'static str) -> Binding {
-    Binding {
-        keys,
-        what,
-        changes: true,
-    }
-}
-
 /// What a component asks of the console (gitui's `InternalEvent` queue). Carried out in order
 /// once the component has returned.
 #[derive(Debug)]
@@ -87,7 +66,7 @@ pub enum Action {
     /// Close this component (the one that queued it).
     Close,
     /// Open another component on top.
-    Open(Box<super::state::Overlay>),
+    Open(Box<dyn Component>),
     /// Run an effect whose answer comes back to this component.
     Request(Effect),
     /// Ask for a yes before doing something: the app builds the one confirmation, with the
@@ -118,14 +97,14 @@ pub struct Ctx<'a> {
     pub connected: bool,
     /// `--read-only`, or the acting user may no longer manage users.
     pub read_only: bool,
-    /// The table's keys in force (defaults merged with the user's keys.toml).
-    pub keymap: &'a super::keymap::Keymap,
+    /// The keys in force, the table's and the dialogs' (defaults merged with keys.toml).
+    pub keymap: &'a Keymap,
 }
 
 impl Ctx<'_> {
     /// A user as dialogs name them, when known here: `Daniel (daniel.kim@…)`.
     pub fn person(&self, id: UserId) -> Option<String> {
-        self.data?.user(id).map(crate::tui::update::person_short)
+        self.data?.user(id).map(crate::present::words::person_short)
     }
 
     /// The link an invite token opens.
@@ -138,8 +117,8 @@ impl Ctx<'_> {
     }
 }
 
-/// A dialog or form of the console.
-pub trait Component {
+/// A dialog or form of the console. `Any`, so the stack (and tests) can ask which it is.
+pub trait Component: std::any::Any + std::fmt::Debug {
     /// Reacts to a key; what it needs done elsewhere goes on `out`.
     fn on_key(&mut self, key: &KeyEvent, cx: &Ctx, out: &mut Queue) -> EventState;
 
@@ -148,17 +127,26 @@ pub trait Component {
         EventState::NotConsumed
     }
 
-    /// The answer to a request this component made. Returns it when it is not for the
-    /// component after all (the app then deals with it).
-    fn on_reply(&mut self, msg: Msg, _cx: &Ctx, _out: &mut Queue) -> Option<Msg> {
-        Some(msg)
+    /// The answer to a request this component made (`asked`), and only to one it made.
+    /// Returns it when the console has something to do with it too.
+    fn on_reply(
+        &mut self,
+        _asked: &Effect,
+        result: Result<Reply>,
+        _cx: &Ctx,
+        _out: &mut Queue,
+    ) -> Option<Result<Reply>> {
+        Some(result)
     }
 
     /// Draws the component over `area`. Pure: reads its state, changes nothing.
     fn draw(&self, frame: &mut Frame, area: Rect, cx: &Ctx, theme: &Theme);
 
     /// The keys it answers to now, for its hint line (read-only mode leaves out the changes).
-    fn bindings(&self, cx: &Ctx) -> Vec<Binding>;
+    fn bindings(&self, cx: &Ctx) -> Vec<Hint>;
+
+    /// The admin said yes to a confirmation this component asked for: it carries it out.
+    fn on_confirmed(&mut self, _action: ConfirmAction, _out: &mut Queue) {}
 
     /// Whether closing it would lose something typed.
     fn has_input(&self) -> bool {
@@ -166,115 +154,10 @@ pub trait Component {
     }
 }
 
-/// The bindings shown for a component: without the changes in read-only mode.
-pub fn shown(bindings: &[Binding], cx: &Ctx) -> Vec<Binding> {
-    bindings
-        .iter()
-        .filter(|b| !(cx.read_only && b.changes))
-        .copied()
+/// The hints shown for a component: without the changes in read-only mode.
+pub fn shown(hints: Vec<Hint>, cx: &Ctx) -> Vec<Hint> {
+    hints
+        .into_iter()
+        .filter(|h| !(cx.read_only && h.changes))
         .collect()
-}
-
-/// Every component's bindings by title, for the help screen.
-pub fn help_sections() -> Vec<(&'static str, &'static [Binding])> {
-    vec![
-        ("Confirmation", confirm::BUTTONS),
-        ("Confirmation typed by name", confirm::TYPED),
-        ("User details (Enter)", detail::BINDINGS),
-        ("Invite and edit forms (i, e)", user_forms::BINDINGS),
-        ("Roles picker (o)", picker::ROLE_BINDINGS),
-        ("Team picker (t)", picker::TEAM_BINDINGS),
-        ("Teams (T)", teams::BINDINGS),
-        ("Team name being typed", teams::EDIT_BINDINGS),
-        ("Activity log (L)", log::BINDINGS),
-        ("Invite links", links::BINDINGS),
-        ("Sign in", sign_in::BINDINGS),
-        ("Help (?)", help::BINDINGS),
-    ]
-}
-
-/// Which answer an effect waits for: a reply goes to the component that asked for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReplyKind {
-    SignedIn,
-    Detail,
-    Preview,
-    Invited,
-    Updated,
-    FormRefreshed,
-    TeamCreated,
-    TeamRenamed,
-    TeamDeleted,
-    Audit,
-    LinksWritten,
-    Other,
-}
-
-impl ReplyKind {
-    pub fn of_effect(effect: &Effect) -> ReplyKind {
-        match effect {
-            Effect::SignIn { .. } => ReplyKind::SignedIn,
-            Effect::Detail(_) => ReplyKind::Detail,
-            Effect::Preview { .. } | Effect::PreviewInvites { .. } | Effect::PreviewDelete(_) => {
-                ReplyKind::Preview
-            }
-            Effect::Invite(_) => ReplyKind::Invited,
-            Effect::Update { .. } => ReplyKind::Updated,
-            Effect::RefreshForm(_) => ReplyKind::FormRefreshed,
-            Effect::CreateTeam(_) => ReplyKind::TeamCreated,
-            Effect::RenameTeam { .. } => ReplyKind::TeamRenamed,
-            Effect::DeleteTeam { .. } => ReplyKind::TeamDeleted,
-            Effect::Audit { .. } => ReplyKind::Audit,
-            Effect::WriteLinks { .. } => ReplyKind::LinksWritten,
-            _ => ReplyKind::Other,
-        }
-    }
-
-    pub fn of_msg(msg: &Msg) -> ReplyKind {
-        match msg {
-            Msg::SignedIn(_) => ReplyKind::SignedIn,
-            Msg::Detail(..) => ReplyKind::Detail,
-            Msg::Preview(_) => ReplyKind::Preview,
-            Msg::Invited(_) => ReplyKind::Invited,
-            Msg::Updated(_) => ReplyKind::Updated,
-            Msg::FormRefreshed(_) => ReplyKind::FormRefreshed,
-            Msg::TeamCreated(_) => ReplyKind::TeamCreated,
-            Msg::TeamRenamed(_) => ReplyKind::TeamRenamed,
-            Msg::TeamDeleted { .. } => ReplyKind::TeamDeleted,
-            Msg::Audit { .. } => ReplyKind::Audit,
-            Msg::LinksWritten(_) => ReplyKind::LinksWritten,
-            _ => ReplyKind::Other,
-        }
-    }
-}
-
-/// `$c` bound to the component of whichever layer `$overlay` is: the one list of layers.
-macro_rules! each_layer {
-    ($overlay:expr, $c:ident => $then:expr) => {{
-        use super::state::Overlay::*;
-        match $overlay {
-            Detail($c) => $then,
-            Help($c) => $then,
-            Confirm($c) => $then,
-            Invite($c) => $then,
-            Edit($c) => $then,
-            Log($c) => $then,
-            Link($c) => $then,
-            Teams($c) => $then,
-            Roles($c) => $then,
-            Team($c) => $then,
-            SignIn($c) => $then,
-        }
-    }};
-}
-
-impl super::state::Overlay {
-    /// The component this layer of the stack is.
-    pub fn component(&self) -> &dyn Component {
-        each_layer!(self, c => c as &dyn Component)
-    }
-
-    pub fn component_mut(&mut self) -> &mut dyn Component {
-        each_layer!(self, c => c as &mut dyn Component)
-    }
 }

@@ -2,14 +2,15 @@
 //! or remove them from. Each line shows who already has it: `[x]` all of them, `[-]` some,
 //! `[ ]` none, with a count.
 
-use super::{Action, Binding, Component, ConfirmAction, Ctx, EventState, Queue, change, key};
+use super::{Action, Component, ConfirmAction, Ctx, EventState, Queue};
 use crate::domain::{Role, Team, TeamId, User, UserId};
 use crate::service::BulkChange;
 use crate::text::safe;
-use crate::tui::forms::CheckList;
+use crate::tui::keys::dialogs::{change, hint};
+use crate::tui::keys::{Dialog, DialogKey as K, Hint, HintSpec};
 use crate::tui::theme::Theme;
-use crate::tui::ui::dialogs::{hint_line, popup};
-use crossterm::event::{KeyCode, KeyEvent};
+use crate::tui::widgets::{CheckList, centered, hint_line, popup, team_list};
+use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -64,11 +65,11 @@ pub struct RolesPicker {
     pub error: Option<String>,
 }
 
-pub const ROLE_BINDINGS: &[Binding] = &[
-    key("↑↓ j k", "move"),
-    key("Space", "toggle"),
-    change("Enter", "continue"),
-    key("Esc", "cancel"),
+pub const ROLE_BINDINGS: &[HintSpec] = &[
+    hint(&[K::Up, K::Down], "↑↓ j k", "move"),
+    hint(&[K::PickerToggle], "Space", "toggle"),
+    change(&[K::RolesContinue], "Enter", "continue"),
+    hint(&[K::PickerCancel], "Esc", "cancel"),
 ];
 
 impl RolesPicker {
@@ -119,11 +120,11 @@ impl RolesPicker {
 }
 
 impl Component for RolesPicker {
-    fn on_key(&mut self, key: &KeyEvent, _cx: &Ctx, out: &mut Queue) -> EventState {
+    fn on_key(&mut self, key: &KeyEvent, cx: &Ctx, out: &mut Queue) -> EventState {
         let n = self.roles.len();
-        match key.code {
-            KeyCode::Esc => out.push(Action::Close),
-            KeyCode::Enter => match self.chosen() {
+        match cx.keymap.dialog(Dialog::Roles, key) {
+            Some(K::PickerCancel) => out.push(Action::Close),
+            Some(K::RolesContinue) => match self.chosen() {
                 Ok(roles) => {
                     out.push(Action::Close);
                     out.push(Action::Ask(ConfirmAction::Bulk {
@@ -133,7 +134,7 @@ impl Component for RolesPicker {
                 }
                 Err(e) => self.error = Some(e),
             },
-            KeyCode::Char(' ') => {
+            Some(K::PickerToggle) => {
                 if let Some((_, tick, m)) = self.roles.get_mut(self.cursor) {
                     // On → Off → (as it is, where they differ) → On.
                     *tick = match (*tick, m.is_mixed()) {
@@ -144,13 +145,13 @@ impl Component for RolesPicker {
                     self.error = None;
                 }
             }
-            code => return move_cursor(code, &mut self.cursor, n).into(),
+            command => return move_cursor(command, &mut self.cursor, n).into(),
         }
         EventState::Consumed
     }
 
-    fn bindings(&self, cx: &Ctx) -> Vec<Binding> {
-        super::shown(ROLE_BINDINGS, cx)
+    fn bindings(&self, cx: &Ctx) -> Vec<Hint> {
+        super::shown(cx.keymap.dialog_hints(ROLE_BINDINGS), cx)
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, cx: &Ctx, theme: &Theme) {
@@ -195,11 +196,11 @@ pub struct TeamPicker {
     pub members: Vec<Membership>,
 }
 
-pub const TEAM_BINDINGS: &[Binding] = &[
-    key("↑↓ j k", "move"),
-    change("Enter", "add to the team"),
-    change("x", "remove from it"),
-    key("Esc", "cancel"),
+pub const TEAM_BINDINGS: &[HintSpec] = &[
+    hint(&[K::Up, K::Down], "↑↓ j k", "move"),
+    change(&[K::TeamAdd], "Enter", "add to the team"),
+    change(&[K::TeamRemove], "x", "remove from it"),
+    hint(&[K::PickerCancel], "Esc", "cancel"),
 ];
 
 impl TeamPicker {
@@ -214,21 +215,22 @@ impl TeamPicker {
             .collect();
         TeamPicker {
             ids: targets.iter().map(|u| u.id).collect(),
-            list: crate::tui::forms::team_list(teams, &Default::default()),
+            list: team_list(teams, &Default::default()),
             members,
         }
     }
 }
 
 impl Component for TeamPicker {
-    fn on_key(&mut self, key: &KeyEvent, _cx: &Ctx, out: &mut Queue) -> EventState {
-        match key.code {
-            KeyCode::Esc => out.push(Action::Close),
-            KeyCode::Enter | KeyCode::Char('x') => {
+    fn on_key(&mut self, key: &KeyEvent, cx: &Ctx, out: &mut Queue) -> EventState {
+        let command = cx.keymap.dialog(Dialog::Team, key);
+        match command {
+            Some(K::PickerCancel) => out.push(Action::Close),
+            Some(K::TeamAdd | K::TeamRemove) => {
                 let Some(&(team, _, _)) = self.list.items.get(self.list.cursor) else {
                     return EventState::Consumed;
                 };
-                let change = if key.code == KeyCode::Enter {
+                let change = if command == Some(K::TeamAdd) {
                     BulkChange::AddTeam { team }
                 } else {
                     BulkChange::RemoveTeam { team }
@@ -239,16 +241,16 @@ impl Component for TeamPicker {
                     ids: self.ids.clone(),
                 }));
             }
-            code => {
+            command => {
                 let n = self.list.items.len();
-                return move_cursor(code, &mut self.list.cursor, n).into();
+                return move_cursor(command, &mut self.list.cursor, n).into();
             }
         }
         EventState::Consumed
     }
 
-    fn bindings(&self, cx: &Ctx) -> Vec<Binding> {
-        super::shown(TEAM_BINDINGS, cx)
+    fn bindings(&self, cx: &Ctx) -> Vec<Hint> {
+        super::shown(cx.keymap.dialog_hints(TEAM_BINDINGS), cx)
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, cx: &Ctx, theme: &Theme) {
@@ -277,12 +279,12 @@ impl Component for TeamPicker {
 }
 
 /// j/k and arrows move, g/G and Home/End jump; whether the key was one of them.
-fn move_cursor(code: KeyCode, cursor: &mut usize, n: usize) -> bool {
-    match code {
-        KeyCode::Up | KeyCode::Char('k') => *cursor = cursor.saturating_sub(1),
-        KeyCode::Down | KeyCode::Char('j') => *cursor = (*cursor + 1).min(n.saturating_sub(1)),
-        KeyCode::Home | KeyCode::Char('g') => *cursor = 0,
-        KeyCode::End | KeyCode::Char('G') => *cursor = n.saturating_sub(1),
+fn move_cursor(command: Option<K>, cursor: &mut usize, n: usize) -> bool {
+    match command {
+        Some(K::Up) => *cursor = cursor.saturating_sub(1),
+        Some(K::Down) => *cursor = (*cursor + 1).min(n.saturating_sub(1)),
+        Some(K::Top) => *cursor = 0,
+        Some(K::Bottom) => *cursor = n.saturating_sub(1),
         _ => return false,
     }
     true
@@ -297,7 +299,7 @@ fn item_line(here: bool, item: String, count: String, theme: &Theme) -> Line<'st
 }
 
 fn draw_box(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line>, theme: &Theme) {
-    let rect = crate::tui::ui::centered(area, 80, lines.len() as u16 + 2);
+    let rect = centered(area, 80, lines.len() as u16 + 2);
     let (inner, block) = popup(frame, rect, title, theme);
     frame.render_widget(block, rect);
     frame.render_widget(Paragraph::new(lines), inner);

@@ -1,13 +1,15 @@
 //! The workspace's teams: create, rename, delete (through the one confirmation, which asks for
 //! the name typed when the team has members).
 
-use super::{Action, Binding, Component, ConfirmAction, Ctx, EventState, Queue, change, key};
-use crate::domain::{Error, TeamId};
+use super::{Action, Component, ConfirmAction, Ctx, EventState, Queue};
+use crate::domain::{Error, Result, TeamId};
 use crate::text::safe;
-use crate::tui::effects::{Effect, Msg};
+use crate::tui::effects::{Effect, Reply};
+use crate::tui::keys::dialogs::{change, hint};
+use crate::tui::keys::{Dialog, DialogKey as K, Hint, HintSpec, Keymap};
 use crate::tui::theme::Theme;
-use crate::tui::ui::dialogs::{hint_line, popup};
-use crossterm::event::{KeyCode, KeyEvent};
+use crate::tui::widgets::{centered, hint_line, paste_into, popup};
+use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -30,23 +32,26 @@ pub enum TeamEdit {
     Rename(TeamId, Input),
 }
 
-pub const BINDINGS: &[Binding] = &[
-    change("n", "new"),
-    change("r", "rename"),
-    change("D", "delete"),
-    key("↑↓ j k", "move"),
-    key("Esc", "close"),
+pub const BINDINGS: &[HintSpec] = &[
+    change(&[K::TeamNew], "n", "new"),
+    change(&[K::TeamRename], "r", "rename"),
+    change(&[K::TeamDelete], "D", "delete"),
+    hint(&[K::Up, K::Down], "↑↓ j k", "move"),
+    hint(&[K::TeamsClose], "Esc", "close"),
 ];
-pub const EDIT_BINDINGS: &[Binding] = &[key("Enter", "save"), key("Esc", "cancel")];
+pub const EDIT_BINDINGS: &[HintSpec] = &[
+    hint(&[K::TeamNameSave], "Enter", "save"),
+    hint(&[K::TeamNameCancel], "Esc", "cancel"),
+];
 
 impl TeamsView {
-    fn edit_key(&mut self, key: &KeyEvent, out: &mut Queue) {
+    fn edit_key(&mut self, key: &KeyEvent, keymap: &Keymap, out: &mut Queue) {
         let Some(TeamEdit::New(input) | TeamEdit::Rename(_, input)) = &mut self.editing else {
             return;
         };
-        match key.code {
-            KeyCode::Esc => self.editing = None,
-            KeyCode::Enter => {
+        match keymap.dialog(Dialog::TeamName, key) {
+            Some(K::TeamNameCancel) => self.editing = None,
+            Some(_) => {
                 let name = input.value().to_string();
                 let effect = match &self.editing {
                     Some(TeamEdit::Rename(id, _)) => Effect::RenameTeam { id: *id, name },
@@ -88,29 +93,30 @@ impl Component for TeamsView {
             return EventState::Consumed;
         }
         if self.editing.is_some() {
-            self.edit_key(key, out);
+            self.edit_key(key, cx.keymap, out);
             return EventState::Consumed;
         }
         let teams = cx.data.map(|d| d.teams.as_slice()).unwrap_or_default();
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('T') => out.push(Action::Close),
-            KeyCode::Down | KeyCode::Char('j') => {
+        let command = cx.keymap.dialog(Dialog::Teams, key);
+        match command {
+            Some(K::TeamsClose) => out.push(Action::Close),
+            Some(K::Down) => {
                 self.cursor = (self.cursor + 1).min(teams.len().saturating_sub(1));
             }
-            KeyCode::Up | KeyCode::Char('k') => self.cursor = self.cursor.saturating_sub(1),
-            KeyCode::Home | KeyCode::Char('g') => self.cursor = 0,
-            KeyCode::End | KeyCode::Char('G') => self.cursor = teams.len().saturating_sub(1),
-            KeyCode::Char('n') if !cx.read_only => {
+            Some(K::Up) => self.cursor = self.cursor.saturating_sub(1),
+            Some(K::Top) => self.cursor = 0,
+            Some(K::Bottom) => self.cursor = teams.len().saturating_sub(1),
+            Some(K::TeamNew) if !cx.read_only => {
                 self.error = None;
                 self.editing = Some(TeamEdit::New(Input::default()));
             }
-            KeyCode::Char('r') | KeyCode::Char('D') if !cx.read_only => {
+            Some(K::TeamRename | K::TeamDelete) if !cx.read_only => {
                 let Some(team) = teams.get(self.cursor) else {
                     self.error = Some("no team yet: press n to create one".into());
                     return EventState::Consumed;
                 };
                 self.error = None;
-                if key.code == KeyCode::Char('r') {
+                if command == Some(K::TeamRename) {
                     let name = team.name.as_str().to_string();
                     self.editing = Some(TeamEdit::Rename(team.id, Input::new(name)));
                 } else {
@@ -120,9 +126,9 @@ impl Component for TeamsView {
                     }));
                 }
             }
-            KeyCode::Char('n') | KeyCode::Char('r') | KeyCode::Char('D') => out.push(
-                Action::Error("read-only: teams can be looked at here, not changed".into()),
-            ),
+            Some(K::TeamNew | K::TeamRename | K::TeamDelete) => out.push(Action::Error(
+                "read-only: teams can be looked at here, not changed".into(),
+            )),
             _ => return EventState::NotConsumed,
         }
         EventState::Consumed
@@ -131,42 +137,51 @@ impl Component for TeamsView {
     fn on_paste(&mut self, text: &str) -> EventState {
         match &mut self.editing {
             Some(TeamEdit::New(input) | TeamEdit::Rename(_, input)) if !self.busy => {
-                crate::tui::forms::paste_into(input, text);
+                paste_into(input, text);
                 EventState::Consumed
             }
             _ => EventState::NotConsumed,
         }
     }
 
-    fn on_reply(&mut self, msg: Msg, _cx: &Ctx, out: &mut Queue) -> Option<Msg> {
-        match msg {
-            Msg::TeamCreated(result) => self.answer(
-                result.map(|t| format!("created the team {}", safe(t.name.as_str()))),
-                out,
-            ),
-            Msg::TeamRenamed(result) => self.answer(
-                result.map(|t| format!("renamed the team to {}", safe(t.name.as_str()))),
-                out,
-            ),
-            Msg::TeamDeleted { name, result } => self.answer(
-                result.map(|()| {
-                    format!(
-                        "deleted the team {} and removed it from its members",
-                        safe(&name)
-                    )
-                }),
-                out,
-            ),
-            other => return Some(other),
-        }
+    fn on_reply(
+        &mut self,
+        asked: &Effect,
+        result: Result<Reply>,
+        _cx: &Ctx,
+        out: &mut Queue,
+    ) -> Option<Result<Reply>> {
+        let said = match (asked, result) {
+            (_, Ok(Reply::TeamCreated(t))) => {
+                Ok(format!("created the team {}", safe(t.name.as_str())))
+            }
+            (_, Ok(Reply::TeamRenamed(t))) => {
+                Ok(format!("renamed the team to {}", safe(t.name.as_str())))
+            }
+            (Effect::DeleteTeam { name, .. }, Ok(Reply::TeamDeleted)) => Ok(format!(
+                "deleted the team {} and removed it from its members",
+                safe(name)
+            )),
+            (_, Ok(other)) => return Some(Ok(other)),
+            (_, Err(e)) => Err(e),
+        };
+        self.answer(said, out);
         None
     }
 
-    fn bindings(&self, cx: &Ctx) -> Vec<Binding> {
+    /// Its own deletion, once the admin said yes.
+    fn on_confirmed(&mut self, action: ConfirmAction, out: &mut Queue) {
+        if let ConfirmAction::DeleteTeam { id, name } = action {
+            self.busy = true;
+            out.push(Action::Request(Effect::DeleteTeam { id, name }));
+        }
+    }
+
+    fn bindings(&self, cx: &Ctx) -> Vec<Hint> {
         if self.editing.is_some() {
-            EDIT_BINDINGS.to_vec()
+            cx.keymap.dialog_hints(EDIT_BINDINGS)
         } else {
-            super::shown(BINDINGS, cx)
+            super::shown(cx.keymap.dialog_hints(BINDINGS), cx)
         }
     }
 
@@ -217,7 +232,7 @@ impl Component for TeamsView {
         if self.busy {
             lines.push(Line::styled("saving…", theme.accent()));
         }
-        let rect = crate::tui::ui::centered(area, 80, lines.len() as u16 + 2);
+        let rect = centered(area, 80, lines.len() as u16 + 2);
         let (inner, block) = popup(frame, rect, "Teams", theme);
         frame.render_widget(block, rect);
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);

@@ -2,12 +2,11 @@
 //! data goes through `text::safe` before it becomes a span.
 
 mod columns;
-pub(crate) mod dialogs;
-pub(crate) mod forms;
 mod table;
 
-use super::keymap;
-use super::state::{App, MIN_HEIGHT, MIN_WIDTH, Tab};
+use super::app::{App, MIN_HEIGHT, MIN_WIDTH};
+use super::keys;
+use super::model::Tab;
 use super::theme::{SPINNER, Theme};
 use crate::text::safe;
 use ratatui::Frame;
@@ -27,14 +26,14 @@ pub struct TablePosition {
 }
 
 pub fn table_position(app: &App) -> Option<TablePosition> {
-    if app.too_small() || !app.overlays.is_empty() || app.data.is_none() {
+    if app.too_small() || !app.layers().is_empty() || app.data().is_none() {
         return None;
     }
-    let area = Rect::new(0, 0, app.size.0, app.size.1);
+    let area = Rect::new(0, 0, app.size().0, app.size().1);
     let [_, _, body, _, _] = area.layout(&layout());
     Some(TablePosition {
-        tab: app.tab,
-        size: app.size,
+        tab: app.tab(),
+        size: app.size(),
         rows: body.y + 1..body.bottom(),
         offset: app.view().offset,
     })
@@ -85,8 +84,8 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     draw_status(frame, status, app, theme);
     draw_hints(frame, hints, app, theme);
     let cx = app.ctx();
-    for overlay in &app.overlays {
-        overlay.component().draw(frame, area, &cx, theme);
+    for component in app.layers().iter() {
+        component.draw(frame, area, &cx, theme);
     }
     no_half_covered_wide_chars(frame.buffer_mut());
 }
@@ -130,29 +129,29 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if app.read_only() {
         spans.push(Span::styled("READ-ONLY ", theme.warn()));
     }
-    match &app.data {
+    match app.data() {
         Some(d) => {
             spans.push(Span::styled(safe(d.workspace.name.as_str()), theme.title()));
             spans.push(Span::raw("  │  "));
-            spans.push(Span::raw(safe(&app.context.mode)));
+            spans.push(Span::raw(safe(&app.context().mode)));
             spans.push(Span::raw("  │  as "));
             spans.push(Span::styled(safe(d.me.email.as_str()), theme.title()));
             spans.push(Span::styled(format!(" ({})", d.me.roles), theme.dim()));
         }
-        None => spans.push(Span::raw(safe(&app.context.mode))),
+        None => spans.push(Span::raw(safe(&app.context().mode))),
     }
-    if let Some((done, total)) = app.progress {
+    if let Some((done, total)) = app.progress() {
         spans.push(Span::styled(
             format!("  {done}/{total} done"),
             theme.accent(),
         ));
     }
-    if let super::state::Connection::Disconnected { .. } = app.connection {
+    if let super::model::Connection::Disconnected { .. } = app.connection() {
         spans.push(Span::styled("  disconnected — retrying", theme.error()));
     }
-    if app.in_flight > 0 {
+    if app.in_flight() > 0 {
         spans.push(Span::styled(
-            format!("  {} working", SPINNER[app.spinner % SPINNER.len()]),
+            format!("  {} working", SPINNER[app.spinner() % SPINNER.len()]),
             theme.accent(),
         ));
     }
@@ -162,7 +161,7 @@ fn draw_header(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 fn draw_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans = vec![Span::raw(" ")];
     for (tab, label) in tab_labels(app) {
-        let style = if tab == app.tab {
+        let style = if tab == app.tab() {
             theme.selected_tab()
         } else {
             theme.plain()
@@ -171,10 +170,10 @@ fn draw_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         spans.push(Span::raw(" "));
     }
     let view = app.view();
-    let keys = super::state::SortKey::cycle(app.tab);
+    let keys = super::model::SortKey::cycle(app.tab());
     let sort = keys[view.sort % keys.len()];
-    let partial = app.data.as_ref().is_some_and(|d| !d.is_complete());
-    let filtering = app.filter_focus || !app.filter.value().is_empty();
+    let partial = app.data().is_some_and(|d| !d.is_complete());
+    let filtering = app.filter_focused() || !app.filter().value().is_empty();
     let status = if partial {
         // Only the first screenful of each tab is here: say so rather than pretend to an order.
         " loading everyone… (first page shown)".to_string()
@@ -189,7 +188,7 @@ fn draw_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         )
     };
     spans.push(Span::styled(status, theme.dim()));
-    if app.filter_focus || !app.filter.value().is_empty() {
+    if app.filter_focused() || !app.filter().value().is_empty() {
         // The count first: a long filter may run off the edge, its result must not.
         let shown = view.rows.len();
         spans.push(Span::styled(
@@ -197,15 +196,15 @@ fn draw_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.dim(),
         ));
         spans.push(Span::styled("/", theme.key()));
-        spans.push(Span::raw(safe(app.filter.value())));
-        if app.filter_focus {
+        spans.push(Span::raw(safe(app.filter().value())));
+        if app.filter_focused() {
             let x = area.x + spans.iter().map(|s| s.width() as u16).sum::<u16>();
             let cursor_back = app
-                .filter
+                .filter()
                 .value()
                 .chars()
                 .count()
-                .saturating_sub(app.filter.cursor()) as u16;
+                .saturating_sub(app.filter().cursor()) as u16;
             frame.set_cursor_position((
                 x.saturating_sub(cursor_back)
                     .min(area.right().saturating_sub(1)),
@@ -222,10 +221,10 @@ fn tab_labels(app: &App) -> Vec<(Tab, String)> {
         .into_iter()
         .enumerate()
         .map(|(i, tab)| {
-            let count = app.data.as_ref().map_or(0, |d| d.count(tab.status()));
+            let count = app.data().map_or(0, |d| d.count(tab.status()));
             // Below 100 columns "Pending Invites" would leave the filter no room.
             let title = match tab {
-                Tab::Pending if app.size.0 < 100 => "Pending",
+                Tab::Pending if app.size().0 < 100 => "Pending",
                 _ => tab.title(),
             };
             (tab, format!(" {} {title} ({count}) ", i + 1))
@@ -236,7 +235,7 @@ fn tab_labels(app: &App) -> Vec<(Tab, String)> {
 /// What is at a screen position when nothing covers the table: a tab's label or a row.
 pub fn hit(app: &App, column: u16, row: u16) -> Option<super::mouse::Hit> {
     use super::mouse::Hit;
-    let area = Rect::new(0, 0, app.size.0, app.size.1);
+    let area = Rect::new(0, 0, app.size().0, app.size().1);
     let [_, tabs, body, _, _] = area.layout(&layout());
     if row == tabs.y {
         let mut x = tabs.x + 1;
@@ -275,7 +274,7 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let room = usize::from(message.width.saturating_sub(1));
     // What the filter can't understand is said where there is room for it.
-    let filter = crate::domain::search::Filter::new(app.filter.value());
+    let filter = crate::domain::search::Filter::new(app.filter().value());
     let notice = app.shown_notice();
     if let (Some(problem), None) = (filter.problem(), notice) {
         let text = format!("filter: {}", safe(problem));
@@ -283,11 +282,11 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         frame.render_widget(Paragraph::new(line), message);
         return;
     }
-    let (text, style) = match (notice, &app.load_error) {
-        (None, _) if app.lost_rights.is_some() => (
+    let (text, style) = match (notice, &app.load_error()) {
+        (None, _) if app.lost_rights().is_some() => (
             format!(
                 "read-only: {} — showing the data as last loaded; changes are off",
-                app.lost_rights.as_deref().map(safe).unwrap_or_default()
+                app.lost_rights().map(safe).unwrap_or_default()
             ),
             theme.warn(),
         ),
@@ -296,7 +295,7 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             if n.error { theme.error() } else { theme.ok() },
         ),
         (None, Some(e)) => (safe(e), theme.error()),
-        (None, None) if app.data.is_none() => ("loading…".to_string(), theme.dim()),
+        (None, None) if app.data().is_none() => ("loading…".to_string(), theme.dim()),
         _ => (String::new(), theme.plain()),
     };
     let line = Line::styled(format!(" {}", columns::fit(&text, room)), style);
@@ -306,7 +305,7 @@ fn draw_status(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 /// `35/218`: the cursor's row and how many rows the tab shows (with a filter on, how many
 /// match). `+` while only the first page has loaded. None before anything is loaded.
 pub fn position(app: &App) -> Option<String> {
-    let data = app.data.as_ref()?;
+    let data = app.data()?;
     let view = app.view();
     let more = if data.is_complete() { "" } else { "+" };
     let at = if view.rows.is_empty() {
@@ -323,10 +322,10 @@ fn draw_hints(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if marked > 0 {
         spans.push(Span::styled(format!(" {marked} marked "), theme.marked()));
     }
-    if let Some(top) = app.overlays.last() {
+    if let Some(top) = app.layers().top_component() {
         // A dialog's own keys, from its bindings; whole ones only.
         let mut room = usize::from(area.width).saturating_sub(spans.iter().map(Span::width).sum());
-        for b in top.component().bindings(&app.ctx()) {
+        for b in top.bindings(&app.ctx()) {
             let key = format!(" {}", b.keys);
             let what = format!(" {} ", b.what);
             let width = key.chars().count() + what.chars().count();
@@ -337,7 +336,7 @@ fn draw_hints(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             spans.push(Span::styled(key, theme.key()));
             spans.push(Span::raw(what));
         }
-    } else if app.filter_focus {
+    } else if app.filter_focused() {
         spans.push(Span::styled(" Enter", theme.key()));
         spans.push(Span::raw(" keep filter  "));
         spans.push(Span::styled("Esc", theme.key()));
@@ -347,7 +346,7 @@ fn draw_hints(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         // out the changes.
         let mut room = usize::from(area.width).saturating_sub(spans.iter().map(Span::width).sum());
         let read_only = app.read_only();
-        for (key, what) in app.keymap.hints(app.tab) {
+        for (key, what) in app.keymap().hints(app.tab()) {
             if read_only && hint_changes(app, key) {
                 continue;
             }
@@ -367,22 +366,10 @@ fn draw_hints(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 /// Whether the table binding written `label` changes the workspace.
 fn hint_changes(app: &App, label: &str) -> bool {
-    keymap::BINDINGS
+    keys::BINDINGS
         .iter()
-        .filter(|b| b.scope.applies_to(app.tab))
-        .any(|b| app.keymap.label(b.command) == label && super::update::changes(b.command))
-}
-
-/// A rectangle of at most `w`×`h` centred in `area`.
-pub(crate) fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width.saturating_sub(2));
-    let h = h.min(area.height.saturating_sub(2));
-    Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    }
+        .filter(|b| b.scope.applies_to(app.tab()))
+        .any(|b| app.keymap().label(b.command) == label && keys::changes(b.command))
 }
 
 #[cfg(test)]

@@ -5,8 +5,9 @@ use super::columns::{self, Column, fit};
 use crate::domain::User;
 use crate::present::time::{ago, until};
 use crate::text::{safe, safe_ref};
-use crate::tui::keymap::Command;
-use crate::tui::state::{App, Data, SortKey, Tab};
+use crate::tui::app::App;
+use crate::tui::keys::Command;
+use crate::tui::model::{Data, SortKey, Tab};
 use crate::tui::theme::{MARK, Theme};
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -160,15 +161,15 @@ fn layout(tab: Tab, width: u16) -> Vec<(Col, u16)> {
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let Some(data) = &app.data else {
+    let Some(data) = app.data() else {
         return;
     };
     let view = app.view();
     if view.rows.is_empty() {
         // The keys named are the ones in force (keys.toml may have moved them).
-        let key = |command| app.keymap.label(command);
-        let text = if app.filter.value().is_empty() {
-            match app.tab {
+        let key = |command| app.keymap().label(command);
+        let text = if app.filter().value().is_empty() {
+            match app.tab() {
                 Tab::Active => " no active users".to_string(),
                 Tab::Inactive => " nobody is deactivated".to_string(),
                 Tab::Pending => format!(
@@ -185,13 +186,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         frame.render_widget(Paragraph::new(Line::styled(text, theme.dim())), area);
         return;
     }
-    let shown = layout(app.tab, area.width);
+    let shown = layout(app.tab(), area.width);
     let height = usize::from(area.height.saturating_sub(1));
     // Drawing never trusts the offset blindly: a view not yet refreshed must not panic.
     let start = view.offset.min(view.rows.len());
     let end = (start + height).min(view.rows.len());
-    let keys = SortKey::cycle(app.tab);
-    let sorted = Col::sorted_by(keys[view.sort % keys.len()], app.tab);
+    let keys = SortKey::cycle(app.tab());
+    let sorted = Col::sorted_by(keys[view.sort % keys.len()], app.tab());
     // Written straight into the buffer, one `set_stringn` per cell: ratatui's `Table` gives
     // each cell a `Text`, a `Line` and an area of its own, which was most of a frame.
     let buf = frame.buffer_mut();
@@ -214,7 +215,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     for (i, &index) in view.rows[start..end].iter().enumerate() {
         let y = header_y + 1 + i as u16;
         let user = &data.users[index];
-        let marked = app.marks.contains(&user.id);
+        let marked = app.marks().contains(&user.id);
         if start + i == view.cursor {
             buf.set_style(line(y), theme.cursor_row());
         } else if marked {
@@ -265,7 +266,7 @@ fn cell<'a>(
     let shown = |text: &'a str| (safe_ref(text), Style::default());
     let fixed = |text: &'static str, style: Style| (Cow::Borrowed(text), style);
     let when = |at: Option<time::OffsetDateTime>, none: &'static str| match at {
-        Some(t) => plain(ago(t, app.now)),
+        Some(t) => plain(ago(t, app.now())),
         None => fixed(none, Style::default()),
     };
     let email_of = |id| {
@@ -289,12 +290,12 @@ fn cell<'a>(
             Some(id) => (email_of(id), Style::default()),
             None => none(),
         },
-        Col::Sent => invite.map_or_else(none, |i| plain(ago(i.sent_at, app.now))),
+        Col::Sent => invite.map_or_else(none, |i| plain(ago(i.sent_at, app.now()))),
         Col::Expires => match invite {
-            Some(i) if i.is_expired(app.now) => {
-                (Cow::Owned(until(i.expires_at, app.now)), theme.error())
+            Some(i) if i.is_expired(app.now()) => {
+                (Cow::Owned(until(i.expires_at, app.now())), theme.error())
             }
-            Some(i) => plain(until(i.expires_at, app.now)),
+            Some(i) => plain(until(i.expires_at, app.now())),
             None => none(),
         },
         Col::SentBy => invite.map_or_else(none, |i| (email_of(i.sent_by), Style::default())),

@@ -7,6 +7,10 @@
 //! two actions on the same tab, is an error naming its line and the key: the console then does
 //! not start, rather than start with keys the admin doesn't expect.
 
+pub mod dialogs;
+
+pub use dialogs::{DIALOG_ROWS, Dialog, DialogKey, HintSpec, dialog_row};
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// What a key asks for in the main view (tables). Forms and dialogs read keys themselves.
@@ -60,11 +64,16 @@ pub enum Scope {
     Pending,
 }
 
+/// One row per command of the tables: everything about it is here, once.
 pub struct Binding {
     pub keys: &'static [(KeyCode, KeyModifiers)],
     /// How the keys are written on screen.
     pub label: &'static str,
     pub command: Command,
+    /// Its name in `keys.toml`.
+    pub name: &'static str,
+    /// It changes the workspace: hidden and refused in read-only mode.
+    pub changes: bool,
     pub scope: Scope,
     pub help: &'static str,
     /// Shown in the footer hints of its scope.
@@ -82,6 +91,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Tab, NONE)],
         label: "Tab",
         command: Command::NextTab,
+        name: "next-tab",
+        changes: false,
         scope: Scope::Everywhere,
         help: "next tab",
         hint: None,
@@ -90,6 +101,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(BackTab, SHIFT), (BackTab, NONE)],
         label: "Shift-Tab",
         command: Command::PrevTab,
+        name: "previous-tab",
+        changes: false,
         scope: Scope::Everywhere,
         help: "previous tab",
         hint: None,
@@ -98,6 +111,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('1'), NONE)],
         label: "1",
         command: Command::TabActive,
+        name: "tab-active",
+        changes: false,
         scope: Scope::Everywhere,
         help: "Active tab",
         hint: None,
@@ -106,6 +121,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('2'), NONE)],
         label: "2",
         command: Command::TabInactive,
+        name: "tab-inactive",
+        changes: false,
         scope: Scope::Everywhere,
         help: "Inactive tab",
         hint: None,
@@ -114,6 +131,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('3'), NONE)],
         label: "3",
         command: Command::TabPending,
+        name: "tab-pending",
+        changes: false,
         scope: Scope::Everywhere,
         help: "Pending Invites tab",
         hint: None,
@@ -122,6 +141,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Up, NONE), (Char('k'), NONE)],
         label: "↑ k",
         command: Command::Up,
+        name: "up",
+        changes: false,
         scope: Scope::Everywhere,
         help: "move up",
         hint: None,
@@ -130,6 +151,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Down, NONE), (Char('j'), NONE)],
         label: "↓ j",
         command: Command::Down,
+        name: "down",
+        changes: false,
         scope: Scope::Everywhere,
         help: "move down",
         hint: None,
@@ -138,6 +161,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(PageUp, NONE), (Char('b'), CTRL), (Char('u'), CTRL)],
         label: "PgUp",
         command: Command::PageUp,
+        name: "page-up",
+        changes: false,
         scope: Scope::Everywhere,
         help: "page up",
         hint: None,
@@ -146,6 +171,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(PageDown, NONE), (Char('f'), CTRL), (Char('d'), CTRL)],
         label: "PgDn",
         command: Command::PageDown,
+        name: "page-down",
+        changes: false,
         scope: Scope::Everywhere,
         help: "page down",
         hint: None,
@@ -154,6 +181,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Home, NONE), (Char('g'), NONE)],
         label: "g Home",
         command: Command::First,
+        name: "first",
+        changes: false,
         scope: Scope::Everywhere,
         help: "first row",
         hint: None,
@@ -162,6 +191,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(End, NONE), (Char('G'), SHIFT), (Char('G'), NONE)],
         label: "G End",
         command: Command::Last,
+        name: "last",
+        changes: false,
         scope: Scope::Everywhere,
         help: "last row",
         hint: None,
@@ -170,6 +201,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('/'), NONE)],
         label: "/",
         command: Command::Filter,
+        name: "filter",
+        changes: false,
         scope: Scope::Everywhere,
         help: "filter: words, role:, team:, -team:, beta:, status: (below; Enter keeps, Esc clears)",
         hint: Some("filter"),
@@ -178,6 +211,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('s'), NONE)],
         label: "s",
         command: Command::CycleSort,
+        name: "sort",
+        changes: false,
         scope: Scope::Everywhere,
         help: "sort by the next column",
         hint: None,
@@ -186,6 +221,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('S'), SHIFT), (Char('S'), NONE)],
         label: "S",
         command: Command::ReverseSort,
+        name: "reverse-sort",
+        changes: false,
         scope: Scope::Everywhere,
         help: "reverse the sort order",
         hint: None,
@@ -194,6 +231,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char(' '), NONE)],
         label: "Space",
         command: Command::Mark,
+        name: "mark",
+        changes: false,
         scope: Scope::Everywhere,
         help: "mark or unmark the row and move down",
         hint: Some("mark"),
@@ -202,6 +241,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('a'), NONE)],
         label: "a",
         command: Command::MarkAll,
+        name: "mark-all",
+        changes: false,
         scope: Scope::Everywhere,
         help: "mark every row the filter shows",
         hint: None,
@@ -210,6 +251,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Esc, NONE)],
         label: "Esc",
         command: Command::Back,
+        name: "back",
+        changes: false,
         scope: Scope::Everywhere,
         help: "back one level: clear the filter (marks stay)",
         hint: None,
@@ -218,6 +261,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('c'), NONE)],
         label: "c",
         command: Command::ClearMarks,
+        name: "clear-marks",
+        changes: false,
         scope: Scope::Everywhere,
         help: "clear every mark, hidden ones too (u puts them back)",
         hint: None,
@@ -226,6 +271,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Enter, NONE)],
         label: "Enter",
         command: Command::Detail,
+        name: "details",
+        changes: false,
         scope: Scope::Everywhere,
         help: "details and access check of the current user",
         hint: Some("details"),
@@ -234,6 +281,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('i'), NONE)],
         label: "i",
         command: Command::Invite,
+        name: "invite",
+        changes: true,
         scope: Scope::Everywhere,
         help: "invite a user",
         hint: Some("invite"),
@@ -242,6 +291,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('e'), NONE)],
         label: "e",
         command: Command::Edit,
+        name: "edit",
+        changes: true,
         scope: Scope::Users,
         help: "edit the current user",
         hint: Some("edit"),
@@ -250,6 +301,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('d'), NONE)],
         label: "d",
         command: Command::Deactivate,
+        name: "deactivate",
+        changes: true,
         scope: Scope::Active,
         help: "deactivate the marked users (or the current one)",
         hint: Some("deactivate"),
@@ -258,6 +311,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('r'), NONE)],
         label: "r",
         command: Command::Reactivate,
+        name: "reactivate",
+        changes: true,
         scope: Scope::Inactive,
         help: "reactivate the marked users (or the current one)",
         hint: Some("reactivate"),
@@ -266,6 +321,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('b'), NONE)],
         label: "b",
         command: Command::ToggleBeta,
+        name: "beta",
+        changes: true,
         scope: Scope::Users,
         help: "toggle beta access for the marked users (or the current one)",
         hint: None,
@@ -274,6 +331,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('T'), SHIFT), (Char('T'), NONE)],
         label: "T",
         command: Command::Teams,
+        name: "teams",
+        changes: false,
         scope: Scope::Everywhere,
         help: "teams: create, rename, delete",
         hint: None,
@@ -282,6 +341,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('o'), NONE)],
         label: "o",
         command: Command::ChangeRoles,
+        name: "roles",
+        changes: true,
         scope: Scope::Everywhere,
         help: "set the roles of the marked users (or the current one)",
         hint: None,
@@ -290,6 +351,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('t'), NONE)],
         label: "t",
         command: Command::ChangeTeam,
+        name: "team",
+        changes: true,
         scope: Scope::Everywhere,
         help: "add the marked users (or the current one) to a team, or remove them",
         hint: None,
@@ -298,6 +361,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('D'), SHIFT), (Char('D'), NONE)],
         label: "D",
         command: Command::Delete,
+        name: "delete",
+        changes: true,
         scope: Scope::Everywhere,
         help: "delete the current user for good (asks you to type the email)",
         hint: None,
@@ -306,6 +371,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('R'), SHIFT), (Char('R'), NONE)],
         label: "R",
         command: Command::Resend,
+        name: "resend",
+        changes: true,
         scope: Scope::Pending,
         help: "resend the marked invites (or the current one)",
         hint: Some("resend"),
@@ -314,6 +381,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('x'), NONE)],
         label: "x",
         command: Command::CancelInvite,
+        name: "cancel-invite",
+        changes: true,
         scope: Scope::Pending,
         help: "cancel the marked invites (or the current one)",
         hint: Some("cancel"),
@@ -322,6 +391,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('y'), NONE)],
         label: "y",
         command: Command::CopyLink,
+        name: "copy-link",
+        changes: false,
         scope: Scope::Pending,
         help: "copy the current invite's link (OSC 52), when known",
         hint: None,
@@ -330,6 +401,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('u'), NONE)],
         label: "u",
         command: Command::Undo,
+        name: "undo",
+        changes: false,
         scope: Scope::Everywhere,
         help: "undo the last bulk deactivation or reactivation, or put back cleared marks",
         hint: None,
@@ -338,6 +411,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('L'), SHIFT), (Char('L'), NONE)],
         label: "L",
         command: Command::ActivityLog,
+        name: "activity-log",
+        changes: false,
         scope: Scope::Everywhere,
         help: "activity log (newest first)",
         hint: None,
@@ -346,6 +421,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('r'), CTRL)],
         label: "Ctrl-R",
         command: Command::Reload,
+        name: "reload",
+        changes: false,
         scope: Scope::Everywhere,
         help: "reload",
         hint: None,
@@ -354,6 +431,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('?'), NONE), (Char('?'), SHIFT)],
         label: "?",
         command: Command::Help,
+        name: "help",
+        changes: false,
         scope: Scope::Everywhere,
         help: "help: every key",
         hint: Some("help"),
@@ -362,6 +441,8 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('q'), NONE), (Char('c'), CTRL)],
         label: "q",
         command: Command::Quit,
+        name: "quit",
+        changes: false,
         scope: Scope::Everywhere,
         help: "quit (Ctrl-C too)",
         hint: Some("quit"),
@@ -369,8 +450,8 @@ pub const BINDINGS: &[Binding] = &[
 ];
 
 impl Scope {
-    pub fn applies_to(self, tab: super::state::Tab) -> bool {
-        use super::state::Tab;
+    pub fn applies_to(self, tab: crate::tui::model::Tab) -> bool {
+        use crate::tui::model::Tab;
         match self {
             Scope::Everywhere => true,
             Scope::Users => tab != Tab::Pending,
@@ -466,31 +547,45 @@ pub struct Keymap {
     /// Per entry of `BINDINGS`, in the same order: its keys and how they are written.
     keys: Vec<Vec<Key>>,
     labels: Vec<String>,
+    /// Per entry of `DIALOG_ROWS`, in the same order: its keys, and whether keys.toml set them.
+    dialog_keys: Vec<Vec<Key>>,
+    dialog_changed: Vec<bool>,
+}
+
+/// One entry of a hint line or the help screen: keys as written, and what they do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hint {
+    pub keys: String,
+    pub what: &'static str,
+    /// It changes the workspace: hidden and refused in read-only mode.
+    pub changes: bool,
+}
+
+fn defaults(keys: &[(KeyCode, KeyModifiers)]) -> Vec<Key> {
+    let mut out: Vec<Key> = Vec::new();
+    for &(code, mods) in keys {
+        let key = Key::new(code, mods);
+        if !out.contains(&key) {
+            out.push(key);
+        }
+    }
+    out
 }
 
 impl Default for Keymap {
     fn default() -> Self {
-        let keys = BINDINGS
-            .iter()
-            .map(|b| {
-                let mut keys: Vec<Key> = Vec::new();
-                for &(code, mods) in b.keys {
-                    let key = Key::new(code, mods);
-                    if !keys.contains(&key) {
-                        keys.push(key);
-                    }
-                }
-                keys
-            })
-            .collect();
-        let labels = BINDINGS.iter().map(|b| b.label.to_string()).collect();
-        Keymap { keys, labels }
+        Keymap {
+            keys: BINDINGS.iter().map(|b| defaults(b.keys)).collect(),
+            labels: BINDINGS.iter().map(|b| b.label.to_string()).collect(),
+            dialog_keys: DIALOG_ROWS.iter().map(|r| defaults(r.keys)).collect(),
+            dialog_changed: vec![false; DIALOG_ROWS.len()],
+        }
     }
 }
 
 impl Keymap {
     /// The command a key asks for on the given tab, if any.
-    pub fn lookup(&self, key: &KeyEvent, tab: super::state::Tab) -> Option<Command> {
+    pub fn lookup(&self, key: &KeyEvent, tab: crate::tui::model::Tab) -> Option<Command> {
         let key = Key::of(key);
         if key == CTRL_C {
             return Some(Command::Quit);
@@ -504,7 +599,7 @@ impl Keymap {
     }
 
     /// The footer hints of a tab: (keys, what).
-    pub fn hints(&self, tab: super::state::Tab) -> Vec<(&str, &'static str)> {
+    pub fn hints(&self, tab: crate::tui::model::Tab) -> Vec<(&str, &'static str)> {
         BINDINGS
             .iter()
             .zip(&self.labels)
@@ -519,6 +614,47 @@ impl Keymap {
             .iter()
             .position(|b| b.command == command)
             .map_or("—", |i| self.labels[i].as_str())
+    }
+
+    /// The dialog command a key asks for in `scope`, if any.
+    pub fn dialog(&self, scope: Dialog, key: &KeyEvent) -> Option<DialogKey> {
+        let key = Key::of(key);
+        DIALOG_ROWS
+            .iter()
+            .zip(&self.dialog_keys)
+            .find(|(r, keys)| r.scopes.contains(&scope) && keys.contains(&key))
+            .map(|(r, _)| r.command)
+    }
+
+    /// Whether `key` is one of `command`'s keys.
+    pub fn is(&self, command: DialogKey, key: &KeyEvent) -> bool {
+        self.dialog_keys[dialog_row(command)].contains(&Key::of(key))
+    }
+
+    /// A hint as the keys in force write it.
+    pub fn hint(&self, spec: &HintSpec) -> Hint {
+        let rebound = spec
+            .rows
+            .iter()
+            .any(|&c| self.dialog_changed[dialog_row(c)]);
+        let keys = if rebound {
+            spec.rows
+                .iter()
+                .map(|&c| label_of(&self.dialog_keys[dialog_row(c)]))
+                .collect::<Vec<_>>()
+                .join(" ")
+        } else {
+            spec.label.to_string()
+        };
+        Hint {
+            keys,
+            what: spec.what,
+            changes: spec.changes,
+        }
+    }
+
+    pub fn dialog_hints(&self, specs: &[HintSpec]) -> Vec<Hint> {
+        specs.iter().map(|s| self.hint(s)).collect()
     }
 
     /// The user's `keys.toml` from the config folder merged over the defaults; the defaults
@@ -559,61 +695,97 @@ impl Keymap {
         let mut map = Keymap::default();
         // Which line set each binding's keys, for naming it in a conflict.
         let mut set_at: Vec<Option<usize>> = vec![None; BINDINGS.len()];
+        let mut dialog_set_at: Vec<Option<usize>> = vec![None; DIALOG_ROWS.len()];
         for (name, item) in doc.iter() {
             let line = doc
                 .get_key_value(name)
                 .and_then(|(k, _)| k.span())
                 .map(|s| line_of(text, s.start));
             let at = |problem: String| (line, problem);
-            let Some(index) = BINDINGS.iter().position(|b| action_name(b.command) == name) else {
+            if let Some(table) = item.as_table_like() {
+                // `[confirm]` then `yes = "Y"`: a dialog's keys.
+                for (sub, sub_item) in table.iter() {
+                    let full = format!("{name}.{sub}");
+                    let line = table
+                        .get_key_value(sub)
+                        .and_then(|(k, _)| k.span())
+                        .map(|s| line_of(text, s.start))
+                        .or(line);
+                    let at = |problem: String| (line, problem);
+                    let Some(index) = DIALOG_ROWS.iter().position(|r| r.name == full) else {
+                        return Err(at(format!(
+                            "there is no dialog action \"{full}\": they are {}",
+                            DIALOG_ROWS
+                                .iter()
+                                .map(|r| r.name)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )));
+                    };
+                    let keys = written_keys(&full, sub_item, &at)?;
+                    if keys.contains(&CTRL_C) {
+                        return Err(at(format!("{full}: Ctrl-C always quits")));
+                    }
+                    map.dialog_keys[index] = keys;
+                    map.dialog_changed[index] = true;
+                    dialog_set_at[index] = line;
+                }
+                continue;
+            }
+            let Some(index) = BINDINGS.iter().position(|b| b.name == name) else {
                 return Err(at(format!(
-                    "there is no action \"{name}\": the actions are {}",
+                    "there is no action \"{name}\": the actions are {} (a dialog's keys go in its section, like [confirm])",
                     BINDINGS
                         .iter()
-                        .map(|b| action_name(b.command))
+                        .map(|b| b.name)
                         .collect::<Vec<_>>()
                         .join(", ")
                 )));
             };
-            let written: Vec<&str> = if let Some(one) = item.as_str() {
-                vec![one]
-            } else if let Some(list) = item.as_array() {
-                list.iter()
-                    .map(|v| {
-                        v.as_str().ok_or_else(|| {
-                            at(format!(
-                                "{name}: every key is a string, like \"j\" or \"Ctrl-n\""
-                            ))
-                        })
-                    })
-                    .collect::<Result<_, _>>()?
-            } else {
-                return Err(at(format!(
-                    "{name}: write a key (\"j\") or a list of keys ([\"j\", \"Down\"])"
-                )));
-            };
-            let mut keys = Vec::new();
-            for w in written {
-                let key = parse_key(w).map_err(|why| at(format!("{name} = \"{w}\": {why}")))?;
-                if key == CTRL_C && BINDINGS[index].command != Command::Quit {
-                    return Err(at(format!("{name} = \"{w}\": Ctrl-C always quits")));
-                }
-                if !keys.contains(&key) {
-                    keys.push(key);
-                }
+            let keys = written_keys(name, item, &at)?;
+            if keys.contains(&CTRL_C) && BINDINGS[index].command != Command::Quit {
+                return Err(at(format!("{name}: Ctrl-C always quits")));
             }
-            map.labels[index] = if keys.is_empty() {
-                "—".to_string()
-            } else {
-                keys.iter().map(|k| k.label()).collect::<Vec<_>>().join(" ")
-            };
+            map.labels[index] = label_of(&keys);
             map.keys[index] = keys;
             set_at[index] = line;
+        }
+        // One key, two dialog commands that apply in the same place: refused.
+        for (i, a) in DIALOG_ROWS.iter().enumerate() {
+            for (j, b) in DIALOG_ROWS.iter().enumerate().skip(i + 1) {
+                if !a.scopes.iter().any(|s| b.scopes.contains(s)) {
+                    continue;
+                }
+                if let Some(key) = map.dialog_keys[i]
+                    .iter()
+                    .find(|k| map.dialog_keys[j].contains(k))
+                {
+                    let (named, other) = match (dialog_set_at[i], dialog_set_at[j]) {
+                        (Some(li), Some(lj)) if li > lj => (i, j),
+                        (_, Some(_)) => (j, i),
+                        _ => (i, j),
+                    };
+                    let whose = if dialog_set_at[other].is_some() {
+                        ""
+                    } else {
+                        " by default"
+                    };
+                    return Err((
+                        dialog_set_at[named],
+                        format!(
+                            "{} is bound to both {} and {}{whose}: give one of them another key",
+                            key.label(),
+                            DIALOG_ROWS[named].name,
+                            DIALOG_ROWS[other].name,
+                        ),
+                    ));
+                }
+            }
         }
         // One key, two actions that can both be asked for on one tab: refused.
         for (i, a) in BINDINGS.iter().enumerate() {
             for (j, b) in BINDINGS.iter().enumerate().skip(i + 1) {
-                if !super::state::Tab::ALL
+                if !crate::tui::model::Tab::ALL
                     .iter()
                     .any(|&t| a.scope.applies_to(t) && b.scope.applies_to(t))
                 {
@@ -649,6 +821,48 @@ impl Keymap {
 /// The file's name in the user config folder.
 pub const KEYS_FILE: &str = "keys.toml";
 
+/// The keys written for one action: a key (`"j"`) or a list (`["j", "Down"]`).
+fn written_keys(
+    name: &str,
+    item: &toml_edit::Item,
+    at: &dyn Fn(String) -> (Option<usize>, String),
+) -> Result<Vec<Key>, (Option<usize>, String)> {
+    let written: Vec<&str> = if let Some(one) = item.as_str() {
+        vec![one]
+    } else if let Some(list) = item.as_array() {
+        list.iter()
+            .map(|v| {
+                v.as_str().ok_or_else(|| {
+                    at(format!(
+                        "{name}: every key is a string, like \"j\" or \"Ctrl-n\""
+                    ))
+                })
+            })
+            .collect::<Result<_, _>>()?
+    } else {
+        return Err(at(format!(
+            "{name}: write a key (\"j\") or a list of keys ([\"j\", \"Down\"])"
+        )));
+    };
+    let mut keys = Vec::new();
+    for w in written {
+        let key = parse_key(w).map_err(|why| at(format!("{name} = \"{w}\": {why}")))?;
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    Ok(keys)
+}
+
+/// How keys are written on screen: `j Down`, or `—` for none.
+fn label_of(keys: &[Key]) -> String {
+    if keys.is_empty() {
+        "—".to_string()
+    } else {
+        keys.iter().map(|k| k.label()).collect::<Vec<_>>().join(" ")
+    }
+}
+
 /// A `keys.toml` the console can't use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{path}{}: {problem}", line.map(|l| format!(" line {l}")).unwrap_or_default())]
@@ -664,44 +878,20 @@ fn line_of(text: &str, offset: usize) -> usize {
 
 /// The name an action has in `keys.toml`.
 pub fn action_name(command: Command) -> &'static str {
-    match command {
-        Command::NextTab => "next-tab",
-        Command::PrevTab => "previous-tab",
-        Command::TabActive => "tab-active",
-        Command::TabInactive => "tab-inactive",
-        Command::TabPending => "tab-pending",
-        Command::Up => "up",
-        Command::Down => "down",
-        Command::PageUp => "page-up",
-        Command::PageDown => "page-down",
-        Command::First => "first",
-        Command::Last => "last",
-        Command::Filter => "filter",
-        Command::CycleSort => "sort",
-        Command::ReverseSort => "reverse-sort",
-        Command::Mark => "mark",
-        Command::MarkAll => "mark-all",
-        Command::Back => "back",
-        Command::ClearMarks => "clear-marks",
-        Command::Detail => "details",
-        Command::Invite => "invite",
-        Command::Edit => "edit",
-        Command::Deactivate => "deactivate",
-        Command::Reactivate => "reactivate",
-        Command::ToggleBeta => "beta",
-        Command::ChangeRoles => "roles",
-        Command::ChangeTeam => "team",
-        Command::Teams => "teams",
-        Command::Delete => "delete",
-        Command::Resend => "resend",
-        Command::CancelInvite => "cancel-invite",
-        Command::CopyLink => "copy-link",
-        Command::Undo => "undo",
-        Command::ActivityLog => "activity-log",
-        Command::Reload => "reload",
-        Command::Help => "help",
-        Command::Quit => "quit",
-    }
+    row(command).name
+}
+
+/// Whether a table command changes the workspace (hidden and refused when read-only).
+pub fn changes(command: Command) -> bool {
+    row(command).changes
+}
+
+/// The row of a command (every command has exactly one: a test checks it).
+pub fn row(command: Command) -> &'static Binding {
+    BINDINGS
+        .iter()
+        .find(|b| b.command == command)
+        .unwrap_or(&BINDINGS[0])
 }
 
 /// One key as written in `keys.toml`: a character (`j`, `D`, `?`), or a name (`Up`, `PgDn`,
@@ -773,7 +963,7 @@ pub fn parse_key(written: &str) -> Result<Key, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::state::Tab;
+    use crate::tui::model::Tab;
 
     fn key(code: KeyCode, m: KeyModifiers) -> KeyEvent {
         KeyEvent::new(code, m)

@@ -1,17 +1,20 @@
-//! How the console reacts: the table's and the global keys become state changes and effects;
-//! every other key and paste goes to the component on top of the stack, and what a component
-//! asks for (`Action`) is carried out here. Confirmations are built in `confirmations`, the
-//! service's answers handled in `replies`. No drawing and no I/O here, so all of it is tested
-//! without a terminal.
+//! How the console reacts to keys, pastes and clicks: the table's and the global keys become
+//! state changes and requests; every other key and paste goes to the component on top of the
+//! stack, and what a component asks for (`Action`) is carried out here. No drawing and no I/O,
+//! so all of it is tested without a terminal.
 
-use super::components::{Action, ConfirmAction, Ctx, EventState, Queue, ReplyKind};
-use super::effects::Effect;
-use super::forms::{EditForm, InviteForm};
-use super::keymap::Command;
-use super::state::*;
+use super::App;
 use crate::domain::UserId;
 use crate::service::BulkChange;
-use crate::text::safe;
+use crate::tui::components::{
+    Action, Component, Confirm, ConfirmAction, Ctx, Detail, EditForm, EventState, Help, InviteForm,
+    LogView, Queue, RolesPicker, TeamPicker, TeamsView,
+};
+use crate::tui::effects::Effect;
+use crate::tui::keys::{Command, changes};
+use crate::tui::layers::LayerId;
+use crate::tui::model::{Tab, Undo};
+use crate::tui::mouse::Hit;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
@@ -21,25 +24,18 @@ pub const READ_ONLY: &str = "read-only (--read-only): changes are off";
 /// Said when a change is refused because the acting user can no longer manage users.
 pub const NO_RIGHTS: &str = "read-only: you can no longer manage users, so changes are off";
 
-/// Whether a table command changes the workspace (hidden and refused when read-only).
-pub fn changes(command: Command) -> bool {
-    matches!(
-        command,
-        Command::Invite
-            | Command::Edit
-            | Command::Deactivate
-            | Command::Reactivate
-            | Command::ToggleBeta
-            | Command::ChangeRoles
-            | Command::ChangeTeam
-            | Command::Delete
-            | Command::Resend
-            | Command::CancelInvite
-    )
-}
-
 impl App {
-    pub(crate) fn effect(&mut self, effect: Effect) {
+    /// Queues a request that is the console's own (its answer comes back to the console).
+    pub(super) fn effect(&mut self, effect: Effect) {
+        self.send(effect, None);
+    }
+
+    /// Queues a request whose answer goes to the component `layer`.
+    pub(super) fn request(&mut self, layer: LayerId, effect: Effect) {
+        self.send(effect, Some(layer));
+    }
+
+    fn send(&mut self, effect: Effect, layer: Option<LayerId>) {
         // A new job's footer is about that job: the last one's result must not read as its own.
         if matches!(
             effect,
@@ -47,71 +43,30 @@ impl App {
         ) {
             self.notice = None;
         }
-        self.in_flight += 1;
-        self.effects.push(effect);
-    }
-
-    /// Runs an effect whose answer goes to the component `layer`.
-    pub(crate) fn request(&mut self, layer: u64, effect: Effect) {
-        let kind = ReplyKind::of_effect(&effect);
-        if kind != ReplyKind::Other {
-            self.awaiting.push((kind, layer));
-        }
-        self.effect(effect);
-    }
-
-    /// Keeps one id per layer of the stack, whoever pushed or popped it.
-    pub(crate) fn sync_layers(&mut self) {
-        self.layer_ids.truncate(self.overlays.len());
-        while self.layer_ids.len() < self.overlays.len() {
-            self.next_layer += 1;
-            self.layer_ids.push(self.next_layer);
-        }
+        self.requests.send(effect, layer);
     }
 
     /// Opens a component on top; returns its id.
-    pub fn open(&mut self, overlay: Overlay) -> u64 {
-        self.sync_layers();
-        self.overlays.push(overlay);
-        self.sync_layers();
-        self.next_layer
-    }
-
-    pub(crate) fn layer_position(&self, id: u64) -> Option<usize> {
-        self.layer_ids.iter().position(|&l| l == id)
-    }
-
-    pub(crate) fn close_layer(&mut self, id: u64) {
-        if let Some(pos) = self.layer_position(id) {
-            self.overlays.remove(pos);
-            self.layer_ids.remove(pos);
-        }
-    }
-
-    /// The top-most layer that matches, with its id.
-    pub(crate) fn find_layer(&mut self, matches: impl Fn(&Overlay) -> bool) -> Option<u64> {
-        self.sync_layers();
-        let pos = self.overlays.iter().rposition(matches)?;
-        Some(self.layer_ids[pos])
+    pub fn open(&mut self, component: impl Component) -> LayerId {
+        self.layers.push(Box::new(component))
     }
 
     /// Hands a key, a paste or a reply to the layer `id`, then carries out what it asked for.
-    pub(crate) fn with_layer<R>(
+    pub(super) fn with_layer<R>(
         &mut self,
-        id: u64,
-        f: impl FnOnce(&mut dyn super::components::Component, &Ctx, &mut Queue) -> R,
+        id: LayerId,
+        f: impl FnOnce(&mut dyn Component, &Ctx, &mut Queue) -> R,
     ) -> Option<R> {
-        self.sync_layers();
-        let pos = self.layer_position(id)?;
         let read_only = self.read_only();
         let App {
-            overlays,
+            layers,
             data,
             context,
             now,
             keymap,
             ..
         } = self;
+        let component = layers.component_mut(id)?;
         let cx = Ctx {
             data: data.as_ref(),
             now: *now,
@@ -121,30 +76,25 @@ impl App {
             keymap,
         };
         let mut out = Vec::new();
-        let r = f(overlays[pos].component_mut(), &cx, &mut out);
+        let r = f(component, &cx, &mut out);
         self.run(id, out);
         Some(r)
     }
 
-    pub(crate) fn top_layer(&mut self) -> Option<u64> {
-        self.sync_layers();
-        self.layer_ids.last().copied()
-    }
-
     /// Carries out what the component `layer` asked for, in order.
-    pub(crate) fn run(&mut self, layer: u64, actions: Queue) {
+    fn run(&mut self, layer: LayerId, actions: Queue) {
         for action in actions {
             match action {
-                Action::Close => self.close_layer(layer),
-                Action::Open(overlay) => {
-                    self.open(*overlay);
+                Action::Close => self.layers.close(layer),
+                Action::Open(component) => {
+                    self.layers.push(component);
                 }
                 Action::Request(effect) => self.request(layer, effect),
                 Action::Ask(action) => self.ask(action),
                 Action::Confirmed(action) => self.confirmed(action),
                 Action::Notice(text) => self.notice(text),
                 Action::Error(text) => self.error(text),
-                Action::Copy(text, what) => self.copy(text, &what),
+                Action::Copy(text, what) => self.send_to_clipboard(text, &what),
                 Action::Link(id, link) => {
                     self.links.insert(id, link);
                 }
@@ -160,11 +110,6 @@ impl App {
         } else {
             NO_RIGHTS
         }
-    }
-
-    /// Sends text to the terminal's clipboard (the clipboard code says what it did).
-    pub(crate) fn copy(&mut self, text: String, what: &str) {
-        self.send_to_clipboard(text, what);
     }
 
     /// Asks for a fresh snapshot; answers to older requests will be ignored.
@@ -187,17 +132,32 @@ impl App {
         self.effect(Effect::Load { generation, since });
     }
 
-    pub fn take_effects(&mut self) -> Vec<Effect> {
-        std::mem::take(&mut self.effects)
-    }
-
     pub fn on_resize(&mut self, width: u16, height: u16) {
         self.size = (width, height);
-        self.refresh_views();
+        self.views.invalidate();
+        self.fresh();
+    }
+
+    /// The wheel (a capturing mouse mode): the cursor moves as with the arrows.
+    pub fn on_scroll(&mut self, down: bool) {
+        let code = if down { KeyCode::Down } else { KeyCode::Up };
+        self.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+    }
+
+    /// A click on a tab or a row of the table, as drawing found it; nothing under a dialog.
+    pub fn on_click(&mut self, hit: Option<Hit>) {
+        if !self.layers.is_empty() || self.too_small() {
+            return;
+        }
+        match hit {
+            Some(Hit::Tab(tab)) => self.tab = tab,
+            Some(Hit::Row(row)) => self.move_to(row),
+            None => {}
+        }
     }
 
     pub fn on_tick(&mut self) {
-        if self.in_flight > 0 {
+        if self.in_flight() > 0 {
             self.spinner = self.spinner.wrapping_add(1);
         }
         self.now = time::OffsetDateTime::now_utc();
@@ -218,15 +178,15 @@ impl App {
             self.request_quit();
             return;
         }
-        if self.stale_views && !self.filter_focus {
-            self.refresh_views();
+        if !self.filter_focus {
+            self.fresh();
         }
-        if let Some(top) = self.top_layer() {
+        if let Some(top) = self.layers.top_id() {
             // The top component has every key: nothing reaches the table under a dialog. Of
             // what it leaves, only `?` means something: help, over the dialog.
             let state = self.with_layer(top, |c, cx, out| c.on_key(&key, cx, out));
             if state == Some(EventState::NotConsumed) && key.code == KeyCode::Char('?') {
-                self.open(Overlay::Help(Help::default()));
+                self.open(Help::default());
             }
         } else if self.filter_focus {
             self.filter_key(key);
@@ -245,10 +205,10 @@ impl App {
         if self.too_small() {
             return;
         }
-        if let Some(top) = self.top_layer() {
+        if let Some(top) = self.layers.top_id() {
             self.with_layer(top, |c, _, _| c.on_paste(text));
         } else if self.filter_focus {
-            if super::forms::paste_into(&mut self.filter, text) {
+            if crate::tui::widgets::paste_into(&mut self.filter, text) {
                 self.filter_changed();
             }
         } else {
@@ -256,37 +216,35 @@ impl App {
         }
     }
 
-    pub(crate) fn filter_changed(&mut self) {
-        self.stale_views = true;
-        for view in &mut self.views {
-            view.cursor = 0;
-            view.offset = 0;
-            view.cursor_user = None;
-        }
+    fn filter_changed(&mut self) {
+        self.views.filter_changed();
     }
 
-    pub(crate) fn request_quit(&mut self) {
+    pub(super) fn request_quit(&mut self) {
         if self.form_has_input() {
-            if !matches!(self.overlays.last(), Some(Overlay::Confirm(c)) if c.action == ConfirmAction::Quit)
+            if !self
+                .layers
+                .top::<Confirm>()
+                .is_some_and(|c| c.action == ConfirmAction::Quit)
             {
-                self.open(Overlay::Confirm(Confirm::new(
+                self.open(Confirm::new(
                     ConfirmAction::Quit,
                     "Quit and lose what you typed?",
                     vec!["A form holds input that was not saved.".into()],
-                )));
+                ));
             }
         } else {
             self.quit = true;
         }
     }
 
-    pub(crate) fn filter_key(&mut self, key: KeyEvent) {
+    pub(super) fn filter_key(&mut self, key: KeyEvent) {
         match key.code {
             KeyCode::Enter => self.filter_focus = false,
             KeyCode::Esc => {
                 self.filter = Input::default();
                 self.filter_focus = false;
-                self.stale_views = true;
+                self.views.invalidate();
             }
             _ => {
                 if self
@@ -300,11 +258,11 @@ impl App {
         }
     }
 
-    pub(crate) fn switch_tab(&mut self, tab: Tab) {
+    pub(super) fn switch_tab(&mut self, tab: Tab) {
         self.tab = tab;
     }
 
-    pub(crate) fn command(&mut self, command: Command) {
+    pub(super) fn command(&mut self, command: Command) {
         let cursor = self.view().cursor;
         let page = self.page_height();
         match command {
@@ -320,17 +278,8 @@ impl App {
             Command::First => self.move_to(0),
             Command::Last => self.move_to(usize::MAX),
             Command::Filter => self.filter_focus = true,
-            Command::CycleSort => {
-                let view = self.view_mut();
-                view.sort += 1;
-                view.reversed = false;
-                self.stale_views = true;
-            }
-            Command::ReverseSort => {
-                let view = self.view_mut();
-                view.reversed = !view.reversed;
-                self.stale_views = true;
-            }
+            Command::CycleSort => self.views.cycle_sort(self.tab),
+            Command::ReverseSort => self.views.reverse_sort(self.tab),
             Command::Mark => {
                 if let Some(id) = self.current_user().map(|u| u.id) {
                     if !self.marks.remove(&id) {
@@ -350,7 +299,7 @@ impl App {
                 // One level back: the filter goes; marks never do (they have their own key).
                 if !self.filter.value().is_empty() {
                     self.filter = Input::default();
-                    self.stale_views = true;
+                    self.views.invalidate();
                 } else if !self.marks.is_empty() {
                     self.notice(format!(
                         "{} marked: {} clears the marks ({} puts them back)",
@@ -375,7 +324,7 @@ impl App {
             }
             Command::Detail => {
                 if let Some(id) = self.current_user().map(|u| u.id) {
-                    let layer = self.open(Overlay::Detail(Detail::new(id)));
+                    let layer = self.open(Detail::new(id));
                     self.request(layer, Effect::Detail(id));
                 }
             }
@@ -385,12 +334,12 @@ impl App {
                     .as_ref()
                     .map(|d| d.teams.clone())
                     .unwrap_or_default();
-                self.open(Overlay::Invite(InviteForm::new(&teams)));
+                self.open(InviteForm::new(&teams));
             }
             Command::Edit => {
                 if let (Some(user), Some(data)) = (self.current_user(), &self.data) {
                     let form = EditForm::new(user, &data.teams);
-                    self.open(Overlay::Edit(form));
+                    self.open(form);
                 }
             }
             Command::Deactivate => self.ask_bulk(BulkChange::Deactivate),
@@ -408,7 +357,7 @@ impl App {
                 });
             }
             Command::Teams => {
-                self.open(Overlay::Teams(TeamsView::default()));
+                self.open(TeamsView::default());
             }
             Command::ChangeRoles => {
                 let targets = self.targets();
@@ -416,7 +365,7 @@ impl App {
                     return self.error("no user selected");
                 }
                 let picker = RolesPicker::new(&targets);
-                self.open(Overlay::Roles(picker));
+                self.open(picker);
             }
             Command::ChangeTeam => {
                 let targets = self.targets();
@@ -435,7 +384,7 @@ impl App {
                     ));
                 }
                 let picker = TeamPicker::new(&targets, teams);
-                self.open(Overlay::Team(picker));
+                self.open(picker);
             }
             Command::Delete => {
                 if let Some(user) = self.current_user() {
@@ -478,65 +427,14 @@ impl App {
                 None => self.notice("nothing to undo"),
             },
             Command::ActivityLog => {
-                let layer = self.open(Overlay::Log(LogView::loading()));
+                let layer = self.open(LogView::loading());
                 self.request(layer, Effect::Audit { before: None });
             }
             Command::Reload => self.reload(),
             Command::Help => {
-                self.open(Overlay::Help(Help::default()));
+                self.open(Help::default());
             }
             Command::Quit => self.request_quit(),
         }
     }
-}
-
-/// The words for a bulk change: (question, past tense).
-pub fn bulk_verb(change: &BulkChange) -> (&'static str, &'static str) {
-    match change {
-        BulkChange::Deactivate => ("Deactivate", "deactivated"),
-        BulkChange::Reactivate => ("Reactivate", "reactivated"),
-        BulkChange::SetRoles { .. } => ("Change the roles of", "changed"),
-        BulkChange::AddTeam { .. } => ("Add to the team", "added"),
-        BulkChange::RemoveTeam { .. } => ("Remove from the team", "removed"),
-        BulkChange::SetBeta { beta: true } => ("Turn on beta access for", "beta on"),
-        BulkChange::SetBeta { beta: false } => ("Turn off beta access for", "beta off"),
-    }
-}
-
-/// A user named so that two Daniels can be told apart: `Daniel (daniel.kim@demo.example)`.
-pub fn person(user: &crate::domain::User) -> String {
-    format!(
-        "{} ({})",
-        safe(user.display_name.as_str()),
-        safe(user.email.as_str())
-    )
-}
-
-/// As `person`, shorter, for lists and the footer: `Daniel (daniel.kim@…)`.
-pub fn person_short(user: &crate::domain::User) -> String {
-    let email = user.email.as_str();
-    let local = email.split_once('@').map_or(email, |(local, _)| local);
-    format!("{} ({}@…)", safe(user.display_name.as_str()), safe(local))
-}
-
-/// The one-line answer to "why can't this user get in?", naming the keys in force.
-pub fn access_line(
-    access: &crate::domain::rules::Access,
-    now: time::OffsetDateTime,
-    who: impl Fn(UserId) -> Option<String>,
-    keymap: &super::keymap::Keymap,
-) -> String {
-    let resend = format!(
-        "press {} on Pending Invites to resend",
-        keymap.label(Command::Resend)
-    );
-    let reactivate = format!(
-        "press {} on the Inactive tab to reactivate",
-        keymap.label(Command::Reactivate)
-    );
-    let hints = crate::present::access::AccessHints {
-        resend: &resend,
-        reactivate: &reactivate,
-    };
-    crate::present::access::access_line_hinted(access, now, who, &hints)
 }

@@ -1,61 +1,60 @@
-//! The answers of the service: each goes to the component that asked (by its id on the stack),
-//! and what is the console's own (loads, bulk changes, resends, cancels, deletions, the session,
-//! the acting user's own rights) is dealt with here.
+//! The answers of the service: each goes to whoever asked, by its request's id (a component
+//! still open, or the console), and what is the console's own (loads, bulk changes, resends,
+//! cancels, deletions, the session, the acting user's own rights) is dealt with here.
 
-use super::components::ReplyKind;
-use super::effects::{Effect, Loaded, Msg};
-use super::forms::SignInForm;
-use super::state::*;
-use super::update::{bulk_verb, person_short};
-use crate::domain::{Error, UserId};
+use super::App;
+use crate::domain::{Error, Result, UserId};
+use crate::present::words::{bulk_verb, person_short};
 use crate::service::{BulkChange, Outcome};
 use crate::text::safe;
+use crate::tui::components::{Links, SignInForm};
+use crate::tui::effects::{Effect, Loaded, Msg, Reply};
+use crate::tui::model::{Connection, Notice, Undo};
 
 impl App {
     pub fn on_msg(&mut self, msg: Msg) {
-        if let Msg::BulkProgress { done, total } = msg {
-            self.progress = Some((done, total));
+        let (id, result) = match msg {
+            Msg::Progress { done, total, .. } => {
+                self.progress = Some((done, total));
+                return;
+            }
+            Msg::Answer { id, result } => (id, result),
+        };
+        // An answer nobody waits for (a second one for the same id): nothing to do.
+        let Some(pending) = self.requests.answered(id) else {
             return;
-        }
-        self.in_flight = self.in_flight.saturating_sub(1);
-        if matches!(msg, Msg::BulkDone { .. }) {
+        };
+        let asked = pending.effect;
+        if matches!(asked, Effect::Bulk { .. }) {
             self.progress = None;
         }
-        self.connection_news(&msg);
-        self.rights_news(&msg);
-        // A reply goes to the component that asked for it, wherever it is on the stack.
-        let kind = ReplyKind::of_msg(&msg);
-        let addressed = (kind != ReplyKind::Other)
-            .then(|| self.awaiting.iter().position(|(k, _)| *k == kind))
-            .flatten()
-            .map(|i| self.awaiting.remove(i).1);
-        self.sync_layers();
-        let rest = match addressed.filter(|&layer| self.layer_position(layer).is_some()) {
+        self.connection_news(&asked, &result);
+        self.rights_news(&asked, &result);
+        // The component that asked, if it is still open; else the console's own.
+        let rest = match pending.layer.filter(|&l| self.layers.contains(l)) {
             Some(layer) => self
-                .with_layer(layer, |c, cx, out| c.on_reply(msg, cx, out))
+                .with_layer(layer, |c, cx, out| c.on_reply(&asked, result, cx, out))
                 .flatten(),
-            // Not a component's, or it has closed: the console's own.
-            None => Some(msg),
+            None => Some(result),
         };
-        if let Some(msg) = rest {
-            self.app_reply(msg);
+        if let Some(result) = rest {
+            self.app_reply(asked, result);
         }
-        if self.stale_views {
-            self.refresh_views();
-        }
+        self.fresh();
     }
 
-    /// Answers that are the console's own, not a component's.
-    pub(crate) fn app_reply(&mut self, msg: Msg) {
-        match msg {
-            Msg::SignedIn(result) => {
-                let Some(layer) = self.find_layer(|o| matches!(o, Overlay::SignIn(_))) else {
+    /// Answers that are the console's own, not a component's (or a component's that closed
+    /// before it came: its result still counts, but nothing shows in a dialog that is gone).
+    fn app_reply(&mut self, asked: Effect, result: Result<Reply>) {
+        match (asked, result) {
+            (Effect::SignIn { .. }, result) => {
+                let Some(layer) = self.layers.find::<SignInForm>(|_| true) else {
                     return;
                 };
                 match result {
-                    Ok(connected) => {
+                    Ok(Reply::SignedIn(connected)) => {
                         // Back to exactly where the admin was: forms and dialogs underneath stay.
-                        self.close_layer(layer);
+                        self.layers.close(layer);
                         if let Some(server) = &mut self.context.server {
                             server.workspace = connected.workspace.slug.clone();
                             server.email = connected.user.email.to_string();
@@ -66,21 +65,18 @@ impl App {
                         ));
                         self.reload();
                     }
-                    Err(e) => {
-                        self.with_layer(layer, |c, cx, out| {
-                            c.on_reply(Msg::SignedIn(Err(e)), cx, out)
-                        });
-                    }
+                    Ok(_) => {}
+                    Err(e) => self.error(e.to_string()),
                 }
             }
-            Msg::FirstPage { generation, result } => {
+            (Effect::FirstPage { generation, .. }, result) => {
                 if generation != self.load_generation {
                     return; // a newer reload is on its way
                 }
-                if let Ok(page) = result
+                if let Ok(Reply::FirstPage(page)) = result
                     && self.data.is_none()
                 {
-                    apply_first_page(self, page);
+                    self.apply_first_page(page);
                 }
                 // Then everything, whether or not the first page came.
                 self.effect(Effect::Load {
@@ -88,13 +84,16 @@ impl App {
                     since: None,
                 });
             }
-            Msg::Loaded { generation, result } => {
+            (Effect::Load { generation, .. }, result) => {
                 if generation != self.load_generation {
                     return; // a newer reload is on its way
                 }
                 match result {
-                    Ok(Loaded::Everything(snapshot)) => apply_snapshot(self, snapshot),
-                    Ok(Loaded::Changes(changes)) => apply_changes(self, changes),
+                    Ok(Reply::Loaded(Loaded::Everything(snapshot))) => {
+                        self.apply_snapshot(snapshot)
+                    }
+                    Ok(Reply::Loaded(Loaded::Changes(changes))) => self.apply_changes(changes),
+                    Ok(_) => {}
                     Err(Error::Unauthenticated | Error::Unreachable { .. })
                         if self.context.server.is_some() =>
                     {
@@ -108,101 +107,48 @@ impl App {
                     }
                 }
             }
-            Msg::OwnershipTransferred(result) => match result {
-                Ok(t) => {
+            (Effect::TransferOwnership(_), result) => match result {
+                Ok(Reply::OwnershipTransferred(t)) => {
                     self.notice(format!(
                         "{} is now the Owner; you are now {}",
                         safe(t.owner.email.as_str()),
                         t.previous_owner.roles
                     ));
-                    if matches!(self.overlays.last(), Some(Overlay::Detail(_))) {
-                        self.overlays.pop();
-                        self.sync_layers();
-                    }
+                    self.layers.close_top_if::<crate::tui::components::Detail>();
                     self.reload();
                 }
+                Ok(_) => {}
                 Err(e) => self.error(e.to_string()),
             },
-            Msg::BulkDone { change, result } => match result {
-                Ok(outcomes) => {
-                    let undone = self.undoing.take().is_some_and(|u| u == change);
-                    let notice = summary(&change, &outcomes, |id| self.person(id));
-                    self.say(notice);
-                    for o in outcomes.iter().filter(|o| o.is_done()) {
-                        self.marks.remove(&o.id);
-                    }
-                    let done: Vec<UserId> = outcomes
-                        .iter()
-                        .filter(|o| o.is_changed())
-                        .map(|o| o.id)
-                        .collect();
-                    let inverse = match change {
-                        BulkChange::Deactivate => Some(BulkChange::Reactivate),
-                        BulkChange::Reactivate => Some(BulkChange::Deactivate),
-                        _ => None,
-                    };
-                    if let Some(change) = inverse
-                        && !done.is_empty()
-                        && !undone
-                    {
-                        self.undo = Some(Undo::Change {
-                            change,
-                            ids: done.clone(),
-                        });
-                    }
-                    if let BulkChange::SetRoles { roles } = &change {
-                        self.own_roles_changed(&done, roles);
-                    }
-                    self.reload();
-                }
+            (Effect::Bulk { change, .. }, result) => match result {
+                Ok(Reply::BulkDone(outcomes)) => self.bulk_done(change, outcomes),
+                Ok(_) => {}
                 Err(e) => {
                     self.undoing = None;
                     self.error(e.to_string())
                 }
             },
-            Msg::Deleted { email, result } => match result {
-                Ok(()) => {
+            (Effect::Delete { email, .. }, result) => match result {
+                Ok(_) => {
                     self.notice(format!("deleted {} and their history", safe(&email)));
                     self.reload();
                 }
                 Err(e) => self.error(format!("{} was not deleted: {e}", safe(&email))),
             },
-            Msg::Resent(results) => {
-                let mut done = 0;
-                let mut refused = Vec::new();
-                let mut issued_links = Vec::new();
-                for (id, r) in results {
-                    match r {
-                        Ok(issued) => {
-                            done += 1;
-                            let link = self.ctx().link(&issued.token);
-                            self.links.insert(id, link.clone());
-                            self.marks.remove(&id);
-                            issued_links.push((issued.user.email.to_string(), link));
-                        }
-                        Err(e) => refused.push((self.person(id), e)),
-                    }
-                }
-                let notice = counted(done, "resent", &refused);
-                // Every new link in one list: offline, it is the only way they get out.
-                match issued_links.len() {
-                    0 => {}
-                    1 => {
-                        let (email, link) = issued_links.remove(0);
-                        self.open(Overlay::Link(Links::one(email, link)));
-                    }
-                    n => {
-                        self.open(Overlay::Link(Links::many(
-                            format!("{n} invites resent"),
-                            issued_links,
-                        )));
-                    }
-                }
-                // After the list opened: what was refused shows beside it.
-                self.say(notice);
-                self.reload();
+            (Effect::Resend(ids), result) => {
+                let results = match result {
+                    Ok(Reply::Resent(results)) => results,
+                    Ok(_) => return,
+                    Err(e) => ids.into_iter().map(|id| (id, Err(e.clone()))).collect(),
+                };
+                self.resent(results);
             }
-            Msg::Cancelled(results) => {
+            (Effect::Cancel(ids), result) => {
+                let results = match result {
+                    Ok(Reply::Cancelled(results)) => results,
+                    Ok(_) => return,
+                    Err(e) => ids.into_iter().map(|id| (id, Err(e.clone()))).collect(),
+                };
                 let mut done = 0;
                 let mut refused = Vec::new();
                 for (id, r) in results {
@@ -218,28 +164,90 @@ impl App {
                 self.say(counted(done, "cancelled", &refused));
                 self.reload();
             }
-            // A component's answer after it closed: its result still counts.
-            Msg::Invited(Ok(issued)) => {
+            // A form's answer after it closed: its result still counts.
+            (_, Ok(Reply::Invited(issued))) => {
                 let link = self.ctx().link(&issued.token);
                 self.links.insert(issued.user.id, link);
                 self.notice(format!("invited {}", safe(issued.user.email.as_str())));
                 self.reload();
             }
-            Msg::Updated(Ok(_))
-            | Msg::TeamCreated(Ok(_))
-            | Msg::TeamRenamed(Ok(_))
-            | Msg::TeamDeleted { result: Ok(()), .. } => self.reload(),
-            other => {
-                if let Some(e) = other.error() {
-                    self.error(e.to_string());
+            (_, Ok(Reply::Updated(_) | Reply::TeamCreated(_) | Reply::TeamRenamed(_)))
+            | (_, Ok(Reply::TeamDeleted)) => self.reload(),
+            // A dry run for a confirmation that closed, a detail pane or a log that closed:
+            // nothing shows it any more.
+            (_, Ok(_)) => {}
+            (_, Err(e)) => self.error(e.to_string()),
+        }
+    }
+
+    fn bulk_done(&mut self, change: BulkChange, outcomes: Vec<Outcome>) {
+        let undone = self.undoing.take().is_some_and(|u| u == change);
+        let notice = summary(&change, &outcomes, |id| self.person(id));
+        self.say(notice);
+        for o in outcomes.iter().filter(|o| o.is_done()) {
+            self.marks.remove(&o.id);
+        }
+        let done: Vec<UserId> = outcomes
+            .iter()
+            .filter(|o| o.is_changed())
+            .map(|o| o.id)
+            .collect();
+        let inverse = match change {
+            BulkChange::Deactivate => Some(BulkChange::Reactivate),
+            BulkChange::Reactivate => Some(BulkChange::Deactivate),
+            _ => None,
+        };
+        if let Some(change) = inverse
+            && !done.is_empty()
+            && !undone
+        {
+            self.undo = Some(Undo::Change {
+                change,
+                ids: done.clone(),
+            });
+        }
+        if let BulkChange::SetRoles { roles } = &change {
+            self.own_roles_changed(&done, roles);
+        }
+        self.reload();
+    }
+
+    fn resent(&mut self, results: Vec<(UserId, Result<crate::service::InviteIssued>)>) {
+        let mut done = 0;
+        let mut refused = Vec::new();
+        let mut issued_links = Vec::new();
+        for (id, r) in results {
+            match r {
+                Ok(issued) => {
+                    done += 1;
+                    let link = self.ctx().link(&issued.token);
+                    self.links.insert(id, link.clone());
+                    self.marks.remove(&id);
+                    issued_links.push((issued.user.email.to_string(), link));
                 }
+                Err(e) => refused.push((self.person(id), e)),
             }
         }
+        let notice = counted(done, "resent", &refused);
+        // Every new link in one list: offline, it is the only way they get out.
+        match issued_links.len() {
+            0 => {}
+            1 => {
+                let (email, link) = issued_links.remove(0);
+                self.open(Links::one(email, link));
+            }
+            n => {
+                self.open(Links::many(format!("{n} invites resent"), issued_links));
+            }
+        }
+        // After the list opened: what was refused shows beside it.
+        self.say(notice);
+        self.reload();
     }
 
     /// Roles set on users that include the acting one: without Owner or Admin, the console
     /// turns read-only at once (the next load would be refused anyway).
-    pub(crate) fn own_roles_changed(&mut self, changed: &[UserId], roles: &[crate::domain::Role]) {
+    fn own_roles_changed(&mut self, changed: &[UserId], roles: &[crate::domain::Role]) {
         let Some(me) = self.data.as_ref().map(|d| d.me.clone()) else {
             return;
         };
@@ -254,7 +262,7 @@ impl App {
     /// The acting user as the core now has them: shown at once (the header, their row), and
     /// the console turns read-only if they can no longer manage users, whose next load the
     /// core would refuse.
-    pub(crate) fn own_user_changed(&mut self, user: crate::domain::User) {
+    fn own_user_changed(&mut self, user: crate::domain::User) {
         if !user.roles.can_manage() {
             self.lost_rights = Some(format!(
                 "you are now {}: only Owners and Admins manage users",
@@ -265,31 +273,29 @@ impl App {
             return;
         };
         // Not a new sequence number: the next load still asks from the old one.
-        apply_changes(
-            self,
-            crate::service::Changes {
-                seq,
-                users: vec![user],
-                ..Default::default()
-            },
-        );
+        self.apply_changes(crate::service::Changes {
+            seq,
+            users: vec![user],
+            ..Default::default()
+        });
     }
 
     /// The core said the acting user may not manage users (their roles changed, here or by
     /// another admin): the console turns read-only, keeping the last data. A load that works
     /// again (the role was given back) ends it.
-    pub(crate) fn rights_news(&mut self, msg: &Msg) {
-        if let Msg::Updated(Ok(user)) = msg
+    fn rights_news(&mut self, asked: &Effect, result: &Result<Reply>) {
+        if let Ok(Reply::Updated(user)) = result
             && self.data.as_ref().is_some_and(|d| d.me.id == user.id)
         {
             self.own_user_changed(user.clone());
         }
-        match msg.error() {
+        match error_of(result) {
             Some(Error::NotAnAdmin { .. }) if self.lost_rights.is_none() => {
                 self.lost_rights = Some("only Owners and Admins manage users".into());
             }
             _ => {
-                if matches!(msg, Msg::Loaded { result: Ok(_), .. })
+                if matches!(asked, Effect::Load { .. })
+                    && result.is_ok()
                     && self.data.as_ref().is_some_and(|d| d.me.roles.can_manage())
                 {
                     self.lost_rights = None;
@@ -300,20 +306,20 @@ impl App {
 
     /// Connected mode: a lost session brings up the sign-in screen over whatever is open; a
     /// server that does not answer turns the console "disconnected" until a reload works.
-    pub(crate) fn connection_news(&mut self, msg: &Msg) {
+    fn connection_news(&mut self, asked: &Effect, result: &Result<Reply>) {
         let Some(server) = self.context.server.clone() else {
             return;
         };
-        match msg.error() {
+        match error_of(result) {
             Some(Error::Unauthenticated) => {
                 if !self.signing_in() {
                     let why = "your session has ended (expired or signed out elsewhere); sign in again — everything you had open stays as it was";
-                    self.open(Overlay::SignIn(SignInForm::new(
+                    self.open(SignInForm::new(
                         &server.url,
                         &server.workspace,
                         &server.email,
                         Some(why.into()),
-                    )));
+                    ));
                 }
             }
             // A change whose answer was lost is re-read, never re-sent.
@@ -327,7 +333,8 @@ impl App {
                 }
             }
             _ => {
-                if matches!(msg, Msg::Loaded { result: Ok(_), .. })
+                if matches!(asked, Effect::Load { .. })
+                    && result.is_ok()
                     && self.connection != Connection::Online
                 {
                     if matches!(self.connection, Connection::Disconnected { .. }) {
@@ -340,7 +347,7 @@ impl App {
     }
 
     /// Connected mode, once a second: retry a lost server, or refresh on schedule.
-    pub(crate) fn scheduled_reload(&mut self) {
+    pub(super) fn scheduled_reload(&mut self) {
         if self.context.server.is_none() || self.signing_in() || self.lost_rights.is_some() {
             return;
         }
@@ -352,17 +359,14 @@ impl App {
                 .refresh_every
                 .is_some_and(|every| since >= every),
         };
-        let loading = self
-            .effects
-            .iter()
-            .any(|e| matches!(e, Effect::Load { .. }));
+        let loading = self.requests.queued(|e| matches!(e, Effect::Load { .. }));
         if due && !loading {
             self.reload();
         }
     }
 
     /// A user as outcomes name them, when still known here.
-    pub(crate) fn person(&self, id: UserId) -> Option<String> {
+    pub(super) fn person(&self, id: UserId) -> Option<String> {
         self.data.as_ref()?.user(id).map(person_short)
     }
 }
@@ -392,8 +396,18 @@ pub fn summary(
     notice
 }
 
+/// The error an answer carries, if any (the first, for answers about several users).
+fn error_of(result: &Result<Reply>) -> Option<&Error> {
+    match result {
+        Err(e) => Some(e),
+        Ok(Reply::Resent(v)) => v.iter().find_map(|(_, r)| r.as_ref().err()),
+        Ok(Reply::Cancelled(v)) => v.iter().find_map(|(_, r)| r.as_ref().err()),
+        Ok(_) => None,
+    }
+}
+
 /// "2 resent; 1 refused: Daniel (daniel.kim@…): why": a refusal always says whom.
-pub(crate) fn counted(done: usize, verb: &str, refused: &[(Option<String>, Error)]) -> Notice {
+pub(super) fn counted(done: usize, verb: &str, refused: &[(Option<String>, Error)]) -> Notice {
     let mut text = format!("{done} {verb}");
     if let Some((who, first)) = refused.first() {
         let who = who.as_ref().map(|w| format!("{w}: ")).unwrap_or_default();

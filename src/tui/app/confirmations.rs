@@ -1,19 +1,19 @@
 //! The one confirmation path: every change that needs a yes is asked here, whichever key or
 //! component wants it, with the core's dry run where the core has one; and what a yes does.
 
-use super::components::ConfirmAction;
-use super::effects::Effect;
-use super::state::*;
-use super::update::{bulk_verb, person, person_short};
+use super::App;
 use crate::domain::UserId;
+use crate::present::words::{bulk_verb, person, person_short};
 use crate::service::BulkChange;
 use crate::text::safe;
+use crate::tui::components::{Confirm, ConfirmAction, EditForm, TeamsView};
+use crate::tui::effects::Effect;
 
 /// How many names a confirmation lists before "… and N more".
 const NAMES_SHOWN: usize = 3;
 
 impl App {
-    pub(crate) fn ask_bulk(&mut self, change: BulkChange) {
+    pub(super) fn ask_bulk(&mut self, change: BulkChange) {
         let ids: Vec<UserId> = self.targets().iter().map(|u| u.id).collect();
         self.ask(ConfirmAction::Bulk { change, ids });
     }
@@ -21,7 +21,7 @@ impl App {
     /// The one confirmation path: every change that needs a yes comes here, whichever key or
     /// component asked. It names what the change will do and whom it affects, and asks the
     /// core for a dry run where the core has one (bulk changes, resend and cancel, roles).
-    pub(crate) fn ask(&mut self, action: ConfirmAction) {
+    pub(super) fn ask(&mut self, action: ConfirmAction) {
         if self.read_only() && action.changes() {
             return self.error(self.read_only_reason());
         }
@@ -78,7 +78,7 @@ impl App {
         };
         let mut confirm = confirm;
         confirm.checking = preview.is_some();
-        let layer = self.open(Overlay::Confirm(confirm));
+        let layer = self.open(confirm);
         if let Some(effect) = preview {
             self.request(layer, effect);
         }
@@ -86,7 +86,7 @@ impl App {
 
     /// The question for a change to users: the title names them, the lines say what follows.
     /// `None` when there is nobody to change.
-    pub(crate) fn question(&self, action: &ConfirmAction) -> Option<Confirm> {
+    pub(super) fn question(&self, action: &ConfirmAction) -> Option<Confirm> {
         let (verb, ids) = match action {
             ConfirmAction::Bulk { change, ids } | ConfirmAction::Undo { change, ids } => {
                 (bulk_verb(change).0, ids.clone())
@@ -186,7 +186,7 @@ impl App {
 
     /// Whether the change takes away the acting user's right to manage users: their own roles
     /// set to ones without Owner or Admin.
-    pub(crate) fn removes_own_rights(&self, action: &ConfirmAction) -> bool {
+    pub(super) fn removes_own_rights(&self, action: &ConfirmAction) -> bool {
         let Some(me) = self.data.as_ref().map(|d| d.me.id) else {
             return false;
         };
@@ -209,7 +209,7 @@ impl App {
 
     /// Users as dialogs name them: `Daniel (daniel.kim@demo.example)`, never a bare display
     /// name that five people share.
-    pub(crate) fn names(&self, ids: &[UserId]) -> Vec<String> {
+    pub(super) fn names(&self, ids: &[UserId]) -> Vec<String> {
         let Some(data) = &self.data else {
             return vec![];
         };
@@ -224,7 +224,7 @@ impl App {
 
     /// A team's deletion: what it takes away is listed, and a team with members asks for its
     /// name typed.
-    pub(crate) fn delete_team_question(&self, team: &crate::domain::Team) -> Confirm {
+    pub(super) fn delete_team_question(&self, team: &crate::domain::Team) -> Confirm {
         let name = team.name.as_str().to_string();
         let action = ConfirmAction::DeleteTeam {
             id: team.id,
@@ -269,7 +269,7 @@ impl App {
     }
 
     /// The admin said yes: do it.
-    pub(crate) fn confirmed(&mut self, action: ConfirmAction) {
+    pub(super) fn confirmed(&mut self, action: ConfirmAction) {
         if self.read_only() && action.changes() {
             return self.error(self.read_only_reason());
         }
@@ -282,40 +282,36 @@ impl App {
                 self.effect(Effect::Bulk { change, ids });
             }
             ConfirmAction::DeleteUser { id, email } => self.effect(Effect::Delete { id, email }),
-            ConfirmAction::DeleteTeam { id, name } => {
-                let effect = Effect::DeleteTeam { id, name };
-                match self.find_layer(|o| matches!(o, Overlay::Teams(_))) {
-                    Some(layer) => {
-                        if let Some(Overlay::Teams(view)) =
-                            self.layer_position(layer).map(|p| &mut self.overlays[p])
-                        {
-                            view.busy = true;
-                        }
-                        self.request(layer, effect);
-                    }
-                    None => self.effect(effect),
+            // The component that asked carries out its own yes (and shows itself busy).
+            ConfirmAction::DeleteTeam { .. } => match self.layers.find::<TeamsView>(|_| true) {
+                Some(layer) => {
+                    self.with_layer(layer, |c, _, out| c.on_confirmed(action, out));
                 }
-            }
-            ConfirmAction::Update { id, version, patch } => {
-                let effect = Effect::Update { id, version, patch };
-                match self.find_layer(|o| matches!(o, Overlay::Edit(f) if f.user.id == id)) {
-                    Some(layer) => {
-                        if let Some(Overlay::Edit(form)) =
-                            self.layer_position(layer).map(|p| &mut self.overlays[p])
-                        {
-                            form.busy = true;
-                        }
-                        self.request(layer, effect);
+                None => {
+                    if let ConfirmAction::DeleteTeam { id, name } = action {
+                        self.effect(Effect::DeleteTeam { id, name });
                     }
-                    None => self.effect(effect),
+                }
+            },
+            ConfirmAction::Update { id, .. } => {
+                match self.layers.find::<EditForm>(|f| f.user.id == id) {
+                    Some(layer) => {
+                        self.with_layer(layer, |c, _, out| c.on_confirmed(action, out));
+                    }
+                    None => {
+                        if let ConfirmAction::Update { id, version, patch } = action {
+                            self.effect(Effect::Update { id, version, patch });
+                        }
+                    }
                 }
             }
             ConfirmAction::Resend { ids } => self.effect(Effect::Resend(ids)),
             ConfirmAction::Cancel { ids } => self.effect(Effect::Cancel(ids)),
             ConfirmAction::TransferOwnership { to } => self.effect(Effect::TransferOwnership(to)),
             ConfirmAction::DiscardForm => {
-                self.overlays.pop();
-                self.sync_layers();
+                if let Some(top) = self.layers.top_id() {
+                    self.layers.close(top);
+                }
             }
             ConfirmAction::Quit => self.quit = true,
         }
@@ -339,7 +335,7 @@ fn delete_user_question(user: &crate::domain::User) -> Confirm {
 }
 
 /// The first few names, then how many more: "A (a@x), B (b@x), C (c@x), … and 17 more".
-pub(crate) fn listed(names: &[String], total: usize) -> String {
+pub(super) fn listed(names: &[String], total: usize) -> String {
     let mut list = names
         .iter()
         .take(NAMES_SHOWN)
