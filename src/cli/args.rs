@@ -1,7 +1,7 @@
 //! The command line's arguments (clap): the global flags, the commands and the exit-code text
 //! shown in `--help`. No I/O and nothing opened here.
 
-use super::commands;
+use super::{commands, connect};
 use crate::demo;
 use crate::domain::UserStatus;
 use anyhow::Context;
@@ -221,6 +221,18 @@ impl Command {
 impl Cli {
     pub fn wants_demo(&self) -> bool {
         self.demo || self.reset_demo
+    }
+
+    /// The server to connect to, without a trailing `/`: the one named by flag, else the config
+    /// file's, unless `--data` or the demo names a local store. Chosen here once for the
+    /// commands and the console alike.
+    pub(super) fn server_url(&self, config: &connect::ConfigFile) -> Option<String> {
+        let named = if self.data.is_some() || self.wants_demo() {
+            self.server.clone()
+        } else {
+            self.server.clone().or(config.server.clone())
+        };
+        named.map(|url| url.trim().trim_end_matches('/').to_string())
     }
 
     pub(super) fn store_path(&self) -> anyhow::Result<PathBuf> {

@@ -17,12 +17,7 @@ pub async fn run_console(cli: &Cli) -> anyhow::Result<()> {
         })?,
         mouse: cli.mouse.unwrap_or_default(),
     };
-    let server = if cli.data.is_some() || cli.wants_demo() {
-        cli.server.clone()
-    } else {
-        cli.server.clone().or(config.server.clone())
-    };
-    if let Some(url) = server {
+    if let Some(url) = cli.server_url(&config) {
         return run_connected(cli, &config, url, options).await;
     }
     let session = open_local(cli, StartCheck::Beside).await?;
@@ -47,7 +42,6 @@ pub(super) async fn run_connected(
     options: crate::tui::Options,
 ) -> anyhow::Result<()> {
     use crate::tui::state::{Context, ServerContext};
-    let url = url.trim().trim_end_matches('/').to_string();
     let workspace = cli
         .workspace
         .clone()

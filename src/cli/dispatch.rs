@@ -101,12 +101,7 @@ pub(super) fn is_store_in_use(e: &anyhow::Error) -> bool {
 /// remembered session or ATENDER_PASSWORD_FILE), else the local store.
 pub(super) async fn open_api(cli: &Cli) -> anyhow::Result<commands::Opened> {
     let config = connect::ConfigFile::load()?;
-    let server = if cli.data.is_some() || cli.wants_demo() {
-        cli.server.clone()
-    } else {
-        cli.server.clone().or(config.server.clone())
-    };
-    let Some(url) = server else {
+    let Some(url) = cli.server_url(&config) else {
         let session = open_local(cli, StartCheck::None).await?;
         return Ok(commands::Opened {
             api: std::sync::Arc::new(session.admin),
@@ -117,7 +112,7 @@ pub(super) async fn open_api(cli: &Cli) -> anyhow::Result<commands::Opened> {
         });
     };
     let connector = connect::ServerConnector {
-        url: url.trim().trim_end_matches('/').to_string(),
+        url,
         config: client_config(cli),
         sessions: connect::session_dir().ok(),
         remember: cli.remember,
