@@ -83,7 +83,8 @@ pub const EXIT_CODES: &str = "\
 Exit codes:
   0  everything was done (or already so)
   1  something was refused by a rule, or not found (each refusal is reported on its own line)
-  2  usage (a wrong flag or value, an unreadable file), or a store or connection problem";
+  2  usage (a wrong flag or value, an unreadable file), a store or connection problem
+     (also a change sent whose outcome is unknown), or an internal error";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {

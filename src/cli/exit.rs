@@ -1,11 +1,11 @@
 //! Exit codes: how an error ends the process (see `EXIT_CODES`).
 
 use super::commands;
-use crate::domain::Error;
-use crate::store::StoreError;
+use crate::domain::{Error, ErrorClass};
 
 /// The exit code for an error (see `EXIT_CODES`): 2 for usage, a store or a connection
-/// problem, 1 for a refusal or something not found.
+/// problem (including a change whose outcome is unknown) and anything internal, 1 for a
+/// refusal or something not found.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     if err.downcast_ref::<commands::Usage>().is_some() {
         return 2;
@@ -14,16 +14,67 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         return 1;
     }
     match err.downcast_ref::<Error>() {
-        Some(
-            Error::Store(StoreError::InUse { .. })
-            | Error::Store(StoreError::UnknownSchema { .. })
-            | Error::Store(StoreError::Corrupt { .. })
-            | Error::Store(StoreError::Failed { .. })
-            | Error::Store(StoreError::Unavailable { .. })
-            | Error::Unreachable { .. }
-            | Error::UnexpectedResponse { .. },
-        ) => 2,
-        Some(_) => 1,
+        Some(e) => class_exit_code(e.class()),
         None => 2,
+    }
+}
+
+/// The exit code of each kind of failure.
+pub fn class_exit_code(class: ErrorClass) -> u8 {
+    match class {
+        ErrorClass::Invalid
+        | ErrorClass::Refused
+        | ErrorClass::Forbidden
+        | ErrorClass::NotFound
+        | ErrorClass::Unauthenticated
+        | ErrorClass::Expired
+        | ErrorClass::Stale
+        | ErrorClass::Contention
+        | ErrorClass::ServerRefused => 1,
+        ErrorClass::Connection
+        | ErrorClass::OutcomeUnknown
+        | ErrorClass::Unavailable
+        | ErrorClass::Store
+        | ErrorClass::Internal => 2,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connection_problem_exits_2_even_when_the_outcome_is_unknown() {
+        for e in [
+            Error::Unreachable {
+                url: "http://127.0.0.1:9".into(),
+                detail: "connection refused".into(),
+            },
+            Error::OutcomeUnknown {
+                url: "http://127.0.0.1:9".into(),
+                detail: "no answer".into(),
+            },
+            Error::UnexpectedResponse {
+                url: "http://127.0.0.1:9".into(),
+                detail: "not JSON".into(),
+            },
+        ] {
+            assert_eq!(exit_code(&anyhow::Error::from(e.clone())), 2, "{e}");
+        }
+    }
+
+    #[test]
+    fn each_class_exits_as_the_readme_says() {
+        for class in ErrorClass::ALL {
+            // 1 is exactly what a bulk reports per user and goes on past.
+            let expected = if class.stops_bulk() { 2 } else { 1 };
+            assert_eq!(class_exit_code(class), expected, "{class:?}");
+        }
+        let refused = Error::LastOwner {
+            email: "a@b.io".into(),
+        };
+        assert_eq!(exit_code(&anyhow::Error::from(refused)), 1);
+        assert_eq!(exit_code(&anyhow::Error::from(Error::internal("x"))), 2);
+        assert_eq!(exit_code(&anyhow::anyhow!("no such file")), 2);
     }
 }

@@ -146,7 +146,10 @@ pub fn spawn(
                 _,
             ) => match connector {
                 Some(c) => Msg::SignedIn(c.sign_in(workspace, email, password).await),
-                None => Msg::SignedIn(Err(Error::storage("no server to sign in to"))),
+                None => Msg::SignedIn(Err(Error::invalid(
+                    crate::domain::Field::Server,
+                    "there is no server to sign in to",
+                ))),
             },
             (Effect::Bulk { change, ids }, Some(api)) if ids.len() > BULK_CHUNK => {
                 bulk_in_chunks(api.as_ref(), change, ids, &tx).await
@@ -339,7 +342,10 @@ async fn load(api: &dyn AdminApi, since: Option<u64>) -> Result<Loaded> {
 
 pub async fn run(api: &dyn AdminApi, effect: Effect) -> Msg {
     match effect {
-        Effect::SignIn { .. } => Msg::SignedIn(Err(Error::storage("signing in needs a server"))),
+        Effect::SignIn { .. } => Msg::SignedIn(Err(Error::invalid(
+            crate::domain::Field::Server,
+            "signing in needs a server",
+        ))),
         Effect::Load { generation, since } => Msg::Loaded {
             generation,
             result: load(api, since).await,

@@ -35,7 +35,7 @@ pub(super) async fn invite<S: Store>(
     let (Some(email), Some(full_name), Some(display_name), Some(roles)) =
         (email, full_name, display, roles)
     else {
-        return Err(Error::storage("form parsing lost a field"));
+        return Err(Error::internal("form parsing lost a field"));
     };
     let teams: BTreeSet<TeamId> = new.teams.iter().copied().collect();
     let token = Token::generate()?;

@@ -123,9 +123,7 @@ pub(super) async fn delete_team<S: Store>(admin: &LocalAdmin<S>, id: TeamId) -> 
                     return inner.store.flush();
                 }
             }
-            Err(Error::storage(
-                "the team's members kept changing; try again",
-            ))
+            Err(Error::contention("the team's members"))
         })
         .await
 }

@@ -237,7 +237,7 @@ pub(super) async fn bulk<S: Store>(
                             let email = label(tx, id)?;
                             let r = ops::apply_bulk(tx, &ctx, &change, id);
                             if let Err(e) = &r
-                                && e.is_storage_fault()
+                                && e.stops_bulk()
                             {
                                 r.clone()?;
                             }
@@ -255,7 +255,7 @@ pub(super) async fn bulk<S: Store>(
                 });
                 let o = match r {
                     Ok((email, changed)) => outcome(id, email, Ok(changed)),
-                    Err(e) if e.is_storage_fault() => return Err(e),
+                    Err(e) if e.stops_bulk() => return Err(e),
                     Err(e) => {
                         let email = inner.store.transact(TxMode::DryRun, &|tx| label(tx, id))?;
                         outcome(id, email, Err(e))
