@@ -388,7 +388,10 @@ impl AdminApi for HttpClient {
             .results
             .into_iter()
             .next()
-            .ok_or_else(|| Error::storage("the server answered a delete preview with no result"))
+            .ok_or_else(|| Error::UnexpectedResponse {
+                url: self.transport.server().to_string(),
+                detail: "a delete preview with no result".into(),
+            })
     }
 
     async fn list_teams(&self) -> Result<Vec<Team>> {

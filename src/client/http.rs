@@ -69,7 +69,7 @@ impl<'a> Call<'a> {
 
     pub fn json(mut self, body: &impl serde::Serialize) -> Result<Self> {
         let bytes = serde_json::to_vec(body)
-            .map_err(|e| Error::storage(format!("could not write the request as JSON: {e}")))?;
+            .map_err(|e| Error::internal(format!("could not write the request as JSON: {e}")))?;
         self.body = Some(bytes);
         Ok(self)
     }

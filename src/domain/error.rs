@@ -96,6 +96,16 @@ pub enum Error {
     )]
     UnexpectedResponse { url: String, detail: String },
 
+    // ---- failures inside the product (not the input, not the store) -----------------------
+    /// Several attempts each found the data changed under them: nothing is wrong with the
+    /// request, it lost a race and can simply be sent again.
+    #[error("{what} kept changing while this ran; try again")]
+    Contention { what: String },
+    /// A bug or a broken environment (password hashing, the random generator, a task that
+    /// died): nothing the person can fix in the request. The server answers 500 and logs it.
+    #[error("an internal error stopped this ({detail}); try again, and report it if it persists")]
+    Internal { detail: String },
+
     // ---- the store itself (its own type; see `crate::store::StoreError`) -------------------
     #[error(transparent)]
     #[serde(untagged)]
@@ -201,13 +211,57 @@ impl Error {
         Error::Store(StoreError::unavailable(detail))
     }
 
-    /// Whether the store itself failed (not a rule or the input): a bulk operation stops at it.
-    pub fn is_storage_fault(&self) -> bool {
-        matches!(self, Error::Store(e) if e.is_fault())
-    }
-
+    /// A store failure (the engine, the disk, the database said something unexpected). Not for
+    /// anything else that fails inside: that is [`Error::internal`].
     pub fn storage(detail: impl ToString) -> Self {
         Error::Store(StoreError::failed(detail))
+    }
+
+    pub fn internal(detail: impl ToString) -> Self {
+        Error::Internal {
+            detail: detail.to_string(),
+        }
+    }
+
+    pub fn contention(what: impl Into<String>) -> Self {
+        Error::Contention { what: what.into() }
+    }
+
+    /// What kind of failure this is: the one sorting from which the server's status, the CLI's
+    /// exit code and whether a bulk operation goes on all follow (see [`ErrorClass`]).
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Error::Invalid { .. } | Error::InvalidFields { .. } | Error::InviteInvalid => {
+                ErrorClass::Invalid
+            }
+            Error::DuplicateEmail { .. }
+            | Error::DuplicateTeam { .. }
+            | Error::DuplicateWorkspace { .. }
+            | Error::LastOwner { .. }
+            | Error::WrongStatus { .. } => ErrorClass::Refused,
+            Error::NotAnAdmin { .. }
+            | Error::OwnerOnly { .. }
+            | Error::OwnAccount { .. }
+            | Error::AccountInactive => ErrorClass::Forbidden,
+            Error::NotFound { .. } | Error::WorkspaceNotFound { .. } => ErrorClass::NotFound,
+            Error::ActorInactive { .. } | Error::InvalidCredentials | Error::Unauthenticated => {
+                ErrorClass::Unauthenticated
+            }
+            Error::InviteExpired | Error::ChangesExpired { .. } => ErrorClass::Expired,
+            Error::Conflict { .. } => ErrorClass::Stale,
+            Error::Contention { .. } => ErrorClass::Contention,
+            Error::ServerRefused { .. } => ErrorClass::ServerRefused,
+            Error::Unreachable { .. } | Error::UnexpectedResponse { .. } => ErrorClass::Connection,
+            Error::OutcomeUnknown { .. } => ErrorClass::OutcomeUnknown,
+            Error::Internal { .. } => ErrorClass::Internal,
+            Error::Store(e) => e.class(),
+        }
+    }
+
+    /// Whether a bulk operation stops at this error instead of reporting it for one user and
+    /// going on with the next.
+    pub fn stops_bulk(&self) -> bool {
+        self.class().stops_bulk()
     }
 
     /// The form field this error belongs next to, if any.
@@ -267,7 +321,106 @@ impl Error {
             Error::OutcomeUnknown { .. } => "outcome_unknown",
             Error::ServerRefused { .. } => "server_refused",
             Error::UnexpectedResponse { .. } => "unexpected_response",
+            Error::Contention { .. } => "contention",
+            Error::Internal { .. } => "internal",
             Error::Store(e) => e.code(),
+        }
+    }
+}
+
+/// The kinds of failure, each with one consequence everywhere: the server's status
+/// (`server::error`), the CLI's exit code (`cli::exit_code`), whether a bulk operation stops
+/// ([`ErrorClass::stops_bulk`]) and how the console words it ([`ErrorClass::heading`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorClass {
+    /// The input does not parse, or a token is not valid.
+    Invalid,
+    /// A rule of the product says no (duplicates, the last Owner, a wrong status).
+    Refused,
+    /// The acting user may not do this.
+    Forbidden,
+    NotFound,
+    /// Not signed in, or no longer allowed to be.
+    Unauthenticated,
+    /// An invite or a change feed position that has run out.
+    Expired,
+    /// The thing changed since the caller read it (optimistic concurrency).
+    Stale,
+    /// Lost a race several times; sending it again is all it takes.
+    Contention,
+    /// The server refused at its HTTP layer (rate limit, size limit): connected mode only.
+    ServerRefused,
+    /// The server could not be reached, or what answered is not atender-server; nothing was
+    /// changed.
+    Connection,
+    /// A change was sent but its answer never came: it may or may not have been made.
+    OutcomeUnknown,
+    /// The store can't be used right now but may be again (a full disk, a database away).
+    Unavailable,
+    /// The store refused to open or failed (in use, damaged, unknown schema, an engine error).
+    Store,
+    /// A bug or a broken environment inside the product.
+    Internal,
+}
+
+impl ErrorClass {
+    pub const ALL: [ErrorClass; 14] = [
+        ErrorClass::Invalid,
+        ErrorClass::Refused,
+        ErrorClass::Forbidden,
+        ErrorClass::NotFound,
+        ErrorClass::Unauthenticated,
+        ErrorClass::Expired,
+        ErrorClass::Stale,
+        ErrorClass::Contention,
+        ErrorClass::ServerRefused,
+        ErrorClass::Connection,
+        ErrorClass::OutcomeUnknown,
+        ErrorClass::Unavailable,
+        ErrorClass::Store,
+        ErrorClass::Internal,
+    ];
+
+    /// Whether this is about one item (reported, and a bulk goes on with the next) rather than
+    /// about the store, the connection or the product itself (a bulk stops: the next item would
+    /// fail the same way, or it is not known what happened).
+    pub fn stops_bulk(self) -> bool {
+        match self {
+            ErrorClass::Invalid
+            | ErrorClass::Refused
+            | ErrorClass::Forbidden
+            | ErrorClass::NotFound
+            | ErrorClass::Unauthenticated
+            | ErrorClass::Expired
+            | ErrorClass::Stale
+            | ErrorClass::Contention
+            | ErrorClass::ServerRefused => false,
+            ErrorClass::Connection
+            | ErrorClass::OutcomeUnknown
+            | ErrorClass::Unavailable
+            | ErrorClass::Store
+            | ErrorClass::Internal => true,
+        }
+    }
+
+    /// A short heading for a failure of this kind, for front ends that show one above the
+    /// message (the message itself always says what to do).
+    pub fn heading(self) -> &'static str {
+        match self {
+            ErrorClass::Invalid => "not valid",
+            ErrorClass::Refused => "refused",
+            ErrorClass::Forbidden => "not allowed",
+            ErrorClass::NotFound => "not found",
+            ErrorClass::Unauthenticated => "not signed in",
+            ErrorClass::Expired => "expired",
+            ErrorClass::Stale => "changed meanwhile",
+            ErrorClass::Contention => "busy, try again",
+            ErrorClass::ServerRefused => "refused by the server",
+            ErrorClass::Connection => "connection problem",
+            ErrorClass::OutcomeUnknown => "outcome unknown",
+            ErrorClass::Unavailable => "storage unavailable",
+            ErrorClass::Store => "storage problem",
+            ErrorClass::Internal => "internal error",
         }
     }
 }
@@ -318,6 +471,8 @@ mod tests {
                 detail: "not JSON".into(),
             },
             Error::storage_unavailable("disk full"),
+            Error::internal("the OS random generator failed"),
+            Error::contention("the team's members"),
             Error::Store(StoreError::InUse { path: "p".into() }),
         ];
         for e in samples {
@@ -326,5 +481,60 @@ mod tests {
             let back: Error = serde_json::from_value(json).unwrap();
             assert_eq!(back, e);
         }
+    }
+
+    #[test]
+    fn bulk_goes_on_only_past_what_is_about_one_item() {
+        let goes_on = [
+            Error::invalid(Field::Email, "x"),
+            Error::LastOwner { email: "a".into() },
+            Error::OwnerOnly { action: "a".into() },
+            Error::not_found(Entity::User, "u"),
+            Error::Unauthenticated,
+            Error::InviteExpired,
+            Error::Conflict {
+                what: "u".into(),
+                current: 1,
+            },
+            Error::contention("the team's members"),
+        ];
+        for e in goes_on {
+            assert!(!e.stops_bulk(), "{e:?}");
+        }
+        let stops = [
+            Error::storage("engine"),
+            Error::storage_unavailable("disk full"),
+            Error::Store(StoreError::InUse { path: "p".into() }),
+            Error::internal("hashing"),
+            Error::Unreachable {
+                url: "u".into(),
+                detail: "d".into(),
+            },
+            Error::OutcomeUnknown {
+                url: "u".into(),
+                detail: "d".into(),
+            },
+        ];
+        for e in stops {
+            assert!(e.stops_bulk(), "{e:?}");
+        }
+    }
+
+    #[test]
+    fn internal_failures_do_not_read_as_storage_errors() {
+        let e = Error::internal("password hashing stopped");
+        assert_eq!(e.class(), ErrorClass::Internal);
+        assert!(!e.to_string().contains("storage"), "{e}");
+        assert_eq!(
+            Error::contention("the team's members").class(),
+            ErrorClass::Contention
+        );
+    }
+
+    #[test]
+    fn every_class_has_a_heading() {
+        let headings: std::collections::HashSet<_> =
+            ErrorClass::ALL.iter().map(|c| c.heading()).collect();
+        assert_eq!(headings.len(), ErrorClass::ALL.len());
     }
 }

@@ -109,7 +109,7 @@ impl HashCost {
 
     fn hasher(self) -> Result<Argon2<'static>> {
         let params = Params::new(self.memory_kib, self.iterations, self.parallelism, None)
-            .map_err(|e| Error::storage(format!("bad argon2 parameters: {e}")))?;
+            .map_err(|e| Error::internal(format!("bad argon2 parameters: {e}")))?;
         Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
     }
 }
@@ -137,7 +137,7 @@ impl PasswordHash {
         let hash = cost
             .hasher()?
             .hash_password(password.expose().as_bytes())
-            .map_err(|e| Error::storage(format!("password hashing failed: {e}")))?;
+            .map_err(|e| Error::internal(format!("password hashing failed: {e}")))?;
         Ok(PasswordHash(hash.to_string()))
     }
 

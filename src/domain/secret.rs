@@ -18,7 +18,7 @@ impl Token {
     pub fn generate() -> Result<Self> {
         let mut bytes = [0u8; TOKEN_BYTES];
         getrandom::fill(&mut bytes)
-            .map_err(|e| Error::storage(format!("the OS random generator failed: {e}")))?;
+            .map_err(|e| Error::internal(format!("the OS random generator failed: {e}")))?;
         Ok(Token(bytes))
     }
 

@@ -3,8 +3,7 @@
 //! details go to the log, not to the client.
 
 use crate::api::{ErrorBody, ErrorDetail};
-use crate::domain::Error;
-use crate::store::StoreError;
+use crate::domain::{Error, ErrorClass};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -67,37 +66,27 @@ impl ApiError {
     }
 }
 
-/// The status of each core error.
+/// The status of each core error, by its class.
 pub fn core_status(e: &Error) -> StatusCode {
-    match e {
-        Error::Invalid { .. } | Error::InvalidFields { .. } | Error::InviteInvalid => {
-            StatusCode::BAD_REQUEST
+    class_status(e.class())
+}
+
+/// The status of each kind of failure. Only the store and the product itself answer 5xx; the
+/// connected-mode classes never come from a server, so one reaching here is a bug.
+pub fn class_status(class: ErrorClass) -> StatusCode {
+    match class {
+        ErrorClass::Invalid => StatusCode::BAD_REQUEST,
+        ErrorClass::Refused | ErrorClass::Contention => StatusCode::CONFLICT,
+        ErrorClass::Forbidden => StatusCode::FORBIDDEN,
+        ErrorClass::NotFound => StatusCode::NOT_FOUND,
+        ErrorClass::Unauthenticated => StatusCode::UNAUTHORIZED,
+        ErrorClass::Expired => StatusCode::GONE,
+        ErrorClass::Stale => StatusCode::PRECONDITION_FAILED,
+        ErrorClass::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorClass::Store | ErrorClass::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorClass::ServerRefused | ErrorClass::Connection | ErrorClass::OutcomeUnknown => {
+            StatusCode::INTERNAL_SERVER_ERROR
         }
-        Error::DuplicateEmail { .. }
-        | Error::DuplicateTeam { .. }
-        | Error::DuplicateWorkspace { .. }
-        | Error::LastOwner { .. }
-        | Error::WrongStatus { .. } => StatusCode::CONFLICT,
-        Error::NotFound { .. } | Error::WorkspaceNotFound { .. } => StatusCode::NOT_FOUND,
-        Error::NotAnAdmin { .. }
-        | Error::OwnerOnly { .. }
-        | Error::OwnAccount { .. }
-        | Error::AccountInactive => StatusCode::FORBIDDEN,
-        Error::ActorInactive { .. } | Error::InvalidCredentials | Error::Unauthenticated => {
-            StatusCode::UNAUTHORIZED
-        }
-        Error::InviteExpired | Error::ChangesExpired { .. } => StatusCode::GONE,
-        Error::Conflict { .. } => StatusCode::PRECONDITION_FAILED,
-        Error::Store(StoreError::InUse { .. })
-        | Error::Store(StoreError::UnknownSchema { .. })
-        | Error::Store(StoreError::Corrupt { .. })
-        | Error::Store(StoreError::Failed { .. }) => StatusCode::INTERNAL_SERVER_ERROR,
-        Error::Store(StoreError::Unavailable { .. }) => StatusCode::SERVICE_UNAVAILABLE,
-        // The client's own errors: the server never refuses with them.
-        Error::Unreachable { .. }
-        | Error::OutcomeUnknown { .. }
-        | Error::ServerRefused { .. }
-        | Error::UnexpectedResponse { .. } => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
@@ -118,7 +107,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         match self {
-            ApiError::Core(e @ Error::Store(StoreError::Unavailable { .. })) => {
+            ApiError::Core(e) if e.class() == ErrorClass::Unavailable => {
                 // Where the store is and what failed help the operator, not the client.
                 tracing::error!(error = %e, "the store is unavailable");
                 let mut response = body(
@@ -137,8 +126,8 @@ impl IntoResponse for ApiError {
                 response
             }
             ApiError::Core(e) if status.is_server_error() => {
-                // Store details help the operator, not the client.
-                tracing::error!(code = e.code(), error = %e, "request failed in the store");
+                // Store and internal details help the operator, not the client.
+                tracing::error!(code = e.code(), error = %e, "request failed inside the server");
                 body(
                     status,
                     ErrorDetail {
@@ -288,5 +277,56 @@ pub async fn json_for_bare_errors(response: Response) -> Response {
         )
         .into_response(),
         _ => response,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_class_has_its_status_and_only_failures_inside_are_5xx() {
+        for class in ErrorClass::ALL {
+            let status = class_status(class);
+            let inside = matches!(
+                class,
+                ErrorClass::Unavailable
+                    | ErrorClass::Store
+                    | ErrorClass::Internal
+                    // Connected mode's own: a server never refuses with them.
+                    | ErrorClass::ServerRefused
+                    | ErrorClass::Connection
+                    | ErrorClass::OutcomeUnknown
+            );
+            assert_eq!(status.is_server_error(), inside, "{class:?} → {status}");
+        }
+        let expected = [
+            (ErrorClass::Invalid, 400),
+            (ErrorClass::Refused, 409),
+            (ErrorClass::Forbidden, 403),
+            (ErrorClass::NotFound, 404),
+            (ErrorClass::Unauthenticated, 401),
+            (ErrorClass::Expired, 410),
+            (ErrorClass::Stale, 412),
+            (ErrorClass::Contention, 409),
+            (ErrorClass::Unavailable, 503),
+            (ErrorClass::Store, 500),
+            (ErrorClass::Internal, 500),
+        ];
+        for (class, status) in expected {
+            assert_eq!(class_status(class).as_u16(), status, "{class:?}");
+        }
+    }
+
+    #[test]
+    fn an_internal_failure_is_a_500_that_hides_its_detail() {
+        let response = ApiError::Core(Error::internal("argon2 exploded")).into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[test]
+    fn contention_is_a_409_with_its_message() {
+        let response = ApiError::Core(Error::contention("the team's members")).into_response();
+        assert_eq!(response.status(), StatusCode::CONFLICT);
     }
 }

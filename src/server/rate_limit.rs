@@ -247,7 +247,7 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T, Error> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| Error::storage(format!("the sign-in limiter's task failed: {e}")))?
+        .map_err(|e| Error::internal(format!("the sign-in limiter's task failed: {e}")))?
 }
 
 fn check_and_hold_in_memory(map: &Mutex<HashMap<Key, Tally>>, keys: &[Key; 2]) -> Check {

@@ -50,7 +50,7 @@ impl HashPool {
         R: Send + 'static,
         F: FnOnce() -> R + Send + 'static,
     {
-        let stopped = || Error::storage("password hashing stopped");
+        let stopped = || Error::internal("password hashing stopped");
         let Some(jobs) = self.jobs.get_or_init(|| self.start()) else {
             return tokio::task::spawn_blocking(f).await.map_err(|_| stopped());
         };

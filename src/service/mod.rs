@@ -101,7 +101,7 @@ impl<S: Store> Core<S> {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || f(&inner))
             .await
-            .map_err(|e| Error::storage(format!("internal task failed: {e}")))?
+            .map_err(|e| Error::internal(format!("a worker task failed: {e}")))?
     }
 
     /// Acts as `actor` in workspace `ws`. Every call re-checks that the actor may act.

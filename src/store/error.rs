@@ -3,6 +3,7 @@
 //! type here; the core carries them unchanged inside `Error::Store`. Each message still says
 //! what to do, because an admin reads it too.
 
+use crate::domain::ErrorClass;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
@@ -63,12 +64,16 @@ impl StoreError {
         }
     }
 
-    /// A failure while working (not at opening): a bulk operation stops at it.
-    pub fn is_fault(&self) -> bool {
-        matches!(
-            self,
-            StoreError::Failed { .. } | StoreError::Unavailable { .. }
-        )
+    /// Its kind (see `ErrorClass`): `Unavailable` for what may heal without a restart, `Store`
+    /// for the rest.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            StoreError::Unavailable { .. } => ErrorClass::Unavailable,
+            StoreError::InUse { .. }
+            | StoreError::UnknownSchema { .. }
+            | StoreError::Corrupt { .. }
+            | StoreError::Failed { .. } => ErrorClass::Store,
+        }
     }
 }
 

@@ -154,7 +154,10 @@ pub fn spawn(
                     .sign_in(workspace, email, password)
                     .await
                     .map(Reply::SignedIn),
-                None => Err(Error::storage("no server to sign in to")),
+                None => Err(Error::invalid(
+                    crate::domain::Field::Server,
+                    "there is no server to sign in to",
+                )),
             },
             (Effect::Bulk { change, ids }, Some(api)) if ids.len() > BULK_CHUNK => {
                 bulk_in_chunks(api.as_ref(), change, ids, |done, total| {
@@ -252,7 +255,12 @@ async fn load(api: &dyn AdminApi, since: Option<u64>) -> Result<Loaded> {
 /// Runs one effect against the service: the one place that says what each request calls.
 pub async fn run(api: &dyn AdminApi, effect: Effect) -> Result<Reply> {
     Ok(match effect {
-        Effect::SignIn { .. } => return Err(Error::storage("signing in needs a server")),
+        Effect::SignIn { .. } => {
+            return Err(Error::invalid(
+                crate::domain::Field::Server,
+                "signing in needs a server",
+            ));
+        }
         Effect::Load { since, .. } => Reply::Loaded(load(api, since).await?),
         Effect::FirstPage { rows, .. } => Reply::FirstPage(first_page(api, rows).await?),
         Effect::Detail(id) => Reply::Detail(api.user_detail(id).await?),

@@ -1228,3 +1228,34 @@ fn a_reader_that_leaves_early_is_not_an_error() {
         assert!(stderr.is_empty(), "{format:?}: {stderr}");
     }
 }
+
+#[test]
+fn a_server_that_cannot_be_reached_exits_2() {
+    let home = tempfile::tempdir().unwrap();
+    // A port nothing listens on: bound, then let go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let password_file = home.path().join("password");
+    std::fs::write(&password_file, "not-used-for-long\n").unwrap();
+    let env = [("ATENDER_PASSWORD_FILE", password_file.as_path())];
+    let r = run(
+        home.path(),
+        &[
+            "--server",
+            url.as_str(),
+            "--workspace",
+            "acme",
+            "--email",
+            "ann@acme.io",
+            "deactivate",
+            "bo@acme.io",
+        ],
+        &env,
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("can't reach the server"), "{}", r.stderr);
+}

@@ -311,7 +311,7 @@ fn fill_missing(ids: &[UserId], outcomes: &mut HashMap<UserId, Outcome>) {
             id: *id,
             email: None,
             result: OutcomeResult::Refused {
-                error: Error::storage(
+                error: Error::internal(
                     "the core gave no answer for this user; run the command again",
                 ),
             },

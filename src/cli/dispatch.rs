@@ -1,0 +1,156 @@
+//! Running one scriptable command: opening the service API it needs (a server or the local
+//! store) and handing the command to `commands`. The console is launched from `console`.
+
+use super::local::{StartCheck, open_local};
+use super::{Cli, Command, commands, connect};
+use crate::domain::Error;
+use crate::store::StoreError;
+use anyhow::Context;
+
+/// Runs a command; `Ok(false)` if there was none (the caller opens the console).
+pub async fn run_command(cli: &Cli) -> anyhow::Result<bool> {
+    let Some(command) = &cli.command else {
+        return Ok(false);
+    };
+    if cli.read_only {
+        return Err(commands::Usage::error(
+            "--read-only is for the console (no command): users, show, teams and log change nothing anyway",
+        ));
+    }
+    match command {
+        Command::Logout => {
+            let config = connect::ConfigFile::load()?;
+            let server = cli.server.clone().or(config.server);
+            println!("{}", connect::logout(server.as_deref()).await?);
+            return Ok(true);
+        }
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut out = std::io::stdout().lock();
+            clap_complete::generate(*shell, &mut Cli::command(), "atender-admin", &mut out);
+            return Ok(true);
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout().lock())?;
+            return Ok(true);
+        }
+        _ => {}
+    }
+    let opened = match open_api(cli).await {
+        Err(e) if command.reads_only() && is_store_in_use(&e) => {
+            return Err(e.context(commands::Usage(
+                "a running console or server holds this store (one process per store): read it through the server with --server URL, or close the console first".into(),
+            )));
+        }
+        r => r?,
+    };
+    use commands::BulkKind;
+    match command {
+        Command::Logout | Command::Completions { .. } | Command::Man => {}
+        Command::Invite(args) => commands::invite(&opened, args).await?,
+        Command::Deactivate(users) => commands::bulk(&opened, BulkKind::Deactivate, users).await?,
+        Command::Reactivate(users) => commands::bulk(&opened, BulkKind::Reactivate, users).await?,
+        Command::Beta { state, users } => {
+            let on = *state == commands::OnOff::On;
+            commands::bulk(&opened, BulkKind::Beta(on), users).await?
+        }
+        Command::Roles(commands::RolesCommand::Set { roles, users }) => {
+            commands::bulk(&opened, BulkKind::SetRoles(roles.0.clone()), users).await?
+        }
+        Command::Team(commands::TeamCommand::Add { team, users }) => {
+            commands::bulk(&opened, BulkKind::AddTeam(team.clone()), users).await?
+        }
+        Command::Team(commands::TeamCommand::Remove { team, users }) => {
+            commands::bulk(&opened, BulkKind::RemoveTeam(team.clone()), users).await?
+        }
+        Command::Resend(args) => commands::resend(&opened, args).await?,
+        Command::Cancel(args) => commands::cancel(&opened, args).await?,
+        Command::TransferOwnership { to, json } => {
+            commands::transfer_ownership(&opened, to, *json).await?
+        }
+        Command::Delete { email, yes } => commands::delete(&opened, email, *yes).await?,
+        Command::Teams { action, json } => commands::teams(&opened, action.as_ref(), *json).await?,
+        Command::Show { email, json } => commands::show(&opened, email, *json).await?,
+        Command::Log { limit, json } => commands::log(&opened, *limit, *json).await?,
+        Command::Users {
+            status,
+            filter,
+            json,
+            csv,
+        } => {
+            let format = match (*json, *csv) {
+                (true, _) => commands::UsersFormat::Json,
+                (_, true) => commands::UsersFormat::Csv,
+                _ => commands::UsersFormat::Table,
+            };
+            commands::users(&opened, *status, filter.as_deref(), format).await?
+        }
+    }
+    Ok(true)
+}
+
+pub(super) fn is_store_in_use(e: &anyhow::Error) -> bool {
+    matches!(
+        e.downcast_ref::<Error>(),
+        Some(Error::Store(StoreError::InUse { .. }))
+    )
+}
+
+/// The service API for a command: over HTTP when a server is named (signing in with the
+/// remembered session or ATENDER_PASSWORD_FILE), else the local store.
+pub(super) async fn open_api(cli: &Cli) -> anyhow::Result<commands::Opened> {
+    let config = connect::ConfigFile::load()?;
+    let Some(url) = cli.server_url(&config) else {
+        let session = open_local(cli, StartCheck::None).await?;
+        return Ok(commands::Opened {
+            api: std::sync::Arc::new(session.admin),
+            workspace: session.workspace,
+            links: commands::InviteLinks::Local {
+                public_url: cli.public_url.clone(),
+            },
+        });
+    };
+    let connector = connect::ServerConnector {
+        url,
+        config: client_config(cli),
+        sessions: connect::session_dir().ok(),
+        remember: cli.remember,
+    };
+    let session = match connect::resume_session(&connector).await {
+        Some(session) => session,
+        None => {
+            let password = connect::password_from_file()?.context(
+                "not signed in: run the console once with --remember, or set ATENDER_PASSWORD_FILE",
+            )?;
+            let workspace = cli
+                .workspace
+                .clone()
+                .or(config.workspace)
+                .unwrap_or_default();
+            let email = cli.email.clone().or(config.email).unwrap_or_default();
+            let session = connector
+                .sign_in_session(workspace, email, crate::client::connector::Secret(password))
+                .await?;
+            connector.remember_session(&session);
+            session
+        }
+    };
+    Ok(commands::Opened {
+        api: std::sync::Arc::new(session.client.clone()),
+        workspace: session.workspace,
+        links: commands::InviteLinks::Server(session.client),
+    })
+}
+
+/// Request timeouts from the flags, the client's defaults otherwise.
+pub(super) fn client_config(cli: &Cli) -> crate::client::ClientConfig {
+    let mut config = crate::client::ClientConfig::default();
+    if let Some(s) = cli.connect_timeout {
+        config.connect_timeout = std::time::Duration::from_secs(s.max(1));
+    }
+    if let Some(s) = cli.request_timeout {
+        config.request_timeout = std::time::Duration::from_secs(s.max(1));
+    }
+    config
+}
