@@ -2,10 +2,11 @@
 //! support team. The default size is about 250 users; a size parameter scales it to 100,000 for
 //! benchmarks. Every record it writes is built from parsed domain types and obeys every rule.
 
+use crate::Result;
 use crate::domain::{
     AuditAction, AuditEvent, AuditTarget, Email, EventId, HashCost, Invite, Password, PasswordHash,
-    PersonName, Result, Role, Roles, Team, TeamId, TeamName, Token, User, UserId, UserStatus,
-    Workspace, WorkspaceId, WorkspaceName,
+    PersonName, Role, Roles, Team, TeamId, TeamName, Token, User, UserId, UserStatus, Workspace,
+    WorkspaceId, WorkspaceName,
 };
 use crate::store::{Store, TxMode};
 use std::collections::BTreeSet;

@@ -8,9 +8,12 @@ pub mod cli;
 pub mod client;
 pub mod demo;
 pub mod domain;
+pub mod error;
 pub mod present;
 pub mod server;
 pub mod service;
 pub mod store;
 pub mod text;
 pub mod tui;
+
+pub use error::{Error, Result};

@@ -5,7 +5,8 @@
 //!
 //! Every request type refuses unknown fields, so a misspelt field is an error, not a no-op.
 
-use crate::domain::{Error, Invite, Role, TeamId, User, UserId, UserStatus, Workspace};
+use crate::Error;
+use crate::domain::{Invite, Role, TeamId, User, UserId, UserStatus, Workspace};
 use crate::service::Outcome;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -31,7 +32,7 @@ pub struct ErrorDetail {
     /// The request field the error is about, if any (e.g. `email`, `roles`, `token`).
     pub field: Option<String>,
     /// The core's error itself, when the core refused, so a client can rebuild the exact
-    /// `domain::Error` (`None` for errors of the HTTP layer).
+    /// `crate::Error` (`None` for errors of the HTTP layer).
     #[schema(value_type = Option<Object>)]
     pub core: Option<Error>,
 }

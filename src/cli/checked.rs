@@ -7,14 +7,13 @@
 //! [`IntegrityCheck::failed`] tells the console to close and say why (exit code 2), as it did when
 //! the check ran first.
 
-use crate::domain::{
-    AuditEvent, Error, EventId, Invite, Result, Team, TeamId, User, UserId, Workspace,
-};
+use crate::domain::{AuditEvent, EventId, Invite, Team, TeamId, User, UserId, Workspace};
 use crate::service::{
     AdminApi, BulkChange, Changes, InviteChange, InviteIssued, NewInvite, Outcome,
     OwnershipTransferred, Page, Snapshot, UserDetail, UserPatch, UserQuery,
 };
 use crate::store::StoreError;
+use crate::{Error, Result};
 use async_trait::async_trait;
 use std::sync::Arc;
 use tokio::sync::watch;

@@ -5,7 +5,8 @@
 
 use crate::client::connector::{Connected, Connector, Secret};
 use crate::client::{ClientConfig, HttpClient, Session, session_file};
-use crate::domain::{Error, Result};
+use crate::{Error, Result};
+
 use anyhow::Context as _;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};

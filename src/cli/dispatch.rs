@@ -3,7 +3,7 @@
 
 use super::local::{StartCheck, open_local};
 use super::{Cli, Command, commands, connect};
-use crate::domain::Error;
+use crate::Error;
 use crate::store::StoreError;
 use anyhow::Context;
 
@@ -92,7 +92,7 @@ pub async fn run_command(cli: &Cli) -> anyhow::Result<bool> {
 
 pub(super) fn is_store_in_use(e: &anyhow::Error) -> bool {
     matches!(
-        e.downcast_ref::<Error>(),
+        Error::find_in(e),
         Some(Error::Store(StoreError::InUse { .. }))
     )
 }

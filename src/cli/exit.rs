@@ -1,7 +1,8 @@
 //! Exit codes: how an error ends the process (see `EXIT_CODES`).
 
 use super::commands;
-use crate::domain::{Error, ErrorClass};
+use crate::Error;
+use crate::domain::ErrorClass;
 
 /// The exit code for an error (see `EXIT_CODES`): 2 for usage, a store or a connection
 /// problem (including a change whose outcome is unknown) and anything internal, 1 for a
@@ -13,7 +14,8 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     if err.downcast_ref::<commands::Refusal>().is_some() {
         return 1;
     }
-    match err.downcast_ref::<Error>() {
+    // Whichever layer's error reached the top, its class decides.
+    match Error::find_in(err) {
         Some(e) => class_exit_code(e.class()),
         None => 2,
     }
@@ -28,22 +30,38 @@ pub fn class_exit_code(class: ErrorClass) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::client::ClientError;
+    use crate::domain::Refusal;
+
+    #[test]
+    fn every_layers_error_exits_by_its_class() {
+        let refusal = Refusal::InviteExpired;
+        assert_eq!(exit_code(&anyhow::Error::from(refusal.clone())), 1);
+        assert_eq!(exit_code(&anyhow::Error::from(Error::from(refusal))), 1);
+        let lost = ClientError::OutcomeUnknown {
+            url: "u".into(),
+            detail: "d".into(),
+        };
+        assert_eq!(exit_code(&anyhow::Error::from(lost)), 2);
+        let store = crate::store::StoreError::failed("engine");
+        assert_eq!(exit_code(&anyhow::Error::from(store)), 2);
+    }
 
     #[test]
     fn a_connection_problem_exits_2_even_when_the_outcome_is_unknown() {
         for e in [
-            Error::Unreachable {
+            Error::Client(ClientError::Unreachable {
                 url: "http://127.0.0.1:9".into(),
                 detail: "connection refused".into(),
-            },
-            Error::OutcomeUnknown {
+            }),
+            Error::Client(ClientError::OutcomeUnknown {
                 url: "http://127.0.0.1:9".into(),
                 detail: "no answer".into(),
-            },
-            Error::UnexpectedResponse {
+            }),
+            Error::Client(ClientError::UnexpectedResponse {
                 url: "http://127.0.0.1:9".into(),
                 detail: "not JSON".into(),
-            },
+            }),
         ] {
             assert_eq!(exit_code(&anyhow::Error::from(e.clone())), 2, "{e}");
         }
@@ -71,9 +89,9 @@ mod tests {
         for (class, code) in expected {
             assert_eq!(class_exit_code(class), code, "{class:?}");
         }
-        let refused = Error::LastOwner {
+        let refused = Error::Refused(Refusal::LastOwner {
             email: "a@b.io".into(),
-        };
+        });
         assert_eq!(exit_code(&anyhow::Error::from(refused)), 1);
         assert_eq!(exit_code(&anyhow::Error::from(Error::internal("x"))), 2);
         assert_eq!(exit_code(&anyhow::anyhow!("no such file")), 2);

@@ -3,8 +3,9 @@
 
 use super::Cli;
 use super::{checked, commands};
+use crate::Error;
 use crate::demo;
-use crate::domain::{Error, HashCost, User, UserStatus, Workspace};
+use crate::domain::{HashCost, User, UserStatus, Workspace};
 use crate::service::{Core, CoreConfig, LocalAdmin};
 use crate::store::{SledStore, Store};
 use anyhow::Context;
@@ -73,7 +74,7 @@ pub async fn open_local(cli: &Cli, check: StartCheck) -> anyhow::Result<LocalSes
     };
     let actor = match &cli.act_as {
         Some(email) => match core.user_by_email(workspace.id, email).await {
-            Err(Error::NotFound { .. }) => {
+            Err(Error::Refused(crate::domain::Refusal::NotFound { .. })) => {
                 return Err(commands::Refusal(format!(
                     "--as {}: no user with that email in workspace {}; name an active Owner or Admin",
                     crate::text::safe(email.trim()),

@@ -8,14 +8,15 @@ use crate::api::{
     AcceptInviteRequest, BulkBeta, BulkIds, BulkResults, BulkRoles, BulkTeam, InviteIssuedResponse,
     InvitePreview, Me, PendingInvite, SignInRequest, TeamAction, TeamRequest,
 };
-use crate::domain::{
-    AuditEvent, Error, EventId, Invite, Result, Team, TeamId, Token, User, UserId, Workspace,
-};
+use crate::client::ClientError;
+use crate::domain::Refusal;
+use crate::domain::{AuditEvent, EventId, Invite, Team, TeamId, Token, User, UserId, Workspace};
 use crate::service::MAX_PAGE;
 use crate::service::{
     AdminApi, BulkChange, Changes, InviteChange, InviteIssued, NewInvite, Outcome,
     OwnershipTransferred, Page, SignedIn, Snapshot, UserDetail, UserPatch, UserQuery,
 };
+use crate::{Error, Result};
 use async_trait::async_trait;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -108,7 +109,7 @@ impl HttpClient {
     /// Ends the session on the server. A session that had already ended counts as signed out.
     pub async fn sign_out(&self) -> Result<()> {
         match self.send_empty(Call::new(Method::DELETE, "session")).await {
-            Ok(()) | Err(Error::Unauthenticated) => Ok(()),
+            Ok(()) | Err(Error::Refused(Refusal::Unauthenticated)) => Ok(()),
             Err(e) => Err(e),
         }
     }
@@ -173,7 +174,9 @@ impl HttpClient {
 /// itself: for the person, the server was simply not reached.
 fn sign_in_not_confirmed(e: Error) -> Error {
     match e {
-        Error::OutcomeUnknown { url, detail } => Error::Unreachable { url, detail },
+        Error::Client(ClientError::OutcomeUnknown { url, detail }) => {
+            Error::Client(ClientError::Unreachable { url, detail })
+        }
         other => other,
     }
 }
@@ -201,9 +204,11 @@ fn issued(server: &str, response: InviteIssuedResponse) -> Result<InviteIssued> 
         .link
         .split_once("token=")
         .and_then(|(_, t)| Token::parse(t).ok())
-        .ok_or_else(|| Error::UnexpectedResponse {
-            url: server.to_string(),
-            detail: "the invite link in the answer has no token".into(),
+        .ok_or_else(|| {
+            Error::Client(ClientError::UnexpectedResponse {
+                url: server.to_string(),
+                detail: "the invite link in the answer has no token".into(),
+            })
         })?;
     Ok(InviteIssued {
         user: response.user,
@@ -384,14 +389,12 @@ impl AdminApi for HttpClient {
     async fn preview_delete_user(&self, id: UserId) -> Result<Outcome> {
         let call = Call::new(Method::POST, format!("users/{id}/delete-preview"));
         let results: BulkResults = self.send_json(call).await?;
-        results
-            .results
-            .into_iter()
-            .next()
-            .ok_or_else(|| Error::UnexpectedResponse {
+        results.results.into_iter().next().ok_or_else(|| {
+            Error::Client(ClientError::UnexpectedResponse {
                 url: self.transport.server().to_string(),
                 detail: "a delete preview with no result".into(),
             })
+        })
     }
 
     async fn list_teams(&self) -> Result<Vec<Team>> {
@@ -424,10 +427,10 @@ impl AdminApi for HttpClient {
 
 impl HttpClient {
     fn bad_cursor(&self) -> Error {
-        Error::UnexpectedResponse {
+        Error::Client(ClientError::UnexpectedResponse {
             url: self.server_url().to_string(),
             detail: "a page of users named a cursor that does not move on".into(),
-        }
+        })
     }
 }
 

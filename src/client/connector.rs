@@ -1,7 +1,8 @@
 //! How a front end gets a connected `AdminApi`: signing in, and again when a session ends.
 //! The console's sign-in screen and the CLI's password file both go through `Connector`.
 
-use crate::domain::{Result, User, Workspace};
+use crate::Result;
+use crate::domain::{User, Workspace};
 use crate::service::AdminApi;
 use std::sync::Arc;
 

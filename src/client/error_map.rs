@@ -4,7 +4,10 @@
 
 use super::http::Reply;
 use crate::api::ErrorBody;
-use crate::domain::{Error, Result};
+use crate::client::ClientError;
+use crate::domain::Refusal;
+use crate::{Error, Result};
+
 use reqwest::StatusCode;
 use reqwest::header::{ETAG, LOCATION};
 use serde::de::DeserializeOwned;
@@ -22,9 +25,11 @@ pub(crate) fn decode<T: DeserializeOwned>(reply: Reply, server: &str, read: bool
     if !reply.status.is_success() {
         return Err(refusal(reply, server, read));
     }
-    serde_json::from_slice(&reply.body).map_err(|e| Error::UnexpectedResponse {
-        url: server.to_string(),
-        detail: format!("HTTP {} with a body that does not parse: {e}", reply.status),
+    serde_json::from_slice(&reply.body).map_err(|e| {
+        Error::Client(ClientError::UnexpectedResponse {
+            url: server.to_string(),
+            detail: format!("HTTP {} with a body that does not parse: {e}", reply.status),
+        })
     })
 }
 
@@ -46,38 +51,38 @@ pub(crate) fn refusal(reply: Reply, server: &str, read: bool) -> Error {
     }
     let url = server.to_string();
     match status {
-        StatusCode::UNAUTHORIZED => Error::Unauthenticated,
-        StatusCode::PRECONDITION_FAILED => Error::Conflict {
+        StatusCode::UNAUTHORIZED => Error::Refused(Refusal::Unauthenticated),
+        StatusCode::PRECONDITION_FAILED => Error::Refused(Refusal::Conflict {
             what: "this user".into(),
             current: etag_version(&reply).unwrap_or(0),
-        },
+        }),
         s if is_gateway_failure(s) || s == StatusCode::REQUEST_TIMEOUT => {
             let detail = format!("the server answered {s}");
             if read {
-                Error::Unreachable { url, detail }
+                Error::Client(ClientError::Unreachable { url, detail })
             } else {
                 // The change may have been made before the server or a proxy gave up.
-                Error::OutcomeUnknown { url, detail }
+                Error::Client(ClientError::OutcomeUnknown { url, detail })
             }
         }
         // Redirects are not followed, so the Authorization header never goes anywhere else.
-        s if s.is_redirection() => Error::UnexpectedResponse {
+        s if s.is_redirection() => Error::Client(ClientError::UnexpectedResponse {
             url,
             detail: match reply.headers.get(LOCATION).and_then(|v| v.to_str().ok()) {
                 Some(to) => format!("it redirects to {to}; use that address instead"),
                 None => format!("HTTP {s}, a redirect without a Location"),
             },
-        },
+        }),
         s => match body {
-            Some(b) => Error::ServerRefused {
+            Some(b) => Error::Client(ClientError::ServerRefused {
                 status: s.as_u16(),
                 server_code: b.error.code,
                 message: b.error.message,
-            },
-            None => Error::UnexpectedResponse {
+            }),
+            None => Error::Client(ClientError::UnexpectedResponse {
                 url,
                 detail: format!("HTTP {s} without the API's error shape"),
-            },
+            }),
         },
     }
 }
@@ -111,9 +116,9 @@ mod tests {
         let body = r#"{"error":{"code":"last_owner","message":"m","field":"roles","core":{"code":"last_owner","email":"a@b.io"}}}"#;
         assert_eq!(
             refusal(reply(409, body), SERVER, false),
-            Error::LastOwner {
+            Error::Refused(Refusal::LastOwner {
                 email: "a@b.io".into()
-            }
+            })
         );
     }
 
@@ -122,11 +127,11 @@ mod tests {
         let body = r#"{"error":{"code":"rate_limited","message":"wait 15 minutes","field":null,"core":null}}"#;
         assert_eq!(
             refusal(reply(429, body), SERVER, false),
-            Error::ServerRefused {
+            Error::Client(ClientError::ServerRefused {
                 status: 429,
                 server_code: "rate_limited".into(),
                 message: "wait 15 minutes".into()
-            }
+            })
         );
     }
 
@@ -134,7 +139,7 @@ mod tests {
     fn bare_statuses_map_to_what_a_person_can_act_on() {
         assert_eq!(
             refusal(reply(401, ""), SERVER, true),
-            Error::Unauthenticated
+            Error::Refused(Refusal::Unauthenticated)
         );
         let mut stale = reply(412, "");
         stale
@@ -142,22 +147,22 @@ mod tests {
             .insert(ETAG, HeaderValue::from_static("W/\"7\""));
         assert_eq!(
             refusal(stale, SERVER, false),
-            Error::Conflict {
+            Error::Refused(Refusal::Conflict {
                 what: "this user".into(),
                 current: 7
-            }
+            })
         );
         assert!(matches!(
             refusal(reply(502, "<html>"), SERVER, true),
-            Error::Unreachable { .. }
+            Error::Client(ClientError::Unreachable { .. })
         ));
         assert!(matches!(
             refusal(reply(504, "<html>"), SERVER, false),
-            Error::OutcomeUnknown { .. }
+            Error::Client(ClientError::OutcomeUnknown { .. })
         ));
         assert!(matches!(
             refusal(reply(404, "<html>not here</html>"), SERVER, true),
-            Error::UnexpectedResponse { .. }
+            Error::Client(ClientError::UnexpectedResponse { .. })
         ));
     }
 
@@ -169,13 +174,19 @@ mod tests {
             HeaderValue::from_static("https://atender.example/api/v1/me"),
         );
         let e = refusal(moved, SERVER, true);
-        assert!(matches!(e, Error::UnexpectedResponse { .. }), "{e}");
+        assert!(
+            matches!(e, Error::Client(ClientError::UnexpectedResponse { .. })),
+            "{e}"
+        );
         assert!(e.to_string().contains("https://atender.example/"), "{e}");
     }
 
     #[test]
     fn a_success_that_does_not_parse_is_unexpected() {
         let e = decode::<crate::api::Me>(reply(200, "<html>"), SERVER, true).unwrap_err();
-        assert!(matches!(e, Error::UnexpectedResponse { .. }), "{e}");
+        assert!(
+            matches!(e, Error::Client(ClientError::UnexpectedResponse { .. })),
+            "{e}"
+        );
     }
 }

@@ -7,7 +7,9 @@
 //! already builds, with the system's CA certificates (rustls-platform-verifier).
 
 use super::error_map;
-use crate::domain::{Error, Field, Result};
+use crate::client::ClientError;
+use crate::domain::Field;
+use crate::{Error, Result};
 use reqwest::header::{HeaderMap, IF_MATCH};
 use reqwest::{Method, StatusCode, Url};
 use std::sync::Arc;
@@ -119,9 +121,11 @@ impl Transport {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("atender-admin/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| Error::Unreachable {
-                url: server.clone(),
-                detail: format!("could not set up HTTP: {}", deepest_cause(&e)),
+            .map_err(|e| {
+                Error::Client(ClientError::Unreachable {
+                    url: server.clone(),
+                    detail: format!("could not set up HTTP: {}", deepest_cause(&e)),
+                })
             })?;
         Ok(Transport {
             http,
@@ -197,17 +201,19 @@ impl Transport {
     fn no_answer(&self, call: &Call<'_>, why: NoAnswer) -> Error {
         let url = self.server.clone();
         match why {
-            NoAnswer::Connect(detail) => Error::Unreachable { url, detail },
-            NoAnswer::Timeout if call.is_read() => Error::Unreachable {
+            NoAnswer::Connect(detail) => Error::Client(ClientError::Unreachable { url, detail }),
+            NoAnswer::Timeout if call.is_read() => Error::Client(ClientError::Unreachable {
                 url,
                 detail: format!("no answer within {}", seconds(self.config.request_timeout)),
-            },
-            NoAnswer::Timeout => Error::OutcomeUnknown {
+            }),
+            NoAnswer::Timeout => Error::Client(ClientError::OutcomeUnknown {
                 url,
                 detail: format!("no answer within {}", seconds(self.config.request_timeout)),
-            },
-            NoAnswer::Dropped(detail) if call.is_read() => Error::Unreachable { url, detail },
-            NoAnswer::Dropped(detail) => Error::OutcomeUnknown { url, detail },
+            }),
+            NoAnswer::Dropped(detail) if call.is_read() => {
+                Error::Client(ClientError::Unreachable { url, detail })
+            }
+            NoAnswer::Dropped(detail) => Error::Client(ClientError::OutcomeUnknown { url, detail }),
         }
     }
 }
@@ -280,9 +286,11 @@ fn parse_server_url(input: &str) -> Result<(String, Url)> {
 fn tls_config(server: &str, https: bool) -> Result<rustls::ClientConfig> {
     use rustls_platform_verifier::BuilderVerifierExt;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let tls_error = |e: rustls::Error| Error::Unreachable {
-        url: server.to_string(),
-        detail: format!("TLS could not be set up: {e}"),
+    let tls_error = |e: rustls::Error| {
+        Error::Client(ClientError::Unreachable {
+            url: server.to_string(),
+            detail: format!("TLS could not be set up: {e}"),
+        })
     };
     let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -290,12 +298,12 @@ fn tls_config(server: &str, https: bool) -> Result<rustls::ClientConfig> {
     let mut config = match builder.clone().with_platform_verifier() {
         Ok(b) => b.with_no_client_auth(),
         Err(e) if https => {
-            return Err(Error::Unreachable {
+            return Err(Error::Client(ClientError::Unreachable {
                 url: server.to_string(),
                 detail: format!(
                     "this system's CA certificates could not be loaded ({e}); install them (e.g. the ca-certificates package)"
                 ),
-            });
+            }));
         }
         Err(_) => builder
             .with_root_certificates(rustls::RootCertStore::empty())

@@ -14,9 +14,11 @@
 
 mod admin;
 pub mod connector;
+pub mod error;
 mod error_map;
 mod http;
 pub mod session_file;
 
 pub use admin::{HttpClient, Session, accept_invite};
+pub use error::ClientError;
 pub use http::ClientConfig;

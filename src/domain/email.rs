@@ -3,7 +3,7 @@
 //! alike (invisible, format and bidi characters, compatibility forms such as fullwidth letters,
 //! scripts mixed inside one part, a whole part in another script that reads as Latin).
 
-use super::error::{Error, Field, Result};
+use super::error::{Field, Refusal, Result};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use unicode_normalization::UnicodeNormalization;
@@ -23,7 +23,7 @@ impl Email {
     pub fn parse(input: &str) -> Result<Self> {
         let normalised: String = input.trim().nfc().collect();
         let trimmed = normalised.as_str();
-        let bad = |reason: &str| Err(Error::invalid(Field::Email, reason));
+        let bad = |reason: &str| Err(Refusal::invalid(Field::Email, reason));
         if trimmed.is_empty() {
             return bad("enter an email address, like ann@example.com");
         }
@@ -37,7 +37,7 @@ impl Email {
             .chars()
             .find(|c| !c.is_ascii() && !c.identifier_allowed())
         {
-            return Err(Error::invalid(
+            return Err(Refusal::invalid(
                 Field::Email,
                 format!(
                     "contains U+{:04X}, an invisible, formatting or look-alike character; type the address as plain text",
@@ -103,7 +103,7 @@ impl Email {
                 } else {
                     "of the domain"
                 };
-                return Err(Error::invalid(
+                return Err(Refusal::invalid(
                     Field::Email,
                     format!(
                         "the part {which} reads as the Latin \"{skeleton}\" but is written in other letters; type it in Latin letters"
@@ -190,7 +190,7 @@ mod tests {
             assert!(
                 matches!(
                     r,
-                    Err(Error::Invalid {
+                    Err(Refusal::Invalid {
                         field: Field::Email,
                         ..
                     })

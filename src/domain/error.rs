@@ -1,14 +1,16 @@
-//! The one error type of the core. Every variant is something a person can act on, and its
-//! message is written for the admin who will read it. The server maps variants to HTTP statuses
-//! and the client maps them back, so the same message is shown offline and online.
+//! The domain's refusals: what the product's rules say no to, each something a person can act
+//! on, its message written for the admin who will read it. Failures that are nobody's input
+//! (the store, the network, a bug) are not here: they are the store's, the client's and the
+//! crate's own (`crate::Error`, which holds a refusal or one of them). Also here: the one
+//! classification of every failure (`ErrorClass`), from which statuses, exit codes and a bulk's
+//! stop-or-go follow.
 
-use crate::store::StoreError;
 use serde::{Deserialize, Serialize};
 
-/// Everything the core can refuse, with enough detail to say what to do.
+/// Everything the rules can refuse, with enough detail to say what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 #[serde(tag = "code", rename_all = "snake_case")]
-pub enum Error {
+pub enum Refusal {
     // ---- input that does not parse -------------------------------------------------------
     #[error("{field}: {reason}")]
     Invalid { field: Field, reason: String },
@@ -74,42 +76,22 @@ pub enum Error {
         "the change feed no longer reaches back to change {since} (it starts after {oldest}); reload everything, then ask for changes from the new sequence number"
     )]
     ChangesExpired { since: u64, oldest: u64 },
+}
 
-    // ---- connected mode (the HTTP client; the server never sends these) -------------------
-    #[error(
-        "can't reach the server at {url} ({detail}); nothing was changed: check the address and your network, then try again"
-    )]
-    Unreachable { url: String, detail: String },
-    #[error(
-        "the server at {url} did not confirm the change ({detail}); it may or may not have been made: reload to see before trying again"
-    )]
-    OutcomeUnknown { url: String, detail: String },
-    #[error("the server refused the request ({status} {server_code}): {message}")]
-    ServerRefused {
-        status: u16,
-        /// The API's own code (`rate_limited`, `payload_too_large`, …).
-        server_code: String,
-        message: String,
-    },
-    #[error(
-        "the server at {url} answered something this console does not understand ({detail}); check that the address points at atender-server and that both are the same version"
-    )]
-    UnexpectedResponse { url: String, detail: String },
+/// Something in the environment broke while a rule was applied (password hashing, the random
+/// generator): nobody's input. Becomes `crate::Error`'s internal failure.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{detail}")]
+pub struct Broken {
+    pub detail: String,
+}
 
-    // ---- failures inside the product (not the input, not the store) -----------------------
-    /// Several attempts each found the data changed under them: nothing is wrong with the
-    /// request, it lost a race and can simply be sent again.
-    #[error("{what} kept changing while this ran; try again")]
-    Contention { what: String },
-    /// A bug or a broken environment (password hashing, the random generator, a task that
-    /// died): nothing the person can fix in the request. The server answers 500 and logs it.
-    #[error("an internal error stopped this ({detail}); try again, and report it if it persists")]
-    Internal { detail: String },
-
-    // ---- the store itself (its own type; see `crate::store::StoreError`) -------------------
-    #[error(transparent)]
-    #[serde(untagged)]
-    Store(#[from] StoreError),
+impl Broken {
+    pub fn new(detail: impl ToString) -> Self {
+        Broken {
+            detail: detail.to_string(),
+        }
+    }
 }
 
 /// One field's problem, when a form has several.
@@ -191,88 +173,55 @@ impl std::fmt::Display for Entity {
     }
 }
 
-impl Error {
+impl Refusal {
     pub fn invalid(field: Field, reason: impl Into<String>) -> Self {
-        Error::Invalid {
+        Refusal::Invalid {
             field,
             reason: reason.into(),
         }
     }
 
     pub fn not_found(what: Entity, id: impl ToString) -> Self {
-        Error::NotFound {
+        Refusal::NotFound {
             what,
             id: id.to_string(),
         }
-    }
-
-    /// A store that can't be reached or written now (see `StoreError::Unavailable`).
-    pub fn storage_unavailable(detail: impl ToString) -> Self {
-        Error::Store(StoreError::unavailable(detail))
-    }
-
-    /// A store failure (the engine, the disk, the database said something unexpected). Not for
-    /// anything else that fails inside: that is [`Error::internal`].
-    pub fn storage(detail: impl ToString) -> Self {
-        Error::Store(StoreError::failed(detail))
-    }
-
-    pub fn internal(detail: impl ToString) -> Self {
-        Error::Internal {
-            detail: detail.to_string(),
-        }
-    }
-
-    pub fn contention(what: impl Into<String>) -> Self {
-        Error::Contention { what: what.into() }
     }
 
     /// What kind of failure this is: the one sorting from which the server's status, the CLI's
     /// exit code and whether a bulk operation goes on all follow (see [`ErrorClass`]).
     pub fn class(&self) -> ErrorClass {
         match self {
-            Error::Invalid { .. } | Error::InvalidFields { .. } | Error::InviteInvalid => {
+            Refusal::Invalid { .. } | Refusal::InvalidFields { .. } | Refusal::InviteInvalid => {
                 ErrorClass::Invalid
             }
-            Error::DuplicateEmail { .. }
-            | Error::DuplicateTeam { .. }
-            | Error::DuplicateWorkspace { .. }
-            | Error::LastOwner { .. }
-            | Error::WrongStatus { .. } => ErrorClass::Refused,
-            Error::NotAnAdmin { .. }
-            | Error::OwnerOnly { .. }
-            | Error::OwnAccount { .. }
-            | Error::AccountInactive => ErrorClass::Forbidden,
-            Error::NotFound { .. } | Error::WorkspaceNotFound { .. } => ErrorClass::NotFound,
-            Error::ActorInactive { .. } | Error::InvalidCredentials | Error::Unauthenticated => {
-                ErrorClass::Unauthenticated
-            }
-            Error::InviteExpired | Error::ChangesExpired { .. } => ErrorClass::Expired,
-            Error::Conflict { .. } => ErrorClass::Stale,
-            Error::Contention { .. } => ErrorClass::Contention,
-            Error::ServerRefused { .. } => ErrorClass::ServerRefused,
-            Error::Unreachable { .. } | Error::UnexpectedResponse { .. } => ErrorClass::Connection,
-            Error::OutcomeUnknown { .. } => ErrorClass::OutcomeUnknown,
-            Error::Internal { .. } => ErrorClass::Internal,
-            Error::Store(e) => e.class(),
+            Refusal::DuplicateEmail { .. }
+            | Refusal::DuplicateTeam { .. }
+            | Refusal::DuplicateWorkspace { .. }
+            | Refusal::LastOwner { .. }
+            | Refusal::WrongStatus { .. } => ErrorClass::Refused,
+            Refusal::NotAnAdmin { .. }
+            | Refusal::OwnerOnly { .. }
+            | Refusal::OwnAccount { .. }
+            | Refusal::AccountInactive => ErrorClass::Forbidden,
+            Refusal::NotFound { .. } | Refusal::WorkspaceNotFound { .. } => ErrorClass::NotFound,
+            Refusal::ActorInactive { .. }
+            | Refusal::InvalidCredentials
+            | Refusal::Unauthenticated => ErrorClass::Unauthenticated,
+            Refusal::InviteExpired | Refusal::ChangesExpired { .. } => ErrorClass::Expired,
+            Refusal::Conflict { .. } => ErrorClass::Stale,
         }
-    }
-
-    /// Whether a bulk operation stops at this error instead of reporting it for one user and
-    /// going on with the next.
-    pub fn stops_bulk(&self) -> bool {
-        self.class().stops_bulk()
     }
 
     /// The form field this error belongs next to, if any.
     pub fn field(&self) -> Option<Field> {
         match self {
-            Error::Invalid { field, .. } => Some(*field),
-            Error::InvalidFields { problems } => problems.first().map(|p| p.field),
-            Error::DuplicateEmail { .. } => Some(Field::Email),
-            Error::DuplicateTeam { .. } => Some(Field::TeamName),
-            Error::DuplicateWorkspace { .. } => Some(Field::WorkspaceName),
-            Error::LastOwner { .. } | Error::OwnerOnly { .. } => Some(Field::Roles),
+            Refusal::Invalid { field, .. } => Some(*field),
+            Refusal::InvalidFields { problems } => problems.first().map(|p| p.field),
+            Refusal::DuplicateEmail { .. } => Some(Field::Email),
+            Refusal::DuplicateTeam { .. } => Some(Field::TeamName),
+            Refusal::DuplicateWorkspace { .. } => Some(Field::WorkspaceName),
+            Refusal::LastOwner { .. } | Refusal::OwnerOnly { .. } => Some(Field::Roles),
             _ => None,
         }
     }
@@ -280,12 +229,12 @@ impl Error {
     /// Every field problem this error reports, for showing next to form fields.
     pub fn field_problems(&self) -> Vec<FieldProblem> {
         match self {
-            Error::InvalidFields { problems } => problems.clone(),
+            Refusal::InvalidFields { problems } => problems.clone(),
             other => match other.field() {
                 Some(field) => vec![FieldProblem {
                     field,
                     reason: match other {
-                        Error::Invalid { reason, .. } => reason.clone(),
+                        Refusal::Invalid { reason, .. } => reason.clone(),
                         _ => other.to_string(),
                     },
                 }],
@@ -297,33 +246,26 @@ impl Error {
     /// A stable machine-readable code (the serde tag), for the wire and for scripts.
     pub fn code(&self) -> &'static str {
         match self {
-            Error::Invalid { .. } => "invalid",
-            Error::InvalidFields { .. } => "invalid_fields",
-            Error::DuplicateEmail { .. } => "duplicate_email",
-            Error::DuplicateTeam { .. } => "duplicate_team",
-            Error::DuplicateWorkspace { .. } => "duplicate_workspace",
-            Error::NotFound { .. } => "not_found",
-            Error::WorkspaceNotFound { .. } => "workspace_not_found",
-            Error::NotAnAdmin { .. } => "not_an_admin",
-            Error::OwnerOnly { .. } => "owner_only",
-            Error::OwnAccount { .. } => "own_account",
-            Error::ActorInactive { .. } => "actor_inactive",
-            Error::LastOwner { .. } => "last_owner",
-            Error::WrongStatus { .. } => "wrong_status",
-            Error::InviteExpired => "invite_expired",
-            Error::InviteInvalid => "invite_invalid",
-            Error::InvalidCredentials => "invalid_credentials",
-            Error::AccountInactive => "account_inactive",
-            Error::Unauthenticated => "unauthenticated",
-            Error::Conflict { .. } => "conflict",
-            Error::ChangesExpired { .. } => "changes_expired",
-            Error::Unreachable { .. } => "unreachable",
-            Error::OutcomeUnknown { .. } => "outcome_unknown",
-            Error::ServerRefused { .. } => "server_refused",
-            Error::UnexpectedResponse { .. } => "unexpected_response",
-            Error::Contention { .. } => "contention",
-            Error::Internal { .. } => "internal",
-            Error::Store(e) => e.code(),
+            Refusal::Invalid { .. } => "invalid",
+            Refusal::InvalidFields { .. } => "invalid_fields",
+            Refusal::DuplicateEmail { .. } => "duplicate_email",
+            Refusal::DuplicateTeam { .. } => "duplicate_team",
+            Refusal::DuplicateWorkspace { .. } => "duplicate_workspace",
+            Refusal::NotFound { .. } => "not_found",
+            Refusal::WorkspaceNotFound { .. } => "workspace_not_found",
+            Refusal::NotAnAdmin { .. } => "not_an_admin",
+            Refusal::OwnerOnly { .. } => "owner_only",
+            Refusal::OwnAccount { .. } => "own_account",
+            Refusal::ActorInactive { .. } => "actor_inactive",
+            Refusal::LastOwner { .. } => "last_owner",
+            Refusal::WrongStatus { .. } => "wrong_status",
+            Refusal::InviteExpired => "invite_expired",
+            Refusal::InviteInvalid => "invite_invalid",
+            Refusal::InvalidCredentials => "invalid_credentials",
+            Refusal::AccountInactive => "account_inactive",
+            Refusal::Unauthenticated => "unauthenticated",
+            Refusal::Conflict { .. } => "conflict",
+            Refusal::ChangesExpired { .. } => "changes_expired",
         }
     }
 }
@@ -425,7 +367,7 @@ impl ErrorClass {
     }
 }
 
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+pub type Result<T, E = Refusal> = std::result::Result<T, E>;
 
 #[cfg(test)]
 mod tests {
@@ -433,7 +375,7 @@ mod tests {
 
     #[test]
     fn last_owner_message_says_what_to_do() {
-        let e = Error::LastOwner {
+        let e = Refusal::LastOwner {
             email: "alice@acme.io".into(),
         };
         assert_eq!(
@@ -441,94 +383,7 @@ mod tests {
             "alice@acme.io is the last Owner: assign Owner to another user first"
         );
         assert_eq!(e.field(), Some(Field::Roles));
-    }
-
-    #[test]
-    fn code_matches_the_serde_tag() {
-        let samples = [
-            Error::invalid(Field::Email, "x"),
-            Error::InviteExpired,
-            Error::Conflict {
-                what: "u".into(),
-                current: 3,
-            },
-            Error::not_found(Entity::Team, "t"),
-            Error::Unreachable {
-                url: "http://127.0.0.1:9".into(),
-                detail: "connection refused".into(),
-            },
-            Error::OutcomeUnknown {
-                url: "http://127.0.0.1:9".into(),
-                detail: "no answer".into(),
-            },
-            Error::ServerRefused {
-                status: 429,
-                server_code: "rate_limited".into(),
-                message: "wait".into(),
-            },
-            Error::UnexpectedResponse {
-                url: "http://127.0.0.1:9".into(),
-                detail: "not JSON".into(),
-            },
-            Error::storage_unavailable("disk full"),
-            Error::internal("the OS random generator failed"),
-            Error::contention("the team's members"),
-            Error::Store(StoreError::InUse { path: "p".into() }),
-        ];
-        for e in samples {
-            let json = serde_json::to_value(&e).unwrap();
-            assert_eq!(json["code"], e.code());
-            let back: Error = serde_json::from_value(json).unwrap();
-            assert_eq!(back, e);
-        }
-    }
-
-    #[test]
-    fn bulk_goes_on_only_past_what_is_about_one_item() {
-        let goes_on = [
-            Error::invalid(Field::Email, "x"),
-            Error::LastOwner { email: "a".into() },
-            Error::OwnerOnly { action: "a".into() },
-            Error::not_found(Entity::User, "u"),
-            Error::Unauthenticated,
-            Error::InviteExpired,
-            Error::Conflict {
-                what: "u".into(),
-                current: 1,
-            },
-            Error::contention("the team's members"),
-        ];
-        for e in goes_on {
-            assert!(!e.stops_bulk(), "{e:?}");
-        }
-        let stops = [
-            Error::storage("engine"),
-            Error::storage_unavailable("disk full"),
-            Error::Store(StoreError::InUse { path: "p".into() }),
-            Error::internal("hashing"),
-            Error::Unreachable {
-                url: "u".into(),
-                detail: "d".into(),
-            },
-            Error::OutcomeUnknown {
-                url: "u".into(),
-                detail: "d".into(),
-            },
-        ];
-        for e in stops {
-            assert!(e.stops_bulk(), "{e:?}");
-        }
-    }
-
-    #[test]
-    fn internal_failures_do_not_read_as_storage_errors() {
-        let e = Error::internal("password hashing stopped");
-        assert_eq!(e.class(), ErrorClass::Internal);
-        assert!(!e.to_string().contains("storage"), "{e}");
-        assert_eq!(
-            Error::contention("the team's members").class(),
-            ErrorClass::Contention
-        );
+        assert_eq!(e.class(), ErrorClass::Refused);
     }
 
     #[test]

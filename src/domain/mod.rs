@@ -20,7 +20,7 @@ pub mod workspace;
 
 pub use audit::{AuditAction, AuditEvent, AuditTarget};
 pub use email::Email;
-pub use error::{Entity, Error, ErrorClass, Field, FieldProblem, Result};
+pub use error::{Broken, Entity, ErrorClass, Field, FieldProblem, Refusal, Result};
 pub use ids::{EventId, TeamId, UserId, WorkspaceId};
 pub use invite::{DEFAULT_INVITE_LIFETIME, Invite};
 pub use names::{PersonName, TeamName, WorkspaceName};

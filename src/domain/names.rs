@@ -3,7 +3,7 @@
 //! that could rewrite a terminal, reorder text on screen or hide inside it, and shows at least
 //! one letter or digit.
 
-use super::error::{Error, Field, Result};
+use super::error::{Field, Refusal, Result};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use unicode_normalization::UnicodeNormalization;
@@ -48,17 +48,17 @@ fn parse_name(input: &str, field: Field, max: usize) -> Result<String> {
     let normalised: String = input.trim().nfc().collect();
     let trimmed = normalised.as_str();
     if trimmed.is_empty() {
-        return Err(Error::invalid(field, "can't be empty"));
+        return Err(Refusal::invalid(field, "can't be empty"));
     }
     let len = trimmed.chars().count();
     if len > max {
-        return Err(Error::invalid(
+        return Err(Refusal::invalid(
             field,
             format!("is {len} characters long; the limit is {max}"),
         ));
     }
     if let Some(c) = trimmed.chars().find(|&c| forbidden_in_name(c)) {
-        return Err(Error::invalid(
+        return Err(Refusal::invalid(
             field,
             format!(
                 "contains the invisible control character U+{:04X}; remove it (paste as plain text)",
@@ -67,7 +67,7 @@ fn parse_name(input: &str, field: Field, max: usize) -> Result<String> {
         ));
     }
     if !trimmed.chars().any(visible_letter_or_digit) {
-        return Err(Error::invalid(
+        return Err(Refusal::invalid(
             field,
             "needs at least one visible letter or digit",
         ));

@@ -1,6 +1,6 @@
 //! Passwords: 8 to 256 characters, not easy to guess, stored only as argon2id PHC strings.
 
-use super::error::{Error, Field, Result};
+use super::error::{Broken, Field, Refusal, Result};
 use argon2::password_hash::phc::PasswordHash as Phc;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -21,13 +21,13 @@ impl Password {
     pub fn parse(input: &str) -> Result<Self> {
         let len = input.chars().count();
         if len < MIN_PASSWORD {
-            return Err(Error::invalid(
+            return Err(Refusal::invalid(
                 Field::Password,
                 format!("must be at least {MIN_PASSWORD} characters"),
             ));
         }
         if len > MAX_PASSWORD {
-            return Err(Error::invalid(
+            return Err(Refusal::invalid(
                 Field::Password,
                 format!("must be at most {MAX_PASSWORD} characters"),
             ));
@@ -61,7 +61,7 @@ impl Password {
                 .and_then(|f| f.warning())
                 .map(|w| format!(" ({})", w.to_string().trim_end_matches('.')))
                 .unwrap_or_default();
-            return Err(Error::invalid(
+            return Err(Refusal::invalid(
                 Field::Password,
                 format!("is too easy to guess{why}; use a few unrelated words or a longer phrase"),
             ));
@@ -107,9 +107,9 @@ impl HashCost {
         }
     }
 
-    fn hasher(self) -> Result<Argon2<'static>> {
+    fn hasher(self) -> Result<Argon2<'static>, Broken> {
         let params = Params::new(self.memory_kib, self.iterations, self.parallelism, None)
-            .map_err(|e| Error::internal(format!("bad argon2 parameters: {e}")))?;
+            .map_err(|e| Broken::new(format!("bad argon2 parameters: {e}")))?;
         Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
     }
 }
@@ -133,11 +133,11 @@ impl fmt::Debug for PasswordHash {
 
 impl PasswordHash {
     /// Hashes with a fresh random salt. Slow by design: call from a blocking context.
-    pub fn new(password: &Password, cost: HashCost) -> Result<Self> {
+    pub fn new(password: &Password, cost: HashCost) -> Result<Self, Broken> {
         let hash = cost
             .hasher()?
             .hash_password(password.expose().as_bytes())
-            .map_err(|e| Error::internal(format!("password hashing failed: {e}")))?;
+            .map_err(|e| Broken::new(format!("password hashing failed: {e}")))?;
         Ok(PasswordHash(hash.to_string()))
     }
 

@@ -1,6 +1,6 @@
 //! Roles and the non-empty set of roles a user holds.
 
-use super::error::{Error, Field, Result};
+use super::error::{Field, Refusal, Result};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -35,7 +35,7 @@ impl Role {
             .into_iter()
             .find(|r| r.label().eq_ignore_ascii_case(s))
             .ok_or_else(|| {
-                Error::invalid(
+                Refusal::invalid(
                     Field::Roles,
                     format!("\"{s}\" is not a role; use Owner, Admin, Supervisor or Agent"),
                 )
@@ -61,7 +61,7 @@ impl Roles {
     pub fn new(roles: impl IntoIterator<Item = Role>) -> Result<Self> {
         let bits = roles.into_iter().fold(0u8, |acc, r| acc | r.bit());
         if bits == 0 {
-            return Err(Error::invalid(Field::Roles, "choose at least one role"));
+            return Err(Refusal::invalid(Field::Roles, "choose at least one role"));
         }
         Ok(Roles(bits))
     }

@@ -2,7 +2,7 @@
 //! inside the store transaction that performs the change, so the check and the write it guards
 //! can't be separated; front ends call the same functions only through the service (dry runs).
 
-use super::error::{Error, Result};
+use super::error::{Refusal, Result};
 use super::{Invite, Roles, User, UserId, UserStatus};
 use std::collections::BTreeSet;
 use time::OffsetDateTime;
@@ -10,12 +10,12 @@ use time::OffsetDateTime;
 /// The acting user must be active and an Owner or Admin.
 pub fn require_manager(actor: &User) -> Result<()> {
     if actor.status != UserStatus::Active {
-        return Err(Error::ActorInactive {
+        return Err(Refusal::ActorInactive {
             actor: actor.email.to_string(),
         });
     }
     if !actor.roles.can_manage() {
-        return Err(Error::NotAnAdmin {
+        return Err(Refusal::NotAnAdmin {
             actor: actor.email.to_string(),
         });
     }
@@ -26,14 +26,14 @@ fn require_owner(actor: &User, action: &str) -> Result<()> {
     if actor.roles.is_owner() {
         Ok(())
     } else {
-        Err(Error::OwnerOnly {
+        Err(Refusal::OwnerOnly {
             action: action.into(),
         })
     }
 }
 
-fn wrong_status(target: &User, hint: &str) -> Error {
-    Error::WrongStatus {
+fn wrong_status(target: &User, hint: &str) -> Refusal {
+    Refusal::WrongStatus {
         email: target.email.to_string(),
         status: target.status.label().into(),
         hint: hint.into(),
@@ -44,7 +44,7 @@ fn wrong_status(target: &User, hint: &str) -> Error {
 fn keep_an_owner(target: &User, active_owners: &BTreeSet<UserId>) -> Result<()> {
     let others = active_owners.iter().any(|id| *id != target.id);
     if target.is_active_owner() && !others {
-        return Err(Error::LastOwner {
+        return Err(Refusal::LastOwner {
             email: target.email.to_string(),
         });
     }
@@ -66,7 +66,7 @@ pub fn check_deactivate(
 ) -> Result<()> {
     require_manager(actor)?;
     if actor.id == target.id {
-        return Err(Error::OwnAccount {
+        return Err(Refusal::OwnAccount {
             action: "deactivate".into(),
         });
     }
@@ -101,7 +101,7 @@ pub fn check_reactivate(actor: &User, target: &User) -> Result<()> {
 pub fn check_delete(actor: &User, target: &User, active_owners: &BTreeSet<UserId>) -> Result<()> {
     require_manager(actor)?;
     if actor.id == target.id {
-        return Err(Error::OwnAccount {
+        return Err(Refusal::OwnAccount {
             action: "delete".into(),
         });
     }
@@ -136,7 +136,7 @@ pub fn transfer_ownership(actor: &User, target: &User) -> Result<(Roles, Roles)>
     require_manager(actor)?;
     require_owner(actor, "transfer ownership")?;
     if actor.id == target.id {
-        return Err(Error::OwnAccount {
+        return Err(Refusal::OwnAccount {
             action: "transfer ownership to".into(),
         });
     }
@@ -188,10 +188,10 @@ pub fn check_invite_change(actor: &User, target: &User, action: &str) -> Result<
 /// token index) and unexpired.
 pub fn check_accept(user: &User, invite: &Invite, now: OffsetDateTime) -> Result<()> {
     if user.status != UserStatus::Invited || !invite.is_pending() {
-        return Err(Error::InviteInvalid);
+        return Err(Refusal::InviteInvalid);
     }
     if invite.is_expired(now) {
-        return Err(Error::InviteExpired);
+        return Err(Refusal::InviteExpired);
     }
     Ok(())
 }
@@ -284,17 +284,17 @@ mod tests {
             let target = user("t@x.io", &[Role::Agent], status);
             assert!(matches!(
                 transfer_ownership(&owner, &target),
-                Err(Error::WrongStatus { .. })
+                Err(Refusal::WrongStatus { .. })
             ));
         }
         let admin = user("ad@x.io", &[Role::Admin], UserStatus::Active);
         assert!(matches!(
             transfer_ownership(&admin, &agent),
-            Err(Error::OwnerOnly { .. })
+            Err(Refusal::OwnerOnly { .. })
         ));
         assert!(matches!(
             transfer_ownership(&owner, &owner),
-            Err(Error::OwnAccount { .. })
+            Err(Refusal::OwnAccount { .. })
         ));
     }
 
@@ -311,22 +311,22 @@ mod tests {
         let set = owners(&[]);
         assert!(matches!(
             check_deactivate(&agent, &target, &set),
-            Err(Error::NotAnAdmin { .. })
+            Err(Refusal::NotAnAdmin { .. })
         ));
         assert!(matches!(
             check_deactivate(&sup, &target, &set),
-            Err(Error::NotAnAdmin { .. })
+            Err(Refusal::NotAnAdmin { .. })
         ));
         assert!(check_deactivate(&admin, &target, &set).is_ok());
         assert!(matches!(
             check_invite(&agent, Roles::one(Role::Agent)),
-            Err(Error::NotAnAdmin { .. })
+            Err(Refusal::NotAnAdmin { .. })
         ));
         let mut inactive_admin = admin.clone();
         inactive_admin.status = UserStatus::Inactive;
         assert!(matches!(
             check_edit(&inactive_admin),
-            Err(Error::ActorInactive { .. })
+            Err(Refusal::ActorInactive { .. })
         ));
     }
 
@@ -339,24 +339,24 @@ mod tests {
         let set = owners(&[&owner, &owner2]);
         assert!(matches!(
             check_invite(&admin, Roles::one(Role::Owner)),
-            Err(Error::OwnerOnly { .. })
+            Err(Refusal::OwnerOnly { .. })
         ));
         assert!(check_invite(&owner, Roles::one(Role::Owner)).is_ok());
         assert!(matches!(
             check_deactivate(&admin, &owner2, &set),
-            Err(Error::OwnerOnly { .. })
+            Err(Refusal::OwnerOnly { .. })
         ));
         assert!(matches!(
             check_delete(&admin, &owner2, &set),
-            Err(Error::OwnerOnly { .. })
+            Err(Refusal::OwnerOnly { .. })
         ));
         assert!(matches!(
             check_set_roles(&admin, &agent, Roles::one(Role::Owner), &set),
-            Err(Error::OwnerOnly { .. })
+            Err(Refusal::OwnerOnly { .. })
         ));
         assert!(matches!(
             check_set_roles(&admin, &owner2, Roles::one(Role::Agent), &set),
-            Err(Error::OwnerOnly { .. })
+            Err(Refusal::OwnerOnly { .. })
         ));
         // an Admin may change an Owner's other roles as long as Owner stays
         let both = Roles::new([Role::Owner, Role::Agent]).unwrap();
@@ -372,18 +372,18 @@ mod tests {
         let e = check_set_roles(&owner, &owner, Roles::one(Role::Admin), &only).unwrap_err();
         assert_eq!(
             e,
-            Error::LastOwner {
+            Refusal::LastOwner {
                 email: "o@x.io".into()
             }
         );
         // the set says `owner` is the last one; `other` acting on them is refused too
         assert!(matches!(
             check_deactivate(&other, &owner, &only),
-            Err(Error::LastOwner { .. })
+            Err(Refusal::LastOwner { .. })
         ));
         assert!(matches!(
             check_delete(&other, &owner, &only),
-            Err(Error::LastOwner { .. })
+            Err(Refusal::LastOwner { .. })
         ));
         let two = owners(&[&owner, &other]);
         assert!(check_deactivate(&other, &owner, &two).is_ok());
@@ -397,11 +397,11 @@ mod tests {
         let set = owners(&[&owner, &other]);
         assert!(matches!(
             check_deactivate(&owner, &owner, &set),
-            Err(Error::OwnAccount { .. })
+            Err(Refusal::OwnAccount { .. })
         ));
         assert!(matches!(
             check_delete(&owner, &owner, &set),
-            Err(Error::OwnAccount { .. })
+            Err(Refusal::OwnAccount { .. })
         ));
     }
 
@@ -414,21 +414,21 @@ mod tests {
         let set = BTreeSet::new();
         assert!(matches!(
             check_deactivate(&admin, &invited, &set),
-            Err(Error::WrongStatus { .. })
+            Err(Refusal::WrongStatus { .. })
         ));
         assert!(matches!(
             check_deactivate(&admin, &inactive, &set),
-            Err(Error::WrongStatus { .. })
+            Err(Refusal::WrongStatus { .. })
         ));
         assert!(check_reactivate(&admin, &inactive).is_ok());
         assert!(matches!(
             check_reactivate(&admin, &active),
-            Err(Error::WrongStatus { .. })
+            Err(Refusal::WrongStatus { .. })
         ));
         assert!(check_invite_change(&admin, &invited, "resend").is_ok());
         assert!(matches!(
             check_invite_change(&admin, &active, "resend"),
-            Err(Error::WrongStatus { .. })
+            Err(Refusal::WrongStatus { .. })
         ));
     }
 }

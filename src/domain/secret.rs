@@ -1,7 +1,7 @@
 //! One-time secrets (invite tokens, session tokens) and their stored form, a SHA-256 hash.
 //! The plain token exists only in the response to the person who needs it; stores keep hashes.
 
-use super::error::{Error, Field, Result};
+use super::error::{Broken, Field, Refusal, Result};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
@@ -15,17 +15,17 @@ const TOKEN_BYTES: usize = 32;
 pub struct Token([u8; TOKEN_BYTES]);
 
 impl Token {
-    pub fn generate() -> Result<Self> {
+    pub fn generate() -> Result<Self, Broken> {
         let mut bytes = [0u8; TOKEN_BYTES];
         getrandom::fill(&mut bytes)
-            .map_err(|e| Error::internal(format!("the OS random generator failed: {e}")))?;
+            .map_err(|e| Broken::new(format!("the OS random generator failed: {e}")))?;
         Ok(Token(bytes))
     }
 
     /// Parses a token as typed or pasted (surrounding whitespace ignored).
     pub fn parse(input: &str) -> Result<Self> {
         let bad = || {
-            Error::invalid(
+            Refusal::invalid(
                 Field::Token,
                 "is not an invite or session token (check that the whole link was copied)",
             )

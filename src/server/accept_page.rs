@@ -7,7 +7,9 @@
 use super::AppState;
 use super::error::ApiError;
 use super::html::{escape, fill};
-use crate::domain::{Error, Invite, User, Workspace};
+use crate::Error;
+use crate::domain::Refusal;
+use crate::domain::{Invite, User, Workspace};
 use axum::Form;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Query, State};
@@ -135,7 +137,7 @@ async fn submit_form(
             );
             page(StatusCode::OK, "Your password is set", &content)
         }
-        Err(e @ Error::Invalid { .. }) => {
+        Err(e @ Error::Refused(Refusal::Invalid { .. })) => {
             let message = format!("{}.", capitalize(&e.to_string()));
             form_page(
                 StatusCode::BAD_REQUEST,
@@ -191,8 +193,8 @@ fn form_page(
 
 fn refusal_page(e: &Error) -> Response {
     match e {
-        Error::InviteExpired => page(StatusCode::GONE, "Link expired", EXPIRED),
-        Error::InviteInvalid | Error::Invalid { .. } => {
+        Error::Refused(Refusal::InviteExpired) => page(StatusCode::GONE, "Link expired", EXPIRED),
+        Error::Refused(Refusal::InviteInvalid) | Error::Refused(Refusal::Invalid { .. }) => {
             page(StatusCode::NOT_FOUND, "Link not valid", INVALID)
         }
         other => {

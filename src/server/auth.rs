@@ -3,7 +3,9 @@
 
 use super::AppState;
 use super::error::ApiError;
-use crate::domain::{Error, rules};
+use crate::Error;
+use crate::domain::Refusal;
+use crate::domain::rules;
 use crate::service::{Authenticated, LocalAdmin};
 use crate::store::AnyStore;
 use axum::extract::FromRequestParts;
@@ -36,7 +38,9 @@ impl FromRequestParts<AppState> for SignedInUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer(parts).ok_or(Error::Unauthenticated)?.to_string();
+        let token = bearer(parts)
+            .ok_or(Error::Refused(Refusal::Unauthenticated))?
+            .to_string();
         let who = state.core.authenticate(&token).await?;
         Ok(SignedInUser { who, token })
     }

@@ -5,9 +5,9 @@
 //! connection's peer must be the user who owns the store folder, so only that user reaches it.
 //! One command, `backup\n`: the answer is `ok\n` and the backup file's bytes, or `error: …\n`.
 
-use crate::domain::{Error, Result};
 use crate::store::SledStore;
 use crate::store::backup::read_backup;
+use crate::{Error, Result};
 use std::io::{BufRead, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};

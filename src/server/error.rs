@@ -2,8 +2,10 @@
 //! A client's mistake is always a 4xx; only the store failing (or a bug) is a 5xx, and its
 //! details go to the log, not to the client.
 
+use crate::Error;
 use crate::api::{ErrorBody, ErrorDetail};
-use crate::domain::{Error, ErrorClass};
+use crate::domain::ErrorClass;
+use crate::domain::Refusal;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -29,6 +31,12 @@ pub enum ApiError {
     /// The server is at capacity for this kind of work (password hashing): 503 with
     /// Retry-After. Nothing was changed.
     Busy { retry_after_secs: u64 },
+}
+
+impl From<crate::domain::Refusal> for ApiError {
+    fn from(e: crate::domain::Refusal) -> Self {
+        ApiError::Core(e.into())
+    }
 }
 
 impl From<Error> for ApiError {
@@ -149,12 +157,13 @@ impl IntoResponse for ApiError {
                     },
                 );
                 match &e {
-                    Error::Unauthenticated | Error::InvalidCredentials => {
+                    Error::Refused(Refusal::Unauthenticated)
+                    | Error::Refused(Refusal::InvalidCredentials) => {
                         response
                             .headers_mut()
                             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
                     }
-                    Error::Conflict { current, .. } => {
+                    Error::Refused(Refusal::Conflict { current, .. }) => {
                         if let Ok(v) = HeaderValue::from_str(&format!("\"{current}\"")) {
                             response.headers_mut().insert(header::ETAG, v);
                         }

@@ -27,7 +27,7 @@ pub use error::ApiError;
 pub use mail::MailConfig;
 pub use rate_limit::SignInLimiter;
 
-use crate::domain::Result as CoreResult;
+use crate::Result as CoreResult;
 use crate::service::{Clock, Core, CoreConfig, SystemClock};
 use crate::store::{AnyStore, PgStore, SledStore, Store};
 use axum::Router;
@@ -45,7 +45,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 pub enum StartError {
     /// The store could not be opened (in use, damaged, unknown schema, …).
     #[error(transparent)]
-    Store(#[from] crate::domain::Error),
+    Store(#[from] crate::Error),
     #[error("{what}: {source}")]
     Io {
         what: String,
@@ -185,38 +185,37 @@ impl Application {
             return Err(StartError::PublicUrl(public_url));
         }
         let mut control = None;
-        let (store, mut created) =
-            match &config.database_url {
-                Some(url) => {
-                    let url = url.clone();
-                    let store = tokio::task::spawn_blocking(move || PgStore::open(&url))
-                        .await
-                        .map_err(|e| {
-                            crate::domain::Error::storage(format!("opening the database: {e}"))
-                        })??;
-                    (AnyStore::Postgres(store), None)
+        let (store, mut created) = match &config.database_url {
+            Some(url) => {
+                let url = url.clone();
+                let store = tokio::task::spawn_blocking(move || PgStore::open(&url))
+                    .await
+                    .map_err(|e| crate::Error::storage(format!("opening the database: {e}")))??;
+                (AnyStore::Postgres(store), None)
+            }
+            None => {
+                if !config.create && !SledStore::holds_store(&config.data) {
+                    return Err(StartError::NoStore(config.data.display().to_string()));
                 }
-                None => {
-                    if !config.create && !SledStore::holds_store(&config.data) {
-                        return Err(StartError::NoStore(config.data.display().to_string()));
-                    }
-                    let created = CreatedFolder::create(&config.data)?;
-                    let store = SledStore::open(&config.data)?;
-                    // Never serve a damaged store half-broken: every record is read before the
-                    // first request.
-                    let records = store.check_integrity(&mut |read| {
-                        tracing::info!(records = read, "checking the store");
-                    })?;
-                    tracing::info!(records, path = %config.data.display(), "store checked");
-                    control = Some(control::ControlSocket::bind(&config.data).map_err(
-                        |source| StartError::Io {
+                let created = CreatedFolder::create(&config.data)?;
+                let store = SledStore::open(&config.data)?;
+                // Never serve a damaged store half-broken: every record is read before the
+                // first request.
+                let records = store.check_integrity(&mut |read| {
+                    tracing::info!(records = read, "checking the store");
+                })?;
+                tracing::info!(records, path = %config.data.display(), "store checked");
+                control = Some(
+                    control::ControlSocket::bind(&config.data).map_err(|source| {
+                        StartError::Io {
                             what: format!("making the control socket in {}", config.data.display()),
                             source,
-                        },
-                    )?);
-                    (AnyStore::Sled(store), Some(created))
-                }
-            };
+                        }
+                    })?,
+                );
+                (AnyStore::Sled(store), Some(created))
+            }
+        };
         // On PostgreSQL the sign-in limit counts in the database, across every server on it.
         let limiter = match &store {
             AnyStore::Postgres(pg) => SignInLimiter::in_database(pg.clone()),

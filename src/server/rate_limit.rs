@@ -12,7 +12,7 @@
 //! store; a restart forgets), in the database on PostgreSQL, so that every server on it counts
 //! the same failures and holds (see `store::postgres::sign_in`).
 
-use crate::domain::Error;
+use crate::Error;
 use crate::store::PgStore;
 use crate::store::postgres::{LimitKey, SignInHold};
 use sha2::{Digest, Sha256};
@@ -112,7 +112,7 @@ fn keys(workspace: &str, email: &str, addr: IpAddr) -> [Key; 2] {
 
 /// Why an attempt was not let through.
 #[derive(Debug)]
-pub enum Refusal {
+pub enum Held {
     /// The budget is spent: retry after this many seconds.
     TooManyFailures { retry_after_secs: u64 },
     /// Earlier attempts are still in progress after `MAX_WAIT`; retry shortly.
@@ -161,13 +161,13 @@ impl SignInLimiter {
         workspace: &str,
         email: &str,
         addr: IpAddr,
-    ) -> Result<Attempt, Refusal> {
+    ) -> Result<Attempt, Held> {
         let keys = keys(workspace, email, addr);
         let deadline = tokio::time::Instant::now() + MAX_WAIT;
         loop {
             // Registered before checking, so a finish between the check and the wait is seen.
             let finished = self.finished.notified();
-            match self.check_and_hold(&keys).await.map_err(Refusal::Store)? {
+            match self.check_and_hold(&keys).await.map_err(Held::Store)? {
                 Check::Go(hold) => {
                     return Ok(Attempt {
                         limiter: self.clone(),
@@ -176,7 +176,7 @@ impl SignInLimiter {
                     });
                 }
                 Check::Refuse(retry_after_secs) => {
-                    return Err(Refusal::TooManyFailures { retry_after_secs });
+                    return Err(Held::TooManyFailures { retry_after_secs });
                 }
                 Check::Wait => {
                     let until = match self.counts {
@@ -185,7 +185,7 @@ impl SignInLimiter {
                     };
                     let woken = tokio::time::timeout_at(until, finished).await.is_ok();
                     if !woken && tokio::time::Instant::now() >= deadline {
-                        return Err(Refusal::Busy);
+                        return Err(Held::Busy);
                     }
                 }
             }
@@ -391,8 +391,7 @@ mod tests {
                 .failed()
                 .await;
         }
-        let Err(Refusal::TooManyFailures { retry_after_secs }) =
-            l.begin("acme", "x@acme.io", a).await
+        let Err(Held::TooManyFailures { retry_after_secs }) = l.begin("acme", "x@acme.io", a).await
         else {
             panic!("the email must be blocked");
         };
@@ -423,7 +422,7 @@ mod tests {
         }
         assert!(matches!(
             l.begin("acme", "new@acme.io", a).await,
-            Err(Refusal::TooManyFailures { .. })
+            Err(Held::TooManyFailures { .. })
         ));
         l.begin("acme", "new@acme.io", ip("10.0.0.2"))
             .await

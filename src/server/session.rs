@@ -4,9 +4,10 @@ use super::AppState;
 use super::auth::SignedInUser;
 use super::error::ApiError;
 use super::extract::ApiJson;
-use super::rate_limit::Refusal;
+use super::rate_limit::Held;
+use crate::Error;
 use crate::api::{ErrorBody, Me, SignInRequest};
-use crate::domain::Error;
+use crate::domain::Refusal;
 use crate::service::SignedIn;
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
@@ -40,16 +41,16 @@ async fn sign_in(
     let ip = state.trusted_proxies.client_ip(addr.ip(), &headers);
     let attempt = match state.limiter.begin(&req.workspace, &req.email, ip).await {
         Ok(attempt) => attempt,
-        Err(Refusal::TooManyFailures { retry_after_secs }) => {
+        Err(Held::TooManyFailures { retry_after_secs }) => {
             tracing::warn!(client = %ip, "sign-in refused: too many failures");
             return Err(ApiError::RateLimited { retry_after_secs });
         }
-        Err(Refusal::Busy) => {
+        Err(Held::Busy) => {
             return Err(ApiError::Busy {
                 retry_after_secs: 1,
             });
         }
-        Err(Refusal::Store(e)) => return Err(e.into()),
+        Err(Held::Store(e)) => return Err(e.into()),
     };
     // Dropping the attempt on this early return counts it as no failure.
     let _hashing = state.hashing_permit().await?;
@@ -64,7 +65,7 @@ async fn sign_in(
             Ok(Json(signed_in))
         }
         // Only a wrong email or password counts as a failure.
-        Err(e @ Error::InvalidCredentials) => {
+        Err(e @ Error::Refused(Refusal::InvalidCredentials)) => {
             attempt.failed().await;
             tracing::info!(client = %ip, "sign-in failed");
             Err(e.into())

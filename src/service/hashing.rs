@@ -3,7 +3,7 @@
 //! that size after the hash, and memory would grow with the number of simultaneous sign-ins. A
 //! fixed set of threads, one per core, bounds both the hashes in flight and the memory kept.
 
-use crate::domain::{Error, Result};
+use crate::{Error, Result};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, OnceLock};
 

@@ -16,12 +16,14 @@ pub use admin::{AdminApi, LocalAdmin, MAX_PAGE};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use types::*;
 
+use crate::domain::Refusal;
 use crate::domain::{
     AuditAction, AuditEvent, AuditTarget, DEFAULT_INVITE_LIFETIME, DEFAULT_SESSION_LIFETIME, Email,
-    Error, EventId, HashCost, Invite, Password, PasswordHash, PersonName, Result, Role, Roles,
-    Session, Token, TokenHash, User, UserId, UserStatus, Workspace, WorkspaceId, WorkspaceName,
+    EventId, HashCost, Invite, Password, PasswordHash, PersonName, Role, Roles, Session, Token,
+    TokenHash, User, UserId, UserStatus, Workspace, WorkspaceId, WorkspaceName,
 };
 use crate::store::{Store, Tx, TxMode};
+use crate::{Error, Result};
 use std::sync::{Arc, OnceLock};
 use time::{Duration, OffsetDateTime};
 
@@ -219,8 +221,10 @@ impl<S: Store> Core<S> {
                     Some(id) => tx.workspace(id)?,
                     None => None,
                 };
-                ws.ok_or_else(|| Error::WorkspaceNotFound {
-                    workspace: slug.clone(),
+                ws.ok_or_else(|| {
+                    Error::Refused(Refusal::WorkspaceNotFound {
+                        workspace: slug.clone(),
+                    })
                 })
             })
         })
@@ -247,7 +251,7 @@ impl<S: Store> Core<S> {
     /// Viewing or checking the token never uses it up; only this call does.
     pub async fn accept_invite(&self, token: &str, password: &str) -> Result<User> {
         let hash = Token::parse(token)
-            .map_err(|_| Error::InviteInvalid)?
+            .map_err(|_| Error::Refused(Refusal::InviteInvalid))?
             .hash();
         // The link's own problems come first: a new password can't fix an expired link.
         let (ws, invitee, _) = self.check_invite_token_hash(hash).await?;
@@ -299,7 +303,7 @@ impl<S: Store> Core<S> {
     /// Checks an invite link without using it: who it is for, or why it can't be used.
     pub async fn check_invite_token(&self, token: &str) -> Result<(Workspace, User, Invite)> {
         let hash = Token::parse(token)
-            .map_err(|_| Error::InviteInvalid)?
+            .map_err(|_| Error::Refused(Refusal::InviteInvalid))?
             .hash();
         self.check_invite_token_hash(hash).await
     }
@@ -310,7 +314,9 @@ impl<S: Store> Core<S> {
             inner.store.transact(TxMode::DryRun, &|tx| {
                 let (ws, user, invite) = invite_for_token(tx, &hash)?;
                 crate::domain::rules::check_accept(&user, &invite, now)?;
-                let ws = tx.workspace(ws)?.ok_or(Error::InviteInvalid)?;
+                let ws = tx
+                    .workspace(ws)?
+                    .ok_or(Error::Refused(Refusal::InviteInvalid))?;
                 Ok((ws, user, invite))
             })
         })
@@ -394,22 +400,24 @@ impl<S: Store> Core<S> {
             .await?;
         self.blocking(move |inner| {
             let Some((user, _)) = found else {
-                return Err(Error::InvalidCredentials);
+                return Err(Error::Refused(Refusal::InvalidCredentials));
             };
             match user.status {
                 UserStatus::Active => {}
-                UserStatus::Inactive => return Err(Error::AccountInactive),
-                UserStatus::Invited => return Err(Error::InvalidCredentials),
+                UserStatus::Inactive => return Err(Error::Refused(Refusal::AccountInactive)),
+                UserStatus::Invited => return Err(Error::Refused(Refusal::InvalidCredentials)),
             }
             let now = inner.clock.now();
             let expires_at = now + inner.config.session_lifetime;
             let (ws, user) = inner.store.transact(TxMode::Commit, &|tx| {
                 let ws = tx
                     .workspace(user.workspace)?
-                    .ok_or(Error::InvalidCredentials)?;
-                let mut current = tx.user(ws.id, user.id)?.ok_or(Error::InvalidCredentials)?;
+                    .ok_or(Error::Refused(Refusal::InvalidCredentials))?;
+                let mut current = tx
+                    .user(ws.id, user.id)?
+                    .ok_or(Error::Refused(Refusal::InvalidCredentials))?;
                 if current.status != UserStatus::Active {
-                    return Err(Error::AccountInactive);
+                    return Err(Error::Refused(Refusal::AccountInactive));
                 }
                 // Not an edit of the user's data: the version stays, so no admin's open form
                 // goes stale because someone signed in.
@@ -453,24 +461,26 @@ impl<S: Store> Core<S> {
     /// its user can no longer sign in.
     pub async fn authenticate(&self, token: &str) -> Result<Authenticated> {
         let hash = Token::parse(token)
-            .map_err(|_| Error::Unauthenticated)?
+            .map_err(|_| Error::Refused(Refusal::Unauthenticated))?
             .hash();
         self.blocking(move |inner| {
             let now = inner.clock.now();
             inner.store.transact(TxMode::DryRun, &|tx| {
-                let session = tx.session(&hash)?.ok_or(Error::Unauthenticated)?;
+                let session = tx
+                    .session(&hash)?
+                    .ok_or(Error::Refused(Refusal::Unauthenticated))?;
                 if now >= session.expires_at {
-                    return Err(Error::Unauthenticated);
+                    return Err(Error::Refused(Refusal::Unauthenticated));
                 }
                 let user = tx
                     .user(session.workspace, session.user)?
-                    .ok_or(Error::Unauthenticated)?;
+                    .ok_or(Error::Refused(Refusal::Unauthenticated))?;
                 if user.status != UserStatus::Active || user.session_epoch != session.epoch {
-                    return Err(Error::Unauthenticated);
+                    return Err(Error::Refused(Refusal::Unauthenticated));
                 }
                 let workspace = tx
                     .workspace(session.workspace)?
-                    .ok_or(Error::Unauthenticated)?;
+                    .ok_or(Error::Refused(Refusal::Unauthenticated))?;
                 Ok(Authenticated { workspace, user })
             })
         })
@@ -508,11 +518,17 @@ impl<S> Inner<S> {
 
 /// The user and invite a token belongs to, if the token is the invite's current one.
 fn invite_for_token(tx: &dyn Tx, hash: &TokenHash) -> Result<(WorkspaceId, User, Invite)> {
-    let (ws, id) = tx.invite_by_token(hash)?.ok_or(Error::InviteInvalid)?;
-    let user = tx.user(ws, id)?.ok_or(Error::InviteInvalid)?;
-    let invite = tx.invite(ws, id)?.ok_or(Error::InviteInvalid)?;
+    let (ws, id) = tx
+        .invite_by_token(hash)?
+        .ok_or(Error::Refused(Refusal::InviteInvalid))?;
+    let user = tx
+        .user(ws, id)?
+        .ok_or(Error::Refused(Refusal::InviteInvalid))?;
+    let invite = tx
+        .invite(ws, id)?
+        .ok_or(Error::Refused(Refusal::InviteInvalid))?;
     if invite.token_hash != *hash {
-        return Err(Error::InviteInvalid);
+        return Err(Error::Refused(Refusal::InviteInvalid));
     }
     Ok((ws, user, invite))
 }
@@ -522,11 +538,11 @@ fn invite_for_token(tx: &dyn Tx, hash: &TokenHash) -> Result<(WorkspaceId, User,
 pub(crate) struct FieldErrors(Vec<Error>);
 
 impl FieldErrors {
-    pub(crate) fn take<T>(&mut self, r: Result<T>) -> Option<T> {
+    pub(crate) fn take<T, E: Into<Error>>(&mut self, r: Result<T, E>) -> Option<T> {
         match r {
             Ok(v) => Some(v),
             Err(e) => {
-                self.0.push(e);
+                self.0.push(e.into());
                 None
             }
         }
@@ -538,12 +554,12 @@ impl FieldErrors {
         match errors.len() {
             0 => Ok(()),
             1 => Err(errors.remove(0)),
-            _ => Err(Error::InvalidFields {
+            _ => Err(Error::Refused(Refusal::InvalidFields {
                 problems: errors
                     .into_iter()
                     .flat_map(|e| e.field_problems())
                     .collect(),
-            }),
+            })),
         }
     }
 }

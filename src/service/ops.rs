@@ -3,12 +3,14 @@
 //! nothing half-done is ever kept.
 
 use super::types::BulkChange;
+use crate::domain::Refusal;
 use crate::domain::rules;
 use crate::domain::{
-    AuditAction, AuditEvent, AuditTarget, Entity, Error, EventId, Result, Roles, Team, TeamId,
-    User, UserId, UserStatus, WorkspaceId,
+    AuditAction, AuditEvent, AuditTarget, Entity, EventId, Roles, Team, TeamId, User, UserId,
+    UserStatus, WorkspaceId,
 };
 use crate::store::Tx;
+use crate::{Error, Result};
 use std::collections::BTreeSet;
 use time::OffsetDateTime;
 
@@ -23,7 +25,8 @@ pub(crate) struct Ctx {
 impl Ctx {
     /// The acting user as the store has them now (they may have been deactivated meanwhile).
     pub fn actor(&self, tx: &dyn Tx) -> Result<User> {
-        tx.user(self.ws, self.actor)?.ok_or(Error::Unauthenticated)
+        tx.user(self.ws, self.actor)?
+            .ok_or(Error::Refused(Refusal::Unauthenticated))
     }
 
     /// The acting user, who must be an active Owner or Admin.

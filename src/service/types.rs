@@ -2,9 +2,10 @@
 //! inputs are plain (strings as typed) and parsed by the service, which reports each problem
 //! against its field.
 
+use crate::Error;
 use crate::domain::rules::Access;
 use crate::domain::{
-    AuditEvent, Error, Invite, Role, Team, TeamId, Token, User, UserId, UserStatus, Workspace,
+    AuditEvent, Invite, Role, Team, TeamId, Token, User, UserId, UserStatus, Workspace,
 };
 use serde::{Deserialize, Serialize};
 

@@ -4,9 +4,9 @@
 use super::{
     ChangedIds, ChangesTooOld, PgStore, SledStore, StatusCounts, Store, Tx, TxMode, UserRecord,
 };
+use crate::Result;
 use crate::domain::{
-    AuditEvent, EventId, Invite, Result, Team, TokenHash, User, UserId, UserStatus, Workspace,
-    WorkspaceId,
+    AuditEvent, EventId, Invite, Team, TokenHash, User, UserId, UserStatus, Workspace, WorkspaceId,
 };
 use std::path::Path;
 

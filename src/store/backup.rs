@@ -5,7 +5,7 @@
 //! Layout: `ATENDER-BACKUP 1\n`, then per record `u32 key length, key, u32 value length,
 //! value` (big-endian), then `u32::MAX`, the record count (u64) and the 32-byte digest.
 
-use crate::domain::{Error, Result};
+use crate::{Error, Result};
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
 

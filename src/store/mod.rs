@@ -20,9 +20,10 @@ pub use error::StoreError;
 pub use postgres::PgStore;
 pub use sled_store::SledStore;
 
+use crate::Result;
 use crate::domain::{
-    AuditEvent, Email, EventId, Invite, PasswordHash, Result, Session, Team, TeamId, TokenHash,
-    User, UserId, UserStatus, Workspace, WorkspaceId,
+    AuditEvent, Email, EventId, Invite, PasswordHash, Session, Team, TeamId, TokenHash, User,
+    UserId, UserStatus, Workspace, WorkspaceId,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -43,14 +44,14 @@ pub struct UserRecord {
 
 impl UserRecord {
     pub fn from_user(user: &User) -> Result<Self> {
-        let json = serde_json::to_string(user).map_err(crate::domain::Error::storage)?;
+        let json = serde_json::to_string(user).map_err(crate::Error::storage)?;
         Ok(UserRecord { id: user.id, json })
     }
 
     /// Bytes read from a store, checked to be UTF-8 once here.
     pub(crate) fn from_stored(id: UserId, bytes: &[u8]) -> Result<Self> {
         let json = std::str::from_utf8(bytes)
-            .map_err(|e| crate::domain::Error::storage(format!("unreadable record: {e}")))?;
+            .map_err(|e| crate::Error::storage(format!("unreadable record: {e}")))?;
         Ok(UserRecord {
             id,
             json: json.into(),
@@ -59,14 +60,14 @@ impl UserRecord {
 
     pub fn user(&self) -> Result<User> {
         serde_json::from_str(&self.json)
-            .map_err(|e| crate::domain::Error::storage(format!("unreadable record: {e}")))
+            .map_err(|e| crate::Error::storage(format!("unreadable record: {e}")))
     }
 
     /// The record as a JSON value to embed in a response (checked to be well-formed JSON,
     /// which costs far less than decoding it).
     pub fn into_json(self) -> Result<Box<serde_json::value::RawValue>> {
         serde_json::value::RawValue::from_string(self.json)
-            .map_err(|e| crate::domain::Error::storage(format!("unreadable record: {e}")))
+            .map_err(|e| crate::Error::storage(format!("unreadable record: {e}")))
     }
 }
 

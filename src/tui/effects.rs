@@ -1,12 +1,14 @@
 //! Work the console asks of the service, run off the render loop: each effect is a spawned task
 //! that answers with a message on a channel. The UI never waits for the store or the network.
 
-use crate::domain::{AuditEvent, Error, EventId, Result, Team, User, UserId};
+use crate::domain::Refusal;
+use crate::domain::{AuditEvent, EventId, Team, User, UserId};
 use crate::service::{
     AdminApi, BulkChange, Changes, InviteChange, InviteIssued, NewInvite, Outcome, Page, Snapshot,
     UserDetail, UserPatch, UserQuery,
 };
 use crate::tui::model::FirstPage;
+use crate::{Error, Result};
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -166,7 +168,7 @@ pub fn spawn(
                 .await
             }
             (effect, Some(api)) => run(api.as_ref(), effect).await,
-            (_, None) => Err(Error::Unauthenticated),
+            (_, None) => Err(Error::Refused(Refusal::Unauthenticated)),
         };
         // The console may have quit meanwhile; nobody is left to tell.
         let _ = tx.send(Msg::Answer { id, result });
@@ -245,7 +247,7 @@ async fn load(api: &dyn AdminApi, since: Option<u64>) -> Result<Loaded> {
     if let Some(since) = since {
         match api.changes(since).await {
             Ok(changes) => return Ok(Loaded::Changes(changes)),
-            Err(Error::ChangesExpired { .. }) => {}
+            Err(Error::Refused(Refusal::ChangesExpired { .. })) => {}
             Err(e) => return Err(e),
         }
     }

@@ -86,7 +86,7 @@ impl Harness {
     /// failed, say), without running them; returns what was asked.
     pub fn answer_queued(
         &mut self,
-        answer: impl Fn(&effects::Effect) -> atender_admin::domain::Result<effects::Reply>,
+        answer: impl Fn(&effects::Effect) -> atender_admin::Result<effects::Reply>,
     ) -> Vec<effects::Effect> {
         let mut asked = Vec::new();
         for (id, effect) in self.app.take_effects() {

@@ -1,6 +1,9 @@
 //! Key handling and what each action asks the service, end to end through the real core.
 
 use crate::harness::*;
+use atender_admin::Error;
+use atender_admin::client::ClientError;
+use atender_admin::domain::Refusal;
 use atender_admin::domain::{Role, UserStatus};
 use atender_admin::service::{AdminApi, BulkChange, UserPatch};
 use atender_admin::tui::components::{
@@ -728,7 +731,6 @@ async fn reloading_keeps_the_cursor_on_its_user() {
 
 #[tokio::test]
 async fn connected_mode_shows_disconnection_and_recovers() {
-    use atender_admin::domain::Error;
     use atender_admin::tui::model::{Connection, ServerContext};
     let mut h = Harness::demo().await;
     h.app.context_mut().server = Some(ServerContext {
@@ -739,10 +741,10 @@ async fn connected_mode_shows_disconnection_and_recovers() {
     h.app.reload();
     h.settle().await;
     assert_eq!(h.app.connection(), &Connection::Online);
-    let unreachable = Error::Unreachable {
+    let unreachable = Error::Client(ClientError::Unreachable {
         url: "http://127.0.0.1:9".into(),
         detail: "refused".into(),
-    };
+    });
     h.app.reload();
     h.answer_queued(|_| Err(unreachable.clone()));
     assert!(
@@ -761,7 +763,6 @@ async fn connected_mode_shows_disconnection_and_recovers() {
 
 #[tokio::test]
 async fn a_lost_session_asks_to_sign_in_and_returns_to_the_open_form() {
-    use atender_admin::domain::Error;
     use atender_admin::tui::components::SignInForm;
     use atender_admin::tui::effects::{Connected, Effect, Msg, Reply};
     use atender_admin::tui::model::ServerContext;
@@ -774,7 +775,7 @@ async fn a_lost_session_asks_to_sign_in_and_returns_to_the_open_form() {
     h.key(KeyCode::Char('i'));
     h.keys("kept@acme.io");
     h.app.reload();
-    h.answer_queued(|_| Err(Error::Unauthenticated));
+    h.answer_queued(|_| Err(Error::Refused(Refusal::Unauthenticated)));
     let Some(form) = h.app.layers().top::<SignInForm>() else {
         panic!("{:?}", h.app.layers())
     };
@@ -857,15 +858,14 @@ async fn connected_mode_refreshes_on_schedule_keeping_cursor_and_marks() {
 
 #[tokio::test]
 async fn a_change_with_a_lost_answer_is_re_read_not_re_sent() {
-    use atender_admin::domain::Error;
     use atender_admin::tui::effects::Effect;
     use atender_admin::tui::model::ServerContext;
     let mut h = Harness::demo().await;
     h.app.context_mut().server = Some(ServerContext::default());
-    let lost = Error::OutcomeUnknown {
+    let lost = Error::Client(ClientError::OutcomeUnknown {
         url: "http://x".into(),
         detail: "timed out".into(),
-    };
+    });
     h.press(KeyCode::Char('d')).await;
     h.key(KeyCode::Char('y'));
     let asked = h.answer_queued(|_| Err(lost.clone()));

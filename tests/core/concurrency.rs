@@ -2,7 +2,9 @@
 //! Exactly one may succeed, every time.
 
 use crate::support::*;
-use atender_admin::domain::{Error, Role};
+use atender_admin::Error;
+use atender_admin::domain::Refusal;
+use atender_admin::domain::Role;
 use atender_admin::service::{AdminApi, BulkChange};
 use atender_admin::store::Store;
 
@@ -35,7 +37,10 @@ async fn two_owners_deactivating_each_other_exactly_one_wins(backend: Backend) {
         assert!(
             matches!(
                 loser.refusal(),
-                Some(Error::LastOwner { .. } | Error::ActorInactive { .. })
+                Some(
+                    Error::Refused(Refusal::LastOwner { .. })
+                        | Error::Refused(Refusal::ActorInactive { .. })
+                )
             ),
             "round {round}: {loser:?}"
         );
@@ -112,7 +117,7 @@ async fn transferring_ownership_while_the_target_is_deactivated_keeps_one_active
             }
             Err(e) => {
                 assert!(
-                    matches!(e, Error::WrongStatus { .. }),
+                    matches!(e, Error::Refused(Refusal::WrongStatus { .. })),
                     "round {round}: {e:?}"
                 );
                 assert!(dd[0].is_changed(), "round {round}");

@@ -2,7 +2,9 @@
 //! user id was deleted, by whom and when.
 
 use crate::support::*;
-use atender_admin::domain::{AuditAction, AuditTarget, Error, Role};
+use atender_admin::Error;
+use atender_admin::domain::Refusal;
+use atender_admin::domain::{AuditAction, AuditTarget, Role};
 use atender_admin::service::{AdminApi, BulkChange, UserPatch};
 use atender_admin::store::Store;
 
@@ -41,11 +43,11 @@ async fn deleting_erases_the_user_their_invite_sessions_and_history(backend: Bac
     assert!(w.user(admin.id).await.is_none());
     assert!(matches!(
         api.user_detail(admin.id).await,
-        Err(Error::NotFound { .. })
+        Err(Error::Refused(Refusal::NotFound { .. }))
     ));
     assert_eq!(
         w.core.authenticate(&session).await.unwrap_err(),
-        Error::Unauthenticated
+        Error::Refused(Refusal::Unauthenticated)
     );
     assert!(
         w.core
@@ -59,7 +61,7 @@ async fn deleting_erases_the_user_their_invite_sessions_and_history(backend: Bac
             .login(&w.ws.slug, "del@acme.io", PASSWORD)
             .await
             .unwrap_err(),
-        Error::InvalidCredentials
+        Error::Refused(Refusal::InvalidCredentials)
     );
 
     let log = api.audit(None, 1000).await.unwrap().items;
@@ -99,7 +101,7 @@ async fn deleting_an_invited_user_removes_the_invite(backend: Backend) {
     w.owner_api().delete_user(u.id).await.unwrap();
     assert_eq!(
         w.core.accept_invite(&token, PASSWORD).await.unwrap_err(),
-        Error::InviteInvalid
+        Error::Refused(Refusal::InviteInvalid)
     );
     assert!(w.owner_api().list_invites().await.unwrap().is_empty());
 }
@@ -110,7 +112,7 @@ async fn deletion_respects_owner_rules(backend: Backend) {
     let o2 = w.add("o2@acme.io", &[Role::Owner]).await;
     assert!(matches!(
         w.admin(&admin).delete_user(o2.id).await,
-        Err(Error::OwnerOnly { .. })
+        Err(Error::Refused(Refusal::OwnerOnly { .. }))
     ));
     // o2 deletes the first owner; now o2 is the last and can't be deleted by anyone
     w.admin(&o2).delete_user(w.owner.id).await.unwrap();
@@ -122,7 +124,7 @@ async fn deletion_respects_owner_rules(backend: Backend) {
     // o3 is now the only active Owner: nobody else can remove them
     assert!(matches!(
         w.admin(&admin).delete_user(o3.id).await,
-        Err(Error::OwnerOnly { .. })
+        Err(Error::Refused(Refusal::OwnerOnly { .. }))
     ));
 }
 

@@ -2,7 +2,9 @@
 //! that lets a reader catch up without reloading everything.
 
 use crate::support::*;
-use atender_admin::domain::{Error, Role, UserId, UserStatus};
+use atender_admin::Error;
+use atender_admin::domain::Refusal;
+use atender_admin::domain::{Role, UserId, UserStatus};
 use atender_admin::service::{AdminApi, BulkChange, UserQuery};
 use atender_admin::store::{AnyStore, SledStore, Store};
 use std::collections::{BTreeSet, HashMap};
@@ -147,7 +149,7 @@ async fn a_feed_older_than_it_keeps_says_reload_everything(backend: Backend) {
         "each invite and acceptance is a change"
     );
     match api.changes(start).await {
-        Err(Error::ChangesExpired { since, oldest }) => {
+        Err(Error::Refused(Refusal::ChangesExpired { since, oldest })) => {
             assert_eq!(since, start);
             assert!(oldest > start && oldest < latest, "{oldest}");
         }
@@ -160,7 +162,7 @@ async fn a_feed_older_than_it_keeps_says_reload_everything(backend: Backend) {
     // a sequence number from the future (another store) is refused the same way
     assert!(matches!(
         api.changes(latest + 10).await,
-        Err(Error::ChangesExpired { .. })
+        Err(Error::Refused(Refusal::ChangesExpired { .. }))
     ));
     // nothing new: an empty answer at the same sequence number
     let none = api.changes(latest).await.unwrap();

@@ -220,7 +220,9 @@ async fn catch_up(w: &World, replica: &mut atender_admin::service::Snapshot, ste
     let api = w.admin(manager);
     match api.changes(replica.seq).await {
         Ok(changes) => replica.apply_changes(changes),
-        Err(atender_admin::domain::Error::ChangesExpired { .. }) => {
+        Err(atender_admin::Error::Refused(atender_admin::domain::Refusal::ChangesExpired {
+            ..
+        })) => {
             *replica = api.snapshot().await.unwrap();
         }
         Err(e) => panic!("step {step}: the feed failed: {e}"),

@@ -2,7 +2,9 @@
 //! resent (killing older links) and cancelled.
 
 use crate::support::*;
-use atender_admin::domain::{Error, Field, Role, UserStatus};
+use atender_admin::Error;
+use atender_admin::domain::Refusal;
+use atender_admin::domain::{Field, Role, UserStatus};
 use atender_admin::service::{AdminApi, NewInvite};
 use time::Duration;
 
@@ -75,7 +77,10 @@ async fn emails_are_unique_in_a_workspace_including_pending_invites(backend: Bac
             .invite(new_invite(dup, &[Role::Agent]))
             .await
             .unwrap_err();
-        assert!(matches!(e, Error::DuplicateEmail { .. }), "{dup}: {e}");
+        assert!(
+            matches!(e, Error::Refused(Refusal::DuplicateEmail { .. })),
+            "{dup}: {e}"
+        );
     }
 }
 
@@ -94,11 +99,11 @@ async fn accepting_activates_once(backend: Backend) {
     assert_eq!(user.status, UserStatus::Active);
     assert_eq!(
         w.core.accept_invite(&token, PASSWORD).await.unwrap_err(),
-        Error::InviteInvalid
+        Error::Refused(Refusal::InviteInvalid)
     );
     assert_eq!(
         w.core.check_invite_token(&token).await.unwrap_err(),
-        Error::InviteInvalid
+        Error::Refused(Refusal::InviteInvalid)
     );
     // the invite record stays, marked accepted
     let detail = w.owner_api().user_detail(u.id).await.unwrap();
@@ -107,11 +112,11 @@ async fn accepting_activates_once(backend: Backend) {
     let other = atender_admin::domain::Token::generate().unwrap().encode();
     assert_eq!(
         w.core.accept_invite(&other, PASSWORD).await.unwrap_err(),
-        Error::InviteInvalid
+        Error::Refused(Refusal::InviteInvalid)
     );
     assert_eq!(
         w.core.accept_invite("garbage", PASSWORD).await.unwrap_err(),
-        Error::InviteInvalid
+        Error::Refused(Refusal::InviteInvalid)
     );
 }
 
@@ -120,7 +125,7 @@ async fn an_expired_invite_has_its_own_error_and_can_be_resent(backend: Backend)
     let (u, token) = w.invite("bob@acme.io", &[Role::Agent]).await;
     w.clock.advance(Duration::days(7));
     let e = w.core.accept_invite(&token, PASSWORD).await.unwrap_err();
-    assert_eq!(e, Error::InviteExpired);
+    assert_eq!(e, Error::Refused(Refusal::InviteExpired));
     assert_eq!(
         e.to_string(),
         "this invite has expired; ask an admin to resend it"
@@ -154,14 +159,14 @@ async fn resending_kills_every_earlier_link(backend: Backend) {
     for old in [&first, &second] {
         assert_eq!(
             w.core.accept_invite(old, PASSWORD).await.unwrap_err(),
-            Error::InviteInvalid
+            Error::Refused(Refusal::InviteInvalid)
         );
     }
     w.core.accept_invite(&third, PASSWORD).await.unwrap();
     // nothing to resend once accepted
     assert!(matches!(
         w.owner_api().resend_invite(u.id).await,
-        Err(Error::WrongStatus { .. })
+        Err(Error::Refused(Refusal::WrongStatus { .. }))
     ));
 }
 
@@ -172,7 +177,7 @@ async fn cancelling_withdraws_the_invite_and_the_user(backend: Backend) {
     assert!(w.user(u.id).await.is_none());
     assert_eq!(
         w.core.accept_invite(&token, PASSWORD).await.unwrap_err(),
-        Error::InviteInvalid
+        Error::Refused(Refusal::InviteInvalid)
     );
     assert!(w.owner_api().list_invites().await.unwrap().is_empty());
     // the email is free again
@@ -181,7 +186,7 @@ async fn cancelling_withdraws_the_invite_and_the_user(backend: Backend) {
     let active = w.add("c@acme.io", &[Role::Agent]).await;
     assert!(matches!(
         w.owner_api().cancel_invite(active.id).await,
-        Err(Error::WrongStatus { .. })
+        Err(Error::Refused(Refusal::WrongStatus { .. }))
     ));
 }
 
@@ -192,11 +197,11 @@ async fn an_owners_invite_is_resent_or_cancelled_only_by_an_owner(backend: Backe
     let api = w.admin(&admin);
     assert!(matches!(
         api.resend_invite(pending_owner.id).await,
-        Err(Error::OwnerOnly { .. })
+        Err(Error::Refused(Refusal::OwnerOnly { .. }))
     ));
     assert!(matches!(
         api.cancel_invite(pending_owner.id).await,
-        Err(Error::OwnerOnly { .. })
+        Err(Error::Refused(Refusal::OwnerOnly { .. }))
     ));
 }
 
@@ -223,7 +228,7 @@ async fn the_invite_lifetime_is_configurable(backend: Backend) {
         core.accept_invite(&issued.token.encode(), PASSWORD)
             .await
             .unwrap_err(),
-        Error::InviteExpired
+        Error::Refused(Refusal::InviteExpired)
     );
 }
 

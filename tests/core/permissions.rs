@@ -1,7 +1,9 @@
 //! Rules 1–4 and 9: who may do what, sole-owner protection, one's own account, bulk outcomes.
 
 use crate::support::*;
-use atender_admin::domain::{Error, Role, UserStatus};
+use atender_admin::Error;
+use atender_admin::domain::Refusal;
+use atender_admin::domain::{Role, UserStatus};
 use atender_admin::service::{AdminApi, BulkChange, UserPatch, UserQuery};
 
 async fn only_owners_and_admins_manage_users_and_teams(backend: Backend) {
@@ -13,22 +15,28 @@ async fn only_owners_and_admins_manage_users_and_teams(backend: Backend) {
         let api = w.admin(who);
         assert!(matches!(
             api.invite(new_invite("x@acme.io", &[Role::Agent])).await,
-            Err(Error::NotAnAdmin { .. })
+            Err(Error::Refused(Refusal::NotAnAdmin { .. }))
         ));
         assert!(matches!(
             api.list_users(UserQuery::default()).await,
-            Err(Error::NotAnAdmin { .. })
+            Err(Error::Refused(Refusal::NotAnAdmin { .. }))
         ));
         assert!(matches!(
             api.create_team("Ops".into()).await,
-            Err(Error::NotAnAdmin { .. })
+            Err(Error::Refused(Refusal::NotAnAdmin { .. }))
         ));
         let out = api
             .bulk(BulkChange::Deactivate, vec![target.id], false)
             .await
             .unwrap();
-        assert!(matches!(out[0].refusal(), Some(Error::NotAnAdmin { .. })));
-        assert!(matches!(api.manager().await, Err(Error::NotAnAdmin { .. })));
+        assert!(matches!(
+            out[0].refusal(),
+            Some(Error::Refused(Refusal::NotAnAdmin { .. }))
+        ));
+        assert!(matches!(
+            api.manager().await,
+            Err(Error::Refused(Refusal::NotAnAdmin { .. }))
+        ));
         let r = api
             .update_user(
                 target.id,
@@ -39,7 +47,7 @@ async fn only_owners_and_admins_manage_users_and_teams(backend: Backend) {
                 },
             )
             .await;
-        assert!(matches!(r, Err(Error::NotAnAdmin { .. })));
+        assert!(matches!(r, Err(Error::Refused(Refusal::NotAnAdmin { .. }))));
     }
     assert_eq!(w.user(target.id).await.unwrap().status, UserStatus::Active);
     // an Admin can
@@ -60,10 +68,11 @@ async fn only_an_owner_touches_the_owner_role_and_owners(backend: Backend) {
     let agent = w.add("agent@acme.io", &[Role::Agent]).await;
     let api = w.admin(&admin);
 
-    let owner_only = |e: Option<&Error>| matches!(e, Some(Error::OwnerOnly { .. }));
+    let owner_only =
+        |e: Option<&Error>| matches!(e, Some(Error::Refused(Refusal::OwnerOnly { .. })));
     assert!(matches!(
         api.invite(new_invite("new@acme.io", &[Role::Owner])).await,
-        Err(Error::OwnerOnly { .. })
+        Err(Error::Refused(Refusal::OwnerOnly { .. }))
     ));
     let grant = api
         .bulk(
@@ -94,7 +103,7 @@ async fn only_an_owner_touches_the_owner_role_and_owners(backend: Backend) {
     assert!(owner_only(deact[0].refusal()));
     assert!(matches!(
         api.delete_user(owner2.id).await,
-        Err(Error::OwnerOnly { .. })
+        Err(Error::Refused(Refusal::OwnerOnly { .. }))
     ));
     let patch = UserPatch {
         roles: Some(vec![Role::Owner]),
@@ -102,7 +111,7 @@ async fn only_an_owner_touches_the_owner_role_and_owners(backend: Backend) {
     };
     assert!(matches!(
         api.update_user(agent.id, agent.version, patch).await,
-        Err(Error::OwnerOnly { .. })
+        Err(Error::Refused(Refusal::OwnerOnly { .. }))
     ));
     // nothing changed
     assert!(w.user(owner2.id).await.unwrap().is_active_owner());
@@ -139,9 +148,9 @@ async fn the_last_owner_keeps_the_owner_role(backend: Backend) {
         .await;
     assert_eq!(
         r.unwrap_err(),
-        Error::LastOwner {
+        Error::Refused(Refusal::LastOwner {
             email: "owner@acme.io".into()
-        }
+        })
     );
     let out = owner
         .bulk(
@@ -184,7 +193,10 @@ async fn the_last_owner_keeps_the_owner_role(backend: Backend) {
         )
         .await
         .unwrap();
-    assert!(matches!(out[0].refusal(), Some(Error::LastOwner { .. })));
+    assert!(matches!(
+        out[0].refusal(),
+        Some(Error::Refused(Refusal::LastOwner { .. }))
+    ));
 }
 
 async fn bulk_calls_cannot_remove_both_of_the_last_two_owners(backend: Backend) {
@@ -212,7 +224,10 @@ async fn bulk_calls_cannot_remove_both_of_the_last_two_owners(backend: Backend) 
             "dry_run={dry_run}"
         );
         assert!(
-            matches!(out[1].refusal(), Some(Error::LastOwner { .. })),
+            matches!(
+                out[1].refusal(),
+                Some(Error::Refused(Refusal::LastOwner { .. }))
+            ),
             "{out:?}"
         );
     }
@@ -253,15 +268,15 @@ async fn nobody_deactivates_or_deletes_their_own_account(backend: Backend) {
         .unwrap();
     assert_eq!(
         out[0].refusal().unwrap(),
-        &Error::OwnAccount {
+        &Error::Refused(Refusal::OwnAccount {
             action: "deactivate".into()
-        }
+        })
     );
     assert_eq!(
         api.delete_user(admin.id).await.unwrap_err(),
-        Error::OwnAccount {
+        Error::Refused(Refusal::OwnAccount {
             action: "delete".into()
-        }
+        })
     );
     assert_eq!(w.user(admin.id).await.unwrap().status, UserStatus::Active);
 }
@@ -286,9 +301,18 @@ async fn bulk_reports_each_user_and_one_refusal_blocks_nothing(backend: Backend)
     assert_eq!(preview, out, "the dry run predicts the real run");
     assert_eq!(out.len(), 5, "duplicates are applied once");
     assert!(out[0].is_done() && out[4].is_done());
-    assert!(matches!(out[1].refusal(), Some(Error::OwnAccount { .. })));
-    assert!(matches!(out[2].refusal(), Some(Error::WrongStatus { .. })));
-    assert!(matches!(out[3].refusal(), Some(Error::NotFound { .. })));
+    assert!(matches!(
+        out[1].refusal(),
+        Some(Error::Refused(Refusal::OwnAccount { .. }))
+    ));
+    assert!(matches!(
+        out[2].refusal(),
+        Some(Error::Refused(Refusal::WrongStatus { .. }))
+    ));
+    assert!(matches!(
+        out[3].refusal(),
+        Some(Error::Refused(Refusal::NotFound { .. }))
+    ));
     assert_eq!(out[0].email.as_deref(), Some("a@acme.io"));
     assert_eq!(w.user(a.id).await.unwrap().status, UserStatus::Inactive);
     assert_eq!(w.user(b.id).await.unwrap().status, UserStatus::Inactive);
@@ -300,7 +324,10 @@ async fn bulk_reports_each_user_and_one_refusal_blocks_nothing(backend: Backend)
         .await
         .unwrap();
     assert!(out[0].is_done() && out[1].is_done());
-    assert!(matches!(out[2].refusal(), Some(Error::WrongStatus { .. })));
+    assert!(matches!(
+        out[2].refusal(),
+        Some(Error::Refused(Refusal::WrongStatus { .. }))
+    ));
     let out = api
         .bulk(BulkChange::SetBeta { beta: true }, vec![a.id, b.id], false)
         .await
@@ -350,7 +377,7 @@ async fn inactive_admins_lose_their_powers_at_once(backend: Backend) {
         .unwrap();
     assert!(matches!(
         out[0].refusal(),
-        Some(Error::ActorInactive { .. })
+        Some(Error::Refused(Refusal::ActorInactive { .. }))
     ));
 }
 
@@ -370,7 +397,10 @@ async fn demoting_oneself_first_loses_the_right_to_demote_the_other_owner(backen
         .unwrap();
     assert!(out[0].is_done());
     assert!(
-        matches!(out[1].refusal(), Some(Error::OwnerOnly { .. })),
+        matches!(
+            out[1].refusal(),
+            Some(Error::Refused(Refusal::OwnerOnly { .. }))
+        ),
         "{out:?}"
     );
     assert_eq!(count_active_owners(&w).await, 1);

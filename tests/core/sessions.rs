@@ -1,7 +1,9 @@
 //! Rules 6 and 8: signing in, and who can't.
 
 use crate::support::*;
-use atender_admin::domain::{Error, Role, UserStatus};
+use atender_admin::Error;
+use atender_admin::domain::Refusal;
+use atender_admin::domain::{Role, UserStatus};
 use atender_admin::service::{AdminApi, BulkChange};
 use time::Duration;
 
@@ -29,7 +31,7 @@ async fn wrong_email_and_wrong_password_give_the_same_error(backend: Backend) {
         .await
         .unwrap_err();
     for e in [&wrong_password, &wrong_email, &bad_email, &wrong_ws] {
-        assert_eq!(e, &Error::InvalidCredentials);
+        assert_eq!(e, &Error::Refused(Refusal::InvalidCredentials));
         assert_eq!(e.to_string(), "wrong email or password");
     }
     let ok = w
@@ -53,7 +55,7 @@ async fn invited_and_deactivated_users_cannot_sign_in(backend: Backend) {
             .login(&slug, "inv@acme.io", PASSWORD)
             .await
             .unwrap_err(),
-        Error::InvalidCredentials
+        Error::Refused(Refusal::InvalidCredentials)
     );
 
     let bob = w.add("bob@acme.io", &[Role::Agent]).await;
@@ -72,14 +74,14 @@ async fn invited_and_deactivated_users_cannot_sign_in(backend: Backend) {
     // the session ends at once and signing in is refused
     assert_eq!(
         w.core.authenticate(&session).await.unwrap_err(),
-        Error::Unauthenticated
+        Error::Refused(Refusal::Unauthenticated)
     );
     assert_eq!(
         w.core
             .login(&slug, "bob@acme.io", PASSWORD)
             .await
             .unwrap_err(),
-        Error::AccountInactive
+        Error::Refused(Refusal::AccountInactive)
     );
     // history is kept
     let detail = w.owner_api().user_detail(bob.id).await.unwrap();
@@ -105,7 +107,7 @@ async fn invited_and_deactivated_users_cannot_sign_in(backend: Backend) {
     assert_eq!(w.user(bob.id).await.unwrap().status, UserStatus::Active);
     assert_eq!(
         w.core.authenticate(&session).await.unwrap_err(),
-        Error::Unauthenticated
+        Error::Refused(Refusal::Unauthenticated)
     );
     w.core.login(&slug, "bob@acme.io", PASSWORD).await.unwrap();
 }
@@ -130,17 +132,17 @@ async fn sessions_expire_and_end_on_sign_out(backend: Backend) {
     w.core.logout(&a).await.unwrap();
     assert_eq!(
         w.core.authenticate(&a).await.unwrap_err(),
-        Error::Unauthenticated
+        Error::Refused(Refusal::Unauthenticated)
     );
     w.core.authenticate(&b).await.unwrap();
     w.clock.advance(Duration::hours(12));
     assert_eq!(
         w.core.authenticate(&b).await.unwrap_err(),
-        Error::Unauthenticated
+        Error::Refused(Refusal::Unauthenticated)
     );
     assert_eq!(
         w.core.authenticate("garbage").await.unwrap_err(),
-        Error::Unauthenticated
+        Error::Refused(Refusal::Unauthenticated)
     );
 }
 

@@ -3,7 +3,9 @@
 //! and a PostgreSQL database of a newer schema or out of reach; an older one is migrated.
 
 use crate::support::*;
-use atender_admin::domain::{Error, Role, UserStatus};
+use atender_admin::Error;
+use atender_admin::domain::Refusal;
+use atender_admin::domain::{Role, UserStatus};
 use atender_admin::service::{AdminApi, BulkChange, UserPatch};
 use atender_admin::store::StoreError;
 use atender_admin::store::{AnyStore, PgStore, SledStore, Store};
@@ -99,11 +101,11 @@ async fn every_kind_of_change_survives_reopening(backend: Backend) {
         .unwrap();
     assert!(matches!(
         api.invite(new_invite("A@acme.io", &[Role::Agent])).await,
-        Err(Error::DuplicateEmail { .. })
+        Err(Error::Refused(Refusal::DuplicateEmail { .. }))
     ));
     assert!(matches!(
         api.create_team("billing".into()).await,
-        Err(Error::DuplicateTeam { .. })
+        Err(Error::Refused(Refusal::DuplicateTeam { .. }))
     ));
     assert_eq!(
         w.core.accept_invite(&resent, PASSWORD).await.unwrap().id,
@@ -120,7 +122,10 @@ async fn every_kind_of_change_survives_reopening(backend: Backend) {
         )
         .await
         .unwrap();
-    assert!(matches!(out[0].refusal(), Some(Error::LastOwner { .. })));
+    assert!(matches!(
+        out[0].refusal(),
+        Some(Error::Refused(Refusal::LastOwner { .. }))
+    ));
 }
 
 #[test]
@@ -346,7 +351,10 @@ async fn the_demo_is_deterministic_and_obeys_every_rule(backend: Backend) {
         )
         .await
         .unwrap();
-    assert!(matches!(out[0].refusal(), Some(Error::LastOwner { .. })));
+    assert!(matches!(
+        out[0].refusal(),
+        Some(Error::Refused(Refusal::LastOwner { .. }))
+    ));
     core.login(demo::DEMO_SLUG, owner.email.as_str(), demo::DEMO_PASSWORD)
         .await
         .unwrap();

@@ -1,7 +1,9 @@
 //! Teams, edits with optimistic concurrency, and the audit trail every change writes.
 
 use crate::support::*;
-use atender_admin::domain::{AuditAction, Error, Field, Role};
+use atender_admin::Error;
+use atender_admin::domain::Refusal;
+use atender_admin::domain::{AuditAction, Field, Role};
 use atender_admin::service::{AdminApi, BulkChange, UserPatch};
 
 async fn team_names_are_unique_ignoring_case(backend: Backend) {
@@ -11,12 +13,12 @@ async fn team_names_are_unique_ignoring_case(backend: Backend) {
     assert_eq!(billing.name.as_str(), "Billing");
     assert!(matches!(
         api.create_team("BILLING".into()).await,
-        Err(Error::DuplicateTeam { .. })
+        Err(Error::Refused(Refusal::DuplicateTeam { .. }))
     ));
     let ops = api.create_team("Ops".into()).await.unwrap();
     assert!(matches!(
         api.rename_team(ops.id, "billing".into()).await,
-        Err(Error::DuplicateTeam { .. })
+        Err(Error::Refused(Refusal::DuplicateTeam { .. }))
     ));
     // renaming to a different case of its own name is fine
     api.rename_team(billing.id, "BILLING".into()).await.unwrap();
@@ -55,7 +57,10 @@ async fn deleting_a_team_removes_it_from_its_members(backend: Backend) {
         .bulk(BulkChange::AddTeam { team: team.id }, vec![a.id], false)
         .await
         .unwrap();
-    assert!(matches!(out[0].refusal(), Some(Error::NotFound { .. })));
+    assert!(matches!(
+        out[0].refusal(),
+        Some(Error::Refused(Refusal::NotFound { .. }))
+    ));
 }
 
 async fn a_stale_edit_is_refused_with_the_current_version(backend: Backend) {
@@ -93,10 +98,10 @@ async fn a_stale_edit_is_refused_with_the_current_version(backend: Backend) {
         .unwrap_err();
     assert_eq!(
         e,
-        Error::Conflict {
+        Error::Refused(Refusal::Conflict {
             what: "bob@acme.io".into(),
             current: v + 1
-        }
+        })
     );
     assert!(!w.user(bob.id).await.unwrap().beta, "nothing was written");
 }

@@ -1,7 +1,9 @@
 //! Workspaces share nothing: ids from another workspace behave as ids that don't exist.
 
 use crate::support::*;
-use atender_admin::domain::{Error, Role};
+use atender_admin::Error;
+use atender_admin::domain::Refusal;
+use atender_admin::domain::Role;
 use atender_admin::service::{AdminApi, BulkChange, UserPatch, UserQuery};
 
 async fn workspaces_share_nothing(backend: Backend) {
@@ -18,24 +20,27 @@ async fn workspaces_share_nothing(backend: Backend) {
 
     assert!(matches!(
         api.user_detail(theirs.id).await,
-        Err(Error::NotFound { .. })
+        Err(Error::Refused(Refusal::NotFound { .. }))
     ));
     let out = api
         .bulk(BulkChange::Deactivate, vec![theirs.id], false)
         .await
         .unwrap();
-    assert!(matches!(out[0].refusal(), Some(Error::NotFound { .. })));
+    assert!(matches!(
+        out[0].refusal(),
+        Some(Error::Refused(Refusal::NotFound { .. }))
+    ));
     assert!(matches!(
         api.update_user(theirs.id, 1, UserPatch::default()).await,
-        Err(Error::NotFound { .. })
+        Err(Error::Refused(Refusal::NotFound { .. }))
     ));
     assert!(matches!(
         api.delete_user(theirs.id).await,
-        Err(Error::NotFound { .. })
+        Err(Error::Refused(Refusal::NotFound { .. }))
     ));
     assert!(matches!(
         api.delete_team(their_team.id).await,
-        Err(Error::NotFound { .. })
+        Err(Error::Refused(Refusal::NotFound { .. }))
     ));
     let out = api
         .bulk(
@@ -47,12 +52,15 @@ async fn workspaces_share_nothing(backend: Backend) {
         )
         .await
         .unwrap();
-    assert!(matches!(out[0].refusal(), Some(Error::NotFound { .. })));
+    assert!(matches!(
+        out[0].refusal(),
+        Some(Error::Refused(Refusal::NotFound { .. }))
+    ));
     // an admin of one workspace acting "in" another is nobody there
     let impostor = w.core.admin(other_ws.id, w.owner.id);
     assert!(matches!(
         impostor.list_users(UserQuery::default()).await,
-        Err(Error::Unauthenticated)
+        Err(Error::Refused(Refusal::Unauthenticated))
     ));
     let listed = api.list_users(UserQuery::default()).await.unwrap().items;
     assert!(listed.iter().all(|u| u.workspace == w.ws.id));
@@ -71,7 +79,7 @@ async fn workspaces_share_nothing(backend: Backend) {
             .login(&other_ws.slug, "owner@acme.io", PASSWORD)
             .await
             .unwrap_err(),
-        Error::InvalidCredentials
+        Error::Refused(Refusal::InvalidCredentials)
     );
 }
 

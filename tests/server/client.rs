@@ -3,8 +3,11 @@
 //! writes are never re-sent, and an unreachable server is reported within the time limit.
 
 use crate::support::*;
+use atender_admin::Error;
+use atender_admin::client::ClientError;
 use atender_admin::client::{ClientConfig, HttpClient, Session, accept_invite};
-use atender_admin::domain::{Entity, Error, Role, TeamId, User, UserId};
+use atender_admin::domain::Refusal;
+use atender_admin::domain::{Entity, Role, TeamId, User, UserId};
 use atender_admin::service::{
     AdminApi, BulkChange, LocalAdmin, NewInvite, Outcome, UserPatch, UserQuery,
 };
@@ -157,7 +160,7 @@ async fn signs_in_and_reads_what_the_local_service_reads(store: Backend) {
     let e = accept_invite(&app.url, fast(), &issued.token.encode(), PASSWORD)
         .await
         .unwrap_err();
-    assert_eq!(e, Error::InviteInvalid);
+    assert_eq!(e, Error::Refused(Refusal::InviteInvalid));
 }
 
 async fn a_wrong_password_is_the_same_error_as_offline(store: Backend) {
@@ -172,7 +175,7 @@ async fn a_wrong_password_is_the_same_error_as_offline(store: Backend) {
             .await
             .unwrap_err();
         let offline = app.core.login(ws, email, password).await.unwrap_err();
-        assert_eq!(online, Error::InvalidCredentials);
+        assert_eq!(online, Error::Refused(Refusal::InvalidCredentials));
         assert_eq!(online, offline);
     }
     // after 5 failures for the email the server slows sign-in down: its own refusal, with its
@@ -181,13 +184,13 @@ async fn a_wrong_password_is_the_same_error_as_offline(store: Backend) {
         let e = HttpClient::sign_in(&app.url, fast(), &slug, "ann@acme.io", "still wrong")
             .await
             .unwrap_err();
-        assert_eq!(e, Error::InvalidCredentials);
+        assert_eq!(e, Error::Refused(Refusal::InvalidCredentials));
     }
     let e = HttpClient::sign_in(&app.url, fast(), &slug, "ann@acme.io", PASSWORD)
         .await
         .unwrap_err();
     assert!(
-        matches!(&e, Error::ServerRefused { status: 429, server_code, message }
+        matches!(&e, Error::Client(ClientError::ServerRefused { status: 429, server_code, message })
             if server_code == "rate_limited" && message.contains("wait")),
         "{e}"
     );
@@ -195,7 +198,7 @@ async fn a_wrong_password_is_the_same_error_as_offline(store: Backend) {
     let e = HttpClient::sign_in("acme.example", fast(), &slug, "ann@acme.io", PASSWORD)
         .await
         .unwrap_err();
-    assert!(matches!(e, Error::Invalid { .. }), "{e}");
+    assert!(matches!(e, Error::Refused(Refusal::Invalid { .. })), "{e}");
 }
 
 async fn refusals_are_the_core_errors_of_offline_mode(store: Backend) {
@@ -233,7 +236,7 @@ async fn refusals_are_the_core_errors_of_offline_mode(store: Backend) {
     }
     for invite in [random, globex_invite.user.id] {
         let e = same_refusal!(online, local, |api| api.resend_invite(invite));
-        assert!(matches!(e, Error::NotFound { .. }), "{e}");
+        assert!(matches!(e, Error::Refused(Refusal::NotFound { .. })), "{e}");
         same_refusal!(online, local, |api| api.cancel_invite(invite));
     }
     for team in [random_team, globex_team.id] {
@@ -246,13 +249,22 @@ async fn refusals_are_the_core_errors_of_offline_mode(store: Backend) {
     add_user(&app, online, &slug, "bob@acme.io", vec![Role::Agent]).await;
     let e = same_refusal!(online, local, |api| api
         .invite(new_invite("BOB@acme.io", vec![Role::Agent])));
-    assert!(matches!(e, Error::DuplicateEmail { .. }), "{e}");
+    assert!(
+        matches!(e, Error::Refused(Refusal::DuplicateEmail { .. })),
+        "{e}"
+    );
     online.create_team("Support".into()).await.unwrap();
     let e = same_refusal!(online, local, |api| api.create_team("support".into()));
-    assert!(matches!(e, Error::DuplicateTeam { .. }), "{e}");
+    assert!(
+        matches!(e, Error::Refused(Refusal::DuplicateTeam { .. })),
+        "{e}"
+    );
     let e = same_refusal!(online, local, |api| api
         .invite(new_invite("not an email", vec![])));
-    assert!(matches!(e, Error::InvalidFields { .. }), "{e}");
+    assert!(
+        matches!(e, Error::Refused(Refusal::InvalidFields { .. })),
+        "{e}"
+    );
 
     // ---- the product's rules
     let me = online.me().await.unwrap();
@@ -264,15 +276,24 @@ async fn refusals_are_the_core_errors_of_offline_mode(store: Backend) {
             ..UserPatch::default()
         }
     ));
-    assert!(matches!(e, Error::LastOwner { .. }), "{e}");
+    assert!(
+        matches!(e, Error::Refused(Refusal::LastOwner { .. })),
+        "{e}"
+    );
     let e = same_refusal!(online, local, |api| api.delete_user(me.id));
-    assert!(matches!(e, Error::OwnAccount { .. }), "{e}");
+    assert!(
+        matches!(e, Error::Refused(Refusal::OwnAccount { .. })),
+        "{e}"
+    );
     // the deletion's dry run says the same, online and offline, and changes nothing
     let online_preview = online.preview_delete_user(me.id).await.unwrap();
     let local_preview = local.preview_delete_user(me.id).await.unwrap();
     assert_eq!(online_preview, local_preview);
     assert!(
-        matches!(online_preview.refusal(), Some(Error::OwnAccount { .. })),
+        matches!(
+            online_preview.refusal(),
+            Some(Error::Refused(Refusal::OwnAccount { .. }))
+        ),
         "{online_preview:?}"
     );
     assert!(online.me().await.is_ok());
@@ -302,7 +323,7 @@ async fn refusals_are_the_core_errors_of_offline_mode(store: Backend) {
         beta.clone()
     ));
     assert!(
-        matches!(e, Error::Conflict { current, .. } if current == edited.version),
+        matches!(e, Error::Refused(Refusal::Conflict { current, .. }) if current == edited.version),
         "{e}"
     );
 
@@ -311,14 +332,23 @@ async fn refusals_are_the_core_errors_of_offline_mode(store: Backend) {
     let ada_local = offline(&app, &ada).await;
     let e = same_refusal!(ada.client, ada_local, |api| api
         .invite(new_invite("new-owner@acme.io", vec![Role::Owner])));
-    assert!(matches!(e, Error::OwnerOnly { .. }), "{e}");
+    assert!(
+        matches!(e, Error::Refused(Refusal::OwnerOnly { .. })),
+        "{e}"
+    );
     let e = same_refusal!(ada.client, ada_local, |api| api.delete_user(me.id));
-    assert!(matches!(e, Error::OwnerOnly { .. }), "{e}");
+    assert!(
+        matches!(e, Error::Refused(Refusal::OwnerOnly { .. })),
+        "{e}"
+    );
     let agent = add_user(&app, online, &slug, "agent@acme.io", vec![Role::Agent]).await;
     let agent_local = offline(&app, &agent).await;
     let e = same_refusal!(agent.client, agent_local, |api| api
         .list_users(UserQuery::default()));
-    assert!(matches!(e, Error::NotAnAdmin { .. }), "{e}");
+    assert!(
+        matches!(e, Error::Refused(Refusal::NotAnAdmin { .. })),
+        "{e}"
+    );
     same_refusal!(agent.client, agent_local, |api| api.snapshot());
     same_refusal!(agent.client, agent_local, |api| api
         .create_team("Mine".into()));
@@ -356,21 +386,30 @@ async fn bulk_outcomes_have_the_shape_of_offline_mode(store: Backend) {
     assert_eq!(done, online, "the change does what its dry run said");
     let refusal = |o: &Outcome| o.refusal().cloned();
     assert!(done[0].is_done());
-    assert!(matches!(refusal(&done[1]), Some(Error::OwnAccount { .. })));
-    assert!(matches!(refusal(&done[2]), Some(Error::NotFound { .. })));
+    assert!(matches!(
+        refusal(&done[1]),
+        Some(Error::Refused(Refusal::OwnAccount { .. }))
+    ));
+    assert!(matches!(
+        refusal(&done[2]),
+        Some(Error::Refused(Refusal::NotFound { .. }))
+    ));
     assert_eq!(done[2].email, None);
     assert!(done[3].is_done());
     // the deactivated users' sessions ended: their next call is Unauthenticated
-    assert_eq!(bob.client.me().await.unwrap_err(), Error::Unauthenticated);
+    assert_eq!(
+        bob.client.me().await.unwrap_err(),
+        Error::Refused(Refusal::Unauthenticated)
+    );
     assert_eq!(
         cy.client.list_teams().await.unwrap_err(),
-        Error::Unauthenticated
+        Error::Refused(Refusal::Unauthenticated)
     );
     // and they can't sign in
     let e = HttpClient::sign_in(&app.url, fast(), &slug, "bob@acme.io", PASSWORD)
         .await
         .unwrap_err();
-    assert_eq!(e, Error::AccountInactive);
+    assert_eq!(e, Error::Refused(Refusal::AccountInactive));
 
     // the other bulk changes go to their own endpoints and keep the per-user outcome
     let team = ann.client.create_team("Support".into()).await.unwrap();
@@ -400,7 +439,7 @@ async fn bulk_outcomes_have_the_shape_of_offline_mode(store: Backend) {
         vec![bob.user.id],
         false
     ));
-    assert!(matches!(e, Error::Invalid { .. }), "{e}");
+    assert!(matches!(e, Error::Refused(Refusal::Invalid { .. })), "{e}");
 }
 
 async fn sessions_that_end_answer_unauthenticated(store: Backend) {
@@ -411,11 +450,11 @@ async fn sessions_that_end_answer_unauthenticated(store: Backend) {
     second.client.sign_out().await.unwrap();
     assert_eq!(
         second.client.me().await.unwrap_err(),
-        Error::Unauthenticated
+        Error::Refused(Refusal::Unauthenticated)
     );
     assert_eq!(
         second.client.snapshot().await.unwrap_err(),
-        Error::Unauthenticated
+        Error::Refused(Refusal::Unauthenticated)
     );
     second.client.sign_out().await.unwrap();
     assert!(ann.client.me().await.is_ok(), "other sessions go on");
@@ -429,19 +468,22 @@ async fn sessions_that_end_answer_unauthenticated(store: Backend) {
     let e = HttpClient::resume(&app.url, fast(), second.client.token().clone())
         .await
         .unwrap_err();
-    assert_eq!(e, Error::Unauthenticated);
+    assert_eq!(e, Error::Refused(Refusal::Unauthenticated));
 
     // revoked: a deleted user's session stops working at once
     let bob = add_user(&app, &ann.client, &slug, "bob@acme.io", vec![Role::Admin]).await;
     ann.client.delete_user(bob.user.id).await.unwrap();
     assert_eq!(
         bob.client.list_teams().await.unwrap_err(),
-        Error::Unauthenticated
+        Error::Refused(Refusal::Unauthenticated)
     );
 
     // expired: sessions last 12 hours
     app.clock.advance(time::Duration::hours(13));
-    assert_eq!(ann.client.me().await.unwrap_err(), Error::Unauthenticated);
+    assert_eq!(
+        ann.client.me().await.unwrap_err(),
+        Error::Refused(Refusal::Unauthenticated)
+    );
 }
 
 async fn an_expired_invite_is_the_core_error(store: Backend) {
@@ -456,7 +498,7 @@ async fn an_expired_invite_is_the_core_error(store: Backend) {
     let e = accept_invite(&app.url, fast(), &issued.token.encode(), PASSWORD)
         .await
         .unwrap_err();
-    assert_eq!(e, Error::InviteExpired);
+    assert_eq!(e, Error::Refused(Refusal::InviteExpired));
 }
 
 async fn reads_page_through_more_than_one_page_of_users(store: Backend) {
@@ -558,7 +600,10 @@ async fn a_read_survives_a_dropped_connection_and_a_write_is_not_resent(store: B
         .create_team("Support".into())
         .await
         .expect_err("the answer was dropped");
-    assert!(matches!(e, Error::OutcomeUnknown { .. }), "{e}");
+    assert!(
+        matches!(e, Error::Client(ClientError::OutcomeUnknown { .. })),
+        "{e}"
+    );
     assert!(e.to_string().contains("reload"), "{e}");
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(
@@ -614,7 +659,7 @@ async fn behind_a_failing_gateway_reads_retry_a_bounded_number_of_times_and_writ
     .unwrap();
     let e = client.list_teams().await.unwrap_err();
     assert!(
-        matches!(&e, Error::Unreachable { detail, .. } if detail.contains("503")),
+        matches!(&e, Error::Client(ClientError::Unreachable { detail, .. }) if detail.contains("503")),
         "{e}"
     );
     assert_eq!(
@@ -623,7 +668,10 @@ async fn behind_a_failing_gateway_reads_retry_a_bounded_number_of_times_and_writ
         "one try and two retries"
     );
     let e = client.create_team("Support".into()).await.unwrap_err();
-    assert!(matches!(e, Error::OutcomeUnknown { .. }), "{e}");
+    assert!(
+        matches!(e, Error::Client(ClientError::OutcomeUnknown { .. })),
+        "{e}"
+    );
     assert_eq!(
         requests.load(Ordering::SeqCst),
         4,
@@ -642,7 +690,7 @@ async fn an_unreachable_server_is_reported_within_the_time_limit(store: Backend)
         .await
         .unwrap_err();
     assert!(
-        matches!(&e, Error::Unreachable { url, .. } if *url == closed),
+        matches!(&e, Error::Client(ClientError::Unreachable { url, .. }) if *url == closed),
         "{e}"
     );
     assert!(!e.to_string().contains(PASSWORD));
@@ -653,7 +701,10 @@ async fn an_unreachable_server_is_reported_within_the_time_limit(store: Backend)
     )
     .await
     .unwrap_err();
-    assert!(matches!(e, Error::Unreachable { .. }), "{e}");
+    assert!(
+        matches!(e, Error::Client(ClientError::Unreachable { .. })),
+        "{e}"
+    );
     assert!(started.elapsed() < Duration::from_secs(2));
 
     // TLS (rustls over ring) is set up, and a server that does not speak it is unreachable
@@ -667,7 +718,7 @@ async fn an_unreachable_server_is_reported_within_the_time_limit(store: Backend)
     .await
     .unwrap_err();
     assert!(
-        matches!(&e, Error::Unreachable { url, .. } if *url == https),
+        matches!(&e, Error::Client(ClientError::Unreachable { url, .. }) if *url == https),
         "{e}"
     );
 
@@ -694,7 +745,7 @@ async fn an_unreachable_server_is_reported_within_the_time_limit(store: Backend)
         .unwrap_err();
     let waited = started.elapsed();
     assert!(
-        matches!(&e, Error::Unreachable { detail, .. } if detail.contains("300 ms")),
+        matches!(&e, Error::Client(ClientError::Unreachable { detail, .. }) if detail.contains("300 ms")),
         "{e}"
     );
     assert!(
@@ -711,7 +762,10 @@ async fn an_unreachable_server_is_reported_within_the_time_limit(store: Backend)
         .bulk(BulkChange::Deactivate, vec![UserId::new()], false)
         .await
         .unwrap_err();
-    assert!(matches!(e, Error::OutcomeUnknown { .. }), "{e}");
+    assert!(
+        matches!(e, Error::Client(ClientError::OutcomeUnknown { .. })),
+        "{e}"
+    );
 }
 
 async fn secrets_stay_out_of_debug_output(store: Backend) {

@@ -106,7 +106,7 @@ pub struct TestApp {
     pub outbox: PathBuf,
     pub client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
-    running: Option<tokio::task::JoinHandle<atender_admin::domain::Result<()>>>,
+    running: Option<tokio::task::JoinHandle<atender_admin::Result<()>>>,
     _place: Place,
 }
 

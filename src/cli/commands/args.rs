@@ -1,6 +1,7 @@
 //! Argument shapes shared by several commands, and the little parsing they need.
 
-use crate::domain::{Result, Role};
+use crate::Result;
+use crate::domain::Role;
 use clap::{Args, Subcommand, ValueEnum};
 use std::path::PathBuf;
 

@@ -5,7 +5,9 @@
 use super::args::BulkArgs;
 use super::progress::Progress;
 use super::{Opened, all_done, resolve};
-use crate::domain::{Entity, Error, Role, Roles, UserId};
+use crate::Error;
+use crate::domain::Refusal;
+use crate::domain::{Entity, Role, Roles, UserId};
 use crate::service::{BulkChange, Outcome, OutcomeResult};
 use crate::text::safe;
 use std::collections::HashMap;
@@ -52,12 +54,12 @@ impl Answer {
     /// A user the command line could not find or parse: refused with the core's error (the
     /// email's parse error, or "no such user").
     pub fn refused(input: &str, e: &anyhow::Error) -> Answer {
-        let error = match e.downcast_ref::<Error>() {
-            Some(core) => core.clone(),
-            None => Error::NotFound {
+        let error = match Error::find_in(e) {
+            Some(core) => core,
+            None => Error::Refused(Refusal::NotFound {
                 what: Entity::User,
                 id: input.trim().to_string(),
-            },
+            }),
         };
         Answer {
             id: None,

@@ -7,8 +7,10 @@ use super::csv_file::{ImportRow, list, read_import};
 use super::invites::{InviteArgs, Issued, issued_json, send_invite};
 use super::progress::Progress;
 use super::{Opened, Usage, all_done, is_per_user, resolve};
+use crate::Error;
 use crate::api::EmailStatus;
-use crate::domain::{Email, Error, PersonName, Role, Roles, Team, TeamId};
+use crate::domain::Refusal;
+use crate::domain::{Email, PersonName, Role, Roles, Team, TeamId};
 use crate::service::NewInvite;
 use crate::text::safe;
 use std::collections::HashMap;
@@ -26,6 +28,12 @@ struct Checked {
 struct Refused {
     error: Option<Error>,
     message: String,
+}
+
+impl From<crate::domain::Refusal> for Refused {
+    fn from(e: crate::domain::Refusal) -> Self {
+        Error::from(e).into()
+    }
 }
 
 impl From<Error> for Refused {
@@ -100,8 +108,8 @@ pub async fn invite_csv(opened: &Opened, file: &Path, args: &InviteArgs) -> anyh
                 match sent {
                     Ok(issued) => (checked.line, email, Fate::Invited(Box::new(issued))),
                     Err(e) if is_per_user(&e) => {
-                        let why = match e.downcast_ref::<Error>() {
-                            Some(core) => Refused::from(core.clone()),
+                        let why = match Error::find_in(&e) {
+                            Some(core) => Refused::from(core),
                             None => Refused::cli(format!("{e:#}")),
                         };
                         (checked.line, email, Fate::Refused(why))
@@ -162,9 +170,9 @@ async fn check_rows(
             }
             first_line.insert(email.clone(), row.line);
             if existing.is_ok() {
-                return Err(Error::DuplicateEmail {
+                return Err(Error::Refused(Refusal::DuplicateEmail {
                     email: email.to_string(),
-                }
+                })
                 .into());
             }
             Ok(checked)
@@ -198,9 +206,9 @@ fn check_row(row: &ImportRow, teams: &[Team], email_default: bool) -> Result<Che
     let set = Roles::new(roles.iter().copied())?;
     let mut team_ids: Vec<TeamId> = Vec::new();
     for name in list(&row.teams) {
-        let team = resolve::team_by_name(teams, name).map_err(|e| match e.downcast::<Error>() {
-            Ok(core) => Refused::from(core),
-            Err(e) => Refused::cli(e.to_string()),
+        let team = resolve::team_by_name(teams, name).map_err(|e| match Error::find_in(&e) {
+            Some(core) => Refused::from(core),
+            None => Refused::cli(e.to_string()),
         })?;
         team_ids.push(team.id);
     }

@@ -60,10 +60,10 @@ impl Filter {
 
     /// Parses, refusing a filter with a term that can't be understood (for scripts and the API,
     /// where nobody watches the result narrow as they type).
-    pub fn parse(text: &str) -> Result<Self, crate::domain::Error> {
+    pub fn parse(text: &str) -> Result<Self, crate::domain::Refusal> {
         let filter = Filter::new(text);
         match &filter.problem {
-            Some(problem) => Err(crate::domain::Error::invalid(
+            Some(problem) => Err(crate::domain::Refusal::invalid(
                 crate::domain::Field::Filter,
                 problem.to_string(),
             )),

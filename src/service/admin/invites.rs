@@ -2,6 +2,7 @@
 //! Accepting an invite needs no admin and lives in `Core`.
 
 use super::*;
+use crate::domain::Refusal;
 
 pub(super) async fn list_invites<S: Store>(admin: &LocalAdmin<S>) -> Result<Vec<(User, Invite)>> {
     let ws = admin.ws;
@@ -46,9 +47,9 @@ pub(super) async fn invite<S: Store>(
             let actor = ctx.actor(tx)?;
             rules::check_invite(&actor, roles)?;
             if tx.user_id_by_email(ctx.ws, &email)?.is_some() {
-                return Err(Error::DuplicateEmail {
+                return Err(Error::Refused(Refusal::DuplicateEmail {
                     email: email.to_string(),
-                });
+                }));
             }
             let mut user = User::new_invited(
                 ctx.ws,
@@ -132,7 +133,8 @@ pub(super) async fn preview_invites<S: Store>(
                         let user = tx.user(ctx.ws, id)?;
                         let result = match &user {
                             None => Err(Error::not_found(Entity::User, id)),
-                            Some(user) => rules::check_invite_change(&actor, user, change.verb()),
+                            Some(user) => rules::check_invite_change(&actor, user, change.verb())
+                                .map_err(Error::from),
                         };
                         Ok(Outcome {
                             id,

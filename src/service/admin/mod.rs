@@ -5,13 +5,15 @@
 use super::ops::{self, Ctx};
 use super::types::*;
 use super::{Core, FieldErrors};
+use crate::domain::Refusal;
 use crate::domain::rules;
 use crate::domain::search::{Filter, SearchText, team_names};
 use crate::domain::{
-    AuditAction, AuditEvent, AuditTarget, Email, Entity, Error, EventId, Invite, PersonName,
-    Result, Roles, Team, TeamId, TeamName, Token, User, UserId, UserStatus, Workspace, WorkspaceId,
+    AuditAction, AuditEvent, AuditTarget, Email, Entity, EventId, Invite, PersonName, Roles, Team,
+    TeamId, TeamName, Token, User, UserId, UserStatus, Workspace, WorkspaceId,
 };
 use crate::store::{Store, TxMode, UserRecord};
+use crate::{Error, Result};
 use async_trait::async_trait;
 use std::collections::{BTreeSet, HashMap};
 use time::OffsetDateTime;
@@ -173,12 +175,12 @@ impl<S: Store> LocalAdmin<S> {
 }
 
 fn parse_roles(roles: &[crate::domain::Role]) -> Result<Roles> {
-    Roles::new(roles.iter().copied())
+    Ok(Roles::new(roles.iter().copied())?)
 }
 
 fn display_name_or(full: &PersonName, display: Option<&str>) -> Result<PersonName> {
     match display.map(str::trim) {
-        Some(d) if !d.is_empty() => PersonName::parse_display(d),
+        Some(d) if !d.is_empty() => Ok(PersonName::parse_display(d)?),
         _ => Ok(full.clone()),
     }
 }
@@ -290,8 +292,10 @@ impl<S: Store> AdminApi for LocalAdmin<S> {
 
 fn workspace_of<S: Store>(store: &S, ws: WorkspaceId) -> Result<Workspace> {
     store.transact(TxMode::DryRun, &|tx| {
-        tx.workspace(ws)?.ok_or_else(|| Error::WorkspaceNotFound {
-            workspace: ws.to_string(),
+        tx.workspace(ws)?.ok_or_else(|| {
+            Error::Refused(Refusal::WorkspaceNotFound {
+                workspace: ws.to_string(),
+            })
         })
     })
 }

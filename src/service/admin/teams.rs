@@ -1,6 +1,7 @@
 //! Teams: listing, creating, renaming and deleting them (deleting removes them from members).
 
 use super::*;
+use crate::domain::Refusal;
 
 pub(super) async fn list_teams<S: Store>(admin: &LocalAdmin<S>) -> Result<Vec<Team>> {
     let ws = admin.ws;
@@ -13,9 +14,9 @@ pub(super) async fn create_team<S: Store>(admin: &LocalAdmin<S>, name: String) -
         .commit(move |tx, ctx| {
             let actor = ctx.manager(tx)?;
             if tx.team_id_by_name(ctx.ws, &name.folded())?.is_some() {
-                return Err(Error::DuplicateTeam {
+                return Err(Error::Refused(Refusal::DuplicateTeam {
                     name: name.to_string(),
-                });
+                }));
             }
             let team = Team {
                 id: TeamId::new(),
@@ -51,9 +52,9 @@ pub(super) async fn rename_team<S: Store>(
             if let Some(other) = tx.team_id_by_name(ctx.ws, &name.folded())?
                 && other != id
             {
-                return Err(Error::DuplicateTeam {
+                return Err(Error::Refused(Refusal::DuplicateTeam {
                     name: name.to_string(),
-                });
+                }));
             }
             let detail = format!("{} → {}", team.name, name);
             team.name = name.clone();

@@ -2,6 +2,7 @@
 //! and Ownership transfer have their own modules; the rules themselves are the domain's.
 
 use super::*;
+use crate::domain::Refusal;
 
 impl<S: Store> LocalAdmin<S> {
     /// A page of users with each one as its stored JSON, for a front end that only passes them
@@ -143,10 +144,10 @@ pub(super) async fn update_user<S: Store>(
             rules::check_edit(&actor)?;
             let mut user = ops::user(tx, ctx.ws, id)?;
             if user.version != expected_version {
-                return Err(Error::Conflict {
+                return Err(Error::Refused(Refusal::Conflict {
                     what: user.email.to_string(),
                     current: user.version,
-                });
+                }));
             }
             let before = user.clone();
             let mut events: Vec<(AuditAction, String)> = Vec::new();
@@ -280,7 +281,8 @@ pub(super) async fn preview_delete_user<S: Store>(
                 let user = tx.user(ctx.ws, id)?;
                 let result = match &user {
                     None => Err(Error::not_found(Entity::User, id)),
-                    Some(user) => rules::check_delete(&actor, user, &tx.active_owners(ctx.ws)?),
+                    Some(user) => rules::check_delete(&actor, user, &tx.active_owners(ctx.ws)?)
+                        .map_err(Error::from),
                 };
                 Ok(Outcome {
                     id,

@@ -2,6 +2,7 @@
 //! change feed and the audit log. Reads only; every write lives with its resource.
 
 use super::*;
+use crate::domain::Refusal;
 
 pub(super) async fn me<S: Store>(admin: &LocalAdmin<S>) -> Result<User> {
     let (ws, actor) = (admin.ws, admin.actor);
@@ -9,7 +10,8 @@ pub(super) async fn me<S: Store>(admin: &LocalAdmin<S>) -> Result<User> {
         .core
         .blocking(move |inner| {
             inner.store.transact(TxMode::DryRun, &|tx| {
-                tx.user(ws, actor)?.ok_or(Error::Unauthenticated)
+                tx.user(ws, actor)?
+                    .ok_or(Error::Refused(Refusal::Unauthenticated))
             })
         })
         .await
@@ -21,8 +23,10 @@ pub(super) async fn workspace<S: Store>(admin: &LocalAdmin<S>) -> Result<Workspa
         .core
         .blocking(move |inner| {
             inner.store.transact(TxMode::DryRun, &|tx| {
-                tx.workspace(ws)?.ok_or_else(|| Error::WorkspaceNotFound {
-                    workspace: ws.to_string(),
+                tx.workspace(ws)?.ok_or_else(|| {
+                    Error::Refused(Refusal::WorkspaceNotFound {
+                        workspace: ws.to_string(),
+                    })
                 })
             })
         })
@@ -64,12 +68,12 @@ pub(super) async fn changes<S: Store>(admin: &LocalAdmin<S>, since: u64) -> Resu
     let ws = admin.ws;
     admin
         .read(move |store, _| {
-            let changed = store
-                .changes_since(ws, since)?
-                .map_err(|old| Error::ChangesExpired {
+            let changed = store.changes_since(ws, since)?.map_err(|old| {
+                Error::Refused(Refusal::ChangesExpired {
                     since,
                     oldest: old.oldest,
-                })?;
+                })
+            })?;
             let mut out = Changes {
                 seq: changed.seq,
                 ..Changes::default()

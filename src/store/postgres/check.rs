@@ -5,8 +5,9 @@
 use super::bridge::block_on;
 use super::tx::{AUDIT_COLUMNS, INVITE_COLUMNS, team_select, user_select};
 use super::{PgStore, db_error, rows};
-use crate::domain::{Error, PasswordHash, Result};
+use crate::domain::PasswordHash;
 use crate::store::StoreError;
+use crate::{Error, Result};
 use futures_util::{StreamExt, pin_mut};
 use std::time::Duration;
 use tokio_postgres::Row;

@@ -26,11 +26,12 @@ pub use schema::SCHEMA_VERSION;
 pub use sign_in::{LimitKey, SignInHold};
 
 use crate::domain::{
-    AuditEvent, Error, EventId, Invite, Result, Team, TeamId, TokenHash, User, UserId, UserStatus,
-    Workspace, WorkspaceId,
+    AuditEvent, EventId, Invite, Team, TeamId, TokenHash, User, UserId, UserStatus, Workspace,
+    WorkspaceId,
 };
 use crate::store::StoreError;
 use crate::store::{ChangedIds, ChangesTooOld, StatusCounts, Store, Tx, TxMode};
+use crate::{Error, Result};
 use bridge::{Runtime, block_on};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::sync::Arc;
@@ -656,7 +657,7 @@ impl Store for PgStore {
 #[doc(hidden)]
 pub mod testing {
     use super::{Runtime, chain};
-    use crate::domain::{Error, Result};
+    use crate::{Error, Result};
     use tokio_postgres::NoTls;
 
     /// Runs `sql` (several statements allowed) on a connection of its own.

@@ -2,10 +2,10 @@
 //! it (serde's snake_case), so the database reads well in `psql` and in a `pg_dump`.
 
 use crate::domain::{
-    AuditEvent, AuditTarget, Email, Error, EventId, Invite, PersonName, Result, Role, Roles,
-    Session, Team, TeamId, TeamName, TokenHash, User, UserId, UserStatus, Workspace, WorkspaceId,
-    WorkspaceName,
+    AuditEvent, AuditTarget, Email, EventId, Invite, PersonName, Role, Roles, Session, Team,
+    TeamId, TeamName, TokenHash, User, UserId, UserStatus, Workspace, WorkspaceId, WorkspaceName,
 };
+use crate::{Error, Result};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde::de::value::{Error as ValueError, StrDeserializer, StringDeserializer};

@@ -8,7 +8,8 @@
 
 use super::bridge::block_on;
 use super::db_error;
-use crate::domain::{Error, Result};
+use crate::{Error, Result};
+
 use crate::store::StoreError;
 
 /// Each migration, in order; version N is `MIGRATIONS[N - 1]`. Never edit one that has been

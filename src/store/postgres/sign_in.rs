@@ -7,7 +7,7 @@
 
 use super::bridge::block_on;
 use super::{PgStore, db_error};
-use crate::domain::Result;
+use crate::Result;
 use std::time::Duration;
 use uuid::Uuid;
 

@@ -8,10 +8,11 @@
 use super::bridge::block_on;
 use super::{db_error, rows};
 use crate::domain::{
-    AuditAction, AuditEvent, Email, Error, Invite, PasswordHash, Result, Session, Team, TeamId,
-    TokenHash, User, UserId, Workspace, WorkspaceId,
+    AuditAction, AuditEvent, Email, Invite, PasswordHash, Session, Team, TeamId, TokenHash, User,
+    UserId, Workspace, WorkspaceId,
 };
 use crate::store::Tx;
+use crate::{Error, Result};
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashSet};
 use tokio_postgres::Row;

@@ -8,7 +8,8 @@
 //! old engine and writes answer `StoreError::Unavailable`.
 
 use super::{DurableFiles, open_db};
-use crate::domain::{Error, Result};
+use crate::{Error, Result};
+
 use crate::store::StoreError;
 use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};

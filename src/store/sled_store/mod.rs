@@ -6,13 +6,14 @@
 //! `operations`. Nothing here applies a product rule: that is the service's and the domain's.
 
 use crate::domain::{
-    AuditAction, AuditEvent, Email, Error, EventId, Invite, PasswordHash, Result, Session, Team,
-    TeamId, TokenHash, User, UserId, UserStatus, Workspace, WorkspaceId,
+    AuditAction, AuditEvent, Email, EventId, Invite, PasswordHash, Session, Team, TeamId,
+    TokenHash, User, UserId, UserStatus, Workspace, WorkspaceId,
 };
 use crate::store::StoreError;
 use crate::store::{
     ChangedIds, ChangesTooOld, SCHEMA_VERSION, StatusCounts, Store, Tx, TxMode, UserRecord, keys,
 };
+use crate::{Error, Result};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sled::transaction::{

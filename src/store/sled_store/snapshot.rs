@@ -3,7 +3,8 @@
 
 use super::engine::from_sled;
 use super::{SledStore, keys};
-use crate::domain::{Error, Result};
+use crate::{Error, Result};
+
 use crate::store::StoreError;
 use crate::store::backup::{BackupWriter, read_backup};
 use crate::store::{SCHEMA_VERSION, Store};

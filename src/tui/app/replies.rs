@@ -3,13 +3,17 @@
 //! cancels, deletions, the session, the acting user's own rights) is dealt with here.
 
 use super::App;
-use crate::domain::{Error, Result, UserId};
+use crate::client::ClientError;
+use crate::domain::ErrorClass;
+use crate::domain::Refusal;
+use crate::domain::UserId;
 use crate::present::words::{bulk_verb, person_short};
 use crate::service::{BulkChange, Outcome};
 use crate::text::safe;
 use crate::tui::components::{Links, SignInForm};
 use crate::tui::effects::{Effect, Loaded, Msg, Reply};
 use crate::tui::model::{Connection, Notice, Undo};
+use crate::{Error, Result};
 
 impl App {
     pub fn on_msg(&mut self, msg: Msg) {
@@ -94,13 +98,18 @@ impl App {
                     }
                     Ok(Reply::Loaded(Loaded::Changes(changes))) => self.apply_changes(changes),
                     Ok(_) => {}
-                    Err(Error::Unauthenticated | Error::Unreachable { .. })
-                        if self.context.server.is_some() =>
+                    Err(e)
+                        if self.context.server.is_some()
+                            && matches!(
+                                e.class(),
+                                ErrorClass::Unauthenticated | ErrorClass::Connection
+                            ) =>
                     {
                         // Shown by the sign-in screen or the header; the last data stays.
                     }
                     // Said by the header and footer (read-only); the last data stays.
-                    Err(Error::NotAnAdmin { .. }) if self.lost_rights.is_some() => {}
+                    Err(Error::Refused(Refusal::NotAnAdmin { .. }))
+                        if self.lost_rights.is_some() => {}
                     Err(e) => {
                         self.load_error = Some(e.to_string());
                         self.error(format!("could not load: {e}"));
@@ -290,7 +299,7 @@ impl App {
             self.own_user_changed(user.clone());
         }
         match error_of(result) {
-            Some(Error::NotAnAdmin { .. }) if self.lost_rights.is_none() => {
+            Some(Error::Refused(Refusal::NotAnAdmin { .. })) if self.lost_rights.is_none() => {
                 self.lost_rights = Some("only Owners and Admins manage users".into());
             }
             _ => {
@@ -310,8 +319,9 @@ impl App {
         let Some(server) = self.context.server.clone() else {
             return;
         };
-        match error_of(result) {
-            Some(Error::Unauthenticated) => {
+        // What the console does follows from the kind of failure, as a status and an exit code do.
+        match error_of(result).map(|e| (e.class(), e)) {
+            Some((ErrorClass::Unauthenticated, _)) => {
                 if !self.signing_in() {
                     let why = "your session has ended (expired or signed out elsewhere); sign in again — everything you had open stays as it was";
                     self.open(SignInForm::new(
@@ -323,12 +333,16 @@ impl App {
                 }
             }
             // A change whose answer was lost is re-read, never re-sent.
-            Some(Error::OutcomeUnknown { .. }) => self.reload(),
-            Some(Error::Unreachable { detail, .. }) => {
+            Some((ErrorClass::OutcomeUnknown, _)) => self.reload(),
+            Some((ErrorClass::Connection, e)) => {
                 if !matches!(self.connection, Connection::Disconnected { .. }) {
+                    let detail = match e {
+                        Error::Client(ClientError::Unreachable { detail, .. }) => detail.clone(),
+                        other => other.to_string(),
+                    };
                     self.connection = Connection::Disconnected {
                         since: self.now,
-                        detail: detail.clone(),
+                        detail,
                     };
                 }
             }

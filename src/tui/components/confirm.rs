@@ -4,7 +4,8 @@
 //! key to press.
 
 use super::{Action, Component, Ctx, EventState, Queue};
-use crate::domain::{Result, TeamId, UserId};
+use crate::Result;
+use crate::domain::{TeamId, UserId};
 use crate::service::{BulkChange, Outcome};
 use crate::text::safe;
 use crate::tui::effects::{self, Effect};

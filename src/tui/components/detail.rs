@@ -2,7 +2,8 @@
 //! for an Owner looking at another active user, `O` offers ownership.
 
 use super::{Action, Component, ConfirmAction, Ctx, EventState, Queue};
-use crate::domain::{Result, UserId};
+use crate::Result;
+use crate::domain::UserId;
 use crate::present::time::{ago, date_time, until};
 use crate::service::UserDetail;
 use crate::text::safe;

@@ -4,7 +4,7 @@
 //! keeps the dialog and says why.
 
 use super::{Action, Component, Ctx, EventState, Queue};
-use crate::domain::Result;
+use crate::Result;
 use crate::text::safe;
 use crate::tui::effects::{Effect, Reply};
 use crate::tui::keys::{Dialog, DialogKey as K, Hint, HintSpec, dialogs::hint};

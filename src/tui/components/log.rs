@@ -2,8 +2,9 @@
 //! the loaded events with the users' filter syntax.
 
 use super::{Action, Component, Ctx, EventState, Queue};
+use crate::Result;
+use crate::domain::AuditEvent;
 use crate::domain::search::Filter;
-use crate::domain::{AuditEvent, Result};
 use crate::text::safe;
 use crate::tui::effects::{Effect, Reply};
 use crate::tui::keys::{Dialog, DialogKey as K, Hint, HintSpec, Keymap, dialogs::hint};

@@ -16,7 +16,8 @@ pub mod log;
 pub mod picker;
 pub mod teams;
 
-use crate::domain::{Result, UserId};
+use crate::Result;
+use crate::domain::UserId;
 use crate::tui::effects::{Effect, Reply};
 use crate::tui::keys::{Hint, Keymap};
 use crate::tui::model::Data;

@@ -2,13 +2,14 @@
 //! the name typed when the team has members).
 
 use super::{Action, Component, ConfirmAction, Ctx, EventState, Queue};
-use crate::domain::{Error, Result, TeamId};
+use crate::domain::TeamId;
 use crate::text::safe;
 use crate::tui::effects::{Effect, Reply};
 use crate::tui::keys::dialogs::{change, hint};
 use crate::tui::keys::{Dialog, DialogKey as K, Hint, HintSpec, Keymap};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{centered, hint_line, paste_into, popup};
+use crate::{Error, Result};
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;

@@ -2,7 +2,9 @@
 
 use super::{FormOutcome, advance, common_keys, recheck, show_error};
 use super::{LABEL, builder, close};
-use crate::domain::{Error, Field, Role, Team, TeamId, TeamSet, User};
+use crate::Error;
+use crate::domain::Refusal;
+use crate::domain::{Field, Role, Team, TeamId, TeamSet, User};
 use crate::service::UserPatch;
 use crate::text::safe;
 use crate::tui::components::{Action, Component, ConfirmAction, Ctx, EventState, Queue};
@@ -120,7 +122,7 @@ impl EditForm {
     }
 
     pub fn show_error(&mut self, e: &Error) {
-        self.conflict = matches!(e, Error::Conflict { .. });
+        self.conflict = matches!(e, Error::Refused(Refusal::Conflict { .. }));
         if self.conflict {
             self.error = Some("changed by someone else since you opened it: Ctrl-R loads their version (your changes are kept on top), then save again".into());
             self.errors.clear();
@@ -281,10 +283,10 @@ impl Component for EditForm {
     fn on_reply(
         &mut self,
         asked: &Effect,
-        result: crate::domain::Result<Reply>,
+        result: crate::Result<Reply>,
         cx: &Ctx,
         out: &mut Queue,
-    ) -> Option<crate::domain::Result<Reply>> {
+    ) -> Option<crate::Result<Reply>> {
         match (asked, result) {
             (_, Ok(Reply::Updated(user))) => {
                 out.push(Action::Close);

@@ -2,7 +2,8 @@
 
 use super::{FormOutcome, advance, common_keys, recheck, show_error};
 use super::{builder, close};
-use crate::domain::{Error, Field, Role, Team, TeamId, TeamName, TeamSet};
+use crate::Error;
+use crate::domain::{Field, Role, Team, TeamId, TeamName, TeamSet};
 use crate::service::NewInvite;
 use crate::text::safe;
 use crate::tui::components::{Action, Component, Ctx, EventState, Links, Queue};
@@ -280,10 +281,10 @@ impl Component for InviteForm {
     fn on_reply(
         &mut self,
         asked: &Effect,
-        result: crate::domain::Result<Reply>,
+        result: crate::Result<Reply>,
         cx: &Ctx,
         out: &mut Queue,
-    ) -> Option<crate::domain::Result<Reply>> {
+    ) -> Option<crate::Result<Reply>> {
         match (asked, result) {
             (_, Ok(Reply::Invited(issued))) => {
                 let link = cx.link(&issued.token);

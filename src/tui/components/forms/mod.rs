@@ -13,7 +13,8 @@ pub use invite::{InviteField, InviteForm};
 pub use sign_in::{SignInField, SignInForm};
 
 use super::{Action, Confirm, ConfirmAction, Ctx, Queue};
-use crate::domain::{Email, Error, Field, PersonName, TeamName};
+use crate::Error;
+use crate::domain::{Email, Field, PersonName, TeamName};
 use crate::text::safe;
 use crate::tui::keys::dialogs::{change, hint};
 use crate::tui::keys::{Dialog, DialogKey as K, HintSpec, Keymap};

@@ -2,7 +2,7 @@
 //! underneath, forms included, stays as it was.
 
 use super::{FormOutcome, advance};
-use crate::domain::Result;
+use crate::Result;
 use crate::text::safe;
 use crate::tui::components::{Action, Component, Ctx, EventState, Queue};
 use crate::tui::effects::{Effect, Reply, Secret};
