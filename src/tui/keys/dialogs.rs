@@ -97,6 +97,117 @@ pub enum DialogKey {
     SignIn,
 }
 
+impl DialogKey {
+    /// Every dialog command (tests check that each has exactly one row).
+    pub const ALL: [DialogKey; 49] = [
+        DialogKey::Up,
+        DialogKey::Down,
+        DialogKey::PageUp,
+        DialogKey::PageDown,
+        DialogKey::Top,
+        DialogKey::Bottom,
+        DialogKey::Yes,
+        DialogKey::No,
+        DialogKey::ToYes,
+        DialogKey::ToNo,
+        DialogKey::Chosen,
+        DialogKey::TypedConfirm,
+        DialogKey::TypedKeep,
+        DialogKey::HelpClose,
+        DialogKey::DetailClose,
+        DialogKey::LinksClose,
+        DialogKey::LogClose,
+        DialogKey::TeamsClose,
+        DialogKey::PickerCancel,
+        DialogKey::MakeOwner,
+        DialogKey::CopyLinks,
+        DialogKey::WriteLinks,
+        DialogKey::LinksPathWrite,
+        DialogKey::LinksPathBack,
+        DialogKey::LogFilter,
+        DialogKey::LogFilterKeep,
+        DialogKey::LogFilterClear,
+        DialogKey::PickerToggle,
+        DialogKey::RolesContinue,
+        DialogKey::TeamAdd,
+        DialogKey::TeamRemove,
+        DialogKey::TeamNew,
+        DialogKey::TeamRename,
+        DialogKey::TeamDelete,
+        DialogKey::TeamNameSave,
+        DialogKey::TeamNameCancel,
+        DialogKey::FormNext,
+        DialogKey::FormPrevious,
+        DialogKey::FormSave,
+        DialogKey::FormRefresh,
+        DialogKey::FormClose,
+        DialogKey::FormListUp,
+        DialogKey::FormListDown,
+        DialogKey::FormListTop,
+        DialogKey::FormListBottom,
+        DialogKey::FormListToggle,
+        DialogKey::SignInNext,
+        DialogKey::SignInPrevious,
+        DialogKey::SignIn,
+    ];
+}
+
+/// Fails to compile when a command is added without adding it to `ALL` above.
+#[allow(dead_code)]
+fn all_are_listed(command: DialogKey) {
+    match command {
+        DialogKey::Up
+        | DialogKey::Down
+        | DialogKey::PageUp
+        | DialogKey::PageDown
+        | DialogKey::Top
+        | DialogKey::Bottom
+        | DialogKey::Yes
+        | DialogKey::No
+        | DialogKey::ToYes
+        | DialogKey::ToNo
+        | DialogKey::Chosen
+        | DialogKey::TypedConfirm
+        | DialogKey::TypedKeep
+        | DialogKey::HelpClose
+        | DialogKey::DetailClose
+        | DialogKey::LinksClose
+        | DialogKey::LogClose
+        | DialogKey::TeamsClose
+        | DialogKey::PickerCancel
+        | DialogKey::MakeOwner
+        | DialogKey::CopyLinks
+        | DialogKey::WriteLinks
+        | DialogKey::LinksPathWrite
+        | DialogKey::LinksPathBack
+        | DialogKey::LogFilter
+        | DialogKey::LogFilterKeep
+        | DialogKey::LogFilterClear
+        | DialogKey::PickerToggle
+        | DialogKey::RolesContinue
+        | DialogKey::TeamAdd
+        | DialogKey::TeamRemove
+        | DialogKey::TeamNew
+        | DialogKey::TeamRename
+        | DialogKey::TeamDelete
+        | DialogKey::TeamNameSave
+        | DialogKey::TeamNameCancel
+        | DialogKey::FormNext
+        | DialogKey::FormPrevious
+        | DialogKey::FormSave
+        | DialogKey::FormRefresh
+        | DialogKey::FormClose
+        | DialogKey::FormListUp
+        | DialogKey::FormListDown
+        | DialogKey::FormListTop
+        | DialogKey::FormListBottom
+        | DialogKey::FormListToggle
+        | DialogKey::SignInNext
+        | DialogKey::SignInPrevious
+        | DialogKey::SignIn => {}
+    }
+}
+
 pub struct DialogRow {
     pub command: DialogKey,
     /// Its name in `keys.toml`: `section.action`.
