@@ -336,7 +336,28 @@ fn seed_in_full_up_to<S: Store>(
             Some(users[rng.below(3.min(users.len()))].id)
         };
         let deactivated_by = (d.status == UserStatus::Inactive).then(|| users[rng.below(3)].id);
-        let deactivated_at = deactivated_by.map(|_| now - Duration::days(rng.below(90) as i64 + 1));
+        // Dates in the order they happen: joined, signed in, deactivated (a draw that would fall
+        // before joining is moved into what is left between joining and now).
+        let deactivated_at = deactivated_by.map(|_| {
+            let at = now - Duration::days(rng.below(90) as i64 + 1);
+            if at > created {
+                at
+            } else {
+                created + (now - created) / 2
+            }
+        });
+        // Drawn here, as before the dates were kept in order: the same demo for the same seed.
+        let beta = d.status == UserStatus::Active && rng.chance(6);
+        let signed_in_by = deactivated_at.unwrap_or(now);
+        let last_login_at = (d.status != UserStatus::Invited).then(|| {
+            let draw = rng.below(24 * 60);
+            let at = now - Duration::hours(draw as i64 + 1);
+            if at > created && at < signed_in_by {
+                at
+            } else {
+                created + (signed_in_by - created) * (draw as f64 / (24.0 * 60.0))
+            }
+        });
         let user = User {
             id,
             workspace: ws.id,
@@ -346,12 +367,11 @@ fn seed_in_full_up_to<S: Store>(
             roles: d.roles,
             teams: team_ids.into_iter().collect(),
             status: d.status,
-            beta: d.status == UserStatus::Active && rng.chance(6),
+            beta,
             created_at: created,
             updated_at: deactivated_at.unwrap_or(created),
             invited_by: inviter,
-            last_login_at: (d.status != UserStatus::Invited)
-                .then(|| now - Duration::hours(rng.below(24 * 60) as i64 + 1)),
+            last_login_at,
             deactivated_at,
             deactivated_by,
             version: 1,
@@ -524,6 +544,37 @@ mod tests {
         // the demo shows both kinds
         assert!(invites.iter().any(|i| i.is_expired(now)));
         assert!(invites.iter().any(|i| !i.is_expired(now)));
+    }
+
+    #[test]
+    fn dates_happen_in_order() {
+        for size in [250, 3_000] {
+            let dir = tempfile::tempdir().unwrap();
+            let store = crate::store::SledStore::open(dir.path()).unwrap();
+            let now = time::macros::datetime!(2026-11-28 12:00 UTC);
+            let (ws, _) = seed(&store, now, size, HashCost::insecure_for_tests()).unwrap();
+            let users = store.users(ws.id).unwrap();
+            assert_eq!(users.len(), size);
+            for u in &users {
+                assert!(u.created_at <= now, "{}: created in the future", u.email);
+                if let Some(at) = u.last_login_at {
+                    assert!(at >= u.created_at, "{}: signed in before joining", u.email);
+                    assert!(at <= now, "{}: signed in in the future", u.email);
+                }
+                if let Some(at) = u.deactivated_at {
+                    assert!(at > u.created_at, "{}: deactivated before joining", u.email);
+                    assert!(at <= now, "{}", u.email);
+                    if let Some(login) = u.last_login_at {
+                        assert!(
+                            login <= at,
+                            "{}: signed in after being deactivated",
+                            u.email
+                        );
+                    }
+                }
+                assert!(u.updated_at >= u.created_at, "{}", u.email);
+            }
+        }
     }
 
     #[test]

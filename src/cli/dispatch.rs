@@ -24,25 +24,30 @@ pub async fn run_command(cli: &Cli) -> anyhow::Result<bool> {
             println!("{}", connect::logout(server.as_deref()).await?);
             return Ok(true);
         }
+        // Made in memory, then written: `generate` panics on a closed pipe, and a write that
+        // fails returns an error the main ends quietly on (`… | head -3`).
         Command::Completions { shell } => {
             use clap::CommandFactory;
-            let mut out = std::io::stdout().lock();
-            clap_complete::generate(*shell, &mut Cli::command(), "atender-admin", &mut out);
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "atender-admin", &mut script);
+            write_out(&script)?;
             return Ok(true);
         }
         Command::Man => {
             use clap::CommandFactory;
-            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout().lock())?;
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+            write_out(&page)?;
             return Ok(true);
         }
         _ => {}
     }
     let opened = match open_api(cli).await {
-        Err(e) if command.reads_only() && is_store_in_use(&e) => {
-            return Err(e.context(commands::Usage(
-                "a running console or server holds this store (one process per store): read it through the server with --server URL, or close the console first".into(),
-            )));
-        }
+        Err(e) if command.reads_only() => match store_in_use(&e) {
+            // Said once, with the way out that fits who holds it.
+            Some(path) => return Err(commands::Usage(who_holds(&path)).into()),
+            None => return Err(e),
+        },
         r => r?,
     };
     use commands::BulkKind;
@@ -90,11 +95,40 @@ pub async fn run_command(cli: &Cli) -> anyhow::Result<bool> {
     Ok(true)
 }
 
-pub(super) fn is_store_in_use(e: &anyhow::Error) -> bool {
-    matches!(
-        Error::find_in(e),
-        Some(Error::Store(StoreError::InUse { .. }))
-    )
+/// Writes `bytes` to standard output; a closed pipe comes back as an error, never a panic.
+fn write_out(bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()
+}
+
+/// The store another process holds, if that is what `e` says.
+fn store_in_use(e: &anyhow::Error) -> Option<String> {
+    match Error::find_in(e) {
+        Some(Error::Store(StoreError::InUse { path })) => Some(path),
+        _ => None,
+    }
+}
+
+/// Who holds the store at `path`, as far as can be told: a server answers on its control
+/// socket in the store's folder; anything else is another atender-admin (a console or a
+/// command), which has no server to read through.
+fn who_holds(path: &str) -> String {
+    let socket = crate::server::control::socket_path(std::path::Path::new(path));
+    #[cfg(unix)]
+    let server = std::os::unix::net::UnixStream::connect(&socket).is_ok();
+    #[cfg(not(unix))]
+    let server = false;
+    if server {
+        format!(
+            "an atender-server is serving the store at {path} (one process per store): read it through the server with --server URL"
+        )
+    } else {
+        format!(
+            "another atender-admin (a console or a command) has the store at {path} open (one process per store): close it, or wait for it to finish, then try again"
+        )
+    }
 }
 
 /// The service API for a command: over HTTP when a server is named (signing in with the

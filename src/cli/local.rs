@@ -86,11 +86,18 @@ pub async fn open_local(cli: &Cli, check: StartCheck) -> anyhow::Result<LocalSes
         },
         None => default_actor,
     };
+    // A refusal (exit 1), as for an email nobody has: the flag named someone who can't act.
     if actor.status != UserStatus::Active || !actor.roles.can_manage() {
-        anyhow::bail!(
-            "{} can't manage users: pick an active Owner or Admin with --as EMAIL",
-            actor.email
-        );
+        return Err(commands::Refusal(format!(
+            "--as {}: {} can't manage users; name an active Owner or Admin",
+            crate::text::safe(actor.email.as_str()),
+            if actor.status == UserStatus::Active {
+                format!("a {}", actor.roles)
+            } else {
+                format!("{} user", actor.status)
+            }
+        ))
+        .into());
     }
     let mode = if cli.wants_demo() {
         "DEMO".to_string()

@@ -2,7 +2,7 @@
 //! inside the store transaction that performs the change, so the check and the write it guards
 //! can't be separated; front ends call the same functions only through the service (dry runs).
 
-use super::error::{Refusal, Result};
+use super::error::{Field, Refusal, Result};
 use super::{Invite, Roles, User, UserId, UserStatus};
 use std::collections::BTreeSet;
 use time::OffsetDateTime;
@@ -59,11 +59,13 @@ pub fn check_invite(actor: &User, roles: Roles) -> Result<()> {
     Ok(())
 }
 
+/// Whether `actor` may deactivate `target`: `Ok(false)` when the target already is inactive
+/// (nothing to do, and nothing refused: a leavers' script can run twice).
 pub fn check_deactivate(
     actor: &User,
     target: &User,
     active_owners: &BTreeSet<UserId>,
-) -> Result<()> {
+) -> Result<bool> {
     require_manager(actor)?;
     if actor.id == target.id {
         return Err(Refusal::OwnAccount {
@@ -72,7 +74,7 @@ pub fn check_deactivate(
     }
     match target.status {
         UserStatus::Active => {}
-        UserStatus::Inactive => return Err(wrong_status(target, "already deactivated")),
+        UserStatus::Inactive => return Ok(false),
         UserStatus::Invited => {
             return Err(wrong_status(target, "cancel the pending invite instead"));
         }
@@ -80,22 +82,27 @@ pub fn check_deactivate(
     if target.roles.is_owner() {
         require_owner(actor, "deactivate an Owner")?;
     }
-    keep_an_owner(target, active_owners)
+    keep_an_owner(target, active_owners)?;
+    Ok(true)
 }
 
-pub fn check_reactivate(actor: &User, target: &User) -> Result<()> {
+/// Whether `actor` may reactivate `target`: `Ok(false)` when the target already is active.
+pub fn check_reactivate(actor: &User, target: &User) -> Result<bool> {
     require_manager(actor)?;
-    if target.status != UserStatus::Inactive {
-        let hint = match target.status {
-            UserStatus::Active => "already active",
-            _ => "the invite is still pending; resend it instead",
-        };
-        return Err(wrong_status(target, hint));
+    match target.status {
+        UserStatus::Inactive => {}
+        UserStatus::Active => return Ok(false),
+        UserStatus::Invited => {
+            return Err(wrong_status(
+                target,
+                "the invite is still pending; resend it instead",
+            ));
+        }
     }
     if target.roles.is_owner() {
         require_owner(actor, "reactivate an Owner")?;
     }
-    Ok(())
+    Ok(true)
 }
 
 pub fn check_delete(actor: &User, target: &User, active_owners: &BTreeSet<UserId>) -> Result<()> {
@@ -136,9 +143,11 @@ pub fn transfer_ownership(actor: &User, target: &User) -> Result<(Roles, Roles)>
     require_manager(actor)?;
     require_owner(actor, "transfer ownership")?;
     if actor.id == target.id {
-        return Err(Refusal::OwnAccount {
-            action: "transfer ownership to".into(),
-        });
+        // Not "ask another admin": nobody else can; the Owner named themselves.
+        return Err(Refusal::invalid(
+            Field::Email,
+            "that is you, and you are the Owner already: name the active user who takes over",
+        ));
     }
     match target.status {
         UserStatus::Active => {}
@@ -292,10 +301,13 @@ mod tests {
             transfer_ownership(&admin, &agent),
             Err(Refusal::OwnerOnly { .. })
         ));
-        assert!(matches!(
-            transfer_ownership(&owner, &owner),
-            Err(Refusal::OwnAccount { .. })
-        ));
+        let to_self = transfer_ownership(&owner, &owner).unwrap_err();
+        assert!(matches!(to_self, Refusal::Invalid { .. }), "{to_self:?}");
+        assert!(to_self.to_string().contains("takes over"), "{to_self}");
+        assert!(
+            !to_self.to_string().contains("ask another admin"),
+            "{to_self}"
+        );
     }
 
     #[test]
@@ -317,7 +329,7 @@ mod tests {
             check_deactivate(&sup, &target, &set),
             Err(Refusal::NotAnAdmin { .. })
         ));
-        assert!(check_deactivate(&admin, &target, &set).is_ok());
+        assert_eq!(check_deactivate(&admin, &target, &set), Ok(true));
         assert!(matches!(
             check_invite(&agent, Roles::one(Role::Agent)),
             Err(Refusal::NotAnAdmin { .. })
@@ -386,7 +398,7 @@ mod tests {
             Err(Refusal::LastOwner { .. })
         ));
         let two = owners(&[&owner, &other]);
-        assert!(check_deactivate(&other, &owner, &two).is_ok());
+        assert_eq!(check_deactivate(&other, &owner, &two), Ok(true));
         assert!(check_set_roles(&owner, &owner, Roles::one(Role::Admin), &two).is_ok());
     }
 
@@ -416,13 +428,12 @@ mod tests {
             check_deactivate(&admin, &invited, &set),
             Err(Refusal::WrongStatus { .. })
         ));
+        // Already so is no refusal: nothing to do.
+        assert_eq!(check_deactivate(&admin, &inactive, &set), Ok(false));
+        assert_eq!(check_reactivate(&admin, &inactive), Ok(true));
+        assert_eq!(check_reactivate(&admin, &active), Ok(false));
         assert!(matches!(
-            check_deactivate(&admin, &inactive, &set),
-            Err(Refusal::WrongStatus { .. })
-        ));
-        assert!(check_reactivate(&admin, &inactive).is_ok());
-        assert!(matches!(
-            check_reactivate(&admin, &active),
+            check_reactivate(&admin, &invited),
             Err(Refusal::WrongStatus { .. })
         ));
         assert!(check_invite_change(&admin, &invited, "resend").is_ok());

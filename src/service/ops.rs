@@ -104,7 +104,9 @@ pub(crate) fn apply_bulk(tx: &dyn Tx, ctx: &Ctx, change: &BulkChange, id: UserId
 pub(crate) fn deactivate(tx: &dyn Tx, ctx: &Ctx, id: UserId) -> Result<bool> {
     let actor = ctx.actor(tx)?;
     let mut target = user(tx, ctx.ws, id)?;
-    rules::check_deactivate(&actor, &target, &tx.active_owners(ctx.ws)?)?;
+    if !rules::check_deactivate(&actor, &target, &tx.active_owners(ctx.ws)?)? {
+        return Ok(false);
+    }
     target.status = UserStatus::Inactive;
     target.deactivated_at = Some(ctx.now);
     target.deactivated_by = Some(actor.id);
@@ -125,7 +127,9 @@ pub(crate) fn deactivate(tx: &dyn Tx, ctx: &Ctx, id: UserId) -> Result<bool> {
 pub(crate) fn reactivate(tx: &dyn Tx, ctx: &Ctx, id: UserId) -> Result<bool> {
     let actor = ctx.actor(tx)?;
     let mut target = user(tx, ctx.ws, id)?;
-    rules::check_reactivate(&actor, &target)?;
+    if !rules::check_reactivate(&actor, &target)? {
+        return Ok(false);
+    }
     target.status = UserStatus::Active;
     target.touch(ctx.now);
     tx.put_user(&target)?;

@@ -197,6 +197,13 @@ async fn read_only_hides_and_refuses_every_change() {
         h.app.take_effects().is_empty(),
         "nothing was asked of the core"
     );
+    // A link not known here: no key that read-only refuses is offered as the way out.
+    h.key(KeyCode::Char('y'));
+    let said = &h.app.last_notice().unwrap().text;
+    assert!(
+        said.contains("read-only") && !said.contains("sends"),
+        "{said}"
+    );
     // Teams can be looked at, not changed.
     h.key(KeyCode::Char('T'));
     h.key(KeyCode::Char('n'));
@@ -573,4 +580,21 @@ async fn a_rebound_dialog_key_works_and_its_hint_shows_it() {
         why.contains("confirm.yes") && why.contains("confirm.no"),
         "{why}"
     );
+}
+
+/// After End (G) in help, ↑ (k) and PgUp move at once: the scroll is never left past the last
+/// line the screen can show.
+#[tokio::test]
+async fn help_scrolls_back_at_once_after_the_end() {
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char('?'));
+    h.key(KeyCode::Char('G'));
+    let bottom = h.screen();
+    h.key(KeyCode::Char('k'));
+    let up_one = h.screen();
+    assert_ne!(bottom, up_one, "k moved nothing after G");
+    h.key(KeyCode::PageUp);
+    assert_ne!(up_one, h.screen(), "PgUp moved nothing");
+    h.key(KeyCode::Char('G'));
+    assert_eq!(h.screen(), bottom);
 }

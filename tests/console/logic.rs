@@ -613,6 +613,7 @@ async fn the_detail_pane_answers_why_a_user_cannot_get_in() {
         NOW,
         email_of,
         h.app.keymap(),
+        false,
     );
     assert!(line.starts_with("no — deactivated by "), "{line}");
     assert!(
@@ -621,10 +622,18 @@ async fn the_detail_pane_answers_why_a_user_cannot_get_in() {
     );
     // The keys named are the ones in force: keys.toml may have moved them.
     let moved = atender_admin::tui::keys::Keymap::parse("reactivate = \"A\"").unwrap();
-    let line =
-        atender_admin::tui::components::detail::access_line(&d.access, NOW, email_of, &moved);
+    let line = atender_admin::tui::components::detail::access_line(
+        &d.access, NOW, email_of, &moved, false,
+    );
     assert!(
         line.ends_with("press A on the Inactive tab to reactivate"),
+        "{line}"
+    );
+    // Read-only, no key that would be refused is named.
+    let line =
+        atender_admin::tui::components::detail::access_line(&d.access, NOW, email_of, &moved, true);
+    assert!(
+        line.ends_with("an admin with changes on can reactivate them"),
         "{line}"
     );
     assert!(!d.recent_events.is_empty());

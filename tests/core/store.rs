@@ -157,7 +157,10 @@ fn a_store_in_use_by_another_process_says_so() {
     drop(held);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("is in use by another process"), "{stderr}");
+    assert!(
+        stderr.contains("another atender-admin (a console or a command) has the store"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -789,7 +789,7 @@ fn deactivate_from_stdin_does_the_two_agents_and_refuses_the_owner_by_email() {
     assert_eq!(status(agents[1].id), UserStatus::Inactive);
     assert_eq!(status(owner.id), UserStatus::Active);
 
-    // the same again: the core refuses ("already deactivated"), as it says
+    // the same again: already so, nothing written, and the script goes on (exit 0)
     let r = run_with_input(
         dir.path(),
         &[
@@ -802,8 +802,9 @@ fn deactivate_from_stdin_does_the_two_agents_and_refuses_the_owner_by_email() {
         &[],
         Some(&format!("{}\n", agents[0].email)),
     );
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stdout.contains("already deactivated"), "{}", r.stdout);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, format!("{}: unchanged\n", agents[0].email));
+    assert!(r.stderr.contains("1 unchanged"), "{}", r.stderr);
 }
 
 #[test]
@@ -972,18 +973,23 @@ fn help_shows_a_command_s_own_options_first_with_examples_and_the_exit_codes_agr
 }
 
 #[test]
-fn a_read_only_command_on_a_store_in_use_suggests_the_server() {
+fn a_read_only_command_on_a_store_a_server_serves_suggests_the_server() {
     let (dir, _) = seeded();
-    let held = SledStore::open(dir.path().join("demo")).unwrap();
+    let server = crate::connected::Server::start(&dir.path().join("demo"), "127.0.0.1:0");
     let r = admin(dir.path(), &["users"]);
+    drop(server);
     assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("atender-server is serving"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("--server"), "{}", r.stderr);
     assert!(
         !r.stderr.to_lowercase().contains("acquire lock"),
         "{}",
         r.stderr
     );
-    drop(held);
 }
 
 #[test]
@@ -1229,6 +1235,27 @@ fn a_reader_that_leaves_early_is_not_an_error() {
     }
 }
 
+/// `completions bash | head -3` and `man | head`: a reader that is gone before anything is
+/// written ends the command quietly, with success (it used to panic with exit 101).
+#[test]
+fn completions_and_the_man_page_end_quietly_on_a_closed_pipe() {
+    let home = tempfile::tempdir().unwrap();
+    for args in [&["completions", "bash"][..], &["man"][..]] {
+        let mut child = command(home.path(), args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reading end closes before the command writes anything.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
 #[test]
 fn a_server_that_cannot_be_reached_exits_2() {
     let home = tempfile::tempdir().unwrap();
@@ -1258,4 +1285,72 @@ fn a_server_that_cannot_be_reached_exits_2() {
     );
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("can't reach the server"), "{}", r.stderr);
+}
+
+/// `--as` someone who can't act is a refusal like `--as` someone who doesn't exist: exit 1,
+/// with what to do, and nothing changed.
+#[test]
+fn acting_as_an_agent_or_a_stranger_is_refused_alike() {
+    let (dir, _) = seeded();
+    let before = users_now(dir.path());
+    let agent = active_agents(&before, 2);
+    for who in [agent[0].email.as_str(), "nobody@nowhere.example"] {
+        let r = admin(
+            dir.path(),
+            &["--as", who, "deactivate", agent[1].email.as_str()],
+        );
+        assert_eq!(r.code, 1, "{who}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("name an active Owner or Admin"),
+            "{who}: {}",
+            r.stderr
+        );
+    }
+    assert_eq!(users_now(dir.path()), before);
+}
+
+/// A read while another atender-admin holds the store: said once, with the way out that fits
+/// (no server to read through when only a console holds it).
+#[test]
+fn a_store_held_by_another_console_is_said_once_without_a_server_to_suggest() {
+    let (dir, _) = seeded();
+    let held = SledStore::open(dir.path().join("demo")).unwrap();
+    let data = dir.path().join("demo");
+    let r = run(
+        dir.path(),
+        &["--data", data.to_str().unwrap(), "users"],
+        &[],
+    );
+    drop(held);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("another atender-admin"), "{}", r.stderr);
+    assert!(!r.stderr.contains("--server"), "{}", r.stderr);
+    assert_eq!(
+        r.stderr.matches("one process per store").count(),
+        1,
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !r.stderr.contains("is in use by another process"),
+        "said twice: {}",
+        r.stderr
+    );
+}
+
+/// Handing ownership to yourself: said as it is, not "ask another admin" (nobody else can).
+#[test]
+fn transferring_ownership_to_yourself_says_what_to_do() {
+    let (dir, owner) = seeded();
+    let r = admin(
+        dir.path(),
+        &["transfer-ownership", "--to", owner.email.as_str()],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("name the active user who takes over"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("ask another admin"), "{}", r.stderr);
 }

@@ -406,6 +406,9 @@ impl App {
                         self.send_to_clipboard(link, &format!("the invite link of {email}"))
                     }
                     // Short enough for 80 columns: the way out must not be cut off.
+                    None if self.read_only() => self.error(
+                        "link unknown here (only its hash is kept); read-only: no new one from here",
+                    ),
                     None => self.error(format!(
                         "link unknown here (only its hash is kept): {} sends a new one",
                         self.keymap.label(Command::Resend)

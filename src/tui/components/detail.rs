@@ -24,6 +24,8 @@ pub struct Detail {
     pub detail: Option<UserDetail>,
     pub error: Option<String>,
     pub scroll: usize,
+    /// The last top line the latest drawing could show (drawing is pure but remembers it).
+    pub last_top: std::cell::Cell<Option<usize>>,
 }
 
 pub const BINDINGS: &[HintSpec] = &[
@@ -40,12 +42,21 @@ impl Detail {
             detail: None,
             error: None,
             scroll: 0,
+            last_top: Default::default(),
         }
     }
 
     fn offers_ownership(&self, cx: &Ctx) -> bool {
         cx.data
             .is_some_and(|d| d.user(self.id).is_some_and(|u| d.offers_ownership_to(u)))
+    }
+}
+
+impl Detail {
+    /// The top line to draw, remembering the last one there is for the scrolling keys.
+    fn top_line(&self, lines: &[Line], area: Rect) -> usize {
+        self.last_top.set(Some(last_page(usize::MAX, lines, area)));
+        last_page(self.scroll, lines, area)
     }
 }
 
@@ -58,7 +69,7 @@ impl Component for Detail {
                 }))
             }
             Some(K::DetailClose) => out.push(Action::Close),
-            command => return scroll_key(command, &mut self.scroll).into(),
+            command => return scroll_key(command, &mut self.scroll, self.last_top.get()).into(),
         }
         EventState::Consumed
     }
@@ -110,7 +121,7 @@ impl Component for Detail {
         frame.render_widget(
             Paragraph::new(lines.clone())
                 .wrap(Wrap { trim: false })
-                .scroll((last_page(self.scroll, &lines, inner) as u16, 0)),
+                .scroll((self.top_line(&lines, inner) as u16, 0)),
             inner,
         );
     }
@@ -134,7 +145,13 @@ fn detail_lines(d: &UserDetail, cx: &Ctx, theme: &Theme) -> Vec<Line<'static>> {
         Line::from(vec![
             Span::styled("Can sign in?  ", theme.title()),
             Span::styled(
-                safe(&access_line(&d.access, now, email_of, cx.keymap)),
+                safe(&access_line(
+                    &d.access,
+                    now,
+                    email_of,
+                    cx.keymap,
+                    cx.read_only,
+                )),
                 if matches!(d.access, crate::domain::rules::Access::CanSignIn) {
                     theme.ok()
                 } else {
@@ -208,21 +225,33 @@ fn detail_lines(d: &UserDetail, cx: &Ctx, theme: &Theme) -> Vec<Line<'static>> {
     lines
 }
 
-/// The one-line answer to "why can't this user get in?", naming the keys in force.
+/// The one-line answer to "why can't this user get in?", naming the keys in force (none that
+/// read-only mode refuses).
 pub fn access_line(
     access: &crate::domain::rules::Access,
     now: time::OffsetDateTime,
     who: impl Fn(UserId) -> Option<String>,
     keymap: &crate::tui::keys::Keymap,
+    read_only: bool,
 ) -> String {
-    let resend = format!(
-        "press {} on Pending Invites to resend",
-        keymap.label(crate::tui::keys::Command::Resend)
-    );
-    let reactivate = format!(
-        "press {} on the Inactive tab to reactivate",
-        keymap.label(crate::tui::keys::Command::Reactivate)
-    );
+    // Read-only, the keys that would fix it are off here: say who can, not a key that is refused.
+    let (resend, reactivate) = if read_only {
+        (
+            "an admin with changes on can resend it".to_string(),
+            "an admin with changes on can reactivate them".to_string(),
+        )
+    } else {
+        (
+            format!(
+                "press {} on Pending Invites to resend",
+                keymap.label(crate::tui::keys::Command::Resend)
+            ),
+            format!(
+                "press {} on the Inactive tab to reactivate",
+                keymap.label(crate::tui::keys::Command::Reactivate)
+            ),
+        )
+    };
     let hints = crate::present::access::AccessHints {
         resend: &resend,
         reactivate: &reactivate,

@@ -16,6 +16,8 @@ use ratatui::widgets::Paragraph;
 #[derive(Debug, Clone, Default)]
 pub struct Help {
     pub scroll: usize,
+    /// The last top line the latest drawing could show (drawing is pure but remembers it).
+    pub last_top: std::cell::Cell<Option<usize>>,
 }
 
 pub const BINDINGS: &[HintSpec] = &[
@@ -43,6 +45,14 @@ pub fn help_sections() -> Vec<(&'static str, &'static [HintSpec])> {
     ]
 }
 
+impl Help {
+    /// The top line to draw, remembering the last one there is for the scrolling keys.
+    fn top_line(&self, lines: &[Line], area: Rect) -> usize {
+        self.last_top.set(Some(last_page(usize::MAX, lines, area)));
+        last_page(self.scroll, lines, area)
+    }
+}
+
 impl Component for Help {
     fn on_key(&mut self, key: &KeyEvent, cx: &Ctx, out: &mut Queue) -> EventState {
         match cx.keymap.dialog(Dialog::Help, key) {
@@ -50,7 +60,7 @@ impl Component for Help {
                 out.push(Action::Close);
                 EventState::Consumed
             }
-            command => scroll_key(command, &mut self.scroll).into(),
+            command => scroll_key(command, &mut self.scroll, self.last_top.get()).into(),
         }
     }
 
@@ -69,7 +79,7 @@ impl Component for Help {
         frame.render_widget(hint_line(&self.bindings(cx), theme), hint_row);
         let lines = help_lines(cx, theme, usize::from(inner.width));
         frame.render_widget(
-            Paragraph::new(lines.clone()).scroll((last_page(self.scroll, &lines, inner) as u16, 0)),
+            Paragraph::new(lines.clone()).scroll((self.top_line(&lines, inner) as u16, 0)),
             inner,
         );
     }

@@ -45,7 +45,8 @@ const PATH_BINDINGS: &[HintSpec] = &[
 
 impl Links {
     pub fn one(email: String, link: String) -> Self {
-        Links::many("Invite sent".into(), vec![(email, link)])
+        // Offline nothing is sent, and a resend makes a new link too: say what it is.
+        Links::many("New invite link".into(), vec![(email, link)])
     }
 
     pub fn many(title: String, items: Vec<(String, String)>) -> Self {
@@ -214,14 +215,20 @@ impl Component for Links {
             ));
         }
         head.push(Line::raw(""));
-        head.push(Line::raw(if cx.connected {
-            "The server emails them when it can; you can also deliver them yourself."
-        } else {
-            "No email is sent from here: deliver these one-time links yourself."
+        let one = self.items.len() == 1;
+        head.push(Line::raw(match (cx.connected, one) {
+            (true, true) => "The server emails it when it can; you can also deliver it yourself.",
+            (true, false) => {
+                "The server emails them when it can; you can also deliver them yourself."
+            }
+            (false, true) => "No email is sent from here: deliver this one-time link yourself.",
+            (false, false) => "No email is sent from here: deliver these one-time links yourself.",
         }));
-        head.push(Line::raw(
-            "Only their hash is stored: after you close this, they can't be shown again (resend for new ones).",
-        ));
+        head.push(Line::raw(if one {
+            "Only its hash is stored: after you close this, it can't be shown again (resend for a new one)."
+        } else {
+            "Only their hash is stored: after you close this, they can't be shown again (resend for new ones)."
+        }));
         head.push(Line::raw(""));
         let mut tail = vec![Line::raw("")];
         let mut cursor = None;

@@ -104,8 +104,12 @@ pub fn paste_into(input: &mut Input, text: &str) -> bool {
 }
 
 /// The scrolling keys of help and the detail pane: moves `scroll` for the command and says
-/// whether it was one of them (drawing stops the scroll at the last line).
-pub fn scroll_key(command: Option<DialogKey>, scroll: &mut usize) -> bool {
+/// whether it was one of them. `last` is the last top line the latest drawing could show:
+/// past it (after End) the scroll is brought back first, so ↑ moves at once.
+pub fn scroll_key(command: Option<DialogKey>, scroll: &mut usize, last: Option<usize>) -> bool {
+    if let Some(last) = last {
+        *scroll = (*scroll).min(last);
+    }
     match command {
         Some(DialogKey::Down) => *scroll += 1,
         Some(DialogKey::Up) => *scroll = scroll.saturating_sub(1),
