@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod changes;
 pub mod client_addr;
+mod connection_errors;
 mod connections;
 pub mod control;
 mod error;
