@@ -108,7 +108,198 @@ async fn the_connection_layer_answers_in_the_json_error_shape(store: Backend) {
     assert_eq!(body["error"]["code"], "no_route");
 }
 
+/// `atender-server ARGS…` under umask 022, pointed at `place`, its stderr lines on a channel.
+fn server_under_umask_022(
+    place: &Place,
+    args: &[&str],
+) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    use std::io::{BufRead, BufReader};
+    let mut command = std::process::Command::new("sh");
+    command
+        .args(["-c", "umask 022 && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_atender-server"))
+        .args(args);
+    let mut child = place
+        .point(&mut command)
+        .env_remove("ATENDER_SMTP_HOST")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    for pipe in [
+        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+        Box::new(child.stderr.take().unwrap()),
+    ] {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+    }
+    (child, rx)
+}
+
+/// Every folder under `root` is 0700 and every file (and socket) 0600.
+fn assert_owner_only(root: &std::path::Path) -> usize {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::symlink_metadata(root).unwrap();
+    let mode = meta.permissions().mode() & 0o777;
+    if meta.is_dir() {
+        assert_eq!(mode, 0o700, "{}", root.display());
+        1 + std::fs::read_dir(root)
+            .unwrap()
+            .map(|e| assert_owner_only(&e.unwrap().path()))
+            .sum::<usize>()
+    } else {
+        assert_eq!(mode, 0o600, "{}", root.display());
+        1
+    }
+}
+
+fn wait_for(lines: &std::sync::mpsc::Receiver<String>, what: &str) -> String {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let line = lines
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("no log line with {what:?}"));
+        if line.contains(what) {
+            return line;
+        }
+    }
+}
+
+async fn store_and_outbox_files_are_owner_only_under_umask_022(store: Backend) {
+    use std::os::unix::fs::PermissionsExt;
+    let place = Place::new(store);
+    let sled = place.database.is_none();
+    let outbox = place.dir.path().join("outbox");
+    let outbox_arg = outbox.to_str().unwrap().to_string();
+    let (mut init, lines) = server_under_umask_022(
+        &place,
+        &[
+            "init",
+            "--workspace",
+            "Acme",
+            "--owner-email",
+            "ann@acme.io",
+            "--owner-name",
+            "Ann Owner",
+        ],
+    );
+    assert!(init.wait().unwrap().success());
+    let link = wait_for(&lines, "link:");
+    let token = link.rsplit("token=").next().unwrap().trim().to_string();
+    let serve = || {
+        let (child, lines) = server_under_umask_022(
+            &place,
+            &["serve", "--bind", "127.0.0.1:0", "--outbox", &outbox_arg],
+        );
+        let mut before = Vec::new();
+        let line = loop {
+            let line = lines.recv_timeout(Duration::from_secs(30)).unwrap();
+            if line.contains("port=") {
+                break line;
+            }
+            before.push(line);
+        };
+        let port: u16 = line
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("port="))
+            .unwrap()
+            .trim_matches(|c: char| !c.is_ascii_digit())
+            .parse()
+            .unwrap();
+        (child, before, format!("http://127.0.0.1:{port}/api/v1"))
+    };
+    let (mut child, _lines, url) = serve();
+    let client = http().build().unwrap();
+    let r = client
+        .post(format!("{url}/invites/accept"))
+        .json(&serde_json::json!({"token": token, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    expect(r, StatusCode::OK).await;
+    let r = client
+        .post(format!("{url}/session"))
+        .json(
+            &serde_json::json!({"workspace": "acme", "email": "ann@acme.io", "password": PASSWORD}),
+        )
+        .send()
+        .await
+        .unwrap();
+    let session = expect(r, StatusCode::OK).await["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = client
+        .post(format!("{url}/invites"))
+        .bearer_auth(&session)
+        .json(&serde_json::json!({"email": "bo@acme.io", "full_name": "Bo", "roles": ["agent"], "send_invite": true}))
+        .send()
+        .await
+        .unwrap();
+    expect(r, StatusCode::CREATED).await;
+    let eml = std::fs::read_dir(&outbox).unwrap().count();
+    assert!(eml >= 1, "the invite is in the outbox");
+    // while serving: the store, its control socket and the outbox
+    assert_owner_only(&outbox);
+    if sled {
+        assert!(assert_owner_only(&place.store_dir()) >= 3);
+        assert!(place.store_dir().join("control/atender.sock").exists());
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    if sled {
+        assert_owner_only(&place.store_dir());
+    }
+
+    // a store left readable by an older build is tightened at the next start, and the log says so
+    let loosen = |root: &std::path::Path| {
+        let mut n = 0;
+        let mut todo = vec![root.to_path_buf()];
+        while let Some(p) = todo.pop() {
+            let meta = std::fs::symlink_metadata(&p).unwrap();
+            let mode = if meta.is_dir() { 0o755 } else { 0o644 };
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+            n += 1;
+            if meta.is_dir() {
+                todo.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+            }
+        }
+        n
+    };
+    loosen(&outbox);
+    if sled {
+        loosen(&place.store_dir());
+    }
+    let (mut child, log, _) = serve();
+    let said = |what: &str| {
+        log.iter()
+            .any(|l| l.contains(what) && l.contains("tightened"))
+    };
+    assert!(
+        said("the outbox was readable by other local users"),
+        "{log:?}"
+    );
+    assert_owner_only(&outbox);
+    if sled {
+        assert!(
+            said("the store was readable by other local users"),
+            "{log:?}"
+        );
+        assert_owner_only(&place.store_dir());
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
 on_every_store!(
     a_password_with_a_control_character_is_refused_and_printable_ones_are_not,
     the_connection_layer_answers_in_the_json_error_shape,
+    store_and_outbox_files_are_owner_only_under_umask_022,
 );
