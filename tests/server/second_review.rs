@@ -298,8 +298,90 @@ async fn store_and_outbox_files_are_owner_only_under_umask_022(store: Backend) {
     child.wait().unwrap();
 }
 
+async fn invisible_characters_and_lookalike_team_names_are_refused(store: Backend) {
+    let app = TestApp::spawn(store).await;
+    let (_, owner) = app.owner("Acme", "ann@acme.io").await;
+    let team = |name: String| {
+        app.api(Method::POST, "/teams", &owner)
+            .json(&serde_json::json!({ "name": name }))
+            .send()
+    };
+    let created = expect(team("Billing".into()).await.unwrap(), StatusCode::CREATED).await;
+    for invisible in [
+        "Billing\u{E0020}",
+        "Billing\u{34F}",
+        "Bil\u{1D173}ling",
+        "Bil\u{200D}ling",
+        "Billing\u{FE0F}",
+        "Billing\u{FFFE}",
+        "Billing\u{E000}",
+        "Billing\u{3164}",
+    ] {
+        let body = expect_error(
+            team(invisible.into()).await.unwrap(),
+            StatusCode::BAD_REQUEST,
+            "invalid",
+        )
+        .await;
+        assert_eq!(body["error"]["field"], "team_name", "{invisible:?}: {body}");
+        for field in ["full_name", "display_name"] {
+            let mut invite = serde_json::json!({"email": "new@acme.io", "full_name": "New Person", "roles": ["agent"], "send_invite": false});
+            invite[field] = invisible.into();
+            let r = app
+                .api(Method::POST, "/invites", &owner)
+                .json(&invite)
+                .send()
+                .await
+                .unwrap();
+            let body = expect_error(r, StatusCode::BAD_REQUEST, "invalid").await;
+            assert_eq!(body["error"]["field"], field, "{invisible:?}: {body}");
+        }
+    }
+    // a lookalike of an existing team is that team, created or renamed to
+    for lookalike in ["B\u{456}lling", "BILL\u{406}NG"] {
+        let body = expect_error(
+            team(lookalike.into()).await.unwrap(),
+            StatusCode::CONFLICT,
+            "duplicate_team",
+        )
+        .await;
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("\"Billing\""),
+            "{body}"
+        );
+    }
+    let other = expect(team("Support".into()).await.unwrap(), StatusCode::CREATED).await;
+    let rename = |id: &Value, name: &str| {
+        app.api(
+            Method::PATCH,
+            &format!("/teams/{}", id["id"].as_str().unwrap()),
+            &owner,
+        )
+        .json(&serde_json::json!({ "name": name }))
+        .send()
+    };
+    expect_error(
+        rename(&other, "B\u{456}lling").await.unwrap(),
+        StatusCode::CONFLICT,
+        "duplicate_team",
+    )
+    .await;
+    // renaming a team to another spelling of its own look is fine
+    expect(rename(&created, "BILLING").await.unwrap(), StatusCode::OK).await;
+    // names that need their joiners keep them
+    expect(
+        team("می\u{200C}خواهم".into()).await.unwrap(),
+        StatusCode::CREATED,
+    )
+    .await;
+}
+
 on_every_store!(
     a_password_with_a_control_character_is_refused_and_printable_ones_are_not,
     the_connection_layer_answers_in_the_json_error_shape,
     store_and_outbox_files_are_owner_only_under_umask_022,
+    invisible_characters_and_lookalike_team_names_are_refused,
 );
