@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     one_malloc_arena();
+    atender_admin::store::owner_only::restrict_new_files_to_owner();
     let cli = Cli::parse();
     // Before the console takes the terminal, so a panic is logged and then the terminal restored.
     cli::init_logging();

@@ -98,7 +98,7 @@ impl StoreArgs {
                 (Some(url), _) => Ok(AnyStore::open(StoreLocation::Database(&url))?),
                 (None, Some(data)) => {
                     if create {
-                        std::fs::create_dir_all(&data)
+                        atender_admin::store::owner_only::create_owner_only_dir(&data)
                             .with_context(|| format!("creating {}", data.display()))?;
                     } else if !data.exists() {
                         anyhow::bail!("there is no store at {}", data.display());
@@ -184,6 +184,7 @@ struct ServeArgs {
 
 fn main() -> ExitCode {
     return_hash_memory_to_the_system();
+    atender_admin::store::owner_only::restrict_new_files_to_owner();
     let args = Args::parse();
     let result = tokio::runtime::Runtime::new()
         .context("starting the runtime")

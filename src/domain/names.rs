@@ -12,36 +12,106 @@ pub const MAX_PERSON_NAME: usize = 100;
 pub const MAX_TEAM_NAME: usize = 64;
 pub const MAX_WORKSPACE_NAME: usize = 64;
 
-/// Characters a stored name must never hold: C0/C1 controls (ESC among them), the bidi
-/// embedding, override and isolate controls and marks, the line/paragraph separators that would
-/// break a row in two, and the invisible format characters that make two names look alike
-/// (zero-width space, soft hyphen, word joiner, byte-order mark…). Joiners (ZWJ U+200D, ZWNJ
-/// U+200C) stay allowed: Persian and Indic names need them.
+/// Characters a stored name must never hold, on their own: C0/C1 controls (ESC among them),
+/// every format character (general category Cf: the bidi controls and marks, zero-width space,
+/// soft hyphen, word joiner, byte-order mark, the tag characters U+E0000–E007F, the musical
+/// formatting U+1D173–1D17A, …), private-use, surrogate and unassigned code points (the
+/// noncharacters U+FFFE, U+FFFF, … among them), the line/paragraph separators that would break a
+/// row in two, and the invisible fillers and selectors that are letters, marks or symbols to
+/// Unicode but show nothing: the Hangul fillers, the Braille blank, the combining grapheme
+/// joiner, variation selectors, Mongolian free variation selectors and the Khmer inherent
+/// vowels. The joiners ZWJ U+200D and ZWNJ U+200C are format characters, but allowed where a
+/// script needs them (`joiner_is_needed`), so they are not listed here.
 pub fn forbidden_in_name(c: char) -> bool {
-    c.is_control()
-        || ('\u{202A}'..='\u{202E}').contains(&c)
-        || ('\u{2066}'..='\u{2069}').contains(&c)
-        || matches!(
-            c,
-            '\u{2028}'
-                | '\u{2029}'
-                | '\u{00AD}'
-                | '\u{061C}'
-                | '\u{180E}'
-                | '\u{200B}'
-                | '\u{200E}'
-                | '\u{200F}'
-                | '\u{2060}'..='\u{2064}'
-                | '\u{206A}'..='\u{206F}'
-                | '\u{FEFF}'
-                | '\u{FFF9}'..='\u{FFFB}'
-        )
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    if is_joiner(c) {
+        return false;
+    }
+    matches!(
+        c.general_category(),
+        GeneralCategory::Control
+            | GeneralCategory::Format
+            | GeneralCategory::PrivateUse
+            | GeneralCategory::Surrogate
+            | GeneralCategory::Unassigned
+            | GeneralCategory::LineSeparator
+            | GeneralCategory::ParagraphSeparator
+    ) || invisible_filler(c)
+}
+
+/// Letters, marks and symbols that draw as nothing (or as a blank) on their own.
+fn invisible_filler(c: char) -> bool {
+    matches!(
+        c,
+        '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}' // Hangul fillers
+            | '\u{2800}' // Braille pattern blank
+            | '\u{034F}' // combining grapheme joiner
+            | '\u{17B4}' | '\u{17B5}' // Khmer inherent vowels
+            | '\u{180B}'..='\u{180F}' // Mongolian free variation selectors
+            | '\u{FE00}'..='\u{FE0F}' // variation selectors
+            | '\u{E0100}'..='\u{E01EF}' // variation selectors supplement
+    )
+}
+
+fn is_joiner(c: char) -> bool {
+    matches!(c, '\u{200C}' | '\u{200D}')
+}
+
+/// The scripts whose spelling uses the joiners: Arabic-script languages (Persian, Urdu, …),
+/// Syriac and N'Ko (ZWNJ breaks a joining letter), and the Indic scripts (ZWJ and ZWNJ choose
+/// between a conjunct, a half form and a visible virama).
+fn uses_joiners(c: char) -> bool {
+    use unicode_script::{Script, UnicodeScript};
+    matches!(
+        c.script(),
+        Script::Arabic
+            | Script::Syriac
+            | Script::Nko
+            | Script::Devanagari
+            | Script::Bengali
+            | Script::Gurmukhi
+            | Script::Gujarati
+            | Script::Oriya
+            | Script::Tamil
+            | Script::Telugu
+            | Script::Kannada
+            | Script::Malayalam
+            | Script::Sinhala
+    )
+}
+
+/// A joiner is kept only between two characters of one script that uses joiners (`می‌خواهم`,
+/// `क्‍ष`), or, for ZWJ, between two emoji (`👩‍💻`): anywhere else (in Latin text, at either
+/// end, doubled) it only hides a difference between two names that look alike.
+fn joiner_is_needed(before: Option<char>, joiner: char, after: Option<char>) -> bool {
+    use unicode_properties::UnicodeEmoji;
+    use unicode_script::UnicodeScript;
+    let (Some(before), Some(after)) = (before, after) else {
+        return false;
+    };
+    let emoji = |c: char| !c.is_ascii() && c.is_emoji_char();
+    (joiner == '\u{200D}' && emoji(before) && emoji(after))
+        || (uses_joiners(before) && uses_joiners(after) && before.script() == after.script())
+}
+
+/// The first character of `name` a name must not hold where it stands, if any.
+pub fn first_forbidden_in_name(name: &str) -> Option<char> {
+    let chars: Vec<char> = name.chars().collect();
+    chars.iter().enumerate().find_map(|(i, &c)| {
+        let bad = if is_joiner(c) {
+            let before = i.checked_sub(1).and_then(|j| chars.get(j)).copied();
+            !joiner_is_needed(before, c, chars.get(i + 1).copied())
+        } else {
+            forbidden_in_name(c)
+        };
+        bad.then_some(c)
+    })
 }
 
 /// A letter or digit that shows on screen. The Hangul fillers are letters to Unicode but draw
 /// as blanks (a name of U+3164 alone looks empty).
 fn visible_letter_or_digit(c: char) -> bool {
-    c.is_alphanumeric() && !matches!(c, '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}')
+    c.is_alphanumeric() && !invisible_filler(c)
 }
 
 fn parse_name(input: &str, field: Field, max: usize) -> Result<String> {
@@ -57,11 +127,16 @@ fn parse_name(input: &str, field: Field, max: usize) -> Result<String> {
             format!("is {len} characters long; the limit is {max}"),
         ));
     }
-    if let Some(c) = trimmed.chars().find(|&c| forbidden_in_name(c)) {
+    if let Some(c) = first_forbidden_in_name(trimmed) {
+        let what = if is_joiner(c) {
+            "a joiner its script doesn't need"
+        } else {
+            "the invisible character"
+        };
         return Err(Refusal::invalid(
             field,
             format!(
-                "contains the invisible control character U+{:04X}; remove it (paste as plain text)",
+                "contains {what} U+{:04X}; remove it (paste as plain text)",
                 c as u32
             ),
         ));
@@ -150,6 +225,15 @@ impl TeamName {
     }
 }
 
+impl TeamName {
+    /// What the name looks like: the UTS #39 confusable skeleton of `folded` (Cyrillic `і`
+    /// and Latin `i`, `rn` and `m`, are one). Two team names with one look are one team.
+    pub fn look(&self) -> String {
+        let skeleton: String = unicode_security::skeleton(&self.folded()).collect();
+        skeleton.to_lowercase()
+    }
+}
+
 impl WorkspaceName {
     /// A short address for sign-in, from the name: lower-case ASCII letters, digits and dashes.
     pub fn slug(&self) -> String {
@@ -217,6 +301,74 @@ mod tests {
         let e = PersonName::parse_display("Ann\u{202E}").unwrap_err();
         assert_eq!(e.field(), Some(Field::DisplayName));
         assert!(e.to_string().contains("U+202E"));
+    }
+
+    #[test]
+    fn refuses_format_private_unassigned_and_invisible_fillers_anywhere() {
+        for bad in [
+            "Billing\u{E0020}",
+            "Bill\u{E0062}ing",
+            "Bil\u{1D173}ling",
+            "Billing\u{34F}",
+            "Billing\u{FE0F}",
+            "Billing\u{FE00}",
+            "Billing\u{E0100}",
+            "Bill\u{FFFE}ing",
+            "Bill\u{FFFF}",
+            "Bill\u{FDD0}",
+            "Bill\u{E000}",
+            "Bill\u{F0000}",
+            "Bill\u{378}",
+            "Ann\u{3164}Lee",
+            "Ann\u{115F}",
+            "Ann\u{1160}",
+            "Ann\u{FFA0}",
+            "Ann\u{2800}Lee",
+            "Ann\u{180B}",
+            "Ann\u{17B4}",
+            "Ann\u{600}",
+            "Ann\u{2061}",
+            "Ann\u{200B}Lee",
+        ] {
+            let e = PersonName::parse(bad).unwrap_err();
+            assert!(e.to_string().contains("U+"), "{bad:?}: {e}");
+            assert!(PersonName::parse_display(bad).is_err(), "{bad:?}");
+            assert!(TeamName::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn joiners_only_where_a_script_needs_them() {
+        for ok in [
+            "می\u{200C}خواهم",  // Persian: ZWNJ between Arabic letters
+            "क्\u{200D}ष",       // Devanagari: ZWJ after a virama
+            "ಕ್\u{200C}ಷ",       // Kannada: ZWNJ
+            "👩\u{200D}💻 Dev", // an emoji ZWJ sequence
+        ] {
+            assert!(PersonName::parse(ok).is_ok(), "{ok:?}");
+            assert!(TeamName::parse(ok).is_ok(), "{ok:?}");
+        }
+        for bad in [
+            "Bil\u{200D}ling",
+            "Ann\u{200C}",
+            "\u{200D}Ann",
+            "می\u{200C}\u{200C}خواهم",
+            "a\u{200D}👩",
+            "क\u{200D}a",
+            "1\u{200D}2",
+        ] {
+            let e = PersonName::parse(bad).unwrap_err();
+            assert!(e.to_string().contains("joiner"), "{bad:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn lookalike_team_names_share_a_look() {
+        let look = |n: &str| TeamName::parse(n).unwrap().look();
+        assert_eq!(look("Billing"), look("B\u{456}lling")); // Cyrillic і
+        assert_eq!(look("Billing"), look("BILLING"));
+        assert_eq!(look("Corn"), look("Com"));
+        assert_ne!(look("Billing"), look("Bowling"));
     }
 
     #[test]

@@ -32,6 +32,18 @@ impl Password {
                 format!("must be at most {MAX_PASSWORD} characters"),
             ));
         }
+        // NIST 800-63B: every printable character and space is allowed; a control character
+        // (C0, DEL, C1) can't be typed on a sign-in form and is a pasting or scripting mistake.
+        if let Some(c) = input.chars().find(|c| c.is_control()) {
+            return Err(Refusal::invalid(
+                Field::Password,
+                format!(
+                    "must not contain control characters such as NUL, tab or a line break \
+                     (it contains U+{:04X}); letters, digits, symbols and spaces are all allowed",
+                    u32::from(c)
+                ),
+            ));
+        }
         Ok(Password(input.to_string()))
     }
 
@@ -159,6 +171,29 @@ impl PasswordHash {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_refused_and_every_printable_character_and_space_is_not() {
+        for c in [
+            '\0', '\t', '\n', '\r', '\u{1b}', '\u{7f}', '\u{80}', '\u{85}', '\u{9f}',
+        ] {
+            let e = Password::parse(&format!("correct horse{c}battery")).unwrap_err();
+            assert_eq!(e.field(), Some(Field::Password), "{c:?}");
+            assert!(e.to_string().contains("control characters"), "{c:?}: {e}");
+            assert!(
+                !e.to_string().contains("correct"),
+                "the password is never echoed"
+            );
+        }
+        for ok in [
+            "  correct horse battery  ",
+            "\u{a0}ünïcode ∑ horse — battery staple",
+            "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ 0123",
+            "パスワードは長いほうがいい",
+        ] {
+            assert!(Password::parse_new(ok, &[]).is_ok(), "{ok:?}");
+        }
+    }
 
     #[test]
     fn length_limits() {

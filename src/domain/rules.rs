@@ -2,7 +2,7 @@
 //! inside the store transaction that performs the change, so the check and the write it guards
 //! can't be separated; front ends call the same functions only through the service (dry runs).
 
-use super::error::{Field, Refusal, Result};
+use super::error::{Refusal, Result};
 use super::{Invite, Roles, User, UserId, UserStatus};
 use std::collections::BTreeSet;
 use time::OffsetDateTime;
@@ -144,10 +144,11 @@ pub fn transfer_ownership(actor: &User, target: &User) -> Result<(Roles, Roles)>
     require_owner(actor, "transfer ownership")?;
     if actor.id == target.id {
         // Not "ask another admin": nobody else can; the Owner named themselves.
-        return Err(Refusal::invalid(
-            Field::Email,
-            "that is you, and you are the Owner already: name the active user who takes over",
-        ));
+        return Err(Refusal::WrongStatus {
+            email: target.email.to_string(),
+            status: "the Owner already".into(),
+            hint: "name the active user who takes over".into(),
+        });
     }
     match target.status {
         UserStatus::Active => {}
@@ -302,7 +303,10 @@ mod tests {
             Err(Refusal::OwnerOnly { .. })
         ));
         let to_self = transfer_ownership(&owner, &owner).unwrap_err();
-        assert!(matches!(to_self, Refusal::Invalid { .. }), "{to_self:?}");
+        assert!(
+            matches!(to_self, Refusal::WrongStatus { .. }),
+            "{to_self:?}"
+        );
         assert!(to_self.to_string().contains("takes over"), "{to_self}");
         assert!(
             !to_self.to_string().contains("ask another admin"),

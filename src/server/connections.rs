@@ -7,6 +7,7 @@
 //! HTTP/1.1 only, as before (`axum::serve` without its `http2` feature).
 
 use super::ApiError;
+use super::connection_errors::JsonConnectionErrors;
 use axum::Router;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderValue, Method, Request, StatusCode, header};
@@ -122,6 +123,9 @@ pub async fn serve(
     tasks.shutdown().await;
 }
 
+/// A connection as hyper sees it: the client's socket, with hyper's own error answers in JSON.
+type Io = TokioIo<JsonConnectionErrors<TcpStream>>;
+
 fn serve_connection(
     stream: TcpStream,
     remote: SocketAddr,
@@ -129,7 +133,7 @@ fn serve_connection(
     limits: ConnectionLimits,
     only_health: bool,
 ) -> hyper::server::conn::http1::Connection<
-    TokioIo<TcpStream>,
+    Io,
     impl hyper::service::Service<
         Request<Incoming>,
         Response = axum::response::Response,
@@ -173,5 +177,5 @@ fn serve_connection(
     hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout)
-        .serve_connection(TokioIo::new(stream), service)
+        .serve_connection(TokioIo::new(JsonConnectionErrors::new(stream)), service)
 }

@@ -137,6 +137,8 @@ pub enum Mailer {
     Outbox {
         from: Mailbox,
         transport: AsyncFileTransport<Tokio1Executor>,
+        /// The outbox folder: each message is `ID.eml` in it, owner-only (it holds a link).
+        dir: std::path::PathBuf,
     },
 }
 
@@ -151,13 +153,17 @@ impl Mailer {
         })?;
         Ok(match &config.transport {
             MailTransport::Outbox(dir) => {
-                std::fs::create_dir_all(dir).map_err(|source| StartError::Io {
-                    what: format!("creating the outbox {}", dir.display()),
-                    source,
+                crate::store::owner_only::create_owner_only_dir(dir).map_err(|source| {
+                    StartError::Io {
+                        what: format!("creating the outbox {}", dir.display()),
+                        source,
+                    }
                 })?;
+                crate::store::owner_only::tighten_and_say(dir, "the outbox");
                 Mailer::Outbox {
                     from,
                     transport: AsyncFileTransport::new(dir),
+                    dir: dir.clone(),
                 }
             }
             MailTransport::Smtp(smtp) => {
@@ -209,11 +215,16 @@ impl Mailer {
                 .await
                 .map(drop)
                 .map_err(|e| format!("the mail server refused or could not be reached: {e}")),
-            Mailer::Outbox { transport, .. } => transport
-                .send(message)
-                .await
-                .map(drop)
-                .map_err(|e| format!("writing to the outbox failed: {e}")),
+            Mailer::Outbox { transport, dir, .. } => {
+                let id = transport
+                    .send(message)
+                    .await
+                    .map_err(|e| format!("writing to the outbox failed: {e}"))?;
+                // lettre creates the file with the process's umask
+                crate::store::owner_only::tighten(&dir.join(format!("{id}.eml")))
+                    .map(drop)
+                    .map_err(|e| format!("making the outbox message owner-only failed: {e}"))
+            }
         }
     }
 }

@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod changes;
 pub mod client_addr;
+mod connection_errors;
 mod connections;
 pub mod control;
 mod error;
@@ -295,7 +296,7 @@ impl CreatedFolder {
         if path.exists() {
             return Ok(CreatedFolder(None));
         }
-        std::fs::create_dir_all(path).map_err(|source| StartError::Io {
+        crate::store::owner_only::create_owner_only_dir(path).map_err(|source| StartError::Io {
             what: format!("creating the store folder {}", path.display()),
             source,
         })?;

@@ -12,6 +12,7 @@ mod any;
 pub mod backup;
 mod error;
 mod keys;
+pub mod owner_only;
 pub mod postgres;
 mod sled_store;
 

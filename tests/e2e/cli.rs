@@ -754,6 +754,76 @@ fn an_export_imported_into_a_fresh_store_round_trips_every_field_it_carries() {
 }
 
 #[test]
+fn formulas_are_escaped_in_the_export_and_imported_as_they_were() {
+    let (dir, _) = seeded();
+    assert_eq!(admin(dir.path(), &["teams", "create", "+Ops"]).code, 0);
+    let r = admin(
+        dir.path(),
+        &[
+            "invite",
+            "=1+1@acme.io",
+            "--name",
+            "=HYPERLINK(\"http://x\",\"a\")",
+            "--display-name",
+            "@SUM(1+1)",
+            "--team",
+            "+Ops",
+            "--no-email",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let export = admin(dir.path(), &["users", "--csv"]);
+    assert_eq!(export.code, 0, "{}", export.stderr);
+    let row = |csv_text: &str| {
+        csv::Reader::from_reader(csv_text.as_bytes())
+            .records()
+            .map(Result::unwrap)
+            .find(|r| r[0].contains("=1+1@acme.io"))
+            .unwrap()
+    };
+    let exported = row(&export.stdout);
+    assert_eq!(&exported[0], "'=1+1@acme.io");
+    assert_eq!(&exported[1], "'=HYPERLINK(\"http://x\",\"a\")");
+    assert_eq!(&exported[2], "'@SUM(1+1)");
+    assert_eq!(&exported[4], "'+Ops");
+    for r in csv::Reader::from_reader(export.stdout.as_bytes()).records() {
+        for cell in r.unwrap().iter() {
+            let first = cell.trim_start_matches(' ').chars().next();
+            assert!(
+                !matches!(first, Some('=' | '+' | '-' | '@' | '\t' | '\r')),
+                "{cell:?}"
+            );
+        }
+    }
+
+    let file = dir.path().join("export.csv");
+    std::fs::write(&file, &export.stdout).unwrap();
+    let fresh = fresh_store(dir.path());
+    let fresh = fresh.to_str().unwrap();
+    let in_fresh = |args: &[&str]| {
+        let mut all = vec!["--data", fresh];
+        all.extend_from_slice(args);
+        run(dir.path(), &all, &[])
+    };
+    for team in team_names_now(dir.path()) {
+        assert_eq!(in_fresh(&["teams", "create", &team]).code, 0);
+    }
+    let r = in_fresh(&["invite", "--csv", file.to_str().unwrap(), "--no-email"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let again = in_fresh(&["users", "--csv"]);
+    let imported = row(&again.stdout);
+    assert_eq!(
+        (0..5).map(|i| &imported[i]).collect::<Vec<_>>(),
+        (0..5).map(|i| &exported[i]).collect::<Vec<_>>()
+    );
+    let user = users_now(dir.path())
+        .into_iter()
+        .find(|u| u.email.as_str() == "=1+1@acme.io")
+        .unwrap();
+    assert_eq!(user.full_name.as_str(), "=HYPERLINK(\"http://x\",\"a\")");
+}
+
+#[test]
 fn deactivate_from_stdin_does_the_two_agents_and_refuses_the_owner_by_email() {
     let (dir, owner) = seeded();
     let before = users_now(dir.path());

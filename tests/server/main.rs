@@ -20,6 +20,7 @@ mod many_servers;
 mod openapi;
 mod ownership;
 mod rate_limit;
+mod second_review;
 mod serve;
 mod smtp_sink;
 mod storage;

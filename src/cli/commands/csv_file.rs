@@ -2,9 +2,14 @@
 //! quoting (the `csv` crate), UTF-8. Lists inside a cell (roles, teams) are separated by `;`.
 //! The import reads the export's first six columns where they apply, so an export can be
 //! imported into another workspace as it is.
+//!
+//! Spreadsheets run a cell that starts with `= + - @`, TAB or CR as a formula (OWASP "CSV
+//! Injection"), after trimming leading spaces: such a cell is written with a leading `'`, and
+//! the import removes exactly that `'` again (see `escape_formula`).
 
 use super::Usage;
 use crate::domain::{TeamId, User};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use time::format_description::well_known::Rfc3339;
 
@@ -31,7 +36,37 @@ pub const IMPORT_COLUMNS: [&str; 6] = [
     "send_invite",
 ];
 
-/// One user as an export row.
+/// Whether a spreadsheet would read `cell` as a formula: its first character after the
+/// whitespace a reader trims (spaces, no-break spaces, line feeds; not TAB or CR, which
+/// trigger themselves) is one of `= + - @`, TAB or CR. A cell that is `'` followed by such a
+/// cell counts too, so that escaping is reversible for every text (`'=x` exports as `''=x`).
+fn reads_as_formula(cell: &str) -> bool {
+    let rest = cell.trim_start_matches(|c: char| c.is_whitespace() && c != '\t' && c != '\r');
+    match rest.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => true,
+        Some('\'') if rest.len() == cell.len() => reads_as_formula(&cell[1..]),
+        _ => false,
+    }
+}
+
+/// A cell as written to a CSV file: with a leading `'` where a spreadsheet would run it.
+pub fn escape_formula(cell: &str) -> Cow<'_, str> {
+    if reads_as_formula(cell) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        Cow::Borrowed(cell)
+    }
+}
+
+/// A cell as read from a CSV file: `escape_formula`'s `'` removed, and nothing else.
+pub fn unescape_formula(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if reads_as_formula(rest) => rest,
+        _ => cell,
+    }
+}
+
+/// One user as an export row, each cell escaped for spreadsheets.
 pub fn export_row(user: &User, team_names: &HashMap<TeamId, String>) -> [String; 9] {
     let when = |t: Option<time::OffsetDateTime>| {
         t.and_then(|t| t.format(&Rfc3339).ok()).unwrap_or_default()
@@ -42,7 +77,7 @@ pub fn export_row(user: &User, team_names: &HashMap<TeamId, String>) -> [String;
         .filter_map(|t| team_names.get(t).map(String::as_str))
         .collect();
     teams.sort_by_key(|t| t.to_lowercase());
-    [
+    let row = [
         user.email.to_string(),
         user.full_name.to_string(),
         user.display_name.to_string(),
@@ -56,7 +91,11 @@ pub fn export_row(user: &User, team_names: &HashMap<TeamId, String>) -> [String;
         user.beta.to_string(),
         when(user.last_login_at),
         when(Some(user.created_at)),
-    ]
+    ];
+    row.map(|cell| match escape_formula(&cell) {
+        Cow::Borrowed(_) => cell,
+        Cow::Owned(escaped) => escaped,
+    })
 }
 
 /// One row of an import, as typed, with the line it starts on.
@@ -127,6 +166,7 @@ pub fn read_import(bytes: &[u8]) -> anyhow::Result<Vec<ImportRow>> {
         let cell = |i: usize| {
             columns[i]
                 .and_then(|c| record.get(c))
+                .map(unescape_formula)
                 .unwrap_or("")
                 .to_string()
         };
@@ -175,6 +215,80 @@ mod tests {
         let e = read_import(b"email\nx@y.io\n").unwrap_err();
         assert!(e.to_string().contains("no \"full_name\" column"), "{e}");
         assert!(e.downcast_ref::<Usage>().is_some());
+    }
+
+    /// OWASP's CSV-injection payloads, and the same with the leading spaces and quotes a
+    /// spreadsheet trims or an attacker adds.
+    const OWASP_PAYLOADS: [&str; 14] = [
+        "=1+1",
+        "+1+1",
+        "-1+1",
+        "@SUM(1+1)",
+        "\t=1+1",
+        "\r=1+1",
+        "=HYPERLINK(\"http://x\",\"a\")",
+        "=cmd|' /C calc'!A0",
+        "=10+20+cmd|' /C calc'!A0",
+        "@SUM(1+9)*cmd|' /C calc'!A0",
+        "-2+3+cmd|' /C calc'!A0",
+        " =1+1",
+        "\u{a0}\u{a0}+1+1",
+        "'=1+1",
+    ];
+
+    #[test]
+    fn formulas_are_escaped_and_the_escape_is_removed_on_import() {
+        for payload in OWASP_PAYLOADS {
+            let escaped = escape_formula(payload);
+            assert_eq!(escaped, format!("'{payload}"), "{payload:?}");
+            assert_eq!(unescape_formula(&escaped), payload, "{payload:?}");
+        }
+        for plain in [
+            "Ann Lee",
+            "ann@acme.io",
+            "'quoted'",
+            "'",
+            "a=1",
+            "Lee-Smith",
+            "",
+        ] {
+            assert_eq!(escape_formula(plain), plain, "{plain:?}");
+            assert_eq!(unescape_formula(plain), plain, "{plain:?}");
+        }
+    }
+
+    #[test]
+    fn an_escaped_export_reads_back_as_it_was() {
+        let mut file = String::from("email,full_name,display_name,teams\n");
+        let mut w = csv::Writer::from_writer(Vec::new());
+        for (i, payload) in OWASP_PAYLOADS.iter().enumerate() {
+            let email = format!(
+                "{}{i}@acme.io",
+                payload.trim_start_matches(['\t', '\r', ' '])
+            );
+            w.write_record(
+                [&email, *payload, *payload, *payload].map(|c| escape_formula(c).into_owned()),
+            )
+            .unwrap();
+        }
+        file.push_str(&String::from_utf8(w.into_inner().unwrap()).unwrap());
+        for (row, payload) in read_import(file.as_bytes())
+            .unwrap()
+            .iter()
+            .zip(OWASP_PAYLOADS)
+        {
+            assert_eq!(row.full_name, payload);
+            assert_eq!(row.display_name, payload);
+            assert_eq!(row.teams, payload);
+            let i = row.line - 2;
+            assert_eq!(
+                row.email,
+                format!(
+                    "{}{i}@acme.io",
+                    payload.trim_start_matches(['\t', '\r', ' '])
+                )
+            );
+        }
     }
 
     #[test]

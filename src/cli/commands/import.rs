@@ -3,7 +3,7 @@
 //! email is already taken); then each valid row is invited through the core, which has the last
 //! word. A refused row is reported by its line number and reason and never blocks the others.
 
-use super::csv_file::{ImportRow, list, read_import};
+use super::csv_file::{ImportRow, escape_formula, list, read_import};
 use super::invites::{InviteArgs, Issued, issued_json, send_invite};
 use super::progress::Progress;
 use super::{Opened, Usage, all_done, is_per_user, resolve};
@@ -320,8 +320,10 @@ impl LinkFile {
     }
 
     fn add(&mut self, issued: &Issued) -> anyhow::Result<()> {
-        self.writer
-            .write_record([issued.issued.user.email.as_str(), issued.link.as_str()])?;
+        self.writer.write_record(
+            [issued.issued.user.email.as_str(), issued.link.as_str()]
+                .map(|c| escape_formula(c).into_owned()),
+        )?;
         Ok(())
     }
 

@@ -8,8 +8,30 @@ pub(super) async fn list_teams<S: Store>(admin: &LocalAdmin<S>) -> Result<Vec<Te
     admin.read(move |store, _| store.teams(ws)).await
 }
 
+/// Refuses a name that looks like another team's (its confusable skeleton, `TeamName::look`).
+/// Read before the transaction, which can't list teams: two lookalikes created at the same
+/// instant could both pass (an exact duplicate can't: the name index is read inside).
+async fn refuse_lookalike<S: Store>(
+    admin: &LocalAdmin<S>,
+    name: &TeamName,
+    except: Option<TeamId>,
+) -> Result<()> {
+    let look = name.look();
+    let teams = list_teams(admin).await?;
+    match teams
+        .iter()
+        .find(|t| Some(t.id) != except && t.name.look() == look)
+    {
+        Some(other) => Err(Error::Refused(Refusal::DuplicateTeam {
+            name: other.name.to_string(),
+        })),
+        None => Ok(()),
+    }
+}
+
 pub(super) async fn create_team<S: Store>(admin: &LocalAdmin<S>, name: String) -> Result<Team> {
     let name = TeamName::parse(&name)?;
+    refuse_lookalike(admin, &name, None).await?;
     admin
         .commit(move |tx, ctx| {
             let actor = ctx.manager(tx)?;
@@ -45,6 +67,7 @@ pub(super) async fn rename_team<S: Store>(
     name: String,
 ) -> Result<Team> {
     let name = TeamName::parse(&name)?;
+    refuse_lookalike(admin, &name, Some(id)).await?;
     admin
         .commit(move |tx, ctx| {
             let actor = ctx.manager(tx)?;

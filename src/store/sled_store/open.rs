@@ -4,6 +4,7 @@
 //! product's operations live here.
 
 use super::*;
+use crate::store::owner_only;
 
 impl SledStore {
     /// Opens the store at `path`, creating it if missing. Refuses a store of an unknown schema,
@@ -30,6 +31,14 @@ impl SledStore {
                 path: shown,
                 detail: "its data file `db` is missing (the other files are there)".into(),
             }));
+        }
+        let existed = Self::holds_store(&path);
+        if !path.exists() {
+            owner_only::create_owner_only_dir(&path).map_err(|e| {
+                Error::Store(StoreError::Failed {
+                    detail: format!("could not create the store folder {shown}: {e}"),
+                })
+            })?;
         }
         let db = open_db(&path, &shown, cache_bytes)?;
         match db.get(keys::SCHEMA).map_err(|e| open_error(e, &shown))? {
@@ -68,6 +77,11 @@ impl SledStore {
                         .into(),
                 }));
             }
+        }
+        if existed {
+            owner_only::tighten_and_say(&path, "the store");
+        } else if let Err(e) = owner_only::tighten(&path) {
+            tracing::warn!(path = %shown, error = %e, "the new store could not be made owner-only");
         }
         let durable = DurableFiles::open(&path).map_err(|e| open_error(e, &shown))?;
         Ok(SledStore {
@@ -209,6 +223,10 @@ impl DurableFiles {
                     Err(e) => return Err(e),
                 };
                 if synced.get(&name) != Some(&len) {
+                    if !synced.contains_key(&name) {
+                        // sled creates blobs with the process's umask
+                        let _ = owner_only::tighten(&entry.path());
+                    }
                     match std::fs::File::open(entry.path()) {
                         Ok(f) => f.sync_data()?,
                         Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,

@@ -2,6 +2,7 @@
 //! while it is taken), and a new store filled from one. The file format is `store::backup`.
 
 use super::engine::from_sled;
+use super::open::{check_record, kind_name};
 use super::{SledStore, keys};
 use crate::{Error, Result};
 
@@ -28,26 +29,50 @@ impl SledStore {
         Ok(writer.finish()?.1)
     }
 
-    /// Makes a new store at `into` (a missing or empty folder) from the backup `from`, after
-    /// verifying the whole file, then reads every record back as `check_integrity` does.
-    /// Refuses, changing nothing, a damaged backup, one of another schema, or a folder that
-    /// holds anything. Returns how many records were restored.
+    /// Makes a new store at `into` (a missing or empty folder) from the backup `from`, all or
+    /// nothing: the whole file is verified first (its checksum, its schema, every record
+    /// decoding, no key twice), the store is built in a temporary folder beside `into` and read
+    /// back as `check_integrity` does, and only then renamed into place. On any refusal or
+    /// failure `into` is as it was (a missing one stays missing) and the temporary folder is
+    /// removed. Returns how many records were restored.
     pub fn restore_from(from: &Path, into: &Path) -> Result<u64> {
+        let refused = |why: &dyn std::fmt::Display| {
+            Error::storage(format!(
+                "the backup {} was not restored into {}: {why}; nothing was made there",
+                from.display(),
+                into.display()
+            ))
+        };
         let open = || {
             std::fs::File::open(from)
                 .map(std::io::BufReader::new)
                 .map_err(|e| Error::storage(format!("can't read {}: {e}", from.display())))
         };
         let mut schema = None;
+        let mut keys_seen = std::collections::HashSet::new();
+        let mut bad_record = None;
+        let mut n = 0u64;
         read_backup(&mut open()?, &mut |key, value| {
+            n += 1;
             if key == keys::SCHEMA {
                 schema = <[u8; 4]>::try_from(value.as_slice())
                     .ok()
                     .map(u32::from_be_bytes);
             }
+            if bad_record.is_none() {
+                let kind = kind_name(key.first().copied());
+                if let Err(why) = check_record(&key, &value) {
+                    bad_record = Some(format!("its record {n} ({kind}) is unreadable: {why}"));
+                } else if !keys_seen.insert(key) {
+                    bad_record = Some(format!(
+                        "its record {n} ({kind}) has the same key as an earlier one"
+                    ));
+                }
+            }
             Ok(())
         })
         .map_err(|e| Error::storage(format!("{}: {e}", from.display())))?;
+        drop(keys_seen);
         if schema != Some(SCHEMA_VERSION) {
             return Err(Error::Store(StoreError::UnknownSchema {
                 path: from.display().to_string(),
@@ -55,18 +80,66 @@ impl SledStore {
                 supported: SCHEMA_VERSION,
             }));
         }
-        let occupied = std::fs::read_dir(into).map(|mut d| d.next().is_some());
-        if into.exists() && !matches!(occupied, Ok(false)) {
-            return Err(Error::storage(format!(
-                "{} is not an empty folder: restore into a new one",
-                into.display()
-            )));
+        if let Some(why) = bad_record {
+            return Err(refused(&why));
         }
-        let store = SledStore::open(into)?;
+        match std::fs::symlink_metadata(into) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(refused(&format!("it can't be read ({e})"))),
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(refused(
+                    &"it is a symbolic link; give the path of a new folder",
+                ));
+            }
+            Ok(meta) if !meta.is_dir() => {
+                return Err(refused(&"it is a file; give the path of a new folder"));
+            }
+            Ok(_) => {
+                let occupied = std::fs::read_dir(into).map(|mut d| d.next().is_some());
+                if !matches!(occupied, Ok(false)) {
+                    return Err(Error::storage(format!(
+                        "{} is not an empty folder: restore into a new one",
+                        into.display()
+                    )));
+                }
+            }
+        }
+        let parent = match into.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => std::path::PathBuf::from("."),
+        };
+        let made_parent = MadeFolders::create(&parent)
+            .map_err(|e| refused(&format!("its folder can't be created ({e})")))?;
+        let name = into
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "store".into());
+        let temporary = TemporaryFolder(parent.join(format!(
+            ".{name}.restoring-{}-{}",
+            std::process::id(),
+            time::OffsetDateTime::now_utc().unix_timestamp_nanos()
+        )));
+        let restored = Self::restore_into(&mut open()?, &temporary.0).map_err(|e| match e {
+            Error::Store(StoreError::Corrupt { detail, .. }) => refused(&detail),
+            other => refused(&other),
+        })?;
+        std::fs::rename(&temporary.0, into)
+            .map_err(|e| refused(&format!("moving the new store into place failed ({e})")))?;
+        temporary.keep();
+        made_parent.keep();
+        if let Ok(dir) = std::fs::File::open(&parent) {
+            let _ = dir.sync_all();
+        }
+        Ok(restored)
+    }
+
+    /// Fills a new store at `path` from a verified backup, flushes it and reads it back.
+    fn restore_into(input: &mut dyn std::io::Read, path: &Path) -> Result<u64> {
+        let store = SledStore::open(path)?;
         let engine = store.engine()?;
         let mut batch = sled::Batch::default();
         let mut pending = 0;
-        let restored = read_backup(&mut open()?, &mut |key, value| {
+        let restored = read_backup(input, &mut |key, value| {
             batch.insert(key, value);
             pending += 1;
             if pending == RESTORE_BATCH {
@@ -81,7 +154,181 @@ impl SledStore {
         engine.db.apply_batch(batch).map_err(from_sled)?;
         drop(engine);
         store.flush()?;
-        store.check_integrity(&mut |_| {})?;
+        let read = store.check_integrity(&mut |_| {})?;
+        if read != restored {
+            return Err(Error::storage(format!(
+                "{restored} records were written but {read} read back"
+            )));
+        }
         Ok(restored)
+    }
+}
+
+/// A folder being built; removed on drop unless kept.
+struct TemporaryFolder(std::path::PathBuf);
+
+impl TemporaryFolder {
+    fn keep(self) {
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for TemporaryFolder {
+    fn drop(&mut self) {
+        if self.0.exists()
+            && let Err(e) = std::fs::remove_dir_all(&self.0)
+        {
+            tracing::warn!(path = %self.0.display(), error = %e, "could not remove the folder of a failed restore");
+        }
+    }
+}
+
+/// The folders created for a path that was missing, the topmost first; removed again on drop
+/// unless kept.
+struct MadeFolders(Option<std::path::PathBuf>);
+
+impl MadeFolders {
+    fn create(path: &Path) -> std::io::Result<MadeFolders> {
+        let mut topmost = None;
+        let mut at = Some(path);
+        while let Some(p) = at {
+            if p.as_os_str().is_empty() || p.exists() {
+                break;
+            }
+            topmost = Some(p.to_path_buf());
+            at = p.parent();
+        }
+        crate::store::owner_only::create_owner_only_dir(path)?;
+        Ok(MadeFolders(topmost))
+    }
+
+    fn keep(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for MadeFolders {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = std::fs::remove_dir_all(p);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::backup::BackupWriter;
+
+    /// A backup of a small demo store, and its records.
+    fn demo_backup(dir: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let store = SledStore::open(dir.join("original")).unwrap();
+        crate::demo::seed(
+            &store,
+            time::OffsetDateTime::now_utc(),
+            5,
+            crate::domain::HashCost::insecure_for_tests(),
+        )
+        .unwrap();
+        let mut bytes = Vec::new();
+        store.backup_to(&mut bytes).unwrap();
+        let mut records = Vec::new();
+        read_backup(&mut bytes.as_slice(), &mut |k, v| {
+            records.push((k, v));
+            Ok(())
+        })
+        .unwrap();
+        records
+    }
+
+    /// A backup file with a correct checksum over `records`.
+    fn write(path: &Path, records: &[(Vec<u8>, Vec<u8>)]) {
+        let mut writer = BackupWriter::new(Vec::new()).unwrap();
+        for (k, v) in records {
+            writer.record(k, v).unwrap();
+        }
+        std::fs::write(path, writer.finish().unwrap().0).unwrap();
+    }
+
+    fn leftovers(dir: &Path) -> Vec<String> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("restoring"))
+            .collect()
+    }
+
+    #[test]
+    fn a_failed_restore_leaves_the_target_as_it_was_and_says_so_for_a_restore() {
+        let dir = tempfile::tempdir().unwrap();
+        let records = demo_backup(dir.path());
+        let mut undecodable = records.clone();
+        let user = undecodable
+            .iter_mut()
+            .find(|(k, _)| k.first() == Some(&keys::USER))
+            .unwrap();
+        user.1 = b"{\"not\": \"a user\"}".to_vec();
+        let mut twice = records.clone();
+        let repeated = twice
+            .iter()
+            .find(|(k, _)| k.first() == Some(&keys::USER))
+            .unwrap()
+            .clone();
+        twice.push(repeated);
+        let empty = dir.path().join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        for (name, bad, expected) in [
+            ("undecodable", &undecodable, "(a user) is unreadable"),
+            ("twice", &twice, "the same key as an earlier one"),
+        ] {
+            let file = dir.path().join(format!("{name}.backup"));
+            write(&file, bad);
+            for target in [
+                dir.path().join("missing"),
+                dir.path().join("no/such/parent"),
+                empty.clone(),
+            ] {
+                let e = SledStore::restore_from(&file, &target)
+                    .unwrap_err()
+                    .to_string();
+                assert!(e.contains(expected), "{name}: {e}");
+                assert!(
+                    e.contains("was not restored") && e.contains("nothing was made"),
+                    "{e}"
+                );
+                assert!(!e.contains("left untouched"), "check's wording: {e}");
+                assert_eq!(
+                    target.exists(),
+                    target == empty,
+                    "{name}: {}",
+                    target.display()
+                );
+                assert!(leftovers(dir.path()).is_empty());
+            }
+            assert!(
+                !dir.path().join("no").exists(),
+                "no parent folder is left behind"
+            );
+            assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0);
+        }
+        // a dangling symbolic link is named as such
+        let good = dir.path().join("good.backup");
+        write(&good, &records);
+        #[cfg(unix)]
+        {
+            let link = dir.path().join("link");
+            std::os::unix::fs::symlink(dir.path().join("nowhere"), &link).unwrap();
+            let e = SledStore::restore_from(&good, &link)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("symbolic link"), "{e}");
+            assert!(!dir.path().join("nowhere").exists());
+        }
+        // and a good backup restores into the empty folder, with no temporary folder left
+        let restored = SledStore::restore_from(&good, &empty).unwrap();
+        assert_eq!(restored, records.len() as u64);
+        assert!(leftovers(dir.path()).is_empty());
+        let store = SledStore::open(&empty).unwrap();
+        assert_eq!(store.check_integrity(&mut |_| {}).unwrap(), restored);
     }
 }
