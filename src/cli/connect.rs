@@ -72,6 +72,11 @@ pub struct ServerConnector {
     pub sessions: Option<PathBuf>,
     /// Keep the new session there (`--remember`). Without it nothing is written to disk.
     pub remember: bool,
+    /// The workspace the command or console names (`--workspace`, else the config file), if
+    /// any: a remembered session of another workspace is never used.
+    pub workspace: Option<String>,
+    /// The email it names (`--email`, else the config file), if any: likewise.
+    pub email: Option<String>,
 }
 
 impl ServerConnector {
@@ -102,7 +107,13 @@ impl ServerConnector {
     /// Keeps the session's token if asked to (`--remember`); failing to is only logged.
     pub fn remember_session(&self, session: &Session) {
         if let (true, Some(dir)) = (self.remember, &self.sessions)
-            && let Err(e) = session_file::save(dir, &self.url, session.client.token())
+            && let Err(e) = session_file::save(
+                dir,
+                &self.url,
+                &session.workspace.slug,
+                session.user.email.as_str(),
+                session.client.token(),
+            )
         {
             tracing::warn!(error = %e, "could not remember the session");
         }
@@ -142,7 +153,14 @@ pub async fn resume(connector: &ServerConnector) -> Option<Connected> {
 /// Like `resume`, but hands back the HTTP session itself.
 pub async fn resume_session(connector: &ServerConnector) -> Option<Session> {
     let dir = connector.sessions.as_ref()?;
-    let token = match session_file::load(dir, &connector.url) {
+    let wanted = session_file::Wanted {
+        workspace: connector
+            .workspace
+            .as_deref()
+            .filter(|w| !w.trim().is_empty()),
+        email: connector.email.as_deref().filter(|e| !e.trim().is_empty()),
+    };
+    let token = match session_file::load(dir, &connector.url, wanted) {
         Ok(token) => token?,
         Err(e) => {
             tracing::warn!(error = %e, "ignoring the remembered session");
@@ -150,6 +168,14 @@ pub async fn resume_session(connector: &ServerConnector) -> Option<Session> {
         }
     };
     match HttpClient::resume(&connector.url, connector.config.clone(), token).await {
+        // Whoever the file says, the server's answer decides: never act somewhere not asked.
+        Ok(session) if !is_who_was_asked(&session, wanted) => {
+            tracing::info!(
+                workspace = %session.workspace.slug,
+                "the remembered session is for another workspace or person; signing in instead"
+            );
+            None
+        }
         Ok(session) => Some(session),
         Err(e) => {
             tracing::info!(error = %e, "the remembered session no longer works");
@@ -158,17 +184,28 @@ pub async fn resume_session(connector: &ServerConnector) -> Option<Session> {
     }
 }
 
+/// Whether a session is the workspace and person the command names (where it names them).
+fn is_who_was_asked(session: &Session, wanted: session_file::Wanted) -> bool {
+    let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
+    wanted
+        .workspace
+        .is_none_or(|w| same(w, &session.workspace.slug))
+        && wanted
+            .email
+            .is_none_or(|e| same(e, session.user.email.as_str()))
+}
+
 /// `atender-admin logout`: ends the remembered session on the server and forgets it.
 pub async fn logout(url: Option<&str>) -> anyhow::Result<String> {
     let dir = session_dir()?;
     let mut ended = false;
-    if let Some(url) = url
-        && let Some(token) = session_file::load(&dir, url)?
-    {
-        HttpClient::with_session(url, ClientConfig::default(), token)?
-            .sign_out()
-            .await?;
-        ended = true;
+    if let Some(url) = url {
+        for token in session_file::load_all(&dir, url)? {
+            HttpClient::with_session(url, ClientConfig::default(), token)?
+                .sign_out()
+                .await?;
+            ended = true;
+        }
     }
     let removed = session_file::remove(&dir)?;
     Ok(match (ended, removed) {

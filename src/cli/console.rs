@@ -58,6 +58,8 @@ pub(super) async fn run_connected(
         config: client_config(cli),
         sessions: connect::session_dir().ok(),
         remember: cli.remember,
+        workspace: Some(workspace.clone()),
+        email: Some(email.clone()),
     };
     let mut connected = connect::resume(&connector).await;
     if connected.is_none()

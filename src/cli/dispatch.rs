@@ -5,6 +5,7 @@ use super::local::{StartCheck, open_local};
 use super::{Cli, Command, commands, connect};
 use crate::Error;
 use crate::store::StoreError;
+use crate::text::safe;
 use anyhow::Context;
 
 /// Runs a command; `Ok(false)` if there was none (the caller opens the console).
@@ -139,30 +140,52 @@ pub(super) async fn open_api(cli: &Cli) -> anyhow::Result<commands::Opened> {
         let session = open_local(cli, StartCheck::None).await?;
         return Ok(commands::Opened {
             api: std::sync::Arc::new(session.admin),
+            acting: commands::Acting::new(&session.actor, &session.workspace),
             workspace: session.workspace,
             links: commands::InviteLinks::Local {
                 public_url: cli.public_url.clone(),
             },
         });
     };
+    let workspace = cli.workspace.clone().or(config.workspace);
+    let email = cli.email.clone().or(config.email);
     let connector = connect::ServerConnector {
         url,
         config: client_config(cli),
         sessions: connect::session_dir().ok(),
         remember: cli.remember,
+        workspace: workspace.clone(),
+        email: email.clone(),
     };
     let session = match connect::resume_session(&connector).await {
         Some(session) => session,
         None => {
-            let password = connect::password_from_file()?.context(
-                "not signed in: run the console once with --remember, or set ATENDER_PASSWORD_FILE",
-            )?;
-            let workspace = cli
-                .workspace
-                .clone()
-                .or(config.workspace)
-                .unwrap_or_default();
-            let email = cli.email.clone().or(config.email).unwrap_or_default();
+            let who = match (&workspace, &email) {
+                (Some(w), Some(e)) => format!(" as {} in {}", safe(e), safe(w)),
+                (Some(w), None) => format!(" in {}", safe(w)),
+                (None, Some(e)) => format!(" as {}", safe(e)),
+                (None, None) => String::new(),
+            };
+            let password = connect::password_from_file()?.with_context(|| {
+                format!(
+                    "not signed in{who}: no remembered session fits; run the console once with --remember, or set ATENDER_PASSWORD_FILE"
+                )
+            })?;
+            let workspace = workspace.unwrap_or_default();
+            // No email named: the person of the last remembered session (same server), who
+            // still types their password; else say what is missing.
+            let email = match email {
+                Some(email) => email,
+                None => connector
+                    .sessions
+                    .as_deref()
+                    .and_then(|dir| {
+                        crate::client::session_file::last_email(dir, &connector.url)
+                            .ok()
+                            .flatten()
+                    })
+                    .context("name the email to sign in with: --email EMAIL")?,
+            };
             let session = connector
                 .sign_in_session(workspace, email, crate::client::connector::Secret(password))
                 .await?;
@@ -172,6 +195,7 @@ pub(super) async fn open_api(cli: &Cli) -> anyhow::Result<commands::Opened> {
     };
     Ok(commands::Opened {
         api: std::sync::Arc::new(session.client.clone()),
+        acting: commands::Acting::new(&session.user, &session.workspace),
         workspace: session.workspace,
         links: commands::InviteLinks::Server(session.client),
     })

@@ -1,6 +1,7 @@
-//! `--remember`: the session token in a file only its owner may read (mode 0600), in a folder
-//! the caller chooses (the user data directory). The file names the server the token belongs
-//! to, so a token is never sent to another server.
+//! `--remember`: session tokens in a file only its owner may read (mode 0600), in a folder the
+//! caller chooses (the user data directory). Each is kept with the server, the workspace and the
+//! email it signed in as, and is only used for that server, and, where the command names them,
+//! that workspace and email: a remembered session never acts somewhere the flags did not ask.
 //!
 //! A file that others can read is refused, not repaired: its token may already have leaked, so
 //! the person should sign in again rather than keep using it.
@@ -13,10 +14,58 @@ use std::path::{Path, PathBuf};
 /// The file's name inside the folder.
 pub const FILE_NAME: &str = "session.json";
 
-#[derive(Serialize, Deserialize)]
-struct Stored {
+/// One remembered session. `workspace` and `email` are empty in a file written before they
+/// were kept: such a session is tried, and the caller checks who it is before using it.
+#[derive(Clone, Serialize, Deserialize)]
+struct Entry {
     server: String,
+    #[serde(default)]
+    workspace: String,
+    #[serde(default)]
+    email: String,
     token: String,
+}
+
+/// The file: every remembered session, newest last (or one session, as files were written
+/// before several were kept).
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum Stored {
+    Many { sessions: Vec<Entry> },
+    One(Entry),
+}
+
+impl Stored {
+    fn entries(self) -> Vec<Entry> {
+        match self {
+            Stored::Many { sessions } => sessions,
+            Stored::One(entry) => vec![entry],
+        }
+    }
+}
+
+/// Who a remembered session must be, as far as the command says: `None` is "any".
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Wanted<'a> {
+    pub workspace: Option<&'a str>,
+    pub email: Option<&'a str>,
+}
+
+fn same_text(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
+}
+
+impl Entry {
+    /// Whether this session may be used for `wanted` (an old entry that doesn't say who it is
+    /// may: the caller checks the session's own answer).
+    fn fits(&self, server: &str, wanted: Wanted) -> bool {
+        let fits = |kept: &str, wanted: Option<&str>| {
+            kept.is_empty() || wanted.is_none_or(|w| same_text(kept, w))
+        };
+        same_server(&self.server, server)
+            && fits(&self.workspace, wanted.workspace)
+            && fits(&self.email, wanted.email)
+    }
 }
 
 /// Why a session file could not be saved, read or removed.
@@ -52,17 +101,34 @@ fn same_server(a: &str, b: &str) -> bool {
     a.trim().trim_end_matches('/') == b.trim().trim_end_matches('/')
 }
 
-/// Saves the token for `server_url`, replacing any earlier one. Creates the folder (mode 0700)
-/// if missing; writes a new file with mode 0600 and renames it into place, so a reader never
-/// sees half a file and the token is never in a file with broader permissions.
-pub fn save(dir: &Path, server_url: &str, token: &Token) -> Result<PathBuf> {
+/// Saves the token of the session signed in to `workspace` as `email` on `server_url`,
+/// replacing an earlier one for the same three and keeping the others. Creates the folder (mode
+/// 0700) if missing; writes a new file with mode 0600 and renames it into place, so a reader
+/// never sees half a file and the token is never in a file with broader permissions.
+pub fn save(
+    dir: &Path,
+    server_url: &str,
+    workspace: &str,
+    email: &str,
+    token: &Token,
+) -> Result<PathBuf> {
     create_private_dir(dir)?;
     let path = dir.join(FILE_NAME);
     let temp = dir.join(format!(".{FILE_NAME}.new"));
-    let stored = Stored {
-        server: server_url.trim().trim_end_matches('/').to_string(),
+    let server = server_url.trim().trim_end_matches('/').to_string();
+    let mut sessions = read(dir)?.unwrap_or_default();
+    sessions.retain(|e| {
+        !(same_server(&e.server, &server)
+            && same_text(&e.workspace, workspace)
+            && same_text(&e.email, email))
+    });
+    sessions.push(Entry {
+        server,
+        workspace: workspace.trim().to_lowercase(),
+        email: email.trim().to_lowercase(),
         token: token.encode(),
-    };
+    });
+    let stored = Stored::Many { sessions };
     let bytes = serde_json::to_vec(&stored).map_err(|e| SessionFileError::Io {
         action: "write",
         path: path.clone(),
@@ -81,9 +147,8 @@ pub fn save(dir: &Path, server_url: &str, token: &Token) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// The token remembered for `server_url`: `None` when there is no file, or when it belongs to
-/// another server. Refuses a file that others can read.
-pub fn load(dir: &Path, server_url: &str) -> Result<Option<Token>> {
+/// Every remembered session; `None` when there is no file. Refuses a file others can read.
+fn read(dir: &Path) -> Result<Option<Vec<Entry>>> {
     let path = dir.join(FILE_NAME);
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
@@ -91,14 +156,51 @@ pub fn load(dir: &Path, server_url: &str) -> Result<Option<Token>> {
         Err(e) => return Err(io("read", &path)(e)),
     };
     check_private(&path)?;
-    let stored: Stored = serde_json::from_slice(&bytes)
-        .map_err(|_| SessionFileError::Unreadable { path: path.clone() })?;
-    if !same_server(&stored.server, server_url) {
+    let stored: Stored =
+        serde_json::from_slice(&bytes).map_err(|_| SessionFileError::Unreadable { path })?;
+    Ok(Some(stored.entries()))
+}
+
+/// The newest token remembered for `server_url` that fits `wanted`: `None` when there is no
+/// file or no such session (another server's, another workspace's or another person's is
+/// never handed out). Refuses a file that others can read.
+pub fn load(dir: &Path, server_url: &str, wanted: Wanted) -> Result<Option<Token>> {
+    let Some(sessions) = read(dir)? else {
         return Ok(None);
-    }
-    Token::parse(&stored.token)
+    };
+    let Some(entry) = sessions.iter().rev().find(|e| e.fits(server_url, wanted)) else {
+        return Ok(None);
+    };
+    Token::parse(&entry.token)
         .map(Some)
-        .map_err(|_| SessionFileError::Unreadable { path })
+        .map_err(|_| SessionFileError::Unreadable {
+            path: dir.join(FILE_NAME),
+        })
+}
+
+/// The email of the newest session remembered for `server_url`, if it says: whom to sign in as
+/// when a command names a workspace but no email.
+pub fn last_email(dir: &Path, server_url: &str) -> Result<Option<String>> {
+    let sessions = read(dir)?.unwrap_or_default();
+    Ok(sessions
+        .iter()
+        .rev()
+        .find(|e| same_server(&e.server, server_url) && !e.email.is_empty())
+        .map(|e| e.email.clone()))
+}
+
+/// Every token remembered for `server_url`, whoever it signed in as (to end them all).
+pub fn load_all(dir: &Path, server_url: &str) -> Result<Vec<Token>> {
+    let sessions = read(dir)?.unwrap_or_default();
+    sessions
+        .iter()
+        .filter(|e| same_server(&e.server, server_url))
+        .map(|e| {
+            Token::parse(&e.token).map_err(|_| SessionFileError::Unreadable {
+                path: dir.join(FILE_NAME),
+            })
+        })
+        .collect()
 }
 
 /// Removes the file; `false` if there was none.
@@ -175,7 +277,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let folder = dir.path().join("atender-admin");
         let token = Token::generate().unwrap();
-        let path = save(&folder, "http://127.0.0.1:8080/", &token).unwrap();
+        let path = save(
+            &folder,
+            "http://127.0.0.1:8080/",
+            "acme",
+            "ann@acme.io",
+            &token,
+        )
+        .unwrap();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -183,21 +292,77 @@ mod tests {
             assert_eq!(mode(&path), 0o600);
             assert_eq!(mode(&folder), 0o700);
         }
-        assert_eq!(load(&folder, "http://127.0.0.1:8080").unwrap(), Some(token));
+        let any = Wanted::default();
+        assert_eq!(
+            load(&folder, "http://127.0.0.1:8080", any).unwrap(),
+            Some(token.clone())
+        );
         // never handed to another server
-        assert_eq!(load(&folder, "https://evil.example").unwrap(), None);
+        assert_eq!(load(&folder, "https://evil.example", any).unwrap(), None);
         assert!(remove(&folder).unwrap());
         assert!(!remove(&folder).unwrap());
-        assert_eq!(load(&folder, "http://127.0.0.1:8080").unwrap(), None);
+        assert_eq!(load(&folder, "http://127.0.0.1:8080", any).unwrap(), None);
     }
 
     #[test]
     fn a_new_token_replaces_the_old_one() {
         let dir = tempfile::tempdir().unwrap();
         let (a, b) = (Token::generate().unwrap(), Token::generate().unwrap());
-        save(dir.path(), "http://s", &a).unwrap();
-        save(dir.path(), "http://s", &b).unwrap();
-        assert_eq!(load(dir.path(), "http://s").unwrap(), Some(b));
+        save(dir.path(), "http://s", "acme", "ann@acme.io", &a).unwrap();
+        save(dir.path(), "http://s", "ACME", "Ann@acme.io", &b).unwrap();
+        assert_eq!(
+            load(dir.path(), "http://s", Wanted::default()).unwrap(),
+            Some(b.clone())
+        );
+        assert_eq!(load_all(dir.path(), "http://s").unwrap(), vec![b]);
+    }
+
+    #[test]
+    fn a_session_is_used_only_for_its_workspace_and_email() {
+        let dir = tempfile::tempdir().unwrap();
+        let (acme, beta) = (Token::generate().unwrap(), Token::generate().unwrap());
+        save(dir.path(), "http://s", "acme", "ann@acme.io", &acme).unwrap();
+        save(dir.path(), "http://s", "beta", "ann@acme.io", &beta).unwrap();
+        let wanted = |workspace, email| Wanted { workspace, email };
+        let load = |w| load(dir.path(), "http://s", w).unwrap();
+        assert_eq!(load(wanted(Some("acme"), None)), Some(acme.clone()));
+        assert_eq!(
+            load(wanted(Some("Beta"), Some("ann@acme.io"))),
+            Some(beta.clone())
+        );
+        assert_eq!(
+            load(wanted(Some("gamma"), None)),
+            None,
+            "no session for gamma"
+        );
+        assert_eq!(
+            load(wanted(Some("acme"), Some("agent4@acme.io"))),
+            None,
+            "never another person's"
+        );
+        assert_eq!(
+            load(wanted(None, None)),
+            Some(beta),
+            "the newest when nothing is named"
+        );
+    }
+
+    #[test]
+    fn a_file_from_before_sessions_were_kept_by_workspace_still_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let token = Token::generate().unwrap();
+        let path = save(dir.path(), "http://s", "acme", "a@b.io", &token).unwrap();
+        let old = format!(
+            "{{\"server\":\"http://s\",\"token\":\"{}\"}}",
+            token.encode()
+        );
+        std::fs::write(&path, old).unwrap();
+        // Tried for any workspace: the caller checks who the session is before using it.
+        let wanted = Wanted {
+            workspace: Some("acme"),
+            email: None,
+        };
+        assert_eq!(load(dir.path(), "http://s", wanted).unwrap(), Some(token));
     }
 
     #[cfg(unix)]
@@ -205,9 +370,16 @@ mod tests {
     fn a_file_others_can_read_is_refused() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        let path = save(dir.path(), "http://s", &Token::generate().unwrap()).unwrap();
+        let path = save(
+            dir.path(),
+            "http://s",
+            "w",
+            "e@x.io",
+            &Token::generate().unwrap(),
+        )
+        .unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let e = load(dir.path(), "http://s").unwrap_err();
+        let e = load(dir.path(), "http://s", Wanted::default()).unwrap_err();
         assert!(
             matches!(e, SessionFileError::TooOpen { mode: 0o644, .. }),
             "{e}"
@@ -218,9 +390,16 @@ mod tests {
     #[test]
     fn a_damaged_file_is_refused_with_what_to_do() {
         let dir = tempfile::tempdir().unwrap();
-        let path = save(dir.path(), "http://s", &Token::generate().unwrap()).unwrap();
+        let path = save(
+            dir.path(),
+            "http://s",
+            "w",
+            "e@x.io",
+            &Token::generate().unwrap(),
+        )
+        .unwrap();
         std::fs::write(&path, b"{\"server\":\"http://s\",\"token\":\"nope\"}").unwrap();
-        let e = load(dir.path(), "http://s").unwrap_err();
+        let e = load(dir.path(), "http://s", Wanted::default()).unwrap_err();
         assert!(matches!(e, SessionFileError::Unreadable { .. }), "{e}");
     }
 }

@@ -900,6 +900,9 @@ fn unchanged_users_are_reported_as_such_and_json_uses_the_api_shapes() {
     let v: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
     assert_eq!(v["outcome"], "unchanged");
     assert_eq!(v["id"], agent.id.to_string());
+    // who acted and where, on every line
+    assert!(v["actor"].as_str().is_some_and(|a| a.contains('@')), "{v}");
+    assert_eq!(v["workspace"], "demo-support-co", "{v}");
 
     // resend: the API's InviteIssuedResponse, roles as a list, and an outcome
     let invited = users_now(dir.path())
@@ -1091,7 +1094,12 @@ fn a_long_run_piped_prints_its_lines_and_one_summary_and_nothing_else() {
     );
     let summary: Vec<&str> = r.stderr.lines().collect();
     assert_eq!(summary.len(), 1, "{}", r.stderr);
-    assert!(summary[0].ends_with(", 0 refused"), "{}", r.stderr);
+    assert!(summary[0].contains(", 0 refused as "), "{}", r.stderr);
+    assert!(
+        summary[0].ends_with("in Demo Support Co (demo-support-co)"),
+        "the summary names who acted and where: {}",
+        r.stderr
+    );
     assert!(
         !r.stderr.contains('\r') && !r.stderr.contains('\u{1b}'),
         "no bar"

@@ -231,7 +231,7 @@ fn sign_in_invite_deactivate_survive_an_outage_and_a_revoked_session() {
     t.wait_for("Pending Invites (2)");
 
     // the session is revoked on the server: the console asks to sign in again
-    let token = session_file::load(&session_dir(home.path()), &url)
+    let token = session_file::load(&session_dir(home.path()), &url, Default::default())
         .unwrap()
         .expect("--remember kept the session");
     rt.block_on(async {
@@ -284,8 +284,208 @@ fn sign_in_invite_deactivate_survive_an_outage_and_a_revoked_session() {
         "{out:?}"
     );
     assert!(
-        session_file::load(&session_dir(home.path()), &url)
+        session_file::load(&session_dir(home.path()), &url, Default::default())
             .unwrap()
             .is_none()
     );
+}
+
+/// `atender-server init` for another workspace of the same store; its Owner's invite token.
+fn init_workspace(data: &Path, name: &str, owner: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_atender-server"))
+        .args([
+            "init",
+            "--data",
+            data.to_str().unwrap(),
+            "--workspace",
+            name,
+        ])
+        .args(["--owner-email", owner, "--owner-name", "Ann Lee"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let token = text
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next();
+    token.unwrap().to_string()
+}
+
+/// The scriptable CLI against `url`, with its folders in `home` and, if given, a password file.
+fn cli_as(home: &Path, url: &str, args: &[&str], password: Option<&str>) -> std::process::Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_atender-admin"));
+    command
+        .args(["--server", url])
+        .args(args)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env_remove("ATENDER_PASSWORD_FILE")
+        .stdin(Stdio::null());
+    if let Some(password) = password {
+        let file = home.join(format!("password-{}", password.len()));
+        std::fs::write(&file, format!("{password}\n")).unwrap();
+        command.env("ATENDER_PASSWORD_FILE", &file);
+    }
+    command.output().unwrap()
+}
+
+/// A session remembered for one workspace and person is used for them only: a command that
+/// names another workspace or another email signs in as what it names, or says why it can't;
+/// it never acts in the remembered workspace or as the remembered person.
+#[test]
+fn a_remembered_session_acts_only_where_and_as_whom_it_was_asked() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("store");
+    let acme_owner = init(&data);
+    let beta_owner = init_workspace(&data, "Beta", "ann@acme.io");
+    let server = Server::start(&data, "127.0.0.1:0");
+    let url = server.url.clone();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let cfg = ClientConfig::default();
+    const AGENT_PASSWORD: &str = "agent4 horse battery staple";
+    // Ann owns both workspaces; agent20 is in both, agent4 in Acme.
+    let (acme, beta) = rt.block_on(async {
+        let mut owners = Vec::new();
+        for (token, slug) in [(&acme_owner, "acme"), (&beta_owner, "beta")] {
+            atender_admin::client::accept_invite(&url, cfg.clone(), token, PASSWORD)
+                .await
+                .unwrap();
+            let owner = HttpClient::sign_in(&url, cfg.clone(), slug, "ann@acme.io", PASSWORD)
+                .await
+                .unwrap()
+                .client;
+            let mut agents = vec!["agent20"];
+            if slug == "acme" {
+                agents.push("agent4");
+            }
+            for name in agents {
+                let issued = owner
+                    .invite(NewInvite {
+                        email: format!("{name}@acme.io"),
+                        full_name: format!("Agent {name}"),
+                        display_name: None,
+                        roles: vec![Role::Agent],
+                        teams: vec![],
+                        send_invite: false,
+                    })
+                    .await
+                    .unwrap();
+                let password = if name == "agent4" {
+                    AGENT_PASSWORD
+                } else {
+                    PASSWORD
+                };
+                atender_admin::client::accept_invite(
+                    &url,
+                    cfg.clone(),
+                    &issued.token.encode(),
+                    password,
+                )
+                .await
+                .unwrap();
+            }
+            owners.push(owner);
+        }
+        let beta = owners.pop().unwrap();
+        (owners.pop().unwrap(), beta)
+    });
+    let status_of = |api: &HttpClient, email: &str| {
+        rt.block_on(async {
+            let users = api.list_users(UserQuery::default()).await.unwrap().items;
+            let user = users
+                .into_iter()
+                .find(|u| u.email.as_str() == email)
+                .unwrap();
+            (user.status, user.roles.to_string())
+        })
+    };
+    let me = home.path();
+    // Ann signs in to Acme and is remembered.
+    let out = cli_as(
+        me,
+        &url,
+        &[
+            "--workspace",
+            "acme",
+            "--email",
+            "ann@acme.io",
+            "--remember",
+            "users",
+        ],
+        Some(PASSWORD),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Beta, with no password: it says why it can't, and nothing happens in Acme.
+    let out = cli_as(
+        me,
+        &url,
+        &["--workspace", "beta", "deactivate", "agent20@acme.io"],
+        None,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("not signed in in beta"), "{stderr}");
+    assert_eq!(status_of(&acme, "agent20@acme.io").0, UserStatus::Active);
+    // Beta with the password: it acts in Beta, and says so.
+    let out = cli_as(
+        me,
+        &url,
+        &["--workspace", "beta", "deactivate", "agent20@acme.io"],
+        Some(PASSWORD),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("as ann@acme.io in Beta (beta)"), "{stderr}");
+    assert_eq!(status_of(&beta, "agent20@acme.io").0, UserStatus::Inactive);
+    assert_eq!(status_of(&acme, "agent20@acme.io").0, UserStatus::Active);
+    // The remembered Acme session without a workspace named: still Acme, and it says so.
+    let out = cli_as(
+        me,
+        &url,
+        &["--workspace", "acme", "beta", "on", "agent20@acme.io"],
+        None,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("as ann@acme.io in Acme (acme)"), "{stderr}");
+    // Another email in Acme: it signs in as that person (an Agent), never as Ann.
+    let out = cli_as(
+        me,
+        &url,
+        &[
+            "--workspace",
+            "acme",
+            "--email",
+            "agent4@acme.io",
+            "roles",
+            "set",
+            "agent",
+            "ann@acme.io",
+        ],
+        Some(AGENT_PASSWORD),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "an Agent can't change roles: {stderr}"
+    );
+    assert_eq!(
+        status_of(&acme, "ann@acme.io").1,
+        "Owner",
+        "Ann is still the Owner"
+    );
+    drop(server);
 }

@@ -78,10 +78,12 @@ pub struct Report {
     pub done: usize,
     pub unchanged: usize,
     pub refused: usize,
+    /// Who acted, and where: in the summary line and on every JSON line.
+    pub acting: super::Acting,
 }
 
 impl Report {
-    pub fn new(json: bool, dry_run: bool, would: String) -> Report {
+    pub fn new(json: bool, dry_run: bool, would: String, acting: &super::Acting) -> Report {
         Report {
             json,
             dry_run,
@@ -89,6 +91,7 @@ impl Report {
             done: 0,
             unchanged: 0,
             refused: 0,
+            acting: acting.clone(),
         }
     }
 
@@ -121,6 +124,8 @@ impl Report {
                 "error": error,
                 "message": message,
                 "dry_run": self.dry_run,
+                "actor": self.acting.email,
+                "workspace": self.acting.slug,
             });
             return writeln!(out, "{value}");
         }
@@ -143,7 +148,7 @@ impl Report {
     pub fn finish(&self) -> anyhow::Result<()> {
         let done = if self.dry_run { "would change" } else { "done" };
         eprintln!(
-            "{} {done}, {} unchanged, {} refused{}",
+            "{} {done}, {} unchanged, {} refused{} {}",
             self.done,
             self.unchanged,
             self.refused,
@@ -151,7 +156,8 @@ impl Report {
                 " (dry run: nothing was changed)"
             } else {
                 ""
-            }
+            },
+            self.acting
         );
         all_done(self.refused, self.total())
     }
@@ -187,7 +193,12 @@ pub async fn bulk(opened: &Opened, kind: BulkKind, args: &BulkArgs) -> anyhow::R
         .iter()
         .filter_map(|l| l.as_ref().ok().map(|(id, _)| *id))
         .collect();
-    let mut report = Report::new(args.users.json, args.dry_run, would(&kind, &team_name));
+    let mut report = Report::new(
+        args.users.json,
+        args.dry_run,
+        would(&kind, &team_name),
+        &opened.acting,
+    );
     let mut out = std::io::stdout().lock();
     let mut outcomes: HashMap<UserId, Outcome> = HashMap::new();
     let mut printed = 0;
@@ -281,7 +292,7 @@ pub async fn preview_invites(
     }
     fill_missing(&ids, &mut outcomes);
     let would = format!("would {} the invite", change.verb());
-    let mut report = Report::new(args.users.json, true, would);
+    let mut report = Report::new(args.users.json, true, would, &opened.acting);
     let mut out = std::io::stdout().lock();
     for line in &lines {
         match line {

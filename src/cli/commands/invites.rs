@@ -181,7 +181,7 @@ pub async fn resend(opened: &Opened, args: &BulkArgs) -> anyhow::Result<()> {
     if args.dry_run {
         return super::bulk::preview_invites(opened, args, InviteChange::Resend).await;
     }
-    per_user(&args.users, async |input, out, json| {
+    per_user(opened, &args.users, async |input, out, json| {
         let user = resolve::user_by_email(opened.api.as_ref(), input).await?;
         let issued = match &opened.links {
             InviteLinks::Local { public_url } => {
@@ -206,7 +206,7 @@ pub async fn cancel(opened: &Opened, args: &BulkArgs) -> anyhow::Result<()> {
     if args.dry_run {
         return super::bulk::preview_invites(opened, args, InviteChange::Cancel).await;
     }
-    per_user(&args.users, async |input, _, _| {
+    per_user(opened, &args.users, async |input, _, _| {
         let user = resolve::user_by_email(opened.api.as_ref(), input).await?;
         opened.api.cancel_invite(user.id).await?;
         Ok(Some((user.id, user.email.to_string())))
@@ -235,6 +235,7 @@ pub async fn delete(opened: &Opened, email: &str, yes: bool) -> anyhow::Result<(
 /// Runs one action per email; an action prints its own success, or hands back the user to
 /// print as "done". A refusal is printed on its user's line and the others go on.
 async fn per_user(
+    opened: &Opened,
     args: &EmailArgs,
     action: impl AsyncFn(
         &str,
@@ -243,7 +244,7 @@ async fn per_user(
     ) -> anyhow::Result<Option<(UserId, String)>>,
 ) -> anyhow::Result<()> {
     let emails = args.all()?;
-    let mut report = Report::new(args.json, false, String::new());
+    let mut report = Report::new(args.json, false, String::new(), &opened.acting);
     let progress = Progress::new(emails.len(), "working");
     for input in &emails {
         let mut out = std::io::stdout().lock();

@@ -27,6 +27,38 @@ pub struct Opened {
     pub api: Arc<dyn AdminApi>,
     pub workspace: Workspace,
     pub links: InviteLinks,
+    /// Who acts, and where: named on every command that changes something.
+    pub acting: Acting,
+}
+
+/// Who a command acts as, and in which workspace (`as ann@acme.io in Acme (acme)`).
+#[derive(Debug, Clone, Default)]
+pub struct Acting {
+    pub email: String,
+    pub workspace: String,
+    pub slug: String,
+}
+
+impl Acting {
+    pub fn new(user: &crate::domain::User, workspace: &Workspace) -> Acting {
+        Acting {
+            email: user.email.to_string(),
+            workspace: workspace.name.to_string(),
+            slug: workspace.slug.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for Acting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "as {} in {} ({})",
+            crate::text::safe(&self.email),
+            crate::text::safe(&self.workspace),
+            crate::text::safe(&self.slug)
+        )
+    }
 }
 
 /// Where an invite's one-time link comes from.
