@@ -598,3 +598,56 @@ async fn help_scrolls_back_at_once_after_the_end() {
     h.key(KeyCode::Char('G'));
     assert_eq!(h.screen(), bottom);
 }
+
+/// Yes is not taken while the rules are still being asked: typed quickly after the key that
+/// opened the dialog, `y` does nothing until the dry run has answered; then it goes.
+#[tokio::test]
+async fn yes_waits_for_the_rules_to_answer() {
+    let mut h = Harness::demo().await;
+    let before = h.app.view_of(Tab::Active).rows.len();
+    h.key(KeyCode::Char('d'));
+    h.key(KeyCode::Char('y'));
+    h.key(KeyCode::Left);
+    h.key(KeyCode::Enter);
+    let Some(c) = h.app.layers().top::<Confirm>() else {
+        panic!(
+            "the dialog closed before the check ended: {:?}",
+            h.app.layers()
+        )
+    };
+    assert!(c.waiting());
+    assert!(h.screen().contains("Yes waits for it"));
+    // Only the dry run was asked for: nothing changes.
+    let asked = h.app.take_effects();
+    assert!(
+        matches!(
+            asked.as_slice(),
+            [(_, atender_admin::tui::effects::Effect::Preview { .. })]
+        ),
+        "{asked:?}"
+    );
+    for (id, effect) in asked {
+        let msg = atender_admin::tui::effects::answer(&h.api, id, effect).await;
+        h.app.on_msg(msg);
+    }
+    h.press(KeyCode::Char('y')).await;
+    assert!(h.app.layers().is_empty());
+    assert_eq!(h.app.view_of(Tab::Active).rows.len(), before - 1);
+}
+
+/// An undo's users are on another tab, not hidden by a filter (none is on): it says so.
+#[tokio::test]
+async fn a_confirmation_says_where_its_users_are() {
+    let mut h = Harness::demo().await;
+    h.key(KeyCode::Char(' '));
+    h.key(KeyCode::Char(' '));
+    h.press(KeyCode::Char('d')).await;
+    h.press(KeyCode::Char('y')).await;
+    h.press(KeyCode::Char('u')).await;
+    let screen = h.screen();
+    assert!(!screen.contains("hidden by the filter"), "{screen}");
+    assert!(
+        screen.contains("all of them are on the Inactive tab"),
+        "{screen}"
+    );
+}

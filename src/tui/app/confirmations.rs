@@ -153,9 +153,25 @@ impl App {
         if ids.len() > 1 {
             lines.push(listed(&names, ids.len()));
         }
-        let hidden = self.hidden_by_filter(&ids);
+        // Said only when true: hidden by a filter on this tab, or listed on another tab.
+        let hidden = if self.filter.value().trim().is_empty() {
+            0
+        } else {
+            self.hidden_by_filter(&ids)
+        };
         if hidden > 0 {
             lines.push(format!("{hidden} of them hidden by the filter"));
+        }
+        for (tab, n) in self.on_other_tabs(&ids) {
+            let them = if n == ids.len() && n > 1 {
+                "all of them".to_string()
+            } else if n == ids.len() {
+                "they are".to_string()
+            } else {
+                format!("{n} of them")
+            };
+            let verb = if n == ids.len() && n == 1 { "" } else { " are" };
+            lines.push(format!("{them}{verb} on the {} tab", tab.title()));
         }
         match action {
             ConfirmAction::Resend { .. } => {
@@ -167,6 +183,9 @@ impl App {
             ConfirmAction::TransferOwnership { .. } => {
                 lines.push("They become an Owner and you stop being one, in one step.".into());
                 lines.push("You keep your other roles, or become an Admin.".into());
+                lines.push(
+                    "You can't take it back yourself: only an Owner can make you one again.".into(),
+                );
             }
             ConfirmAction::Update { .. } | ConfirmAction::Bulk { .. }
                 if self.removes_own_rights(action) =>

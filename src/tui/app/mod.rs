@@ -289,10 +289,35 @@ impl App {
         self.current_user().into_iter().collect()
     }
 
+    /// How many of `ids` are on the current tab but not shown: the filter hides them.
     pub fn hidden_by_filter(&self, ids: &[UserId]) -> usize {
         let Some(data) = &self.data else { return 0 };
         let shown: HashSet<UserId> = self.view().rows.iter().map(|&i| data.users[i].id).collect();
-        ids.iter().filter(|id| !shown.contains(id)).count()
+        ids.iter()
+            .filter(|id| {
+                data.user(**id)
+                    .is_some_and(|u| Tab::of(u.status) == self.tab && !shown.contains(&u.id))
+            })
+            .count()
+    }
+
+    /// How many of `ids` are listed on each other tab than the current one (in tab order).
+    pub fn on_other_tabs(&self, ids: &[UserId]) -> Vec<(Tab, usize)> {
+        let Some(data) = &self.data else {
+            return vec![];
+        };
+        Tab::ALL
+            .into_iter()
+            .filter(|&t| t != self.tab)
+            .map(|t| {
+                let n = ids
+                    .iter()
+                    .filter(|id| data.user(**id).is_some_and(|u| Tab::of(u.status) == t))
+                    .count();
+                (t, n)
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect()
     }
 
     pub fn signing_in(&self) -> bool {

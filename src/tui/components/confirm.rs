@@ -151,12 +151,20 @@ impl Confirm {
         match keymap.dialog(Dialog::Confirm, key) {
             Some(K::ToYes) => self.yes = true,
             Some(K::ToNo) => self.yes = false,
+            // Until the rules have answered, a yes would be to something nobody has seen.
+            Some(K::Yes) if self.waiting() => {}
+            Some(K::Chosen) if self.yes && self.waiting() => {}
             Some(K::Yes) => return Reply::Yes,
             Some(K::Chosen) if self.yes => return Reply::Yes,
             Some(K::Chosen | K::No) => return Reply::No,
             _ => {}
         }
         Reply::Stay
+    }
+
+    /// A dry run was asked for and has not answered: only cancelling is possible yet.
+    pub fn waiting(&self) -> bool {
+        self.checking && self.preview.is_none() && self.preview_error.is_none()
     }
 
     /// The keys this confirmation answers to, as its hint line shows them.
@@ -325,7 +333,10 @@ impl Confirm {
                 theme.error(),
             )),
             (None, None) if self.checking => {
-                lines.push(Line::styled("checking what the rules allow…", theme.dim()));
+                lines.push(Line::styled(
+                    "checking what the rules allow… (Yes waits for it; Esc cancels)",
+                    theme.dim(),
+                ));
             }
             _ => {}
         }
