@@ -32,7 +32,9 @@ pub enum Refusal {
     WorkspaceNotFound { workspace: String },
 
     // ---- permissions ---------------------------------------------------------------------
-    #[error("{actor} can't manage users or teams: only Owners and Admins can")]
+    #[error(
+        "{actor} can't manage users or teams: only Owners and Admins can, so ask an Owner or Admin"
+    )]
     NotAnAdmin { actor: String },
     #[error("only an Owner can {action}")]
     OwnerOnly { action: String },

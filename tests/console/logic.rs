@@ -1498,3 +1498,56 @@ async fn a_dialog_hides_the_notice_given_before_it() {
         Some("nothing to undo")
     );
 }
+
+/// An Agent who signs in to the console is told, on the sign-in screen, that only Owners and
+/// Admins manage users: not shown an empty, read-only table.
+#[tokio::test]
+async fn an_agent_signing_in_is_told_to_ask_an_admin() {
+    use atender_admin::Error;
+    use atender_admin::tui::components::SignInForm;
+    use atender_admin::tui::effects::{Connected, Effect, Msg, Reply};
+    use atender_admin::tui::model::ServerContext;
+    let mut h = Harness::demo().await;
+    h.app.context_mut().server = Some(ServerContext {
+        url: "http://127.0.0.1:9".into(),
+        workspace: "demo-support-co".into(),
+        email: "x@y.io".into(),
+    });
+    h.app.reload();
+    h.answer_queued(|_| {
+        Err(Error::Refused(
+            atender_admin::domain::Refusal::Unauthenticated,
+        ))
+    });
+    assert!(h.app.layers().top::<SignInForm>().is_some());
+    h.keys("secret-pw");
+    h.key(KeyCode::Enter);
+    let effects = h.app.take_effects();
+    let [(id, Effect::SignIn { .. })] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let agent = h
+        .app
+        .data()
+        .unwrap()
+        .users
+        .iter()
+        .find(|u| u.status == UserStatus::Active && u.roles.to_string() == "Agent")
+        .unwrap()
+        .clone();
+    let connected = Connected {
+        api: std::sync::Arc::new(h.core.admin(h.ws.id, agent.id)),
+        user: agent,
+        workspace: h.ws.clone(),
+    };
+    h.app.on_msg(Msg::Answer {
+        id: *id,
+        result: Ok(Reply::SignedIn(connected)),
+    });
+    let Some(form) = h.app.layers().top::<SignInForm>() else {
+        panic!("{:?}", h.app.layers())
+    };
+    let said = form.message.as_deref().unwrap_or_default();
+    assert!(said.contains("(Agent) can't manage users"), "{said}");
+    assert!(said.contains("ask an Owner or Admin"), "{said}");
+}

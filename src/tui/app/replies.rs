@@ -56,6 +56,21 @@ impl App {
                     return;
                 };
                 match result {
+                    // Signed in, but as someone the console can do nothing for: said on the
+                    // sign-in screen, not as an empty read-only table.
+                    Ok(Reply::SignedIn(connected)) if !connected.user.roles.can_manage() => {
+                        let refusal = Error::Refused(crate::domain::Refusal::NotAnAdmin {
+                            actor: format!("{} ({})", connected.user.email, connected.user.roles),
+                        });
+                        let asked = Effect::SignIn {
+                            workspace: connected.workspace.slug.clone(),
+                            email: connected.user.email.to_string(),
+                            password: crate::tui::effects::Secret(String::new()),
+                        };
+                        self.with_layer(layer, |c, cx, out| {
+                            c.on_reply(&asked, Err(refusal), cx, out)
+                        });
+                    }
                     Ok(Reply::SignedIn(connected)) => {
                         // Back to exactly where the admin was: forms and dialogs underneath stay.
                         self.layers.close(layer);
