@@ -11,6 +11,9 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     if err.downcast_ref::<commands::Usage>().is_some() {
         return 2;
     }
+    if let Some(crate::tui::EndedBySignal(n)) = err.downcast_ref() {
+        return u8::try_from(128 + n).unwrap_or(255);
+    }
     if err.downcast_ref::<commands::Refusal>().is_some() {
         return 1;
     }

@@ -78,7 +78,17 @@ pub async fn run(
         let _ = write_now(mouse.disable());
         ratatui_hook(info);
     }));
-    let stop = stop.unwrap_or_else(|| Box::pin(std::future::pending()));
+    // A signal ends the console through the same way out as `q`, so everything turned on is
+    // turned off again (ratatui's restore and hook do not run on signals).
+    let stop: Stop = match stop {
+        Some(stop) => Box::pin(async move {
+            tokio::select! {
+                error = stop => error,
+                n = signalled() => anyhow::Error::from(EndedBySignal(n)),
+            }
+        }),
+        None => Box::pin(async { anyhow::Error::from(EndedBySignal(signalled().await)) }),
+    };
     let result = match write_now(mouse.enable()) {
         Ok(()) => event_loop(&mut terminal, api, connector, context, options, theme, stop).await,
         Err(e) => Err(e.into()),
@@ -102,6 +112,35 @@ fn write_now(sequence: &str) -> std::io::Result<()> {
 
 /// What ends the console from outside, with the error to report.
 pub type Stop = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Error> + Send>>;
+
+/// The console was ended by a signal (SIGTERM, SIGHUP, SIGINT): the terminal is restored as on
+/// any way out, and the process exits with 128 + the signal's number.
+#[derive(Debug, thiserror::Error)]
+#[error("ended by signal {0}")]
+pub struct EndedBySignal(pub i32);
+
+/// Resolves when SIGTERM, SIGHUP or SIGINT arrives, with its number. On anything but Unix, or
+/// when the handlers can't be set, never.
+async fn signalled() -> i32 {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = term.recv() => 15,
+            _ = hup.recv() => 1,
+            _ = int.recv() => 2,
+        }
+    }
+    #[cfg(not(unix))]
+    std::future::pending().await
+}
 
 fn handle(app: &mut App, event: Event) {
     match event {

@@ -332,6 +332,45 @@ fn the_terminal_is_restored_after_a_panic_and_the_panic_is_logged() {
     );
 }
 
+/// `kill -TERM`, `-HUP` or `-INT` leave the terminal as it was found, in every mouse mode: main
+/// screen, cursor shown, bracketed paste and any mouse mode turned off again; the exit code is
+/// 128 + the signal's number.
+#[test]
+fn every_signal_restores_the_terminal_in_every_mouse_mode() {
+    let (dir, _) = seeded();
+    let d = data(dir.path());
+    for (signal, number) in [("TERM", 15), ("HUP", 1), ("INT", 2)] {
+        for mouse in [&[][..], &["--mouse"][..], &["--mouse", "click"][..]] {
+            let mut args = vec!["--demo", "--data", d.as_str()];
+            args.extend_from_slice(mouse);
+            let mut t = Term::admin(&args, dir.path(), 120, 40);
+            t.wait_loaded("Active (218)");
+            t.signal(signal);
+            let code = t.wait_exit();
+            let what = format!("SIG{signal} with {mouse:?}");
+            assert_eq!(code, 128 + number, "{what}");
+            t.with_screen(|s| {
+                assert!(!s.alternate_screen(), "{what}: back on the main screen");
+                assert!(!s.hide_cursor(), "{what}: cursor visible");
+            });
+            let raw = String::from_utf8_lossy(&t.raw_output()).to_string();
+            let undone = |on: &str, off: &str| raw.rfind(on) < raw.rfind(off);
+            assert!(
+                undone("\x1b[?2004h", "\x1b[?2004l"),
+                "{what}: bracketed paste"
+            );
+            match mouse {
+                [] => assert!(!raw.contains("\x1b[?1000h") && !raw.contains("\x1b[?1007h")),
+                [_] => assert!(undone("\x1b[?1007h", "\x1b[?1007l"), "{what}: scroll mode"),
+                _ => assert!(
+                    undone("\x1b[?1000h", "\x1b[?1000l"),
+                    "{what}: mouse capture"
+                ),
+            }
+        }
+    }
+}
+
 /// A key must be answered at once, not at the next 100 ms tick (the lost wakeup of polling the
 /// event stream with a foreign waker). Keys are sent 30 ms after each answer: with the lost
 /// wakeup every answer then waits ~70 ms for the tick, so even the fastest quarter is slow.

@@ -179,6 +179,17 @@ impl Term {
         }
     }
 
+    /// Sends the program a signal by name (`TERM`, `HUP`, `INT`), as `kill -NAME` does.
+    pub fn signal(&self, name: &str) {
+        let pid = self.child.process_id().expect("the program is running");
+        let ok = std::process::Command::new("kill")
+            .args([format!("-{name}"), pid.to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -{name} {pid}");
+    }
+
     pub fn raw_output(&self) -> Vec<u8> {
         self.raw.lock().unwrap().clone()
     }
