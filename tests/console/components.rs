@@ -651,3 +651,46 @@ async fn a_confirmation_says_where_its_users_are() {
         "{screen}"
     );
 }
+
+/// A team typed under "New team" is only listed (ticked) until the form is saved: Esc and a
+/// discard leave no team behind; saving creates it and invites into it.
+#[tokio::test]
+async fn the_invite_form_creates_its_new_teams_only_on_save() {
+    use atender_admin::store::Store;
+    let teams = |h: &Harness| h.core.store().teams(h.ws.id).unwrap();
+    let mut h = Harness::demo().await;
+    let before = teams(&h).len();
+    h.key(KeyCode::Char('i'));
+    h.keys("new.person@acme.io");
+    for _ in 0..5 {
+        h.key(KeyCode::Tab); // to "New team"
+    }
+    h.keys("Escalations");
+    h.press(KeyCode::Enter).await;
+    assert_eq!(teams(&h).len(), before, "nothing created on Enter");
+    assert!(h.screen().contains("Escalations"), "listed, ticked");
+    h.key(KeyCode::Esc);
+    h.press(KeyCode::Char('y')).await; // discard what was typed
+    assert!(h.app.layers().is_empty(), "{:?}", h.app.layers());
+    assert_eq!(teams(&h).len(), before, "nothing left behind by Esc");
+    // Again, saved this time.
+    h.key(KeyCode::Char('i'));
+    h.keys("new.person@acme.io");
+    h.key(KeyCode::Tab);
+    h.keys("New Person");
+    for _ in 0..4 {
+        h.key(KeyCode::Tab);
+    }
+    h.keys("Escalations");
+    h.press(KeyCode::Enter).await;
+    h.ctrl('s');
+    h.settle().await;
+    let created = teams(&h);
+    let team = created
+        .iter()
+        .find(|t| t.name.as_str() == "Escalations")
+        .expect("created on save");
+    assert_eq!(created.len(), before + 1);
+    let invited = h.user("new.person@acme.io");
+    assert!(invited.teams.contains(&team.id), "invited into it");
+}

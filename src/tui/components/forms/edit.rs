@@ -242,7 +242,7 @@ impl Component for EditForm {
             return EventState::Consumed;
         }
         match self.handle(key, cx.keymap) {
-            FormOutcome::Stay | FormOutcome::CreateTeam(_) => {}
+            FormOutcome::Stay => {}
             FormOutcome::Close => close(self.has_changes(), out),
             FormOutcome::Reload => {
                 self.busy = true;

@@ -51,6 +51,9 @@ pub struct InviteForm {
     pub roles: CheckList<Role>,
     pub teams: CheckList<TeamId>,
     pub new_team: Input,
+    /// Teams typed under "New team", ticked in the list with a stand-in id, created only when
+    /// the form is saved (an Esc leaves none behind).
+    pub pending_teams: Vec<(TeamId, String)>,
     pub send: bool,
     pub focus: InviteField,
     pub errors: HashMap<Field, String>,
@@ -68,6 +71,7 @@ impl InviteForm {
             roles: role_list(&[Role::Agent]),
             teams: team_list(teams, &TeamSet::new()),
             new_team: Input::default(),
+            pending_teams: Vec::new(),
             send: true,
             focus: InviteField::Email,
             errors: HashMap::new(),
@@ -81,6 +85,7 @@ impl InviteForm {
             || !self.full_name.value().trim().is_empty()
             || self.display_edited
             || !self.teams.checked().is_empty()
+            || !self.pending_teams.is_empty()
     }
 
     pub fn request(&self) -> NewInvite {
@@ -109,13 +114,42 @@ impl InviteForm {
         }
     }
 
-    /// Adds a team created from the form and ticks it.
-    pub fn add_team(&mut self, team: &Team) {
-        self.teams
-            .items
-            .push((team.id, team.name.as_str().to_string(), true));
+    /// A team typed under "New team": listed and ticked now, created when the form is saved.
+    fn add_pending_team(&mut self, name: String) {
+        let id = TeamId::new();
+        self.teams.items.push((id, name.clone(), true));
+        self.teams.cursor = self.teams.items.len() - 1;
+        self.pending_teams.push((id, name));
         self.new_team = Input::default();
         self.errors.remove(&Field::TeamName);
+    }
+
+    /// A pending team the core has created: its stand-in id becomes the team's own.
+    fn pending_team_created(&mut self, team: &Team) {
+        if let Some(at) = self.pending_teams.iter().position(|(_, name)| {
+            TeamName::parse(name).is_ok_and(|n| n.folded() == team.name.folded())
+        }) {
+            let (stand_in, _) = self.pending_teams.remove(at);
+            if let Some(item) = self.teams.items.iter_mut().find(|i| i.0 == stand_in) {
+                item.0 = team.id;
+                item.1 = team.name.as_str().to_string();
+            }
+        }
+    }
+
+    /// Saving: the teams typed here are created first, one by one, then the invite is sent
+    /// (with only the pending teams that are still ticked).
+    fn submit(&mut self, out: &mut Queue) {
+        self.busy = true;
+        self.pending_teams
+            .retain(|(id, _)| self.teams.items.iter().any(|i| i.0 == *id && i.2));
+        self.teams
+            .items
+            .retain(|i| i.2 || !self.pending_teams.iter().any(|(id, _)| *id == i.0));
+        match self.pending_teams.first() {
+            Some((_, name)) => out.push(Action::Request(Effect::CreateTeam(name.clone()))),
+            None => out.push(Action::Request(Effect::Invite(self.request()))),
+        }
     }
 
     /// The text field with focus, if the focus is on one.
@@ -176,7 +210,10 @@ impl InviteForm {
                 ));
                 FormOutcome::Stay
             }
-            None => FormOutcome::CreateTeam(name),
+            None => {
+                self.add_pending_team(name);
+                FormOutcome::Stay
+            }
         }
     }
 
@@ -259,14 +296,7 @@ impl Component for InviteForm {
         match self.handle(key, cx.keymap) {
             FormOutcome::Stay | FormOutcome::Reload => {}
             FormOutcome::Close => close(self.has_input(), out),
-            FormOutcome::Submit => {
-                self.busy = true;
-                out.push(Action::Request(Effect::Invite(self.request())));
-            }
-            FormOutcome::CreateTeam(name) => {
-                self.busy = true;
-                out.push(Action::Request(Effect::CreateTeam(name)));
-            }
+            FormOutcome::Submit => self.submit(out),
         }
         EventState::Consumed
     }
@@ -298,10 +328,11 @@ impl Component for InviteForm {
                 out.push(Action::Reload);
             }
             (Effect::Invite(_), Err(e)) => self.failed(&e),
+            // One of the teams typed here, created on saving: the next, or the invite.
             (_, Ok(Reply::TeamCreated(team))) => {
-                self.busy = false;
-                self.add_team(&team);
+                self.pending_team_created(&team);
                 out.push(Action::Reload);
+                self.submit(out);
             }
             (_, Err(e)) => {
                 self.busy = false;
@@ -365,7 +396,7 @@ pub fn draw_invite(frame: &mut Frame, area: Rect, f: &InviteForm, cx: &Ctx, them
         "New team",
         &f.new_team,
         at(InviteField::NewTeam),
-        Some("Enter creates it and ticks it"),
+        Some("Enter adds it, ticked; it is created when you save"),
     );
     b.error(&f.errors, Field::TeamName);
     let offline = !cx.connected;

@@ -35,7 +35,6 @@ pub enum FormOutcome {
     Submit,
     /// Esc: close (the caller asks first if anything was typed).
     Close,
-    CreateTeam(String),
     /// Ctrl-R in an edit form: load the user's current data into it.
     Reload,
 }
