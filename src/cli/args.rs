@@ -193,6 +193,15 @@ pub enum Command {
         /// One JSON object per event instead of text.
         #[arg(long)]
         json: bool,
+        /// Only events done by or to this user (email).
+        #[arg(long, value_name = "EMAIL")]
+        user: Option<String>,
+        /// Only this action: its label (`deactivated`, `roles changed`) or name (`user_deactivated`).
+        #[arg(long)]
+        action: Option<String>,
+        /// Only events this recent: an age (`7d`, `12h`, `30m`, `2w`) or a date (`2026-11-01`).
+        #[arg(long, value_name = "AGE|DATE")]
+        since: Option<String>,
     },
     /// Print a shell completion script (e.g. `source <(atender-admin completions bash)`).
     #[command(after_help = "Examples:

@@ -78,7 +78,29 @@ pub async fn run_command(cli: &Cli) -> anyhow::Result<bool> {
         Command::Delete { email, yes } => commands::delete(&opened, email, *yes).await?,
         Command::Teams { action, json } => commands::teams(&opened, action.as_ref(), *json).await?,
         Command::Show { email, json } => commands::show(&opened, email, *json).await?,
-        Command::Log { limit, json } => commands::log(&opened, *limit, *json).await?,
+        Command::Log {
+            limit,
+            json,
+            user,
+            action,
+            since,
+        } => {
+            let now = time::OffsetDateTime::now_utc();
+            let filter = crate::domain::AuditFilter {
+                user: user.clone(),
+                action: action
+                    .as_deref()
+                    .map(crate::domain::AuditAction::parse)
+                    .transpose()
+                    .map_err(|e| commands::Usage(format!("--action: {e}")))?,
+                since: since
+                    .as_deref()
+                    .map(|s| crate::domain::audit::since(s, now))
+                    .transpose()
+                    .map_err(|e| commands::Usage(format!("--since: {e}")))?,
+            };
+            commands::log(&opened, *limit, *json, &filter).await?
+        }
         Command::Users {
             status,
             filter,

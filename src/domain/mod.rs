@@ -18,7 +18,7 @@ pub mod team;
 pub mod user;
 pub mod workspace;
 
-pub use audit::{AuditAction, AuditEvent, AuditTarget};
+pub use audit::{AuditAction, AuditEvent, AuditFilter, AuditTarget};
 pub use email::Email;
 pub use error::{Broken, Entity, ErrorClass, Field, FieldProblem, Refusal, Result};
 pub use ids::{EventId, TeamId, UserId, WorkspaceId};

@@ -694,3 +694,47 @@ async fn the_invite_form_creates_its_new_teams_only_on_save() {
     let invited = h.user("new.person@acme.io");
     assert!(invited.teams.contains(&team.id), "invited into it");
 }
+
+/// The console's log takes the same `user:`, `action:` and `since:` terms as `atender-admin
+/// log`; a term it can't read says why instead of showing nothing silently.
+#[tokio::test]
+async fn the_activity_log_filters_by_user_action_and_age() {
+    use atender_admin::domain::AuditAction;
+    use atender_admin::tui::components::LogView;
+    let mut h = Harness::demo().await;
+    h.press(KeyCode::Char('L')).await;
+    h.key(KeyCode::Char('/'));
+    h.keys("action:deactivated since:30d");
+    let Some(log) = h.app.layers().top::<LogView>() else {
+        panic!()
+    };
+    let shown = log.shown_at(NOW);
+    assert!(!shown.is_empty());
+    assert!(shown.iter().all(
+        |e| e.action == AuditAction::UserDeactivated && e.at >= NOW - time::Duration::days(30)
+    ));
+    let someone = shown[0].target_label.clone();
+    for _ in 0.."action:deactivated since:30d".len() {
+        h.key(KeyCode::Backspace);
+    }
+    h.keys(&format!("user:{someone}"));
+    let Some(log) = h.app.layers().top::<LogView>() else {
+        panic!()
+    };
+    let shown = log.shown_at(NOW);
+    assert!(!shown.is_empty());
+    assert!(
+        shown
+            .iter()
+            .all(|e| e.target_label == someone || e.actor_label == someone)
+    );
+    for _ in 0..format!("user:{someone}").len() {
+        h.key(KeyCode::Backspace);
+    }
+    h.keys("action:vanished");
+    assert!(
+        h.screen().contains("no action \"vanished\""),
+        "{}",
+        h.screen()
+    );
+}

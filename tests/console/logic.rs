@@ -1256,7 +1256,7 @@ async fn the_same_keys_move_in_pickers_help_and_the_log() {
     let Some(log) = h.app.layers().top::<LogView>() else {
         panic!()
     };
-    assert_eq!(log.scroll, log.shown().len() - 1);
+    assert_eq!(log.scroll, log.shown_at(NOW).len() - 1);
 }
 
 #[tokio::test]

@@ -1432,3 +1432,50 @@ fn transferring_ownership_to_yourself_says_what_to_do() {
     );
     assert!(!r.stderr.contains("ask another admin"), "{}", r.stderr);
 }
+
+/// `log --user --action --since`: only the matching events, and a bad value is a usage error.
+#[test]
+fn the_log_is_searched_by_user_action_and_age() {
+    let (dir, _) = seeded();
+    let r = admin(
+        dir.path(),
+        &["log", "--action", "deactivated", "--limit", "500", "--json"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let events: Vec<serde_json::Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!events.is_empty());
+    assert!(
+        events.iter().all(|e| e["action"] == "user_deactivated"),
+        "{}",
+        r.stdout
+    );
+    let someone = events[0]["target_label"].as_str().unwrap().to_string();
+    let r = admin(
+        dir.path(),
+        &["log", "--user", &someone, "--limit", "500", "--json"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.lines().count() >= 1);
+    for line in r.stdout.lines() {
+        let e: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(e["target_label"] == someone.as_str() || e["actor_label"] == someone.as_str());
+    }
+    // A week back holds fewer than everything (the demo's log spans months).
+    let all = admin(dir.path(), &["log", "--limit", "5000"])
+        .stdout
+        .lines()
+        .count();
+    let week = admin(dir.path(), &["log", "--since", "7d", "--limit", "5000"]);
+    assert_eq!(week.code, 0, "{}", week.stderr);
+    assert!(week.stdout.lines().count() < all);
+    for bad in [&["--action", "vanished"][..], &["--since", "7x"][..]] {
+        let mut args = vec!["log"];
+        args.extend_from_slice(bad);
+        let r = admin(dir.path(), &args);
+        assert_eq!(r.code, 2, "{bad:?}: {}", r.stderr);
+    }
+}

@@ -117,22 +117,39 @@ pub async fn show(opened: &Opened, email: &str, json: bool) -> anyhow::Result<()
     Ok(())
 }
 
-pub async fn log(opened: &Opened, limit: usize, json: bool) -> anyhow::Result<()> {
+/// The activity log, newest first: up to `limit` events that `filter` lets through (pages are
+/// read until that many matched, the log ends, or events are older than `--since`).
+pub async fn log(
+    opened: &Opened,
+    limit: usize,
+    json: bool,
+    filter: &crate::domain::AuditFilter,
+) -> anyhow::Result<()> {
     let api = opened.api.as_ref();
     let mut out = std::io::stdout().lock();
     let (mut left, mut before): (usize, Option<EventId>) = (limit, None);
-    while left > 0 {
-        let page = api.audit(before, left.min(MAX_PAGE)).await?;
+    'pages: while left > 0 {
+        let want = if filter.is_empty() { left } else { MAX_PAGE };
+        let page = api.audit(before, want.min(MAX_PAGE)).await?;
         let got = page.items.len();
-        for e in page.items.iter().take(left) {
+        for e in &page.items {
+            if filter.is_past(e) {
+                break 'pages;
+            }
+            if !filter.matches(e) {
+                continue;
+            }
             if json {
                 serde_json::to_writer(&mut out, e)?;
                 writeln!(out)?;
             } else {
                 writeln!(out, "{}", event_line(e))?;
             }
+            left -= 1;
+            if left == 0 {
+                break 'pages;
+            }
         }
-        left = left.saturating_sub(got);
         match page.next.and_then(|n| n.parse().ok()) {
             Some(next) if got > 0 => before = Some(next),
             _ => break,

@@ -1,10 +1,11 @@
 //! The activity log, newest first, loaded a page at a time as the admin scrolls; `/` filters
-//! the loaded events with the users' filter syntax.
+//! the loaded events: `user:EMAIL`, `action:ACTION` and `since:7d` as `atender-admin log` reads
+//! them, other words as the users' filter does.
 
 use super::{Action, Component, Ctx, EventState, Queue};
 use crate::Result;
-use crate::domain::AuditEvent;
 use crate::domain::search::Filter;
+use crate::domain::{AuditEvent, AuditFilter};
 use crate::text::safe;
 use crate::tui::effects::{Effect, Reply};
 use crate::tui::keys::{Dialog, DialogKey as K, Hint, HintSpec, Keymap, dialogs::hint};
@@ -53,15 +54,28 @@ impl LogView {
     }
 
     /// The loaded events the filter shows, newest first.
-    pub fn shown(&self) -> Vec<&AuditEvent> {
-        let filter = Filter::new(self.filter.value());
-        if filter.is_empty() {
+    /// The loaded events the filter shows: `user:`, `action:` and `since:` terms as in
+    /// `atender-admin log`, every other word as the users' filter matches text. A term that
+    /// can't be read (an unknown action) shows nothing, and the line says why.
+    pub fn shown_at(&self, now: time::OffsetDateTime) -> Vec<&AuditEvent> {
+        let Ok((terms, words)) = AuditFilter::parse_terms(self.filter.value(), now) else {
+            return vec![];
+        };
+        let filter = Filter::new(&words.join(" "));
+        if filter.is_empty() && terms.is_empty() {
             return self.events.iter().collect();
         }
         self.events
             .iter()
-            .filter(|e| filter.matches_text(&e.search_line()))
+            .filter(|e| terms.matches(e) && filter.matches_text(&e.search_line()))
             .collect()
+    }
+
+    /// Why the filter shows nothing, when one of its terms can't be read.
+    pub fn filter_problem(&self, now: time::OffsetDateTime) -> Option<String> {
+        AuditFilter::parse_terms(self.filter.value(), now)
+            .err()
+            .map(|e| e.to_string())
     }
 
     fn filter_key(&mut self, key: &KeyEvent, keymap: &Keymap) {
@@ -105,7 +119,7 @@ impl Component for LogView {
             Some(K::LogFilter) => self.filter_focus = true,
             Some(K::Down | K::PageDown) => {
                 let step = if command == Some(K::PageDown) { 10 } else { 1 };
-                let shown = self.shown().len();
+                let shown = self.shown_at(cx.now).len();
                 self.scroll = (self.scroll + step).min(shown.saturating_sub(1));
                 // Near the end of what is loaded: the next page.
                 if self.scroll + 20 >= shown
@@ -121,7 +135,7 @@ impl Component for LogView {
             Some(K::Up) => self.scroll = self.scroll.saturating_sub(1),
             Some(K::PageUp) => self.scroll = self.scroll.saturating_sub(10),
             Some(K::Top) => self.scroll = 0,
-            Some(K::Bottom) => self.scroll = self.shown().len().saturating_sub(1),
+            Some(K::Bottom) => self.scroll = self.shown_at(cx.now).len().saturating_sub(1),
             _ => return EventState::NotConsumed,
         }
         EventState::Consumed
@@ -185,7 +199,7 @@ impl Component for LogView {
             lines.push(Line::styled(safe(e), theme.error()));
         }
         let height = usize::from(inner.height.saturating_sub(1));
-        let shown = self.shown();
+        let shown = self.shown_at(cx.now);
         for e in shown.iter().skip(self.scroll).take(height) {
             lines.push(event_line(e, theme));
         }
@@ -193,6 +207,8 @@ impl Component for LogView {
             lines.push(Line::styled("loading…", theme.dim()));
         } else if self.events.is_empty() && self.error.is_none() {
             lines.push(Line::styled("no activity yet", theme.dim()));
+        } else if let Some(problem) = self.filter_problem(cx.now) {
+            lines.push(Line::styled(safe(&problem), theme.error()));
         } else if shown.is_empty() {
             lines.push(Line::styled(
                 "nothing loaded matches the filter — Esc clears it",
