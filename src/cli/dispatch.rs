@@ -72,11 +72,22 @@ pub async fn run_command(cli: &Cli) -> anyhow::Result<bool> {
         }
         Command::Resend(args) => commands::resend(&opened, args).await?,
         Command::Cancel(args) => commands::cancel(&opened, args).await?,
+        // The single changes: who acted and where, on stderr (the bulk ones say it in their
+        // summary line).
         Command::TransferOwnership { to, json } => {
-            commands::transfer_ownership(&opened, to, *json).await?
+            commands::transfer_ownership(&opened, to, *json).await?;
+            eprintln!("done {}", opened.acting);
         }
-        Command::Delete { email, yes } => commands::delete(&opened, email, *yes).await?,
-        Command::Teams { action, json } => commands::teams(&opened, action.as_ref(), *json).await?,
+        Command::Delete { email, yes } => {
+            commands::delete(&opened, email, *yes).await?;
+            eprintln!("done {}", opened.acting);
+        }
+        Command::Teams { action, json } => {
+            commands::teams(&opened, action.as_ref(), *json).await?;
+            if action.is_some() {
+                eprintln!("done {}", opened.acting);
+            }
+        }
         Command::Show { email, json } => commands::show(&opened, email, *json).await?,
         Command::Log {
             limit,

@@ -1479,3 +1479,25 @@ fn the_log_is_searched_by_user_action_and_age() {
         assert_eq!(r.code, 2, "{bad:?}: {}", r.stderr);
     }
 }
+
+/// A single change names who acted and where on stderr, as the bulk ones do in their summary.
+#[test]
+fn single_changes_name_who_acted_and_where() {
+    let (dir, owner) = seeded();
+    let acted = format!(
+        "done as {} in Demo Support Co (demo-support-co)",
+        owner.email
+    );
+    let r = admin(
+        dir.path(),
+        &["invite", "x@acme.io", "--name", "X", "--no-email"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains(&acted), "{}", r.stderr);
+    let r = admin(dir.path(), &["teams", "create", "Escalations"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains(&acted), "{}", r.stderr);
+    // reading says nothing of the kind
+    let r = admin(dir.path(), &["teams"]);
+    assert!(!r.stderr.contains("done as"), "{}", r.stderr);
+}

@@ -138,12 +138,13 @@ pub async fn invite_csv(opened: &Opened, file: &Path, args: &InviteArgs) -> anyh
         "invited"
     };
     eprintln!(
-        "{done} {verb}, {refused} refused{}",
+        "{done} {verb}, {refused} refused{} {}",
         if args.dry_run {
             " (dry run: nothing was changed)"
         } else {
             ""
-        }
+        },
+        opened.acting
     );
     all_done(refused, done + refused)
 }

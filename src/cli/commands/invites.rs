@@ -91,7 +91,9 @@ pub async fn invite(opened: &Opened, args: &InviteArgs) -> anyhow::Result<()> {
         send_invite: !args.no_email,
     };
     let issued = send_invite(opened, new).await?;
-    print_issued(&mut std::io::stdout().lock(), &issued, args.json, "invited")
+    print_issued(&mut std::io::stdout().lock(), &issued, args.json, "invited")?;
+    eprintln!("done {}", opened.acting);
+    Ok(())
 }
 
 /// Invites through the core (offline) or the server, with the link either way.
