@@ -217,10 +217,15 @@ pub struct Me {
 }
 
 /// `GET /healthz`: `status` is `ok`, or `storage_unavailable` (with 503) while the store
-/// can't be written.
+/// can't be written. `writes` is `ok`, or `held since <RFC 3339 time>` while a backup's local
+/// copy holds writes back (the status stays `ok` and 200: the copy takes moments, and a write
+/// that waits too long for it is answered 503 with Retry-After, nothing changed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Health {
     pub status: String,
+    #[serde(default)]
+    #[schema(example = "ok")]
+    pub writes: String,
 }
 
 /// Builds the accept link of an invite token from the configured public URL.

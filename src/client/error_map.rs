@@ -49,6 +49,19 @@ pub(crate) fn refusal(reply: Reply, server: &str, read: bool) -> Error {
     if let Some(core) = body.as_ref().and_then(|b| b.error.core.clone()) {
         return core;
     }
+    // The server's own 503s that started nothing (hashing at capacity, a backup holding
+    // writes back): refused, to be sent again, not of unknown outcome.
+    if status == StatusCode::SERVICE_UNAVAILABLE
+        && let Some(b) = body
+            .as_ref()
+            .filter(|b| matches!(b.error.code.as_str(), "busy" | "writes_held"))
+    {
+        return Error::Client(ClientError::ServerRefused {
+            status: status.as_u16(),
+            server_code: b.error.code.clone(),
+            message: b.error.message.clone(),
+        });
+    }
     let url = server.to_string();
     match status {
         StatusCode::UNAUTHORIZED => Error::Refused(Refusal::Unauthenticated),
@@ -133,6 +146,25 @@ mod tests {
                 message: "wait 15 minutes".into()
             })
         );
+    }
+
+    #[test]
+    fn a_503_that_started_nothing_is_a_refusal_not_an_unknown_outcome() {
+        let body = r#"{"error":{"code":"writes_held","message":"a backup is copying the store","field":null,"core":null}}"#;
+        assert_eq!(
+            refusal(reply(503, body), SERVER, false),
+            Error::Client(ClientError::ServerRefused {
+                status: 503,
+                server_code: "writes_held".into(),
+                message: "a backup is copying the store".into()
+            })
+        );
+        let gateway =
+            r#"{"error":{"code":"storage_unavailable","message":"m","field":null,"core":null}}"#;
+        assert!(matches!(
+            refusal(reply(503, gateway), SERVER, false),
+            Error::Client(ClientError::OutcomeUnknown { .. })
+        ));
     }
 
     #[test]

@@ -4,13 +4,17 @@
 //! It lives at `DATA/control/atender.sock`: the folder is 0700 and the socket 0600, and each
 //! connection's peer must be the user who owns the store folder, so only that user reaches it.
 //! One command, `backup\n`: the answer is `ok\n` and the backup file's bytes, or `error: …\n`.
+//! The server first copies the backup into a temporary file in the store folder (writes wait
+//! only for that), then sends the copy: a client that stops reading holds no writer, and is
+//! dropped once it has read nothing for the idle timeout.
 
 use crate::store::SledStore;
 use crate::store::backup::read_backup;
 use crate::{Error, Result};
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixListener;
 
@@ -48,8 +52,9 @@ impl ControlSocket {
         })
     }
 
-    /// Answers connections until the task is dropped.
-    pub(crate) async fn serve(self, store: SledStore) {
+    /// Answers connections until the task is dropped. A client that sends no command, or stops
+    /// reading the backup, for `idle` is dropped.
+    pub(crate) async fn serve(self, store: SledStore, idle: Duration) {
         loop {
             let Ok((stream, _)) = self.listener.accept().await else {
                 continue;
@@ -57,7 +62,7 @@ impl ControlSocket {
             let store = store.clone();
             let owner = self.owner;
             tokio::spawn(async move {
-                if let Err(e) = answer(stream, store, owner).await {
+                if let Err(e) = answer(stream, store, owner, idle).await {
                     tracing::warn!(error = %e, "control socket: request failed");
                 }
             });
@@ -78,34 +83,90 @@ async fn answer(
     mut stream: tokio::net::UnixStream,
     store: SledStore,
     owner: u32,
+    idle: Duration,
 ) -> std::io::Result<()> {
+    let stalled = |what: &str| {
+        tracing::warn!(
+            seconds = idle.as_secs_f64(),
+            "control socket: the client {what} for too long; dropped"
+        );
+    };
     if stream.peer_cred()?.uid() != owner {
-        stream
-            .write_all(b"error: only the owner of the store folder may use this socket\n")
-            .await?;
+        let refusal = b"error: only the owner of the store folder may use this socket\n";
+        let _ = tokio::time::timeout(idle, stream.write_all(refusal)).await;
         return Ok(());
     }
     let mut line = String::new();
-    tokio::io::BufReader::new((&mut stream).take(64))
-        .read_line(&mut line)
-        .await?;
-    if line.trim_end() != "backup" {
-        stream.write_all(b"error: unknown command\n").await?;
+    let mut command = tokio::io::BufReader::new((&mut stream).take(64));
+    if tokio::time::timeout(idle, command.read_line(&mut line))
+        .await
+        .is_err()
+    {
+        stalled("sent no command");
         return Ok(());
     }
-    stream.write_all(b"ok\n").await?;
-    let stream = stream.into_std()?;
-    stream.set_nonblocking(false)?;
-    let taken = tokio::task::spawn_blocking(move || {
-        let mut out = std::io::BufWriter::new(stream);
-        store.backup_to(&mut out)
-    })
-    .await
-    .map_err(std::io::Error::other)?;
-    match taken {
-        Ok(records) => tracing::info!(records, "backup taken through the control socket"),
-        Err(e) => tracing::error!(error = %e, "backup through the control socket failed"),
+    if line.trim_end() != "backup" {
+        let _ = tokio::time::timeout(idle, stream.write_all(b"error: unknown command\n")).await;
+        return Ok(());
     }
+    // Writes wait only for this local copy; the client, however slow, reads the copy.
+    let started = std::time::Instant::now();
+    let copied = tokio::task::spawn_blocking(move || store.backup_to_temporary())
+        .await
+        .map_err(std::io::Error::other)?;
+    let (file, records) = match copied {
+        Ok(copy) => copy,
+        Err(e) => {
+            tracing::error!(error = %e, "backup through the control socket failed");
+            let said = format!("error: the server could not take the backup ({e})\n");
+            let _ = tokio::time::timeout(idle, stream.write_all(said.as_bytes())).await;
+            return Ok(());
+        }
+    };
+    tracing::info!(
+        records,
+        ms = started.elapsed().as_millis() as u64,
+        "backup copied (writes were held for this long); sending it"
+    );
+    if tokio::time::timeout(idle, stream.write_all(b"ok\n"))
+        .await
+        .is_err()
+    {
+        stalled("stopped reading");
+        return Ok(());
+    }
+    // The copy is read on a blocking thread, a chunk ahead; dropping `chunks` stops it (and
+    // closes the copy, which then leaves the disk).
+    let (tx, mut chunks) = tokio::sync::mpsc::channel::<std::io::Result<Vec<u8>>>(2);
+    tokio::task::spawn_blocking(move || {
+        let mut file = file;
+        loop {
+            let mut chunk = vec![0u8; 64 * 1024];
+            let read = file.read(&mut chunk).map(|n| {
+                chunk.truncate(n);
+                chunk
+            });
+            let end = !matches!(&read, Ok(c) if !c.is_empty());
+            if tx.blocking_send(read).is_err() || end {
+                return;
+            }
+        }
+    });
+    while let Some(chunk) = chunks.recv().await {
+        let chunk = chunk?;
+        if chunk.is_empty() {
+            break;
+        }
+        match tokio::time::timeout(idle, stream.write_all(&chunk)).await {
+            Ok(written) => written?,
+            Err(_) => {
+                stalled("stopped reading the backup");
+                return Ok(());
+            }
+        }
+    }
+    let _ = tokio::time::timeout(idle, stream.shutdown()).await;
+    tracing::info!(records, "backup sent through the control socket");
     Ok(())
 }
 

@@ -31,6 +31,12 @@ pub enum ApiError {
     /// The server is at capacity for this kind of work (password hashing): 503 with
     /// Retry-After. Nothing was changed.
     Busy { retry_after_secs: u64 },
+    /// A backup's local copy held writes back for longer than a write waits before it starts:
+    /// 503 with Retry-After. Nothing was started, so nothing was changed.
+    WritesHeld {
+        since: Option<time::OffsetDateTime>,
+        retry_after_secs: u64,
+    },
 }
 
 impl From<crate::domain::Refusal> for ApiError {
@@ -69,7 +75,7 @@ impl ApiError {
             ApiError::Core(e) => core_status(e),
             ApiError::Http { status, .. } => *status,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Busy { .. } | ApiError::WritesHeld { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -222,9 +228,39 @@ impl IntoResponse for ApiError {
                     .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
                 response
             }
+            ApiError::WritesHeld {
+                since,
+                retry_after_secs,
+            } => {
+                let since = since
+                    .and_then(|t| {
+                        t.format(&time::format_description::well_known::Rfc3339)
+                            .ok()
+                    })
+                    .map_or_else(String::new, |t| format!(" (since {t})"));
+                let mut response = body(
+                    status,
+                    ErrorDetail {
+                        code: WRITES_HELD.into(),
+                        message: format!(
+                            "a backup is copying the store and holds changes back{since}; nothing was changed, try again in {}",
+                            human_duration(retry_after_secs)
+                        ),
+                        field: None,
+                        core: None,
+                    },
+                );
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                response
+            }
         }
     }
 }
+
+/// The code of a 503 that started nothing: a backup held writes back.
+pub const WRITES_HELD: &str = "writes_held";
 
 fn human_duration(secs: u64) -> String {
     if secs < 60 {

@@ -18,15 +18,26 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// 200 while the server runs and its store can be written (a write that reaches the disk, or
 /// a round trip to the database); 503 otherwise, so a load balancer stops sending traffic.
+/// `writes` says whether a backup's local copy holds writes back at the moment, and since when.
 #[utoipa::path(get, path = "/healthz", tag = "server",
     responses(
-        (status = 200, description = "The server is up and its store can be written", body = Health),
+        (status = 200, description = "The server is up and its store can be written; `writes` is `ok`, or `held since …` while a backup's local copy holds writes back", body = Health),
         (status = 503, description = "The store can't be written now (a full disk, an unreachable database); see Retry-After", body = Health),
     ))]
 async fn healthz(State(state): State<AppState>) -> Response {
+    let writes = || match state.core.store().writes_held_since() {
+        None => "ok".to_string(),
+        Some(since) => format!(
+            "held since {}",
+            since
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_else(|_| since.to_string())
+        ),
+    };
     match state.core.store_health().await {
         Ok(()) => Json(Health {
             status: "ok".into(),
+            writes: writes(),
         })
         .into_response(),
         Err(e) => {
@@ -36,6 +47,7 @@ async fn healthz(State(state): State<AppState>) -> Response {
                 [(header::RETRY_AFTER, STORAGE_RETRY_AFTER_SECS.to_string())],
                 Json(Health {
                     status: "storage_unavailable".into(),
+                    writes: writes(),
                 }),
             )
                 .into_response()

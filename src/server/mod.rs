@@ -85,8 +85,15 @@ pub struct ServerConfig {
     /// Where "now" comes from (tests inject a manual clock).
     pub clock: Arc<dyn Clock>,
     pub mail: MailConfig,
-    /// A request taking longer than this is answered 408.
+    /// A read (GET, HEAD, OPTIONS) taking longer than this is answered 408. Requests that may
+    /// change something are never cut short: once started, they run to their real answer.
     pub request_timeout: Duration,
+    /// How long a request that may change something waits, before it starts, while a backup's
+    /// local copy holds writes back; then it is answered 503 with Retry-After, nothing done.
+    pub write_wait: Duration,
+    /// A control-socket client (`atender-server backup`) that sends no command, or reads
+    /// nothing of the backup, for this long is dropped.
+    pub backup_idle_timeout: Duration,
     /// Reverse proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`).
     pub trusted_proxies: Vec<Cidr>,
     /// How many passwords are hashed or checked at once; more sign-ins wait their turn.
@@ -107,6 +114,8 @@ impl ServerConfig {
             core: CoreConfig::default(),
             clock: Arc::new(SystemClock),
             request_timeout: Duration::from_secs(30),
+            write_wait: Duration::from_secs(10),
+            backup_idle_timeout: Duration::from_secs(30),
             trusted_proxies: Vec::new(),
             // argon2 at OWASP cost holds 19 MiB while it runs: one hash per core keeps memory
             // flat whatever the number of simultaneous sign-ins.
@@ -157,6 +166,7 @@ pub struct Application {
     connections: ConnectionLimits,
     /// The local control socket of a sled store (backups while serving).
     control: Option<control::ControlSocket>,
+    backup_idle_timeout: Duration,
 }
 
 impl Application {
@@ -234,7 +244,12 @@ impl Application {
             trusted_proxies: Arc::new(TrustedProxies::new(config.trusted_proxies.clone())),
             hashing: Arc::new(tokio::sync::Semaphore::new(config.hashing_permits.max(1))),
         };
-        let router = with_layers(api.with_state(state), config.request_timeout);
+        let limits = RequestLimits {
+            read_timeout: config.request_timeout,
+            write_wait: config.write_wait,
+            store: core.store().clone(),
+        };
+        let router = with_layers(api.with_state(state), limits);
         if let Some(created) = created.as_mut() {
             created.keep();
         }
@@ -246,6 +261,7 @@ impl Application {
             public_url,
             connections: config.connections,
             control,
+            backup_idle_timeout: config.backup_idle_timeout,
         })
     }
 
@@ -269,9 +285,9 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> CoreResult<()> {
         let control = match (self.control, self.core.store()) {
-            (Some(socket), AnyStore::Sled(store)) => {
-                Some(tokio::spawn(socket.serve(store.clone())))
-            }
+            (Some(socket), AnyStore::Sled(store)) => Some(tokio::spawn(
+                socket.serve(store.clone(), self.backup_idle_timeout),
+            )),
             _ => None,
         };
         connections::serve(self.listener, self.router, self.connections, shutdown).await;
@@ -318,22 +334,67 @@ impl Drop for CreatedFolder {
     }
 }
 
+/// What bounds a request's time: reads have a deadline; a request that may change something
+/// has none once it has started (its store work goes on even if its answer were dropped, so a
+/// timeout would say "failed" about a change that is made), and instead waits, bounded, before
+/// it starts while a backup holds writes back.
+#[derive(Clone)]
+struct RequestLimits {
+    read_timeout: Duration,
+    write_wait: Duration,
+    store: AnyStore,
+}
+
+async fn bound_request(
+    axum::extract::State(limits): axum::extract::State<RequestLimits>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::Method;
+    use axum::response::IntoResponse;
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
+        return match tokio::time::timeout(limits.read_timeout, next.run(request)).await {
+            Ok(response) => response,
+            // A bare 408, given the JSON error shape by `json_for_bare_errors`.
+            Err(_) => axum::http::StatusCode::REQUEST_TIMEOUT.into_response(),
+        };
+    }
+    if let Some(mut held) = limits.store.watch_held_writes() {
+        let open = tokio::time::timeout(limits.write_wait, held.wait_for(Option::is_none))
+            .await
+            .is_ok();
+        if !open {
+            let since = *held.borrow();
+            tracing::warn!(
+                since = ?since,
+                "writes held by a backup's copy for longer than the write wait: answering 503"
+            );
+            return ApiError::WritesHeld {
+                since,
+                retry_after_secs: 2,
+            }
+            .into_response();
+        }
+    }
+    next.run(request).await
+}
+
 /// The layers every request goes through, around the API and the accept page.
-fn with_layers(routes: Router, timeout: Duration) -> Router {
+fn with_layers(routes: Router, limits: RequestLimits) -> Router {
     // Listed inner to outer: the last layer sees every request first.
     routes
         .fallback(error::no_route)
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(BODY_LIMIT))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            timeout,
-        ))
+        .layer(axum::middleware::from_fn_with_state(limits, bound_request))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             error::panic_response,
         ))
-        // The limit and timeout layers answer with bare text; give them the JSON error shape.
+        // The body limit and the read timeout answer with bare text; give them the JSON shape.
         .layer(axum::middleware::map_response(error::json_for_bare_errors))
         .layer(axum::middleware::map_response(protective_headers))
         .layer(

@@ -54,8 +54,21 @@ pub fn document_json(doc: utoipa::openapi::OpenApi) -> String {
 
 /// What every route of a kind can answer, beyond what its handler documents: the extractors'
 /// and layers' refusals are the same everywhere, so they are added here once.
-fn common_responses(secured: bool, body: bool, id: bool) -> Vec<(&'static str, &'static str)> {
+fn common_responses(
+    secured: bool,
+    body: bool,
+    id: bool,
+    read: bool,
+) -> Vec<(&'static str, &'static str)> {
     let mut r = Vec::new();
+    if read {
+        r.push(("408", "The read took longer than the request timeout"));
+    } else {
+        r.push((
+            "503",
+            "A backup's local copy held writes back for too long (`writes_held`): nothing was started; see Retry-After",
+        ));
+    }
     if secured {
         r.push(("401", "No valid session"));
     }
@@ -80,7 +93,8 @@ fn as_strict_as_the_server(doc: &mut serde_json::Value) {
             let Some(ops) = item.as_object_mut() else {
                 continue;
             };
-            for op in ops.values_mut() {
+            for (method, op) in ops.iter_mut() {
+                let read = matches!(method.as_str(), "get" | "head" | "options");
                 let secured = op.get("security").is_some();
                 let body = op.get("requestBody").is_some();
                 let id = path.contains("{id}");
@@ -115,7 +129,7 @@ fn as_strict_as_the_server(doc: &mut serde_json::Value) {
                 let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
                     continue;
                 };
-                for (status, description) in common_responses(secured, body, id) {
+                for (status, description) in common_responses(secured, body, id, read) {
                     responses.entry(status).or_insert_with(|| {
                         let mut e = error.clone();
                         e["description"] = json!(description);

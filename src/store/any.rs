@@ -38,6 +38,24 @@ impl AnyStore {
             AnyStore::Postgres(s) => AnyStore::Postgres(s.with_changes_kept(kept)),
         }
     }
+
+    /// Since when a backup holds writes back (a sled store's local copy); never on PostgreSQL.
+    pub fn writes_held_since(&self) -> Option<time::OffsetDateTime> {
+        match self {
+            AnyStore::Sled(s) => s.writes_held_since(),
+            AnyStore::Postgres(_) => None,
+        }
+    }
+
+    /// Follows `writes_held_since` (`None` on PostgreSQL, whose writes are never held).
+    pub fn watch_held_writes(
+        &self,
+    ) -> Option<tokio::sync::watch::Receiver<Option<time::OffsetDateTime>>> {
+        match self {
+            AnyStore::Sled(s) => Some(s.watch_held_writes()),
+            AnyStore::Postgres(_) => None,
+        }
+    }
 }
 
 impl From<SledStore> for AnyStore {

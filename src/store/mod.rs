@@ -19,7 +19,7 @@ mod sled_store;
 pub use any::{AnyStore, StoreLocation};
 pub use error::StoreError;
 pub use postgres::PgStore;
-pub use sled_store::SledStore;
+pub use sled_store::{HeldWrites, SledStore};
 
 use crate::Result;
 use crate::domain::{

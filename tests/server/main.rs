@@ -13,6 +13,7 @@ mod durability;
 mod edits;
 mod feed;
 mod hardening;
+mod held_writes;
 mod input;
 mod invites;
 mod life;

@@ -46,6 +46,11 @@ pub(super) struct EngineSlot {
     reopening: Mutex<()>,
     /// Shared by every write, taken alone by a backup so its snapshot is consistent.
     writes: RwLock<()>,
+    /// Since when a backup holds `writes` (or waits for it, which holds new writes back too);
+    /// `None` while writes go on. The server waits on it, bounded, before it starts a write.
+    held: tokio::sync::watch::Sender<Option<time::OffsetDateTime>>,
+    /// Taken by the one backup under way, so that `held` has one owner at a time.
+    backing_up: Mutex<()>,
     /// sled's cache size, kept for a reopen.
     cache_bytes: u64,
 }
@@ -66,6 +71,8 @@ impl EngineSlot {
             fault: Mutex::new(None),
             reopening: Mutex::new(()),
             writes: RwLock::new(()),
+            held: tokio::sync::watch::Sender::new(None),
+            backing_up: Mutex::new(()),
             cache_bytes,
         }
     }
@@ -75,9 +82,23 @@ impl EngineSlot {
         self.writes.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Holds every write back until dropped.
-    pub(super) fn pause_writes(&self) -> std::sync::RwLockWriteGuard<'_, ()> {
-        self.writes.write().unwrap_or_else(PoisonError::into_inner)
+    /// Holds every write back until dropped (after the writes under way have finished); says
+    /// so in `held` meanwhile.
+    pub(super) fn pause_writes(&self) -> WritesPaused<'_> {
+        let one_at_a_time = lock(&self.backing_up);
+        self.held
+            .send_replace(Some(time::OffsetDateTime::now_utc()));
+        let gate = self.writes.write().unwrap_or_else(PoisonError::into_inner);
+        WritesPaused {
+            gate: Some(gate),
+            held: &self.held,
+            _one_at_a_time: one_at_a_time,
+        }
+    }
+
+    /// Since when writes are held back (by a backup's copy), if they are.
+    pub(super) fn writes_held(&self) -> tokio::sync::watch::Receiver<Option<time::OffsetDateTime>> {
+        self.held.subscribe()
     }
 
     /// The engine to use for one operation: hold it no longer than the operation.
@@ -164,6 +185,20 @@ impl EngineSlot {
         engine.flush(true)?;
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(engine));
         Ok(())
+    }
+}
+
+/// Writes held back: released, and said so, on drop.
+pub(super) struct WritesPaused<'a> {
+    gate: Option<std::sync::RwLockWriteGuard<'a, ()>>,
+    held: &'a tokio::sync::watch::Sender<Option<time::OffsetDateTime>>,
+    _one_at_a_time: std::sync::MutexGuard<'a, ()>,
+}
+
+impl Drop for WritesPaused<'_> {
+    fn drop(&mut self) {
+        drop(self.gate.take());
+        self.held.send_replace(None);
     }
 }
 

@@ -35,6 +35,7 @@ mod tx;
 use engine::{Engine, EngineSlot, from_sled, io_unavailable, probe_free_space};
 use kv::*;
 use open::*;
+pub use snapshot::HeldWrites;
 use tx::*;
 
 #[derive(Clone)]

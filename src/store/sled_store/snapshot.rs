@@ -1,5 +1,9 @@
 //! Backup and restore of a sled store: a consistent snapshot of every record (writes wait
 //! while it is taken), and a new store filled from one. The file format is `store::backup`.
+//!
+//! A backup for someone else (the control socket's client) is first copied into a temporary
+//! file in the store folder, so that writes wait only for that local copy, never for the
+//! reader.
 
 use super::engine::from_sled;
 use super::open::{check_record, kind_name};
@@ -27,6 +31,69 @@ impl SledStore {
             writer.record(&key, &value)?;
         }
         Ok(writer.finish()?.1)
+    }
+
+    /// Takes a backup into a temporary file in the store folder (owner-only, and removed from
+    /// the folder at once: it lives only as long as the returned handle, whatever happens to
+    /// the process), positioned at its start. Writes wait only while this copy is made.
+    /// Returns the file and how many records it holds.
+    pub fn backup_to_temporary(&self) -> Result<(std::fs::File, u64)> {
+        use std::io::Seek;
+        use std::os::unix::fs::OpenOptionsExt;
+        let path = self.path.join(format!(
+            ".backup-{}-{}.tmp",
+            std::process::id(),
+            time::OffsetDateTime::now_utc().unix_timestamp_nanos()
+        ));
+        let io = |what: &str, e: std::io::Error| {
+            Error::storage(format!("{what} {}: {e}", path.display()))
+        };
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|e| io("can't create the backup's local copy", e))?;
+        std::fs::remove_file(&path).map_err(|e| io("can't unlink the backup's local copy", e))?;
+        let mut out = std::io::BufWriter::new(&mut file);
+        let records = self.backup_to(&mut out)?;
+        out.flush()
+            .map_err(|e| io("writing the backup's local copy", e))?;
+        drop(out);
+        file.rewind()
+            .map_err(|e| io("reading the backup's local copy", e))?;
+        Ok((file, records))
+    }
+
+    /// Since when a backup holds writes back, if one does (only for the moments its local
+    /// copy takes).
+    pub fn writes_held_since(&self) -> Option<time::OffsetDateTime> {
+        *self.slot.writes_held().borrow()
+    }
+
+    /// Follows `writes_held_since`: the server waits on it, bounded, before a write starts.
+    pub fn watch_held_writes(&self) -> tokio::sync::watch::Receiver<Option<time::OffsetDateTime>> {
+        self.slot.writes_held()
+    }
+
+    /// Holds writes back as a backup does, until the returned value is dropped; only for tests
+    /// of what writers and the health check see meanwhile.
+    #[doc(hidden)]
+    pub fn hold_writes_for_tests(&self) -> HeldWrites {
+        let (held_tx, held_rx) = std::sync::mpsc::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let slot = self.slot.clone();
+        let thread = std::thread::spawn(move || {
+            let _paused = slot.pause_writes();
+            let _ = held_tx.send(());
+            let _ = release_rx.recv();
+        });
+        let _ = held_rx.recv();
+        HeldWrites {
+            release: Some(release_tx),
+            thread: Some(thread),
+        }
     }
 
     /// Makes a new store at `into` (a missing or empty folder) from the backup `from`, all or
@@ -161,6 +228,22 @@ impl SledStore {
             )));
         }
         Ok(restored)
+    }
+}
+
+/// Writes held back by `SledStore::hold_writes_for_tests`, until dropped.
+#[doc(hidden)]
+pub struct HeldWrites {
+    release: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for HeldWrites {
+    fn drop(&mut self) {
+        drop(self.release.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
