@@ -738,3 +738,35 @@ async fn the_activity_log_filters_by_user_action_and_age() {
         h.screen()
     );
 }
+
+/// A confirmation for many users names three and how many more; `a` lists everyone, with
+/// their emails, scrollable; closing the list goes back to the confirmation.
+#[tokio::test]
+async fn a_confirmation_lists_everyone_it_affects() {
+    use atender_admin::tui::components::People;
+    let mut h = Harness::demo().await;
+    for _ in 0..12 {
+        h.key(KeyCode::Char(' '));
+    }
+    h.press(KeyCode::Char('d')).await;
+    let screen = h.screen();
+    assert!(screen.contains("and 9 more"), "{screen}");
+    assert!(screen.contains("a everyone"), "{screen}");
+    h.key(KeyCode::Char('a'));
+    let Some(people) = h.app.layers().top::<People>() else {
+        panic!("{:?}", h.app.layers())
+    };
+    assert_eq!(people.names.len(), 12);
+    assert!(people.names.iter().all(|n| n.contains('@')));
+    assert!(h.screen().contains("Everyone it affects (12)"));
+    h.key(KeyCode::Esc);
+    assert!(
+        h.app.layers().top::<Confirm>().is_some(),
+        "back to the question"
+    );
+    // One user: nothing more to list, no key offered.
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('c'));
+    h.press(KeyCode::Char('d')).await;
+    assert!(!h.screen().contains("a everyone"));
+}

@@ -153,6 +153,15 @@ impl App {
         if ids.len() > 1 {
             lines.push(listed(&names, ids.len()));
         }
+        // More than the line names: `a` lists everyone, with their full emails.
+        let everyone = if ids.len() > NAMES_SHOWN {
+            let data = self.data.as_ref();
+            ids.iter()
+                .filter_map(|id| data.and_then(|d| d.user(*id)).map(person))
+                .collect()
+        } else {
+            Vec::new()
+        };
         // Said only when true: hidden by a filter on this tab, or listed on another tab.
         let hidden = if self.filter.value().trim().is_empty() {
             0
@@ -200,7 +209,9 @@ impl App {
             }
             _ => {}
         }
-        Some(Confirm::new(action.clone(), title, lines))
+        let mut confirm = Confirm::new(action.clone(), title, lines);
+        confirm.everyone = everyone;
+        Some(confirm)
     }
 
     /// Whether the change takes away the acting user's right to manage users: their own roles

@@ -83,6 +83,8 @@ pub struct Confirm {
     pub yes: bool,
     /// For what cannot be undone: the text to type before Enter does anything.
     pub typed: Option<TypedConfirm>,
+    /// Everyone it affects, when there are more than its lines name (`a` lists them).
+    pub everyone: Vec<String>,
 }
 
 /// A confirmation answered by typing a name (an email, a team's name), not by a key that a
@@ -110,6 +112,7 @@ pub const BUTTONS: &[HintSpec] = &[
     hint(&[K::No], "n Esc", "no"),
     hint(&[K::ToYes, K::ToNo], "← →", "choose"),
     hint(&[K::Chosen], "Enter", "the chosen one"),
+    hint(&[K::ConfirmEveryone], "a", "everyone"),
 ];
 pub const TYPED: &[HintSpec] = &[
     hint(&[K::TypedConfirm], "Enter", "confirm the typed name"),
@@ -128,6 +131,7 @@ impl Confirm {
             preview_error: None,
             yes: false,
             typed: None,
+            everyone: Vec::new(),
         }
     }
 
@@ -175,6 +179,16 @@ impl Confirm {
 
 impl Component for Confirm {
     fn on_key(&mut self, key: &KeyEvent, cx: &Ctx, out: &mut Queue) -> EventState {
+        if self.typed.is_none()
+            && !self.everyone.is_empty()
+            && cx.keymap.is(K::ConfirmEveryone, key)
+        {
+            out.push(Action::Open(Box::new(super::People::new(
+                "Everyone it affects",
+                self.everyone.clone(),
+            ))));
+            return EventState::Consumed;
+        }
         match self.answer(key, cx.keymap) {
             Reply::Stay => {}
             Reply::Yes => {
@@ -215,7 +229,13 @@ impl Component for Confirm {
     }
 
     fn bindings(&self, cx: &Ctx) -> Vec<Hint> {
-        cx.keymap.dialog_hints(self.keys())
+        let specs: Vec<HintSpec> = self
+            .keys()
+            .iter()
+            .filter(|s| !self.everyone.is_empty() || s.rows != [K::ConfirmEveryone])
+            .copied()
+            .collect();
+        cx.keymap.dialog_hints(&specs)
     }
 
     fn draw(&self, frame: &mut Frame, area: Rect, cx: &Ctx, theme: &Theme) {

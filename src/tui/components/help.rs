@@ -40,6 +40,10 @@ pub fn help_sections() -> Vec<(&'static str, &'static [HintSpec])> {
         ("Team name being typed", teams::EDIT_BINDINGS),
         ("Activity log (L)", log::BINDINGS),
         ("Invite links", links::BINDINGS),
+        (
+            "Everyone a confirmation affects (a)",
+            super::people::BINDINGS,
+        ),
         ("Sign in", forms::sign_in::BINDINGS),
         ("Help (?)", BINDINGS),
     ]

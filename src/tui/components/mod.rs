@@ -13,6 +13,7 @@ pub mod forms;
 pub mod help;
 pub mod links;
 pub mod log;
+pub mod people;
 pub mod picker;
 pub mod teams;
 
@@ -33,6 +34,7 @@ pub use forms::{EditForm, InviteForm, SignInForm};
 pub use help::Help;
 pub use links::Links;
 pub use log::LogView;
+pub use people::People;
 pub use picker::{RolesPicker, TeamPicker};
 pub use teams::{TeamEdit, TeamsView};
 

@@ -31,6 +31,8 @@ pub enum Dialog {
     /// The path to write invite links to, being typed.
     LinksPath,
     SignIn,
+    /// Everyone a confirmation affects, listed.
+    People,
 }
 
 /// A command of a dialog or form.
@@ -49,12 +51,14 @@ pub enum DialogKey {
     ToYes,
     ToNo,
     Chosen,
+    ConfirmEveryone,
     TypedConfirm,
     TypedKeep,
     // Closing.
     HelpClose,
     DetailClose,
     LinksClose,
+    PeopleClose,
     LogClose,
     TeamsClose,
     PickerCancel,
@@ -99,7 +103,9 @@ pub enum DialogKey {
 
 impl DialogKey {
     /// Every dialog command (tests check that each has exactly one row).
-    pub const ALL: [DialogKey; 49] = [
+    pub const ALL: [DialogKey; 51] = [
+        DialogKey::ConfirmEveryone,
+        DialogKey::PeopleClose,
         DialogKey::Up,
         DialogKey::Down,
         DialogKey::PageUp,
@@ -156,7 +162,9 @@ impl DialogKey {
 #[allow(dead_code)]
 fn all_are_listed(command: DialogKey) {
     match command {
-        DialogKey::Up
+        DialogKey::ConfirmEveryone
+        | DialogKey::PeopleClose
+        | DialogKey::Up
         | DialogKey::Down
         | DialogKey::PageUp
         | DialogKey::PageDown
@@ -335,6 +343,20 @@ pub const DIALOG_ROWS: &[DialogRow] = &[
         &[D::Confirm],
         &[(Enter, NONE)],
         "the chosen button",
+    ),
+    row(
+        K::ConfirmEveryone,
+        "confirm.everyone",
+        &[D::Confirm],
+        &[(Char('a'), NONE)],
+        "list everyone the change affects",
+    ),
+    row(
+        K::PeopleClose,
+        "people.close",
+        &[D::People],
+        &[(Esc, NONE), (Enter, NONE), (Char('q'), NONE)],
+        "back to the confirmation",
     ),
     row(
         K::TypedConfirm,
