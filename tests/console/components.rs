@@ -647,7 +647,7 @@ async fn a_confirmation_says_where_its_users_are() {
     let screen = h.screen();
     assert!(!screen.contains("hidden by the filter"), "{screen}");
     assert!(
-        screen.contains("all of them are on the Inactive tab"),
+        screen.contains("All of them are on the Inactive tab"),
         "{screen}"
     );
 }

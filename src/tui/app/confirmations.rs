@@ -173,9 +173,9 @@ impl App {
         }
         for (tab, n) in self.on_other_tabs(&ids) {
             let them = if n == ids.len() && n > 1 {
-                "all of them".to_string()
+                "All of them".to_string()
             } else if n == ids.len() {
-                "they are".to_string()
+                "They are".to_string()
             } else {
                 format!("{n} of them")
             };
