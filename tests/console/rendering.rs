@@ -470,3 +470,28 @@ async fn wide_characters_behind_a_dialog_leave_its_border_whole() {
         "the case under test happened: {straddled} rows"
     );
 }
+
+/// On a wide terminal the roles column grows: several roles are shown whole, not cut at 12.
+#[tokio::test]
+async fn roles_are_whole_on_a_wide_terminal() {
+    use atender_admin::domain::Role;
+    use atender_admin::service::{AdminApi, BulkChange};
+    let mut h = Harness::demo().await;
+    let id = h.app.current_user().unwrap().id;
+    h.api
+        .bulk(
+            BulkChange::SetRoles {
+                roles: vec![Role::Supervisor, Role::Agent],
+            },
+            vec![id],
+            false,
+        )
+        .await
+        .unwrap();
+    h.app.on_resize(200, 60);
+    h.app.reload();
+    h.settle().await;
+    let shown = h.app.current_user().unwrap().roles.to_string();
+    assert!(shown.len() > 12, "{shown}");
+    assert!(h.screen().contains(&shown), "{shown} cut:\n{}", h.screen());
+}

@@ -102,7 +102,8 @@ const fn optional(column: Column, leaves: u8) -> Column {
 fn tab_columns(tab: Tab) -> &'static [(Col, Column)] {
     const MARK_COL: (Col, Column) = (Col::Mark, Column::fixed(1));
     const EMAIL: Column = flexible(16, 34, 2, 9);
-    const ROLES: Column = flexible(10, 12, 0, 3);
+    // Grows with the room: "Supervisor, Agent" is whole on a wide terminal.
+    const ROLES: Column = flexible(10, 12, 1, 3);
     match tab {
         // At 80 columns: the full name (mostly the display name again) leaves, teams, last
         // sign-in, roles and the display name give, and the email keeps its 34.
