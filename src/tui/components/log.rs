@@ -10,7 +10,7 @@ use crate::text::safe;
 use crate::tui::effects::{Effect, Reply};
 use crate::tui::keys::{Dialog, DialogKey as K, Hint, HintSpec, Keymap, dialogs::hint};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{centered, event_line, hint_line, paste_into, popup};
+use crate::tui::widgets::{centered, event_line, fit_line, hint_line, paste_into, popup};
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -201,7 +201,7 @@ impl Component for LogView {
         let height = usize::from(inner.height.saturating_sub(1));
         let shown = self.shown_at(cx.now);
         for e in shown.iter().skip(self.scroll).take(height) {
-            lines.push(event_line(e, theme));
+            lines.push(fit_line(event_line(e, theme), usize::from(inner.width)));
         }
         if self.loading {
             lines.push(Line::styled("loading…", theme.dim()));

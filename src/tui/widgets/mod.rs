@@ -121,3 +121,35 @@ pub fn scroll_key(command: Option<DialogKey>, scroll: &mut usize, last: Option<u
     }
     true
 }
+
+/// `line` cut to `width` cells, ending in `…` when anything was cut (styles kept).
+pub fn fit_line(line: Line<'static>, width: usize) -> Line<'static> {
+    use unicode_width::UnicodeWidthChar;
+    if line.width() <= width {
+        return line;
+    }
+    let mut spans = Vec::new();
+    let mut used = 0;
+    let room = width.saturating_sub(1);
+    for span in line.spans {
+        let w = span.width();
+        if used + w <= room {
+            used += w;
+            spans.push(span);
+            continue;
+        }
+        let mut text = String::new();
+        for c in span.content.chars() {
+            let cw = c.width().unwrap_or(0);
+            if used + cw > room {
+                break;
+            }
+            used += cw;
+            text.push(c);
+        }
+        spans.push(Span::styled(text, span.style));
+        break;
+    }
+    spans.push(Span::raw("…"));
+    Line::from(spans)
+}
