@@ -770,3 +770,25 @@ async fn a_confirmation_lists_everyone_it_affects() {
     h.press(KeyCode::Char('d')).await;
     assert!(!h.screen().contains("a everyone"));
 }
+
+/// A form's own message wraps inside the form at 80 columns instead of being cut off: an edit
+/// saved over someone else's change says so whole, down to "then save again".
+#[tokio::test]
+async fn a_forms_message_wraps_at_80_columns() {
+    use atender_admin::service::{AdminApi, BulkChange};
+    let mut h = Harness::demo().await;
+    h.app.on_resize(80, 24);
+    let id = h.app.current_user().unwrap().id;
+    h.key(KeyCode::Char('e'));
+    // Someone else changes the user meanwhile.
+    h.api
+        .bulk(BulkChange::SetBeta { beta: true }, vec![id], false)
+        .await
+        .unwrap();
+    h.keys(" Jr");
+    h.ctrl('s');
+    h.settle().await;
+    let screen = h.screen();
+    assert!(screen.contains("changed by someone else"), "{screen}");
+    assert!(screen.contains("then save again"), "cut off:\n{screen}");
+}

@@ -282,9 +282,16 @@ impl<'t> Builder<'t> {
 
     fn footer(&mut self, general: Option<&str>, busy: bool, save_focused: bool, hint: &str) {
         self.lines.push(Line::raw(""));
+        // The form's own message wraps like the fields' errors: never cut off mid-word.
         if let Some(e) = general {
-            self.lines
-                .push(Line::styled(format!("✗ {}", safe(e)), self.theme.error()));
+            for (i, part) in wrap(&safe(e), self.width.saturating_sub(2))
+                .into_iter()
+                .enumerate()
+            {
+                let lead = if i == 0 { "✗ " } else { "  " };
+                self.lines
+                    .push(Line::styled(format!("{lead}{part}"), self.theme.error()));
+            }
         }
         let save = Span::styled(
             "[ Save ]",
