@@ -27,12 +27,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod engine;
+mod invariants;
 mod kv;
 mod open;
 mod operations;
 mod snapshot;
 mod tx;
 use engine::{Engine, EngineSlot, from_sled, io_unavailable, probe_free_space};
+pub use invariants::Findings;
 use kv::*;
 use open::*;
 pub use snapshot::HeldWrites;

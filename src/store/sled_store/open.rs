@@ -128,13 +128,37 @@ impl SledStore {
             Ok(())
         }));
         match walked {
-            Ok(Ok(())) => Ok(read),
+            Ok(Ok(())) => {
+                let found = self.check_invariants()?;
+                for warning in &found.warnings {
+                    tracing::warn!(path = %self.path.display(), "{warning}");
+                }
+                if found.damage.is_empty() {
+                    Ok(read)
+                } else {
+                    Err(corrupt(describe_damage(&found.damage)))
+                }
+            }
             Ok(Err(e)) => Err(e),
             Err(_) => Err(corrupt(format!(
                 "the storage engine failed reading record {}",
                 read + 1
             ))),
         }
+    }
+
+    /// Checks the store's invariants over every record (see `invariants`): `damage` is what
+    /// `check_integrity` refuses, `warnings` names and emails today's rules refuse.
+    pub fn check_invariants(&self) -> Result<Findings> {
+        let engine = self.engine()?;
+        let db = &engine.db;
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| invariants::check(db)))
+            .unwrap_or_else(|_| {
+                Err(Error::Store(StoreError::Corrupt {
+                    path: self.path.display().to_string(),
+                    detail: "the storage engine failed reading the store".into(),
+                }))
+            })
     }
 
     /// Whether `path` looks like a store folder (sled's files are there), without opening it.
@@ -268,6 +292,20 @@ pub(super) fn upgrade_from_v1(db: &sled::Db) -> Result<()> {
 
 /// sled's page cache. Its default (1 GiB) made a 100,000-user console use 1.8 GB.
 pub(super) const CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The broken invariants, one a line, at most `SHOWN` of them.
+pub(super) fn describe_damage(damage: &[String]) -> String {
+    const SHOWN: usize = 20;
+    let mut text = format!("{} broken invariant(s):", damage.len());
+    for d in damage.iter().take(SHOWN) {
+        text.push_str("\n  - ");
+        text.push_str(d);
+    }
+    if damage.len() > SHOWN {
+        text.push_str(&format!("\n  … and {} more", damage.len() - SHOWN));
+    }
+    text
+}
 
 /// How often `check_integrity` reports progress.
 pub const PROGRESS_EVERY: u64 = 10_000;
