@@ -8,12 +8,7 @@ use super::*;
 use crate::domain::{PersonName, TeamName, WorkspaceName};
 use std::collections::BTreeMap as Map;
 
-/// What the invariant check found: `damage` refuses the store, `warnings` don't.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Findings {
-    pub damage: Vec<String>,
-    pub warnings: Vec<String>,
-}
+use crate::store::Findings;
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

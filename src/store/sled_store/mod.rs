@@ -34,7 +34,6 @@ mod operations;
 mod snapshot;
 mod tx;
 use engine::{Engine, EngineSlot, from_sled, io_unavailable, probe_free_space};
-pub use invariants::Findings;
 use kv::*;
 use open::*;
 pub use snapshot::HeldWrites;

@@ -4,6 +4,7 @@
 //! product's operations live here.
 
 use super::*;
+use crate::store::Findings;
 use crate::store::owner_only;
 
 impl SledStore {
@@ -97,6 +98,19 @@ impl SledStore {
     /// `PROGRESS_EVERY` records. Returns how many records there are; the first one that can't
     /// be read is reported with its position and kind.
     pub fn check_integrity(&self, progress: &mut dyn FnMut(u64)) -> Result<u64> {
+        let (read, warnings) = self.check_integrity_reporting(progress)?;
+        for warning in &warnings {
+            tracing::warn!(path = %self.path.display(), "{warning}");
+        }
+        Ok(read)
+    }
+
+    /// `check_integrity`, returning the warnings too (records that break today's name and
+    /// email rules: reported, not refused) instead of logging them.
+    pub fn check_integrity_reporting(
+        &self,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(u64, Vec<String>)> {
         let corrupt = |detail: String| {
             Error::Store(StoreError::Corrupt {
                 path: self.path.display().to_string(),
@@ -130,13 +144,10 @@ impl SledStore {
         match walked {
             Ok(Ok(())) => {
                 let found = self.check_invariants()?;
-                for warning in &found.warnings {
-                    tracing::warn!(path = %self.path.display(), "{warning}");
-                }
                 if found.damage.is_empty() {
-                    Ok(read)
+                    Ok((read, found.warnings))
                 } else {
-                    Err(corrupt(describe_damage(&found.damage)))
+                    Err(corrupt(crate::store::describe_damage(&found.damage)))
                 }
             }
             Ok(Err(e)) => Err(e),
@@ -292,20 +303,6 @@ pub(super) fn upgrade_from_v1(db: &sled::Db) -> Result<()> {
 
 /// sled's page cache. Its default (1 GiB) made a 100,000-user console use 1.8 GB.
 pub(super) const CACHE_BYTES: u64 = 64 * 1024 * 1024;
-
-/// The broken invariants, one a line, at most `SHOWN` of them.
-pub(super) fn describe_damage(damage: &[String]) -> String {
-    const SHOWN: usize = 20;
-    let mut text = format!("{} broken invariant(s):", damage.len());
-    for d in damage.iter().take(SHOWN) {
-        text.push_str("\n  - ");
-        text.push_str(d);
-    }
-    if damage.len() > SHOWN {
-        text.push_str(&format!("\n  … and {} more", damage.len() - SHOWN));
-    }
-    text
-}
 
 /// How often `check_integrity` reports progress.
 pub const PROGRESS_EVERY: u64 = 10_000;
