@@ -58,11 +58,13 @@ const DAMAGE: &[&str] = &[
      || ', who does not exist (an orphan entry)' FROM sessions s WHERE NOT EXISTS \
      (SELECT 1 FROM users u WHERE u.workspace = s.workspace AND u.id = s.user_id)",
     // Every workspace that has users has an active Owner.
-    "SELECT 'workspace ' || w.slug || ' (' || w.id || ') has users but no active Owner' \
+    // (Before its first Owner accepts, a workspace's only Owner is invited.)
+    "SELECT 'workspace ' || w.slug || ' (' || w.id \
+     || ') has users but no active Owner (nor an invited first one)' \
      FROM workspaces w \
      WHERE EXISTS (SELECT 1 FROM users u WHERE u.workspace = w.id) \
      AND NOT EXISTS (SELECT 1 FROM users u WHERE u.workspace = w.id \
-                     AND u.status = 'active' AND 'owner' = ANY (u.roles))",
+                     AND u.status IN ('active', 'invited') AND 'owner' = ANY (u.roles))",
     // The change counter counts at least every change kept.
     "SELECT 'workspace ' || w.slug || ' (' || w.id || ') counts ' || w.change_seq \
      || ' changes but holds change ' || max(c.seq) \
