@@ -39,6 +39,19 @@ impl AnyStore {
         }
     }
 
+    /// Reads every record and checks the store's invariants (`SledStore::check_integrity`,
+    /// `PgStore::check_integrity`): damage is refused as `StoreError::Corrupt`; the records
+    /// that only break today's name rules come back as warnings.
+    pub fn check_integrity_reporting(
+        &self,
+        progress: &mut dyn FnMut(u64),
+    ) -> crate::Result<(u64, Vec<String>)> {
+        match self {
+            AnyStore::Sled(s) => s.check_integrity_reporting(progress),
+            AnyStore::Postgres(p) => p.check_integrity_reporting(progress),
+        }
+    }
+
     /// Since when a backup holds writes back (a sled store's local copy); never on PostgreSQL.
     pub fn writes_held_since(&self) -> Option<time::OffsetDateTime> {
         match self {

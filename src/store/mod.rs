@@ -21,6 +21,30 @@ pub use error::StoreError;
 pub use postgres::PgStore;
 pub use sled_store::{HeldWrites, SledStore};
 
+/// What the invariant check of a store found: `damage` (a record under another workspace's
+/// key, two workspaces with one slug, indexes or counters that disagree with the records, a
+/// workspace with users and no active Owner) makes the store refused as damaged; `warnings`
+/// (names and emails that today's domain rules refuse: older data) are reported and served.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Findings {
+    pub damage: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+/// The broken invariants, one a line, at most `SHOWN` of them.
+pub(crate) fn describe_damage(damage: &[String]) -> String {
+    const SHOWN: usize = 20;
+    let mut text = format!("{} broken invariant(s):", damage.len());
+    for d in damage.iter().take(SHOWN) {
+        text.push_str("\n  - ");
+        text.push_str(d);
+    }
+    if damage.len() > SHOWN {
+        text.push_str(&format!("\n  … and {} more", damage.len() - SHOWN));
+    }
+    text
+}
+
 use crate::Result;
 use crate::domain::{
     AuditEvent, Email, EventId, Invite, PasswordHash, Session, Team, TeamId, TokenHash, User,

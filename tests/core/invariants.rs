@@ -233,6 +233,11 @@ async fn catch_up(w: &World, replica: &mut atender_admin::service::Snapshot, ste
 
 fn check_invariants(w: &World, step: usize, op: &Op) {
     let store = w.core.store();
+    // The store's own check (the one `check`, `restore` and serving run) finds nothing.
+    match store.check_integrity_reporting(&mut |_| {}) {
+        Ok((_, warnings)) => assert_eq!(warnings, Vec::<String>::new(), "step {step} ({op:?})"),
+        Err(e) => panic!("step {step} ({op:?}): the store's check failed: {e}"),
+    }
     let users = store.users(w.ws.id).unwrap();
     let owners = users.iter().filter(|u| u.is_active_owner()).count();
     assert!(owners >= 1, "step {step} ({op:?}): no active Owner left");

@@ -576,3 +576,108 @@ async fn an_unreachable_database_is_unavailable_and_heals_by_itself() {
         .unwrap();
     assert_eq!(core.store().status_counts(ws.id).unwrap().invited, 1);
 }
+
+/// PostgreSQL: data that breaks today's name rules is reported, not refused; then each
+/// structural invariant broken by hand (its constraint dropped first) is named with its record.
+#[tokio::test]
+async fn postgres_check_names_each_broken_invariant() {
+    use atender_admin::store::postgres::testing::execute;
+    let w = World::new(Backend::Postgres).await;
+    let Place::Database(schema) = &w.place else {
+        unreachable!()
+    };
+    let AnyStore::Postgres(pg) = w.core.store() else {
+        unreachable!()
+    };
+    let api = w.owner_api();
+    let team = api.create_team("Billing".into()).await.unwrap();
+    let other = api.create_team("Other".into()).await.unwrap();
+    assert_eq!(pg.check_invariants().unwrap(), Default::default());
+
+    // Older data: names and emails today's rules refuse.
+    execute(
+        &schema.url,
+        &format!(
+            "UPDATE users SET full_name = repeat('x', 5000), \
+             display_name = 'a' || chr(8238) || 'b' WHERE id = '{owner}'; \
+             UPDATE teams SET name = repeat('y', 5000), folded_name = repeat('y', 5000) \
+             WHERE id = '{team}';",
+            owner = w.owner.id,
+            team = team.id
+        ),
+    )
+    .unwrap();
+    let found = pg.check_invariants().unwrap();
+    assert_eq!(found.damage, Vec::<String>::new());
+    let all = found.warnings.join("\n");
+    assert!(all.contains("its full name"), "{all}");
+    assert!(all.contains("its display name"), "{all}");
+    assert!(all.contains(&team.id.to_string()), "{all}");
+    assert!(all.contains(&w.owner.id.to_string()), "{all}");
+    let (_, warnings) = pg.check_integrity_reporting(&mut |_| {}).unwrap();
+    assert_eq!(warnings, found.warnings);
+
+    // Structural damage, with the constraints that would have stopped it dropped.
+    let beta = "00000000-0000-0000-0000-000000000007";
+    execute(
+        &schema.url,
+        &format!(
+            "ALTER TABLE workspaces DROP CONSTRAINT workspaces_slug_key; \
+             ALTER TABLE users DROP CONSTRAINT users_pkey CASCADE; \
+             ALTER TABLE users DROP CONSTRAINT users_workspace_email_key; \
+             ALTER TABLE users DROP CONSTRAINT users_workspace_fkey; \
+             ALTER TABLE teams DROP CONSTRAINT teams_workspace_folded_name_key; \
+             INSERT INTO workspaces (id, name, slug, created_at) \
+               SELECT gen_random_uuid(), 'Evil', slug, created_at FROM workspaces; \
+             INSERT INTO workspaces (id, name, slug, created_at) \
+               SELECT '{beta}', 'Beta', 'beta', created_at FROM workspaces LIMIT 1; \
+             CREATE TEMP TABLE t AS SELECT * FROM users WHERE id = '{owner}'; \
+             INSERT INTO users SELECT * FROM t; \
+             UPDATE t SET workspace = '{beta}', roles = '{{agent}}', email = 'Caps@Beta.io'; \
+             INSERT INTO users SELECT * FROM t; \
+             UPDATE t SET workspace = gen_random_uuid(), email = 'ghost@nowhere.io'; \
+             INSERT INTO users SELECT * FROM t; \
+             INSERT INTO passwords (workspace, user_id, hash) \
+               SELECT workspace, gen_random_uuid(), hash FROM passwords LIMIT 1; \
+             INSERT INTO team_members (workspace, user_id, team) \
+               SELECT workspace, gen_random_uuid(), id FROM teams WHERE id = '{other}'; \
+             UPDATE teams SET folded_name = 'ghost' WHERE id = '{other}';",
+            owner = w.owner.id,
+            other = other.id
+        ),
+    )
+    .unwrap();
+    let found = pg.check_invariants().unwrap();
+    let all = found.damage.join("\n");
+    for named in [
+        "the slug acme belongs to 2 workspaces",
+        &format!(
+            "user {} in workspace {} is stored 2 times (a duplicate key)",
+            w.owner.id, w.ws.id
+        ),
+        &format!(
+            "the email owner@acme.io belongs to 2 users in workspace {}",
+            w.ws.id
+        ),
+        "(Caps@Beta.io) in workspace 00000000-0000-0000-0000-000000000007: its email is not stored",
+        "(ghost@nowhere.io) names workspace",
+        "workspace beta (00000000-0000-0000-0000-000000000007) has users but no active Owner",
+        "a password hash is kept for user",
+        "names a user who is not in that workspace (an orphan entry)",
+        &format!(
+            "team {} (\"Other\") in workspace {} is filed under the team name \"ghost\"",
+            other.id, w.ws.id
+        ),
+    ] {
+        assert!(all.contains(named), "{named:?} not named in:\n{all}");
+    }
+    match pg.check_integrity(&mut |_| {}) {
+        Err(Error::Store(StoreError::Corrupt { detail, .. })) => {
+            assert!(
+                detail.contains("the slug acme belongs to 2 workspaces"),
+                "{detail}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -593,6 +593,23 @@ async fn a_damaged_row_is_named_by_check() {
     let stdout = String::from_utf8_lossy(&checked.stdout);
     assert!(stdout.contains("records, all readable"), "{stdout}");
     let url = &place.database.as_ref().unwrap().url;
+    // Older data that today's name rules refuse is listed as warnings, and `check` passes.
+    atender_admin::store::postgres::testing::execute(
+        url,
+        "UPDATE users SET full_name = repeat('x', 5000) WHERE email = 'ann@acme.io'",
+    )
+    .unwrap();
+    let checked = check();
+    assert!(checked.status.success(), "{checked:?}");
+    let stdout = String::from_utf8_lossy(&checked.stdout);
+    assert!(
+        stdout.contains("1 record(s) break today's name or email rules"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  warning: user ") && stdout.contains("its full name"),
+        "{stdout}"
+    );
     atender_admin::store::postgres::testing::execute(
         url,
         "UPDATE users SET roles = '{wizard}' WHERE email = 'ann@acme.io'",

@@ -52,9 +52,22 @@ impl PgStore {
     /// The first record that does not decode is reported as `StoreError::Corrupt`, naming its table
     /// and its number in the read.
     pub fn check_integrity(&self, progress: &mut dyn FnMut(u64)) -> Result<u64> {
+        let (read, warnings) = self.check_integrity_reporting(progress)?;
+        for warning in &warnings {
+            tracing::warn!(database = %self.inner.shown, "{warning}");
+        }
+        Ok(read)
+    }
+
+    /// `check_integrity`, returning the warnings too (records that break today's name and
+    /// email rules: reported, not refused) instead of logging them.
+    pub fn check_integrity_reporting(
+        &self,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(u64, Vec<String>)> {
         let mut client = self.connection()?;
         let shown = self.inner.shown.clone();
-        block_on(async {
+        let read = block_on(async {
             let tx = client
                 .build_transaction()
                 .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
@@ -83,8 +96,17 @@ impl PgStore {
                 }
             }
             tx.commit().await.map_err(|e| db_error(&e))?;
-            Ok(read)
-        })
+            Ok::<_, Error>(read)
+        })?;
+        let found = self.check_invariants()?;
+        if found.damage.is_empty() {
+            Ok((read, found.warnings))
+        } else {
+            Err(Error::Store(StoreError::Corrupt {
+                path: shown,
+                detail: crate::store::describe_damage(&found.damage),
+            }))
+        }
     }
 
     /// Whether the database answers a query within `timeout`: the health check's probe.

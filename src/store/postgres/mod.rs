@@ -17,6 +17,7 @@
 
 mod bridge;
 mod check;
+mod invariants;
 mod rows;
 mod schema;
 mod sign_in;

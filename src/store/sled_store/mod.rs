@@ -27,6 +27,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod engine;
+mod invariants;
 mod kv;
 mod open;
 mod operations;

@@ -4,6 +4,7 @@
 //! product's operations live here.
 
 use super::*;
+use crate::store::Findings;
 use crate::store::owner_only;
 
 impl SledStore {
@@ -97,6 +98,19 @@ impl SledStore {
     /// `PROGRESS_EVERY` records. Returns how many records there are; the first one that can't
     /// be read is reported with its position and kind.
     pub fn check_integrity(&self, progress: &mut dyn FnMut(u64)) -> Result<u64> {
+        let (read, warnings) = self.check_integrity_reporting(progress)?;
+        for warning in &warnings {
+            tracing::warn!(path = %self.path.display(), "{warning}");
+        }
+        Ok(read)
+    }
+
+    /// `check_integrity`, returning the warnings too (records that break today's name and
+    /// email rules: reported, not refused) instead of logging them.
+    pub fn check_integrity_reporting(
+        &self,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(u64, Vec<String>)> {
         let corrupt = |detail: String| {
             Error::Store(StoreError::Corrupt {
                 path: self.path.display().to_string(),
@@ -128,13 +142,34 @@ impl SledStore {
             Ok(())
         }));
         match walked {
-            Ok(Ok(())) => Ok(read),
+            Ok(Ok(())) => {
+                let found = self.check_invariants()?;
+                if found.damage.is_empty() {
+                    Ok((read, found.warnings))
+                } else {
+                    Err(corrupt(crate::store::describe_damage(&found.damage)))
+                }
+            }
             Ok(Err(e)) => Err(e),
             Err(_) => Err(corrupt(format!(
                 "the storage engine failed reading record {}",
                 read + 1
             ))),
         }
+    }
+
+    /// Checks the store's invariants over every record (see `invariants`): `damage` is what
+    /// `check_integrity` refuses, `warnings` names and emails today's rules refuse.
+    pub fn check_invariants(&self) -> Result<Findings> {
+        let engine = self.engine()?;
+        let db = &engine.db;
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| invariants::check(db)))
+            .unwrap_or_else(|_| {
+                Err(Error::Store(StoreError::Corrupt {
+                    path: self.path.display().to_string(),
+                    detail: "the storage engine failed reading the store".into(),
+                }))
+            })
     }
 
     /// Whether `path` looks like a store folder (sled's files are there), without opening it.

@@ -358,11 +358,22 @@ mod tests {
             .unwrap()
             .clone();
         twice.push(repeated);
+        // Decodes, but a second workspace takes the slug of the first.
+        let mut same_slug = records.clone();
+        let (_, ws) = records
+            .iter()
+            .find(|(k, _)| k.first() == Some(&keys::WORKSPACE))
+            .unwrap();
+        let mut evil: crate::domain::Workspace = serde_json::from_slice(ws).unwrap();
+        evil.id = crate::domain::WorkspaceId::from_bytes([7; 16]);
+        same_slug.push((keys::workspace(evil.id), serde_json::to_vec(&evil).unwrap()));
+        same_slug.sort();
         let empty = dir.path().join("empty");
         std::fs::create_dir(&empty).unwrap();
         for (name, bad, expected) in [
             ("undecodable", &undecodable, "(a user) is unreadable"),
             ("twice", &twice, "the same key as an earlier one"),
+            ("same_slug", &same_slug, "belongs to 2 workspaces"),
         ] {
             let file = dir.path().join(format!("{name}.backup"));
             write(&file, bad);
