@@ -11,7 +11,7 @@ use crate::tui::effects::{Effect, Reply};
 use crate::tui::keys::dialogs::{change, hint};
 use crate::tui::keys::{Dialog, DialogKey as K, Hint, HintSpec};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{centered, event_line, hint_line, last_page, popup, scroll_key};
+use crate::tui::widgets::{centered, event_line, hint_line, popup, scroll_key, top_line};
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -49,14 +49,6 @@ impl Detail {
     fn offers_ownership(&self, cx: &Ctx) -> bool {
         cx.data
             .is_some_and(|d| d.user(self.id).is_some_and(|u| d.offers_ownership_to(u)))
-    }
-}
-
-impl Detail {
-    /// The top line to draw, remembering the last one there is for the scrolling keys.
-    fn top_line(&self, lines: &[Line], area: Rect) -> usize {
-        self.last_top.set(Some(last_page(usize::MAX, lines, area)));
-        last_page(self.scroll, lines, area)
     }
 }
 
@@ -121,7 +113,10 @@ impl Component for Detail {
         frame.render_widget(
             Paragraph::new(lines.clone())
                 .wrap(Wrap { trim: false })
-                .scroll((self.top_line(&lines, inner) as u16, 0)),
+                .scroll((
+                    top_line(self.scroll, &self.last_top, &lines, inner) as u16,
+                    0,
+                )),
             inner,
         );
     }

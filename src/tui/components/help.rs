@@ -6,7 +6,7 @@ use super::{confirm, detail, forms, links, log, picker, teams};
 use crate::tui::keys::{BINDINGS as TABLE, Dialog, DialogKey as K, Hint, HintSpec, Scope};
 use crate::tui::keys::{changes, dialogs::hint};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{centered, hint_line, last_page, popup, scroll_key};
+use crate::tui::widgets::{centered, hint_line, popup, scroll_key, top_line};
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -49,14 +49,6 @@ pub fn help_sections() -> Vec<(&'static str, &'static [HintSpec])> {
     ]
 }
 
-impl Help {
-    /// The top line to draw, remembering the last one there is for the scrolling keys.
-    fn top_line(&self, lines: &[Line], area: Rect) -> usize {
-        self.last_top.set(Some(last_page(usize::MAX, lines, area)));
-        last_page(self.scroll, lines, area)
-    }
-}
-
 impl Component for Help {
     fn on_key(&mut self, key: &KeyEvent, cx: &Ctx, out: &mut Queue) -> EventState {
         match cx.keymap.dialog(Dialog::Help, key) {
@@ -83,7 +75,10 @@ impl Component for Help {
         frame.render_widget(hint_line(&self.bindings(cx), theme), hint_row);
         let lines = help_lines(cx, theme, usize::from(inner.width));
         frame.render_widget(
-            Paragraph::new(lines.clone()).scroll((self.top_line(&lines, inner) as u16, 0)),
+            Paragraph::new(lines.clone()).scroll((
+                top_line(self.scroll, &self.last_top, &lines, inner) as u16,
+                0,
+            )),
             inner,
         );
     }

@@ -5,7 +5,7 @@ use super::{Action, Component, Ctx, EventState, Queue};
 use crate::text::safe;
 use crate::tui::keys::{Dialog, DialogKey as K, Hint, HintSpec, dialogs::hint};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{centered, hint_line, last_page, popup, scroll_key};
+use crate::tui::widgets::{centered, hint_line, popup, scroll_key, top_line};
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -63,9 +63,7 @@ impl Component for People {
         ]));
         frame.render_widget(hint_line(&self.bindings(cx), theme), hint_row);
         let lines: Vec<Line> = self.names.iter().map(|n| Line::raw(safe(n))).collect();
-        self.last_top
-            .set(Some(last_page(usize::MAX, &lines, inner)));
-        let top = last_page(self.scroll, &lines, inner);
+        let top = top_line(self.scroll, &self.last_top, &lines, inner);
         frame.render_widget(Paragraph::new(lines).scroll((top as u16, 0)), inner);
     }
 }

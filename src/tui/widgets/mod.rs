@@ -103,6 +103,18 @@ pub fn paste_into(input: &mut Input, text: &str) -> bool {
     true
 }
 
+/// The top line to draw for `scroll`, remembering in `last_top` the last one there is, for the
+/// scrolling keys (`scroll_key`) of the next key press. Drawing stays pure but for this note.
+pub fn top_line(
+    scroll: usize,
+    last_top: &std::cell::Cell<Option<usize>>,
+    lines: &[Line],
+    area: Rect,
+) -> usize {
+    last_top.set(Some(last_page(usize::MAX, lines, area)));
+    last_page(scroll, lines, area)
+}
+
 /// The scrolling keys of help and the detail pane: moves `scroll` for the command and says
 /// whether it was one of them. `last` is the last top line the latest drawing could show:
 /// past it (after End) the scroll is brought back first, so ↑ moves at once.
