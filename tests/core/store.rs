@@ -641,7 +641,8 @@ async fn postgres_check_names_each_broken_invariant() {
                SELECT workspace, gen_random_uuid(), hash FROM passwords LIMIT 1; \
              INSERT INTO team_members (workspace, user_id, team) \
                SELECT workspace, gen_random_uuid(), id FROM teams WHERE id = '{other}'; \
-             UPDATE teams SET folded_name = 'ghost' WHERE id = '{other}';",
+             UPDATE teams SET folded_name = 'ghost' WHERE id = '{other}'; \
+             UPDATE invites SET accepted_at = NULL WHERE user_id = '{owner}';",
             owner = w.owner.id,
             other = other.id
         ),
@@ -663,6 +664,10 @@ async fn postgres_check_names_each_broken_invariant() {
         "(ghost@nowhere.io) names workspace",
         "workspace beta (00000000-0000-0000-0000-000000000007) has users but no active Owner",
         "a password hash is kept for user",
+        &format!(
+            "({}) in workspace {} has a pending invite but is active",
+            w.owner.email, w.ws.id
+        ),
         "names a user who is not in that workspace (an orphan entry)",
         &format!(
             "team {} (\"Other\") in workspace {} is filed under the team name \"ghost\"",

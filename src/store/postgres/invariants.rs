@@ -57,6 +57,11 @@ const DAMAGE: &[&str] = &[
     "SELECT 'a session is kept for user ' || s.user_id || ' in workspace ' || s.workspace \
      || ', who does not exist (an orphan entry)' FROM sessions s WHERE NOT EXISTS \
      (SELECT 1 FROM users u WHERE u.workspace = s.workspace AND u.id = s.user_id)",
+    // A pending invite belongs to an invited user (accepting makes them active).
+    "SELECT 'user ' || u.id || ' (' || u.email || ') in workspace ' || u.workspace \
+     || ' has a pending invite but is ' || u.status FROM invites i \
+     JOIN users u ON u.workspace = i.workspace AND u.id = i.user_id \
+     WHERE i.accepted_at IS NULL AND u.status <> 'invited'",
     // Every workspace that has users has an active Owner.
     // (Before its first Owner accepts, a workspace's only Owner is invited.)
     "SELECT 'workspace ' || w.slug || ' (' || w.id \
