@@ -9,6 +9,7 @@ use crate::Error;
 use crate::domain::{Invite, Role, TeamId, User, UserId, UserStatus, Workspace};
 use crate::service::Outcome;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
 pub mod schema;
@@ -102,6 +103,11 @@ pub struct BulkIds {
     /// Only report what would happen.
     #[serde(default)]
     pub dry_run: bool,
+    /// Change a user listed here only while they are still at this version (an outcome's
+    /// `version`); one changed in between gets a `conflict` outcome and is left as is.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schema(value_type = HashMap<String, u64>)]
+    pub expected_versions: BTreeMap<UserId, u64>,
 }
 
 /// `POST /users/roles`: give each user exactly these roles.
@@ -114,6 +120,32 @@ pub struct BulkRoles {
     pub roles: Vec<Role>,
     #[serde(default)]
     pub dry_run: bool,
+    /// Change a user listed here only while they are still at this version (an outcome's
+    /// `version`); one changed in between gets a `conflict` outcome and is left as is.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schema(value_type = HashMap<String, u64>)]
+    pub expected_versions: BTreeMap<UserId, u64>,
+}
+
+/// `POST /users/roles/change`: add roles to each user and take others away, keeping the rest.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkRoleChange {
+    #[schema(value_type = Vec<String>)]
+    pub ids: Vec<UserId>,
+    #[serde(default)]
+    #[schema(value_type = Vec<schema::RoleSchema>)]
+    pub add: Vec<Role>,
+    #[serde(default)]
+    #[schema(value_type = Vec<schema::RoleSchema>)]
+    pub remove: Vec<Role>,
+    #[serde(default)]
+    pub dry_run: bool,
+    /// Change a user listed here only while they are still at this version (an outcome's
+    /// `version`); one changed in between gets a `conflict` outcome and is left as is.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schema(value_type = HashMap<String, u64>)]
+    pub expected_versions: BTreeMap<UserId, u64>,
 }
 
 /// Whether `POST /users/teams` adds the users to the team or removes them from it.
@@ -135,6 +167,11 @@ pub struct BulkTeam {
     pub action: TeamAction,
     #[serde(default)]
     pub dry_run: bool,
+    /// Change a user listed here only while they are still at this version (an outcome's
+    /// `version`); one changed in between gets a `conflict` outcome and is left as is.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schema(value_type = HashMap<String, u64>)]
+    pub expected_versions: BTreeMap<UserId, u64>,
 }
 
 /// `POST /users/beta`.
@@ -146,6 +183,11 @@ pub struct BulkBeta {
     pub beta: bool,
     #[serde(default)]
     pub dry_run: bool,
+    /// Change a user listed here only while they are still at this version (an outcome's
+    /// `version`); one changed in between gets a `conflict` outcome and is left as is.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schema(value_type = HashMap<String, u64>)]
+    pub expected_versions: BTreeMap<UserId, u64>,
 }
 
 /// `POST /invites/preview`: what resending or cancelling these invites would do, changing

@@ -241,4 +241,7 @@ pub struct OutcomeSchema {
     outcome: String,
     /// When refused: the core's error, as in the error shape's `core`.
     error: Option<Object>,
+    /// The user's version after this request (as found, in a dry run); send it back in
+    /// `expected_versions` to change only users nobody changed in between.
+    version: Option<u64>,
 }

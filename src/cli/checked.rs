@@ -156,6 +156,20 @@ impl AdminApi for CheckedAdmin {
         }
         self.inner.bulk(change, ids, dry_run).await
     }
+    async fn bulk_at_versions(
+        &self,
+        change: BulkChange,
+        ids: Vec<UserId>,
+        expected: std::collections::BTreeMap<UserId, u64>,
+        dry_run: bool,
+    ) -> Result<Vec<Outcome>> {
+        if !dry_run {
+            self.check.passed().await?;
+        }
+        self.inner
+            .bulk_at_versions(change, ids, expected, dry_run)
+            .await
+    }
     async fn transfer_ownership(&self, to: UserId) -> Result<OwnershipTransferred> {
         self.check.passed().await?;
         self.inner.transfer_ownership(to).await

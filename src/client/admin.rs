@@ -5,8 +5,8 @@
 use super::error_map::{decode, expect_no_content};
 use super::http::{Call, ClientConfig, Transport};
 use crate::api::{
-    AcceptInviteRequest, BulkBeta, BulkIds, BulkResults, BulkRoles, BulkTeam, InviteIssuedResponse,
-    InvitePreview, Me, PendingInvite, SignInRequest, TeamAction, TeamRequest,
+    AcceptInviteRequest, BulkBeta, BulkIds, BulkResults, BulkRoleChange, BulkRoles, BulkTeam,
+    InviteIssuedResponse, InvitePreview, Me, PendingInvite, SignInRequest, TeamAction, TeamRequest,
 };
 use crate::client::ClientError;
 use crate::domain::Refusal;
@@ -20,6 +20,7 @@ use crate::{Error, Result};
 use async_trait::async_trait;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -336,28 +337,17 @@ impl AdminApi for HttpClient {
         ids: Vec<UserId>,
         dry_run: bool,
     ) -> Result<Vec<Outcome>> {
-        let call = match change {
-            BulkChange::Deactivate => {
-                Call::new(Method::POST, "users/deactivate").json(&BulkIds { ids, dry_run })?
-            }
-            BulkChange::Reactivate => {
-                Call::new(Method::POST, "users/reactivate").json(&BulkIds { ids, dry_run })?
-            }
-            BulkChange::SetRoles { roles } => {
-                Call::new(Method::POST, "users/roles").json(&BulkRoles {
-                    ids,
-                    roles,
-                    dry_run,
-                })?
-            }
-            BulkChange::AddTeam { team } => bulk_team(ids, team, TeamAction::Add, dry_run)?,
-            BulkChange::RemoveTeam { team } => bulk_team(ids, team, TeamAction::Remove, dry_run)?,
-            BulkChange::SetBeta { beta } => {
-                Call::new(Method::POST, "users/beta").json(&BulkBeta { ids, beta, dry_run })?
-            }
-        };
-        let results: BulkResults = self.send_json(call).await?;
-        Ok(results.results)
+        self.send_bulk(change, ids, BTreeMap::new(), dry_run).await
+    }
+
+    async fn bulk_at_versions(
+        &self,
+        change: BulkChange,
+        ids: Vec<UserId>,
+        expected: BTreeMap<UserId, u64>,
+        dry_run: bool,
+    ) -> Result<Vec<Outcome>> {
+        self.send_bulk(change, ids, expected, dry_run).await
     }
 
     async fn preview_invites(
@@ -434,16 +424,66 @@ impl HttpClient {
     }
 }
 
-fn bulk_team(
-    ids: Vec<UserId>,
-    team: TeamId,
-    action: TeamAction,
-    dry_run: bool,
-) -> Result<Call<'static>> {
-    Call::new(Method::POST, "users/teams").json(&BulkTeam {
-        ids,
-        team,
-        action,
-        dry_run,
-    })
+impl HttpClient {
+    /// One bulk route per kind of change, each with the same ids, versions and dry run.
+    async fn send_bulk(
+        &self,
+        change: BulkChange,
+        ids: Vec<UserId>,
+        expected_versions: BTreeMap<UserId, u64>,
+        dry_run: bool,
+    ) -> Result<Vec<Outcome>> {
+        let ids_only = |ids, expected_versions| BulkIds {
+            ids,
+            dry_run,
+            expected_versions,
+        };
+        let call = match change {
+            BulkChange::Deactivate => Call::new(Method::POST, "users/deactivate")
+                .json(&ids_only(ids, expected_versions))?,
+            BulkChange::Reactivate => Call::new(Method::POST, "users/reactivate")
+                .json(&ids_only(ids, expected_versions))?,
+            BulkChange::SetRoles { roles } => {
+                Call::new(Method::POST, "users/roles").json(&BulkRoles {
+                    ids,
+                    roles,
+                    dry_run,
+                    expected_versions,
+                })?
+            }
+            BulkChange::ChangeRoles { add, remove } => {
+                Call::new(Method::POST, "users/roles/change").json(&BulkRoleChange {
+                    ids,
+                    add,
+                    remove,
+                    dry_run,
+                    expected_versions,
+                })?
+            }
+            BulkChange::AddTeam { team } | BulkChange::RemoveTeam { team } => {
+                let action = if matches!(change, BulkChange::AddTeam { .. }) {
+                    TeamAction::Add
+                } else {
+                    TeamAction::Remove
+                };
+                Call::new(Method::POST, "users/teams").json(&BulkTeam {
+                    ids,
+                    team,
+                    action,
+                    dry_run,
+                    expected_versions,
+                })?
+            }
+            BulkChange::SetBeta { beta } => {
+                Call::new(Method::POST, "users/beta").json(&BulkBeta {
+                    ids,
+                    beta,
+                    dry_run,
+                    expected_versions,
+                })?
+            }
+        };
+        let results: BulkResults = self.send_json(call).await?;
+        Ok(results.results)
+    }
 }

@@ -14,7 +14,8 @@ pub fn bulk_verb(change: &crate::service::BulkChange) -> (&'static str, &'static
     match change {
         crate::service::BulkChange::Deactivate => ("Deactivate", "deactivated"),
         crate::service::BulkChange::Reactivate => ("Reactivate", "reactivated"),
-        crate::service::BulkChange::SetRoles { .. } => ("Change the roles of", "changed"),
+        crate::service::BulkChange::SetRoles { .. }
+        | crate::service::BulkChange::ChangeRoles { .. } => ("Change the roles of", "changed"),
         crate::service::BulkChange::AddTeam { .. } => ("Add to the team", "added"),
         crate::service::BulkChange::RemoveTeam { .. } => ("Remove from the team", "removed"),
         crate::service::BulkChange::SetBeta { beta: true } => {

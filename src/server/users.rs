@@ -5,7 +5,8 @@ use super::auth::Acting;
 use super::error::ApiError;
 use super::extract::{ApiJson, ApiPath, ApiQuery, IfMatch};
 use crate::api::{
-    BulkBeta, BulkIds, BulkResults, BulkRoles, BulkTeam, ErrorBody, TeamAction, UsersQuery,
+    BulkBeta, BulkIds, BulkResults, BulkRoleChange, BulkRoles, BulkTeam, ErrorBody, TeamAction,
+    UsersQuery,
 };
 use crate::domain::UserId;
 use crate::service::{
@@ -27,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(deactivate))
         .routes(routes!(reactivate))
         .routes(routes!(set_roles))
+        .routes(routes!(change_roles))
         .routes(routes!(set_team))
         .routes(routes!(set_beta))
         .routes(routes!(transfer_ownership))
@@ -153,9 +155,10 @@ async fn bulk(
     api: &LocalAdmin<AnyStore>,
     change: BulkChange,
     ids: Vec<UserId>,
+    expected: std::collections::BTreeMap<UserId, u64>,
     dry_run: bool,
 ) -> Result<Json<BulkResults>, ApiError> {
-    let results = api.bulk(change, ids, dry_run).await?;
+    let results = api.bulk_at_versions(change, ids, expected, dry_run).await?;
     Ok(Json(BulkResults { results }))
 }
 
@@ -169,7 +172,14 @@ async fn deactivate(
     Acting(api): Acting,
     ApiJson(req): ApiJson<BulkIds>,
 ) -> Result<Json<BulkResults>, ApiError> {
-    bulk(&api, BulkChange::Deactivate, req.ids, req.dry_run).await
+    bulk(
+        &api,
+        BulkChange::Deactivate,
+        req.ids,
+        req.expected_versions,
+        req.dry_run,
+    )
+    .await
 }
 
 /// Reactivates users.
@@ -182,7 +192,14 @@ async fn reactivate(
     Acting(api): Acting,
     ApiJson(req): ApiJson<BulkIds>,
 ) -> Result<Json<BulkResults>, ApiError> {
-    bulk(&api, BulkChange::Reactivate, req.ids, req.dry_run).await
+    bulk(
+        &api,
+        BulkChange::Reactivate,
+        req.ids,
+        req.expected_versions,
+        req.dry_run,
+    )
+    .await
 }
 
 /// Gives each user exactly these roles.
@@ -197,7 +214,26 @@ async fn set_roles(
     ApiJson(req): ApiJson<BulkRoles>,
 ) -> Result<Json<BulkResults>, ApiError> {
     let change = BulkChange::SetRoles { roles: req.roles };
-    bulk(&api, change, req.ids, req.dry_run).await
+    bulk(&api, change, req.ids, req.expected_versions, req.dry_run).await
+}
+
+/// Adds roles to each user and takes others away, keeping the rest: what a mixed group's
+/// picker sends, so that only the roles the admin changed are applied.
+#[utoipa::path(post, path = "/users/roles/change", tag = "users",
+    security(("bearer" = [])),
+    request_body = BulkRoleChange,
+    responses((status = 200, description = "A result per id", body = BulkResults),
+              (status = 400, description = "No role named, one both added and removed, or an unknown one", body = ErrorBody),
+              (status = 403, description = "Only Owners and Admins", body = ErrorBody)))]
+async fn change_roles(
+    Acting(api): Acting,
+    ApiJson(req): ApiJson<BulkRoleChange>,
+) -> Result<Json<BulkResults>, ApiError> {
+    let change = BulkChange::ChangeRoles {
+        add: req.add,
+        remove: req.remove,
+    };
+    bulk(&api, change, req.ids, req.expected_versions, req.dry_run).await
 }
 
 /// Adds users to a team or removes them from it.
@@ -214,7 +250,7 @@ async fn set_team(
         TeamAction::Add => BulkChange::AddTeam { team: req.team },
         TeamAction::Remove => BulkChange::RemoveTeam { team: req.team },
     };
-    bulk(&api, change, req.ids, req.dry_run).await
+    bulk(&api, change, req.ids, req.expected_versions, req.dry_run).await
 }
 
 /// Turns beta access on or off.
@@ -231,6 +267,7 @@ async fn set_beta(
         &api,
         BulkChange::SetBeta { beta: req.beta },
         req.ids,
+        req.expected_versions,
         req.dry_run,
     )
     .await

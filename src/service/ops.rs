@@ -3,12 +3,12 @@
 //! nothing half-done is ever kept.
 
 use super::types::BulkChange;
-use crate::domain::Refusal;
 use crate::domain::rules;
 use crate::domain::{
     AuditAction, AuditEvent, AuditTarget, Entity, EventId, Roles, Team, TeamId, User, UserId,
     UserStatus, WorkspaceId,
 };
+use crate::domain::{Field, Refusal};
 use crate::store::Tx;
 use crate::{Error, Result};
 use std::collections::BTreeSet;
@@ -94,6 +94,23 @@ pub(crate) fn apply_bulk(tx: &dyn Tx, ctx: &Ctx, change: &BulkChange, id: UserId
         BulkChange::Reactivate => reactivate(tx, ctx, id),
         BulkChange::SetRoles { roles } => {
             set_roles(tx, ctx, id, Roles::new(roles.iter().copied())?)
+        }
+        BulkChange::ChangeRoles { add, remove } => {
+            let now = user(tx, ctx.ws, id)?.roles;
+            let roles = now
+                .iter()
+                .chain(add.iter().copied())
+                .filter(|r| !remove.contains(r));
+            let roles = Roles::new(roles).map_err(|_| {
+                Refusal::invalid(
+                    Field::Roles,
+                    format!(
+                        "removing {} would leave them with no role: add one instead",
+                        now
+                    ),
+                )
+            })?;
+            set_roles(tx, ctx, id, roles)
         }
         BulkChange::AddTeam { team } => set_team(tx, ctx, id, *team, true),
         BulkChange::RemoveTeam { team } => set_team(tx, ctx, id, *team, false),

@@ -62,6 +62,11 @@ pub struct Outcome {
     pub email: Option<String>,
     #[serde(flatten)]
     pub result: OutcomeResult,
+    /// The user's version after this request (a dry run keeps nothing: the version as found).
+    /// Passed back as an expected version, it makes a later change refuse a user someone
+    /// changed in between.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,10 +131,23 @@ pub struct OwnershipTransferred {
 pub enum BulkChange {
     Deactivate,
     Reactivate,
-    SetRoles { roles: Vec<Role> },
-    AddTeam { team: TeamId },
-    RemoveTeam { team: TeamId },
-    SetBeta { beta: bool },
+    SetRoles {
+        roles: Vec<Role>,
+    },
+    /// Adds `add` to each user's roles and takes `remove` away, keeping the rest as they are.
+    ChangeRoles {
+        add: Vec<Role>,
+        remove: Vec<Role>,
+    },
+    AddTeam {
+        team: TeamId,
+    },
+    RemoveTeam {
+        team: TeamId,
+    },
+    SetBeta {
+        beta: bool,
+    },
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,6 +9,7 @@ use crate::service::{
 };
 use crate::tui::model::FirstPage;
 use crate::{Error, Result};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -46,10 +47,16 @@ pub enum Effect {
         change: InviteChange,
         ids: Vec<UserId>,
     },
+    /// A bulk change; users in `seen` are changed only while still at that version.
     Bulk {
         change: BulkChange,
         ids: Vec<UserId>,
+        seen: BTreeMap<UserId, u64>,
     },
+    /// The dry run of putting back one of the admin's changes.
+    PreviewUndo(crate::tui::model::UndoStep),
+    /// Puts back one of the admin's changes; answers `BulkDone` with an outcome per user.
+    Undo(crate::tui::model::UndoStep),
     Invite(NewInvite),
     Resend(Vec<UserId>),
     Cancel(Vec<UserId>),
@@ -161,8 +168,8 @@ pub fn spawn(
                     "there is no server to sign in to",
                 )),
             },
-            (Effect::Bulk { change, ids }, Some(api)) if ids.len() > BULK_CHUNK => {
-                bulk_in_chunks(api.as_ref(), change, ids, |done, total| {
+            (Effect::Bulk { change, ids, seen }, Some(api)) if ids.len() > BULK_CHUNK => {
+                bulk_in_chunks(api.as_ref(), change, ids, &seen, |done, total| {
                     let _ = tx.send(Msg::Progress { id, done, total });
                 })
                 .await
@@ -185,15 +192,64 @@ pub async fn bulk_in_chunks(
     api: &dyn AdminApi,
     change: BulkChange,
     ids: Vec<UserId>,
+    seen: &BTreeMap<UserId, u64>,
     progress: impl Fn(usize, usize),
 ) -> Result<Reply> {
     let total = ids.len();
     let mut outcomes = Vec::with_capacity(total);
     for chunk in ids.chunks(BULK_CHUNK) {
-        outcomes.extend(api.bulk(change.clone(), chunk.to_vec(), false).await?);
+        let expected = chunk
+            .iter()
+            .filter_map(|id| Some((*id, *seen.get(id)?)))
+            .collect();
+        outcomes.extend(
+            api.bulk_at_versions(change.clone(), chunk.to_vec(), expected, false)
+                .await?,
+        );
         progress(outcomes.len(), total);
     }
     Ok(Reply::BulkDone(outcomes))
+}
+
+/// Puts back (or, with `dry_run`, previews putting back) one of the admin's changes: each
+/// user at the version the change left them, so one changed since gets a conflict outcome.
+async fn put_back(
+    api: &dyn AdminApi,
+    step: crate::tui::model::UndoStep,
+    dry_run: bool,
+) -> Result<Vec<Outcome>> {
+    use crate::service::OutcomeResult;
+    use crate::tui::model::PutBack;
+    match step.put_back {
+        PutBack::Bulk(changes) => {
+            let mut outcomes = Vec::new();
+            for (change, users) in changes {
+                let ids = users.iter().map(|(id, _)| *id).collect();
+                let expected = users.into_iter().collect();
+                outcomes.extend(api.bulk_at_versions(change, ids, expected, dry_run).await?);
+            }
+            Ok(outcomes)
+        }
+        // An edit has no dry run: the preview says nothing, and the edit itself is pinned.
+        PutBack::Edit { .. } if dry_run => Ok(Vec::new()),
+        PutBack::Edit { id, version, patch } => {
+            let (email, version, result) = match api.update_user(id, version, patch).await {
+                Ok(user) => (
+                    Some(user.email.to_string()),
+                    Some(user.version),
+                    OutcomeResult::Done,
+                ),
+                Err(e) if e.class().stops_bulk() => return Err(e),
+                Err(error) => (None, None, OutcomeResult::Refused { error }),
+            };
+            Ok(vec![Outcome {
+                id,
+                email,
+                result,
+                version,
+            }])
+        }
+    }
 }
 
 /// What a load brought: everything, or only what changed since the last one.
@@ -271,7 +327,11 @@ pub async fn run(api: &dyn AdminApi, effect: Effect) -> Result<Reply> {
             Reply::Preview(api.preview_invites(change, ids).await?)
         }
         Effect::PreviewDelete(id) => Reply::Preview(vec![api.preview_delete_user(id).await?]),
-        Effect::Bulk { change, ids } => Reply::BulkDone(api.bulk(change, ids, false).await?),
+        Effect::Bulk { change, ids, seen } => {
+            Reply::BulkDone(api.bulk_at_versions(change, ids, seen, false).await?)
+        }
+        Effect::PreviewUndo(step) => Reply::Preview(put_back(api, step, true).await?),
+        Effect::Undo(step) => Reply::BulkDone(put_back(api, step, false).await?),
         Effect::Invite(new) => Reply::Invited(api.invite(new).await?),
         Effect::Resend(ids) => {
             let mut out = Vec::with_capacity(ids.len());

@@ -4,6 +4,7 @@
 
 use crate::harness::*;
 use atender_admin::domain::{Role, User, UserStatus};
+use atender_admin::service::BulkChange;
 use atender_admin::store::Store;
 use atender_admin::tui::app::{NO_RIGHTS, READ_ONLY};
 use atender_admin::tui::components::{
@@ -381,18 +382,50 @@ async fn pickers_show_who_already_has_each_role_and_team() {
         ]
     );
     assert_snapshot!("roles_picker_mixed", h.screen());
-    // A [-] must be decided before going on: Enter says which.
+    // Nothing changed yet: Enter says so and the picker stays.
     h.key(KeyCode::Enter);
     let Some(picker) = h.app.layers().top::<RolesPicker>() else {
         panic!()
     };
     assert!(
-        picker
-            .error
-            .as_ref()
-            .unwrap()
-            .contains("Supervisor, Agent differ")
+        picker.error.as_ref().unwrap().contains("nothing changed"),
+        "{:?}",
+        picker.error
     );
+    // [-] rows kept as they are: only the row changed is applied (Admin added for both,
+    // each keeping Supervisor or Agent).
+    h.key(KeyCode::Char('j'));
+    h.key(KeyCode::Char(' ')); // Admin: [ ] → [x]
+    h.press(KeyCode::Enter).await;
+    let Some(c) = h.app.layers().top::<Confirm>() else {
+        panic!("{:?}", h.app.layers())
+    };
+    let ConfirmAction::Bulk { change, .. } = &c.action else {
+        panic!("{:?}", c.action)
+    };
+    assert_eq!(
+        change,
+        &BulkChange::ChangeRoles {
+            add: vec![Role::Admin],
+            remove: vec![],
+        }
+    );
+    assert!(c.title.contains("add Admin?"), "{}", c.title);
+    h.press(KeyCode::Char('y')).await;
+    for u in [&agent, &supervisor] {
+        let now = h.user(u.email.as_str());
+        assert!(now.roles.contains(Role::Admin), "{now:?}");
+        let kept = if u.id == agent.id {
+            Role::Agent
+        } else {
+            Role::Supervisor
+        };
+        assert!(now.roles.contains(kept), "{now:?}");
+    }
+    h.press(KeyCode::Char('u')).await; // and back, for the rest of this test
+    h.press(KeyCode::Char('y')).await;
+    h.app.mark_users([agent.id, supervisor.id]);
+    h.key(KeyCode::Char('o'));
     // Space: [-] → [x]; Agent for both, Supervisor for neither.
     h.key(KeyCode::Char('j'));
     h.key(KeyCode::Char('j'));
@@ -416,6 +449,23 @@ async fn pickers_show_who_already_has_each_role_and_team() {
     let in_team = usize::from(supervisor.teams.contains(&team)) + 1;
     assert_eq!(picker.members[at].have, in_team);
     assert_eq!(picker.members[at].of, 2);
+    // Space toggles there too: the team for all of them (not all have it yet).
+    for _ in 0..at {
+        h.key(KeyCode::Char('j'));
+    }
+    h.press(KeyCode::Char(' ')).await;
+    let Some(c) = h.app.layers().top::<Confirm>() else {
+        panic!("{:?}", h.app.layers())
+    };
+    let ConfirmAction::Bulk { change, .. } = &c.action else {
+        panic!("{:?}", c.action)
+    };
+    let expected = if in_team == 2 {
+        BulkChange::RemoveTeam { team }
+    } else {
+        BulkChange::AddTeam { team }
+    };
+    assert_eq!(change, &expected);
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use atender_admin::tui::components::{
     Confirm, ConfirmAction, Detail, EditForm, Help, InviteForm, Links, LogView, RolesPicker,
     TeamsView,
 };
-use atender_admin::tui::model::Tab;
+use atender_admin::tui::model::{PutBack, Tab};
 use crossterm::event::KeyCode;
 
 #[tokio::test]
@@ -185,11 +185,15 @@ async fn bulk_deactivation_asks_first_previews_and_reports_per_user() {
     let Some(c) = h.app.layers().top::<Confirm>() else {
         panic!()
     };
-    let ConfirmAction::Undo { change, ids } = &c.action else {
+    let ConfirmAction::Undo(step) = &c.action else {
         panic!("{:?}", c.action)
     };
-    assert_eq!(change, &BulkChange::Reactivate);
-    let mut ids = ids.clone();
+    let PutBack::Bulk(changes) = &step.put_back else {
+        panic!("{step:?}")
+    };
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0].0, BulkChange::Reactivate);
+    let mut ids = step.ids();
     ids.sort();
     let mut expected: Vec<_> = targets.iter().map(|e| h.user(e).id).collect();
     expected.sort();
@@ -970,12 +974,17 @@ async fn large_bulk_changes_go_in_chunks_and_show_progress() {
     h.press(KeyCode::Char('d')).await;
     h.key(KeyCode::Char('y'));
     let queued = h.app.take_effects();
-    let [(id, effects::Effect::Bulk { change, ids })] = queued.as_slice() else {
+    let [(id, effects::Effect::Bulk { change, ids, seen })] = queued.as_slice() else {
         panic!("{queued:?}")
     };
+    assert_eq!(
+        seen.len(),
+        ids.len(),
+        "each pinned to the version its preview found"
+    );
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let id = *id;
-    let last = effects::bulk_in_chunks(&h.api, change.clone(), ids.clone(), |done, total| {
+    let last = effects::bulk_in_chunks(&h.api, change.clone(), ids.clone(), seen, |done, total| {
         let _ = tx.send(Msg::Progress { id, done, total });
     })
     .await;
@@ -1550,4 +1559,147 @@ async fn an_agent_signing_in_is_told_to_ask_an_admin() {
     let said = form.message.as_deref().unwrap_or_default();
     assert!(said.contains("(Agent) can't manage users"), "{said}");
     assert!(said.contains("ask an Owner or Admin"), "{said}");
+}
+
+/// Issue 20, point 3: `u` goes back through the admin's own changes, newest first, each on
+/// exactly the users it changed; a user someone else changed since is left as they are and
+/// named; an undone step moves the older steps' users along with it.
+#[tokio::test]
+async fn undo_is_a_stack_of_the_admins_own_changes() {
+    let mut h = Harness::demo().await;
+    let title = |h: &Harness| h.app.layers().top::<Confirm>().map(|c| c.title.clone());
+    // 13 agents deactivated.
+    use atender_admin::store::Store;
+    let agents: Vec<atender_admin::domain::User> = h
+        .core
+        .store()
+        .users(h.owner.workspace)
+        .unwrap()
+        .into_iter()
+        .filter(|u| u.status == UserStatus::Active && !u.roles.can_manage())
+        .take(13)
+        .collect();
+    h.app.mark_users(agents.iter().map(|u| u.id));
+    h.press(KeyCode::Char('d')).await;
+    h.press(KeyCode::Char('y')).await;
+    assert_eq!(h.app.last_notice().unwrap().text, "13 deactivated");
+    // Then one of them reactivated, from the Inactive tab.
+    let one = agents[0].email.to_string();
+    h.key(KeyCode::Char('2'));
+    h.key(KeyCode::Char('/'));
+    h.keys(&one);
+    h.key(KeyCode::Enter);
+    h.press(KeyCode::Char('r')).await;
+    h.press(KeyCode::Char('y')).await;
+    assert_eq!(h.user(&one).status, UserStatus::Active);
+    h.key(KeyCode::Esc);
+    // u names the newest: the reactivation of that one.
+    h.press(KeyCode::Char('u')).await;
+    let t = title(&h).unwrap();
+    let local = one.split('@').next().unwrap();
+    assert!(
+        t.starts_with("Undo the reactivation of") && t.contains(local),
+        "{t}"
+    );
+    h.press(KeyCode::Char('y')).await;
+    assert_eq!(h.user(&one).status, UserStatus::Inactive);
+    // Then the 13: all of them, the one the admin's own undo touched too.
+    h.press(KeyCode::Char('u')).await;
+    assert_eq!(
+        title(&h).unwrap(),
+        "Undo the deactivation of 13 users?",
+        "{:?}",
+        h.app.layers()
+    );
+    h.press(KeyCode::Char('y')).await;
+    for u in &agents {
+        assert_eq!(
+            h.user(u.email.as_str()).status,
+            UserStatus::Active,
+            "{}",
+            u.email
+        );
+    }
+    assert!(
+        h.app
+            .last_notice()
+            .unwrap()
+            .text
+            .starts_with("undid the deactivation of 13 users: 13 put back"),
+        "{:?}",
+        h.app.last_notice()
+    );
+    h.press(KeyCode::Char('u')).await;
+    assert_eq!(h.app.last_notice().unwrap().text, "nothing to undo");
+
+    // Someone else changes one of two users after the admin did: the undo leaves that one.
+    h.app.mark_users([agents[1].id, agents[2].id]);
+    h.key(KeyCode::Char('1'));
+    h.press(KeyCode::Char('d')).await;
+    h.press(KeyCode::Char('y')).await;
+    use atender_admin::service::AdminApi;
+    h.api
+        .bulk(
+            BulkChange::SetBeta { beta: true },
+            vec![agents[1].id],
+            false,
+        )
+        .await
+        .unwrap();
+    h.press(KeyCode::Char('u')).await;
+    h.press(KeyCode::Char('y')).await;
+    assert_eq!(
+        h.user(agents[1].email.as_str()).status,
+        UserStatus::Inactive
+    );
+    assert_eq!(h.user(agents[2].email.as_str()).status, UserStatus::Active);
+    let notice = h.app.last_notice().unwrap().text.clone();
+    assert!(
+        notice.contains("1 put back")
+            && notice.contains(agents[1].email.as_str())
+            && notice.contains("changed by someone else"),
+        "{notice}"
+    );
+
+    // At least 20 steps: beta toggled 21 times on one user, then undone all the way back.
+    let target = agents[3].email.to_string();
+    let beta_before = h.user(&target).beta;
+    h.key(KeyCode::Char('1'));
+    h.key(KeyCode::Char('/'));
+    h.keys(&target);
+    h.key(KeyCode::Enter);
+    for _ in 0..21 {
+        h.press(KeyCode::Char('b')).await;
+    }
+    assert_ne!(h.user(&target).beta, beta_before);
+    for i in 0..21 {
+        h.press(KeyCode::Char('u')).await;
+        assert!(title(&h).is_some(), "step {i}: {:?}", h.app.last_notice());
+        h.press(KeyCode::Char('y')).await;
+    }
+    assert_eq!(h.user(&target).beta, beta_before);
+}
+
+/// A cancelled invite can't be undone, and its confirmation says so; `u` then names the
+/// admin's last change that can be.
+#[tokio::test]
+async fn a_cancelled_invite_says_it_cannot_be_undone() {
+    let mut h = Harness::demo().await;
+    h.press(KeyCode::Char('b')).await; // beta for the current user: the step `u` should name
+    h.key(KeyCode::Char('3'));
+    h.press(KeyCode::Char('x')).await;
+    let Some(c) = h.app.layers().top::<Confirm>() else {
+        panic!("{:?}", h.app.layers())
+    };
+    assert!(
+        c.lines.iter().any(|l| l.contains("can't be undone")),
+        "{:?}",
+        c.lines
+    );
+    h.press(KeyCode::Char('y')).await;
+    h.press(KeyCode::Char('u')).await;
+    let Some(c) = h.app.layers().top::<Confirm>() else {
+        panic!("{:?}", h.app.last_notice())
+    };
+    assert!(c.title.starts_with("Undo beta access"), "{}", c.title);
 }

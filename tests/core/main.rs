@@ -16,3 +16,4 @@ mod sessions;
 mod store;
 mod teams_and_edits;
 mod tenants;
+mod versions;

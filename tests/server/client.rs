@@ -356,6 +356,10 @@ async fn refusals_are_the_core_errors_of_offline_mode(store: Backend) {
     assert_eq!(agent.client.me().await.unwrap().id, agent.user.id);
 }
 
+async fn cy_now_version(local: &LocalAdmin<AnyStore>, id: UserId) -> u64 {
+    local.user_detail(id).await.unwrap().user.version
+}
+
 async fn bulk_outcomes_have_the_shape_of_offline_mode(store: Backend) {
     let app = TestApp::spawn(store).await;
     let (slug, ann, local) = owner(&app, "Acme", "ann@acme.io").await;
@@ -383,7 +387,20 @@ async fn bulk_outcomes_have_the_shape_of_offline_mode(store: Backend) {
         .bulk(BulkChange::Deactivate, ids.clone(), false)
         .await
         .unwrap();
-    assert_eq!(done, online, "the change does what its dry run said");
+    // The same outcomes; the versions are as found in the dry run and as left by the change.
+    let unversioned = |v: &[Outcome]| -> Vec<Outcome> {
+        v.iter()
+            .cloned()
+            .map(|o| Outcome { version: None, ..o })
+            .collect()
+    };
+    assert_eq!(
+        unversioned(&done),
+        unversioned(&online),
+        "the change does what its dry run said"
+    );
+    assert_eq!(online[0].version, Some(bob.user.version));
+    assert!(done[0].version > online[0].version);
     let refusal = |o: &Outcome| o.refusal().cloned();
     assert!(done[0].is_done());
     assert!(matches!(
@@ -428,8 +445,31 @@ async fn bulk_outcomes_have_the_shape_of_offline_mode(store: Backend) {
             .bulk(change.clone(), ids.clone(), false)
             .await
             .unwrap();
-        assert_eq!(got, expected, "{change:?}");
+        assert_eq!(unversioned(&got), unversioned(&expected), "{change:?}");
     }
+    // Pinned to versions over HTTP as offline: bob, changed since, is left as he is.
+    let stale = vec![
+        (bob.user.id, bob.user.version),
+        (cy.user.id, cy_now_version(&local, cy.user.id).await),
+    ];
+    let pinned = ann
+        .client
+        .bulk_at_versions(
+            BulkChange::SetBeta { beta: false },
+            vec![bob.user.id, cy.user.id],
+            stale.into_iter().collect(),
+            false,
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            refusal(&pinned[0]),
+            Some(Error::Refused(Refusal::Conflict { .. }))
+        ),
+        "{pinned:?}"
+    );
+    assert!(pinned[1].is_changed(), "{pinned:?}");
     let bob_now = ann.client.user_detail(bob.user.id).await.unwrap().user;
     assert!(bob_now.beta);
     assert!(bob_now.teams.is_empty());

@@ -77,6 +77,72 @@ async fn a_stale_edit_gets_412_and_no_if_match_gets_428(store: Backend) {
     assert_eq!(expect(r, StatusCode::OK).await["display_name"], "Bobby");
 }
 
+/// A bulk change with `expected_versions` changes only the users still at the version the
+/// admin saw; `/users/roles/change` adds and removes roles keeping the rest.
+async fn bulk_changes_at_versions_and_role_changes_over_http(store: Backend) {
+    let app = TestApp::spawn(store).await;
+    let (slug, owner) = app.owner("Acme", "ann@acme.io").await;
+    let (a, _) = app.add_user(&slug, &owner, "a@acme.io", &["agent"]).await;
+    let (b, _) = app
+        .add_user(&slug, &owner, "b@acme.io", &["supervisor", "agent"])
+        .await;
+    let preview = expect(
+        app.api(Method::POST, "/users/roles/change", &owner)
+            .json(&json!({"ids": [a, b], "add": ["admin"], "remove": ["agent"], "dry_run": true}))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    let versions: serde_json::Map<String, serde_json::Value> = preview["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["id"].as_str().unwrap().to_string(), o["version"].clone()))
+        .collect();
+    // b changes in between.
+    expect(
+        app.api(Method::POST, "/users/beta", &owner)
+            .json(&json!({"ids": [b], "beta": true}))
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    let out = expect(
+        app.api(Method::POST, "/users/roles/change", &owner)
+            .json(
+                &json!({"ids": [a, b], "add": ["admin"], "remove": ["agent"],
+                          "expected_versions": versions}),
+            )
+            .send()
+            .await
+            .unwrap(),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(out["results"][0]["outcome"], "done", "{out}");
+    assert_eq!(out["results"][1]["outcome"], "refused", "{out}");
+    assert_eq!(out["results"][1]["error"]["code"], "conflict", "{out}");
+    let user = |id: &str| app.api(Method::GET, &format!("/users/{id}"), &owner).send();
+    let a_now = expect(user(&a).await.unwrap(), StatusCode::OK).await;
+    assert_eq!(a_now["user"]["roles"], json!(["admin"]));
+    assert_eq!(out["results"][0]["version"], a_now["user"]["version"]);
+    let b_now = expect(user(&b).await.unwrap(), StatusCode::OK).await;
+    assert_eq!(b_now["user"]["roles"], json!(["supervisor", "agent"]));
+    // Naming no role is a 400 that says what to do.
+    let r = app
+        .api(Method::POST, "/users/roles/change", &owner)
+        .json(&json!({"ids": [a]}))
+        .send()
+        .await
+        .unwrap();
+    let body = expect_error(r, StatusCode::BAD_REQUEST, "invalid").await;
+    assert!(body.to_string().contains("name a role to add"), "{body}");
+}
+
 /// Two Owners try to deactivate each other at the same moment: the rule "keep an active Owner"
 /// lets exactly one through, every time.
 async fn two_owners_deactivating_each_other_concurrently_leave_exactly_one(store: Backend) {
@@ -162,5 +228,6 @@ async fn two_owners_deactivating_each_other_concurrently_leave_exactly_one(store
 
 on_every_store!(
     a_stale_edit_gets_412_and_no_if_match_gets_428,
+    bulk_changes_at_versions_and_role_changes_over_http,
     two_owners_deactivating_each_other_concurrently_leave_exactly_one(4)
 );

@@ -20,6 +20,7 @@ fn expected() -> BTreeSet<(String, String)> {
         ("POST", "/api/v1/users/deactivate"),
         ("POST", "/api/v1/users/reactivate"),
         ("POST", "/api/v1/users/roles"),
+        ("POST", "/api/v1/users/roles/change"),
         ("POST", "/api/v1/users/teams"),
         ("POST", "/api/v1/users/beta"),
         ("POST", "/api/v1/users/{id}/transfer-ownership"),

@@ -323,6 +323,7 @@ fn fill_missing(ids: &[UserId], outcomes: &mut HashMap<UserId, Outcome>) {
         outcomes.entry(*id).or_insert_with(|| Outcome {
             id: *id,
             email: None,
+            version: None,
             result: OutcomeResult::Refused {
                 error: Error::internal(
                     "the core gave no answer for this user; run the command again",

@@ -138,6 +138,7 @@ pub(super) async fn preview_invites<S: Store>(
                         };
                         Ok(Outcome {
                             id,
+                            version: user.as_ref().map(|u| u.version),
                             email: user.map(|u| u.email.to_string()),
                             result: match result {
                                 Ok(()) => OutcomeResult::Done,

@@ -15,7 +15,7 @@ use crate::domain::{
 use crate::store::{Store, TxMode, UserRecord};
 use crate::{Error, Result};
 use async_trait::async_trait;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use time::OffsetDateTime;
 
 mod invites;
@@ -68,6 +68,16 @@ pub trait AdminApi: Send + Sync {
         &self,
         change: BulkChange,
         ids: Vec<UserId>,
+        dry_run: bool,
+    ) -> Result<Vec<Outcome>>;
+    /// `bulk`, changing each user listed in `expected` only while they are still at the version
+    /// given (an `Outcome::version` the caller saw): one changed in between gets a conflict
+    /// outcome and is left as it is. What a confirmed preview and an undo run.
+    async fn bulk_at_versions(
+        &self,
+        change: BulkChange,
+        ids: Vec<UserId>,
+        expected: BTreeMap<UserId, u64>,
         dry_run: bool,
     ) -> Result<Vec<Outcome>>;
     /// Grants Owner to another active user and removes it from the acting Owner, in one
@@ -254,7 +264,17 @@ impl<S: Store> AdminApi for LocalAdmin<S> {
         ids: Vec<UserId>,
         dry_run: bool,
     ) -> Result<Vec<Outcome>> {
-        users::bulk(self, change, ids, dry_run).await
+        users::bulk(self, change, ids, BTreeMap::new(), dry_run).await
+    }
+
+    async fn bulk_at_versions(
+        &self,
+        change: BulkChange,
+        ids: Vec<UserId>,
+        expected: BTreeMap<UserId, u64>,
+        dry_run: bool,
+    ) -> Result<Vec<Outcome>> {
+        users::bulk(self, change, ids, expected, dry_run).await
     }
 
     async fn transfer_ownership(&self, to: UserId) -> Result<OwnershipTransferred> {

@@ -2,7 +2,7 @@
 //! and Ownership transfer have their own modules; the rules themselves are the domain's.
 
 use super::*;
-use crate::domain::Refusal;
+use crate::domain::{Field, Refusal, Role};
 
 impl<S: Store> LocalAdmin<S> {
     /// A page of users with each one as its stored JSON, for a front end that only passes them
@@ -203,24 +203,34 @@ pub(super) async fn update_user<S: Store>(
         .await
 }
 
+/// `expected`: a user listed there is changed only while still at that version; otherwise
+/// their outcome is a conflict (someone changed them since the caller looked).
 pub(super) async fn bulk<S: Store>(
     admin: &LocalAdmin<S>,
     change: BulkChange,
     ids: Vec<UserId>,
+    expected: BTreeMap<UserId, u64>,
     dry_run: bool,
 ) -> Result<Vec<Outcome>> {
-    if let BulkChange::SetRoles { roles } = &change {
-        parse_roles(roles)?;
+    match &change {
+        BulkChange::SetRoles { roles } => {
+            parse_roles(roles)?;
+        }
+        BulkChange::ChangeRoles { add, remove } => check_role_change(add, remove)?,
+        _ => {}
     }
     let mut seen = BTreeSet::new();
     let ids: Vec<UserId> = ids.into_iter().filter(|id| seen.insert(*id)).collect();
     let ws = admin.ws;
     admin
         .as_actor(move |inner, ctx| {
-            let label = |tx: &dyn crate::store::Tx, id| -> Result<Option<String>> {
-                Ok(tx.user(ws, id)?.map(|u| u.email.to_string()))
+            // The user's email and version, when the user exists.
+            let label = |tx: &dyn crate::store::Tx, id| -> Result<(Option<String>, Option<u64>)> {
+                Ok(tx.user(ws, id)?.map_or((None, None), |u| {
+                    (Some(u.email.to_string()), Some(u.version))
+                }))
             };
-            let outcome = |id, email, r: Result<bool>| Outcome {
+            let outcome = |id, (email, version), r: Result<bool>| Outcome {
                 id,
                 email,
                 result: match r {
@@ -228,6 +238,18 @@ pub(super) async fn bulk<S: Store>(
                     Ok(false) => OutcomeResult::Unchanged,
                     Err(error) => OutcomeResult::Refused { error },
                 },
+                version,
+            };
+            let apply = |tx: &dyn crate::store::Tx, id, found: &(Option<String>, Option<u64>)| {
+                if let (Some(want), (Some(email), Some(now))) = (expected.get(&id), found)
+                    && want != now
+                {
+                    return Err(Error::Refused(Refusal::Conflict {
+                        what: email.clone(),
+                        current: *now,
+                    }));
+                }
+                ops::apply_bulk(tx, &ctx, &change, id)
             };
             if dry_run {
                 // One rolled-back transaction over all of them, so each check sees the
@@ -236,7 +258,7 @@ pub(super) async fn bulk<S: Store>(
                     ids.iter()
                         .map(|&id| {
                             let email = label(tx, id)?;
-                            let r = ops::apply_bulk(tx, &ctx, &change, id);
+                            let r = apply(tx, id, &email);
                             if let Err(e) = &r
                                 && e.stops_bulk()
                             {
@@ -250,9 +272,10 @@ pub(super) async fn bulk<S: Store>(
             let mut outcomes = Vec::with_capacity(ids.len());
             for &id in &ids {
                 let r = inner.store.transact(TxMode::Commit, &|tx| {
-                    let email = label(tx, id)?;
-                    let changed = ops::apply_bulk(tx, &ctx, &change, id)?;
-                    Ok((email, changed))
+                    let found = label(tx, id)?;
+                    let changed = apply(tx, id, &found)?;
+                    let after = if changed { label(tx, id)? } else { found };
+                    Ok((after, changed))
                 });
                 let o = match r {
                     Ok((email, changed)) => outcome(id, email, Ok(changed)),
@@ -286,6 +309,7 @@ pub(super) async fn preview_delete_user<S: Store>(
                 };
                 Ok(Outcome {
                     id,
+                    version: user.as_ref().map(|u| u.version),
                     email: user.map(|u| u.email.to_string()),
                     result: match result {
                         Ok(()) => OutcomeResult::Done,
@@ -334,4 +358,19 @@ pub(super) async fn delete_user<S: Store>(admin: &LocalAdmin<S>, id: UserId) -> 
             inner.store.flush()
         })
         .await
+}
+
+/// A change of roles names at least one role, and none both to add and to remove.
+fn check_role_change(add: &[Role], remove: &[Role]) -> Result<()> {
+    if add.is_empty() && remove.is_empty() {
+        return Err(Refusal::invalid(Field::Roles, "name a role to add or one to remove").into());
+    }
+    if let Some(r) = add.iter().find(|r| remove.contains(r)) {
+        return Err(Refusal::invalid(
+            Field::Roles,
+            format!("{r} is both added and removed: name it once"),
+        )
+        .into());
+    }
+    Ok(())
 }

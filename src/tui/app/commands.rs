@@ -39,7 +39,7 @@ impl App {
         // A new job's footer is about that job: the last one's result must not read as its own.
         if matches!(
             effect,
-            Effect::Bulk { .. } | Effect::Resend(_) | Effect::Cancel(_)
+            Effect::Bulk { .. } | Effect::Undo(_) | Effect::Resend(_) | Effect::Cancel(_)
         ) {
             self.notice = None;
         }
@@ -320,7 +320,7 @@ impl App {
                     if cleared.len() == 1 { "" } else { "s" },
                     self.keymap.label(Command::Undo)
                 ));
-                self.undo = Some(Undo::ClearedMarks(cleared));
+                self.remember(Undo::ClearedMarks(cleared));
             }
             Command::Detail => {
                 if let Some(id) = self.current_user().map(|u| u.id) {
@@ -351,9 +351,12 @@ impl App {
                 }
                 let beta = !targets.iter().all(|u| u.beta);
                 let ids = targets.iter().map(|u| u.id).collect();
+                // As the admin sees them: one changed meanwhile is left as is, and says so.
+                let seen = targets.iter().map(|u| (u.id, u.version)).collect();
                 self.effect(Effect::Bulk {
                     change: BulkChange::SetBeta { beta },
                     ids,
+                    seen,
                 });
             }
             Command::Teams => {
@@ -416,19 +419,7 @@ impl App {
                 },
                 None => self.error("no invite selected"),
             },
-            Command::Undo => match self.undo.clone() {
-                Some(Undo::Change { change, ids }) => self.ask(ConfirmAction::Undo { change, ids }),
-                Some(Undo::ClearedMarks(ids)) => {
-                    self.undo = None;
-                    let n = ids.len();
-                    self.marks.extend(ids);
-                    self.notice(format!(
-                        "put back {n} mark{}",
-                        if n == 1 { "" } else { "s" }
-                    ));
-                }
-                None => self.notice("nothing to undo"),
-            },
+            Command::Undo => self.undo_newest(),
             Command::ActivityLog => {
                 let layer = self.open(LogView::loading());
                 self.request(layer, Effect::Audit { before: None });

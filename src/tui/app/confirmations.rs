@@ -15,7 +15,11 @@ const NAMES_SHOWN: usize = 3;
 impl App {
     pub(super) fn ask_bulk(&mut self, change: BulkChange) {
         let ids: Vec<UserId> = self.targets().iter().map(|u| u.id).collect();
-        self.ask(ConfirmAction::Bulk { change, ids });
+        self.ask(ConfirmAction::Bulk {
+            change,
+            ids,
+            seen: Default::default(),
+        });
     }
 
     /// The one confirmation path: every change that needs a yes comes here, whichever key or
@@ -51,12 +55,14 @@ impl App {
             },
         };
         let preview = match &action {
-            ConfirmAction::Bulk { change, ids } | ConfirmAction::Undo { change, ids } => {
-                Some(Effect::Preview {
-                    change: change.clone(),
-                    ids: ids.clone(),
-                })
-            }
+            ConfirmAction::Bulk { change, ids, .. } => Some(Effect::Preview {
+                change: change.clone(),
+                ids: ids.clone(),
+            }),
+            ConfirmAction::Undo(step) => match step.put_back {
+                crate::tui::model::PutBack::Bulk(_) => Some(Effect::PreviewUndo(step.clone())),
+                crate::tui::model::PutBack::Edit { .. } => None,
+            },
             ConfirmAction::Resend { ids } => Some(Effect::PreviewInvites {
                 change: crate::service::InviteChange::Resend,
                 ids: ids.clone(),
@@ -88,9 +94,8 @@ impl App {
     /// `None` when there is nobody to change.
     pub(super) fn question(&self, action: &ConfirmAction) -> Option<Confirm> {
         let (verb, ids) = match action {
-            ConfirmAction::Bulk { change, ids } | ConfirmAction::Undo { change, ids } => {
-                (bulk_verb(change).0, ids.clone())
-            }
+            ConfirmAction::Bulk { change, ids, .. } => (bulk_verb(change).0, ids.clone()),
+            ConfirmAction::Undo(step) => ("Undo", step.ids()),
             ConfirmAction::Resend { ids } => ("Resend the invite of", ids.clone()),
             ConfirmAction::Cancel { ids } => ("Cancel the invite of", ids.clone()),
             ConfirmAction::TransferOwnership { to } => ("Make the Owner:", vec![*to]),
@@ -131,6 +136,22 @@ impl App {
                 ..
             } => format!("Set the roles of {who} to {}?", roles_text(roles)),
             ConfirmAction::Bulk {
+                change: BulkChange::ChangeRoles { add, remove },
+                ..
+            } => {
+                let mut parts = Vec::new();
+                if !add.is_empty() {
+                    parts.push(format!("add {}", roles_text(add)));
+                }
+                if !remove.is_empty() {
+                    parts.push(format!("remove {}", roles_text(remove)));
+                }
+                format!(
+                    "For {who}: {}? Their other roles stay as they are.",
+                    parts.join(", ")
+                )
+            }
+            ConfirmAction::Bulk {
                 change: BulkChange::AddTeam { team },
                 ..
             } => format!("Add {who} to the team {}?", team_name(team)),
@@ -139,7 +160,7 @@ impl App {
                 ..
             } => format!("Remove {who} from the team {}?", team_name(team)),
             ConfirmAction::TransferOwnership { .. } => format!("Make {who} the Owner?"),
-            ConfirmAction::Undo { .. } => format!("Undo: {} {who}?", verb.to_lowercase()),
+            ConfirmAction::Undo(step) => format!("Undo {}?", step.what),
             ConfirmAction::Update {
                 patch:
                     crate::service::UserPatch {
@@ -187,8 +208,12 @@ impl App {
                 lines.push("Each gets a new link; earlier links stop working.".into())
             }
             ConfirmAction::Cancel { .. } => {
-                lines.push("Each invited user is removed; their links stop working.".into())
+                lines.push("Each invited user is removed; their links stop working.".into());
+                lines.push("This can't be undone: to bring them back, invite them again.".into());
             }
+            ConfirmAction::Undo(_) => lines.push(
+                "Anyone changed by someone else since is left as they are, and named.".into(),
+            ),
             ConfirmAction::TransferOwnership { .. } => {
                 lines.push("They become an Owner and you stop being one, in one step.".into());
                 lines.push("You keep your other roles, or become an Admin.".into());
@@ -224,6 +249,7 @@ impl App {
             ConfirmAction::Bulk {
                 change: BulkChange::SetRoles { roles },
                 ids,
+                ..
             } => (ids.clone(), roles),
             ConfirmAction::Update { id, patch, .. } => match &patch.roles {
                 Some(roles) => (vec![*id], roles),
@@ -304,13 +330,10 @@ impl App {
             return self.error(self.read_only_reason());
         }
         match action {
-            ConfirmAction::Bulk { change, ids } => self.effect(Effect::Bulk { change, ids }),
-            ConfirmAction::Undo { change, ids } => {
-                // Spent: `u` after it says there is nothing to undo, not "undo the undo".
-                self.undo = None;
-                self.undoing = Some(change.clone());
-                self.effect(Effect::Bulk { change, ids });
+            ConfirmAction::Bulk { change, ids, seen } => {
+                self.effect(Effect::Bulk { change, ids, seen })
             }
+            ConfirmAction::Undo(step) => self.undo_confirmed(step),
             ConfirmAction::DeleteUser { id, email } => self.effect(Effect::Delete { id, email }),
             // The component that asked carries out its own yes (and shows itself busy).
             ConfirmAction::DeleteTeam { .. } => match self.layers.find::<TeamsView>(|_| true) {

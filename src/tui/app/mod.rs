@@ -12,12 +12,13 @@ mod commands;
 mod confirmations;
 mod replies;
 mod requests;
+mod undo;
 
 pub use commands::{NO_RIGHTS, READ_ONLY};
 pub use replies::summary;
 
 use crate::domain::{User, UserId};
-use crate::service::{BulkChange, Changes, Snapshot};
+use crate::service::{Changes, Snapshot};
 use crate::tui::clipboard::Route;
 use crate::tui::components::{Ctx, SignInForm};
 use crate::tui::effects::{Effect, RequestId};
@@ -49,9 +50,8 @@ pub struct App {
     spinner: usize,
     /// Invite links issued in this session, by user.
     links: HashMap<UserId, String>,
-    undo: Option<Undo>,
-    /// An undo sent to the core: its answer must not offer to undo the undo.
-    undoing: Option<BulkChange>,
+    /// The admin's own steps, oldest first (`u` takes the last).
+    undo: Vec<Undo>,
     /// The terminal's size, for paging and the too-small check.
     size: (u16, u16),
     quit: bool,
@@ -93,8 +93,7 @@ impl App {
             notice_depth: 0,
             spinner: 0,
             links: HashMap::new(),
-            undo: None,
-            undoing: None,
+            undo: Vec::new(),
             size: (MIN_WIDTH, MIN_HEIGHT),
             quit: false,
             now: OffsetDateTime::now_utc(),

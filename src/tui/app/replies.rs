@@ -32,6 +32,7 @@ impl App {
         if matches!(asked, Effect::Bulk { .. }) {
             self.progress = None;
         }
+        self.edit_news(&asked, &result);
         self.connection_news(&asked, &result);
         self.rights_news(&asked, &result);
         // The component that asked, if it is still open; else the console's own.
@@ -144,13 +145,15 @@ impl App {
                 Ok(_) => {}
                 Err(e) => self.error(e.to_string()),
             },
-            (Effect::Bulk { change, .. }, result) => match result {
-                Ok(Reply::BulkDone(outcomes)) => self.bulk_done(change, outcomes),
+            (Effect::Bulk { change, seen, .. }, result) => match result {
+                Ok(Reply::BulkDone(outcomes)) => self.bulk_done(change, &seen, outcomes),
                 Ok(_) => {}
-                Err(e) => {
-                    self.undoing = None;
-                    self.error(e.to_string())
-                }
+                Err(e) => self.error(e.to_string()),
+            },
+            (Effect::Undo(step), result) => match result {
+                Ok(Reply::BulkDone(outcomes)) => self.undone(&step, &outcomes),
+                Ok(_) => {}
+                Err(e) => self.error(format!("{} was not undone: {e}", step.what)),
             },
             (Effect::Delete { email, .. }, result) => match result {
                 Ok(_) => {
@@ -204,8 +207,14 @@ impl App {
         }
     }
 
-    fn bulk_done(&mut self, change: BulkChange, outcomes: Vec<Outcome>) {
-        let undone = self.undoing.take().is_some_and(|u| u == change);
+    fn bulk_done(
+        &mut self,
+        change: BulkChange,
+        seen: &std::collections::BTreeMap<UserId, u64>,
+        outcomes: Vec<Outcome>,
+    ) {
+        // Before the reload: what the users were is still in `data`.
+        let step = self.undo_of_bulk(&change, seen, &outcomes);
         let notice = summary(&change, &outcomes, |id| self.person(id));
         self.say(notice);
         for o in outcomes.iter().filter(|o| o.is_done()) {
@@ -216,24 +225,60 @@ impl App {
             .filter(|o| o.is_changed())
             .map(|o| o.id)
             .collect();
-        let inverse = match change {
-            BulkChange::Deactivate => Some(BulkChange::Reactivate),
-            BulkChange::Reactivate => Some(BulkChange::Deactivate),
-            _ => None,
-        };
-        if let Some(change) = inverse
-            && !done.is_empty()
-            && !undone
-        {
-            self.undo = Some(Undo::Change {
-                change,
-                ids: done.clone(),
-            });
+        match &change {
+            BulkChange::SetRoles { roles } => self.own_roles_changed(&done, roles),
+            BulkChange::ChangeRoles { add, remove } => {
+                if let Some(me) = self.data.as_ref().map(|d| d.me.clone()) {
+                    let mine: Vec<crate::domain::Role> = me
+                        .roles
+                        .iter()
+                        .chain(add.iter().copied())
+                        .filter(|r| !remove.contains(r))
+                        .collect();
+                    self.own_roles_changed(&done, &mine);
+                }
+            }
+            _ => {}
         }
-        if let BulkChange::SetRoles { roles } = &change {
-            self.own_roles_changed(&done, roles);
+        if let Some(step) = step {
+            self.remember(Undo::Change(step));
         }
         self.reload();
+    }
+
+    /// An undo's answer: how many were put back, and each one left as they are, by name.
+    fn undone(&mut self, step: &crate::tui::model::UndoStep, outcomes: &[Outcome]) {
+        let back = outcomes.iter().filter(|o| o.is_done()).count();
+        let refused: Vec<(Option<String>, Error)> = outcomes
+            .iter()
+            .filter_map(|o| o.refusal().map(|e| (self.person(o.id), e.clone())))
+            .collect();
+        let mut notice = counted(back, "put back", &refused);
+        notice.text = format!("undid {}: {}", step.what, notice.text);
+        self.say(notice);
+        self.follow_undone(step, outcomes);
+        self.reload();
+    }
+
+    /// A saved edit (the console's or a form's): what puts it back becomes the newest step.
+    fn edit_news(&mut self, asked: &Effect, result: &Result<Reply>) {
+        let (Effect::Update { id, version, patch }, Ok(Reply::Updated(after))) = (asked, result)
+        else {
+            return;
+        };
+        // Only from the state the edit started from; data moved on means it is unknown.
+        let Some(before) = self
+            .data
+            .as_ref()
+            .and_then(|d| d.user(*id))
+            .filter(|u| u.version == *version)
+            .cloned()
+        else {
+            return;
+        };
+        if let Some(step) = self.undo_of_edit(&before, patch, after) {
+            self.remember(Undo::Change(step));
+        }
     }
 
     fn resent(&mut self, results: Vec<(UserId, Result<crate::service::InviteIssued>)>) {

@@ -10,6 +10,7 @@ use crate::service::{BulkChange, Outcome};
 use crate::text::safe;
 use crate::tui::effects::{self, Effect};
 use crate::tui::keys::{Dialog, DialogKey as K, Hint, HintSpec, Keymap, dialogs::hint};
+use crate::tui::model::UndoStep;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{centered, hint_line, paste_into, popup};
 use crossterm::event::KeyEvent;
@@ -17,6 +18,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
+use std::collections::BTreeMap;
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
@@ -26,6 +28,9 @@ pub enum ConfirmAction {
     Bulk {
         change: BulkChange,
         ids: Vec<UserId>,
+        /// The version of each user as the dry run found them, filled in on Yes: what runs
+        /// is what was previewed, and a user changed in between is left as they are.
+        seen: BTreeMap<UserId, u64>,
     },
     Resend {
         ids: Vec<UserId>,
@@ -37,11 +42,8 @@ pub enum ConfirmAction {
     TransferOwnership {
         to: UserId,
     },
-    /// Put back what the last bulk deactivation or reactivation changed.
-    Undo {
-        change: BulkChange,
-        ids: Vec<UserId>,
-    },
+    /// Put back one of the admin's own changes.
+    Undo(UndoStep),
     /// Delete a user for good (their history too).
     DeleteUser {
         id: UserId,
@@ -166,6 +168,15 @@ impl Confirm {
         Reply::Stay
     }
 
+    /// The action as the admin saw it: a bulk change pinned to the versions its dry run found.
+    fn pinned(&self) -> ConfirmAction {
+        let mut action = self.action.clone();
+        if let (ConfirmAction::Bulk { seen, .. }, Some(preview)) = (&mut action, &self.preview) {
+            seen.extend(preview.iter().filter_map(|o| Some((o.id, o.version?))));
+        }
+        action
+    }
+
     /// A dry run was asked for and has not answered: only cancelling is possible yet.
     pub fn waiting(&self) -> bool {
         self.checking && self.preview.is_none() && self.preview_error.is_none()
@@ -193,7 +204,7 @@ impl Component for Confirm {
             Reply::Stay => {}
             Reply::Yes => {
                 out.push(Action::Close);
-                out.push(Action::Confirmed(self.action.clone()));
+                out.push(Action::Confirmed(self.pinned()));
             }
             Reply::No => out.push(Action::Close),
         }
@@ -440,6 +451,28 @@ mod tests {
             c.answer(&key(KeyCode::Enter), &Keymap::default()),
             Reply::No
         );
+    }
+
+    /// One rule for every key that moves (issue 20, point 12): the keys on ←'s side all move
+    /// to Yes and stop there, the keys on →'s side all move to No; none toggles.
+    #[test]
+    fn every_moving_key_follows_the_arrows_rule() {
+        let back_tab = KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT);
+        for to_yes in [key(KeyCode::Left), key(KeyCode::Char('h')), back_tab] {
+            for to_no in [
+                key(KeyCode::Right),
+                key(KeyCode::Char('l')),
+                key(KeyCode::Tab),
+            ] {
+                let mut c = question();
+                c.answer(&to_yes, &Keymap::default());
+                c.answer(&to_yes, &Keymap::default());
+                assert!(c.yes, "{to_yes:?} twice ends on Yes");
+                c.answer(&to_no, &Keymap::default());
+                c.answer(&to_no, &Keymap::default());
+                assert!(!c.yes, "{to_no:?} twice ends on No");
+            }
+        }
     }
 
     #[test]

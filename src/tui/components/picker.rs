@@ -96,26 +96,38 @@ impl RolesPicker {
         }
     }
 
-    /// The roles to set, once every `[-]` is decided.
-    pub fn chosen(&self) -> Result<Vec<Role>, String> {
-        let mixed: Vec<&str> = self
-            .roles
-            .iter()
-            .filter(|(_, t, _)| *t == Tick::Mixed)
-            .map(|(r, _, _)| r.label())
-            .collect();
-        if !mixed.is_empty() {
-            return Err(format!(
-                "{} differ among them: Space sets each for all of them or for none, then Enter",
-                mixed.join(", ")
-            ));
+    /// The change to ask for. With no `[-]` left, exactly the roles ticked; with rows left
+    /// as they are (`[-]`), only the rows the admin changed: roles added and removed, each
+    /// user keeping the rest.
+    pub fn chosen(&self) -> Result<BulkChange, String> {
+        let ticked = |tick: Tick| -> Vec<Role> {
+            self.roles
+                .iter()
+                .filter(|(_, t, _)| *t == tick)
+                .map(|(r, _, _)| *r)
+                .collect()
+        };
+        if ticked(Tick::Mixed).is_empty() {
+            return Ok(BulkChange::SetRoles {
+                roles: ticked(Tick::On),
+            });
         }
-        Ok(self
-            .roles
-            .iter()
-            .filter(|(_, t, _)| *t == Tick::On)
-            .map(|(r, _, _)| *r)
-            .collect())
+        let changed = |tick: Tick, was: fn(Membership) -> bool| -> Vec<Role> {
+            self.roles
+                .iter()
+                .filter(|(_, t, m)| *t == tick && !was(*m))
+                .map(|(r, _, _)| *r)
+                .collect()
+        };
+        let add = changed(Tick::On, |m| m.have == m.of);
+        let remove = changed(Tick::Off, |m| m.have == 0);
+        if add.is_empty() && remove.is_empty() {
+            return Err(
+                "nothing changed: Space ticks a role for all of them or for none, then Enter"
+                    .into(),
+            );
+        }
+        Ok(BulkChange::ChangeRoles { add, remove })
     }
 }
 
@@ -125,11 +137,12 @@ impl Component for RolesPicker {
         match cx.keymap.dialog(Dialog::Roles, key) {
             Some(K::PickerCancel) => out.push(Action::Close),
             Some(K::RolesContinue) => match self.chosen() {
-                Ok(roles) => {
+                Ok(change) => {
                     out.push(Action::Close);
                     out.push(Action::Ask(ConfirmAction::Bulk {
-                        change: BulkChange::SetRoles { roles },
+                        change,
                         ids: self.ids.clone(),
+                        seen: Default::default(),
                     }));
                 }
                 Err(e) => self.error = Some(e),
@@ -198,8 +211,9 @@ pub struct TeamPicker {
 
 pub const TEAM_BINDINGS: &[HintSpec] = &[
     hint(&[K::Up, K::Down], "↑↓ j k", "move"),
-    change(&[K::TeamAdd], "Enter", "add to the team"),
-    change(&[K::TeamRemove], "x", "remove from it"),
+    change(&[K::PickerToggle], "Space", "toggle"),
+    change(&[K::TeamAdd], "Enter", "add"),
+    change(&[K::TeamRemove], "x", "remove"),
     hint(&[K::PickerCancel], "Esc", "cancel"),
 ];
 
@@ -226,11 +240,21 @@ impl Component for TeamPicker {
         let command = cx.keymap.dialog(Dialog::Team, key);
         match command {
             Some(K::PickerCancel) => out.push(Action::Close),
-            Some(K::TeamAdd | K::TeamRemove) => {
+            Some(K::TeamAdd | K::TeamRemove | K::PickerToggle) => {
                 let Some(&(team, _, _)) = self.list.items.get(self.list.cursor) else {
                     return EventState::Consumed;
                 };
-                let change = if command == Some(K::TeamAdd) {
+                // Space as in the roles picker: the team for all of them, or for none.
+                let all_in = self
+                    .members
+                    .get(self.list.cursor)
+                    .is_some_and(|m| m.have == m.of);
+                let add = match command {
+                    Some(K::TeamAdd) => true,
+                    Some(K::TeamRemove) => false,
+                    _ => !all_in,
+                };
+                let change = if add {
                     BulkChange::AddTeam { team }
                 } else {
                     BulkChange::RemoveTeam { team }
@@ -239,6 +263,7 @@ impl Component for TeamPicker {
                 out.push(Action::Ask(ConfirmAction::Bulk {
                     change,
                     ids: self.ids.clone(),
+                    seen: Default::default(),
                 }));
             }
             command => {

@@ -471,9 +471,9 @@ pub const DIALOG_ROWS: &[DialogRow] = &[
     row(
         K::PickerToggle,
         "picker.toggle",
-        &[D::Roles],
+        &[D::Roles, D::Team],
         &[(Char(' '), NONE)],
-        "toggle the role",
+        "toggle: the role, or the team for all of them",
     ),
     row(
         K::RolesContinue,

@@ -7,7 +7,7 @@ pub mod context;
 pub mod data;
 pub mod views;
 
-pub use context::{Connection, Context, Notice, ServerContext, Undo};
+pub use context::{Connection, Context, Notice, PutBack, ServerContext, UNDO_KEPT, Undo, UndoStep};
 pub use data::{Data, FirstPage};
 pub use views::{TabView, Views};
 
