@@ -480,17 +480,56 @@ pub fn find<S: Store>(store: &S) -> Result<Option<(Workspace, User)>> {
     Ok(first_active_owner(store, ws.id)?.map(|o| (ws, o)))
 }
 
-/// The workspace's first active Owner (the oldest), without reading every user.
+/// Who acts offline when `--as` names nobody: the longest-standing active Owner, the one who
+/// joined the workspace first (its creator, while they are an active Owner), ties by id. Making
+/// someone else an Owner never changes it unless they joined earlier. Reads only the Owners.
 pub fn first_active_owner<S: Store>(store: &S, ws: WorkspaceId) -> Result<Option<User>> {
     store.transact(TxMode::DryRun, &|tx| {
-        let first = tx.active_owners(ws)?.into_iter().next();
-        Ok(first.map(|id| tx.user(ws, id)).transpose()?.flatten())
+        let mut owners = Vec::new();
+        for id in tx.active_owners(ws)? {
+            owners.extend(tx.user(ws, id)?);
+        }
+        Ok(owners.into_iter().min_by_key(|u| (u.created_at, u.id)))
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_actor_is_the_owner_who_joined_first() {
+        use crate::store::SledStore;
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(dir.path()).unwrap();
+        let (ws, first) = seed(
+            &store,
+            OffsetDateTime::now_utc(),
+            40,
+            HashCost::insecure_for_tests(),
+        )
+        .unwrap();
+        assert_eq!(
+            first_active_owner(&store, ws.id).unwrap().unwrap().id,
+            first.id
+        );
+        // Another Owner who joined earlier (whatever their id) is longer-standing.
+        let mut other = store
+            .users(ws.id)
+            .unwrap()
+            .into_iter()
+            .find(|u| u.status == crate::domain::UserStatus::Active && u.id != first.id)
+            .unwrap();
+        other.roles = crate::domain::Roles::new([crate::domain::Role::Owner]).unwrap();
+        other.created_at = first.created_at - time::Duration::days(1);
+        store
+            .transact(TxMode::Commit, &|tx| tx.put_user(&other))
+            .unwrap();
+        assert_eq!(
+            first_active_owner(&store, ws.id).unwrap().unwrap().id,
+            other.id
+        );
+    }
 
     #[test]
     fn a_large_demo_keeps_passwords_for_its_first_users_and_a_recent_log() {

@@ -105,7 +105,11 @@ pub struct BulkIds {
     pub dry_run: bool,
     /// Change a user listed here only while they are still at this version (an outcome's
     /// `version`); one changed in between gets a `conflict` outcome and is left as is.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "whole_numbers"
+    )]
     #[schema(value_type = HashMap<String, u64>)]
     pub expected_versions: BTreeMap<UserId, u64>,
 }
@@ -122,7 +126,11 @@ pub struct BulkRoles {
     pub dry_run: bool,
     /// Change a user listed here only while they are still at this version (an outcome's
     /// `version`); one changed in between gets a `conflict` outcome and is left as is.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "whole_numbers"
+    )]
     #[schema(value_type = HashMap<String, u64>)]
     pub expected_versions: BTreeMap<UserId, u64>,
 }
@@ -133,19 +141,43 @@ pub struct BulkRoles {
 pub struct BulkRoleChange {
     #[schema(value_type = Vec<String>)]
     pub ids: Vec<UserId>,
-    #[serde(default)]
-    #[schema(value_type = Vec<schema::RoleSchema>)]
-    pub add: Vec<Role>,
-    #[serde(default)]
-    #[schema(value_type = Vec<schema::RoleSchema>)]
-    pub remove: Vec<Role>,
+    /// Each role named, and whether to add it or remove it: `{"admin": "add", "agent":
+    /// "remove"}`. Roles not named stay as each user has them.
+    #[schema(value_type = Object)]
+    pub roles: BTreeMap<Role, RoleAction>,
     #[serde(default)]
     pub dry_run: bool,
     /// Change a user listed here only while they are still at this version (an outcome's
     /// `version`); one changed in between gets a `conflict` outcome and is left as is.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "whole_numbers"
+    )]
     #[schema(value_type = HashMap<String, u64>)]
     pub expected_versions: BTreeMap<UserId, u64>,
+}
+
+/// What `POST /users/roles/change` does with a role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleAction {
+    Add,
+    Remove,
+}
+
+impl BulkRoleChange {
+    /// The roles to add and the roles to remove.
+    pub fn split(&self) -> (Vec<Role>, Vec<Role>) {
+        let named = |action| {
+            self.roles
+                .iter()
+                .filter(|(_, a)| **a == action)
+                .map(|(r, _)| *r)
+                .collect()
+        };
+        (named(RoleAction::Add), named(RoleAction::Remove))
+    }
 }
 
 /// Whether `POST /users/teams` adds the users to the team or removes them from it.
@@ -169,7 +201,11 @@ pub struct BulkTeam {
     pub dry_run: bool,
     /// Change a user listed here only while they are still at this version (an outcome's
     /// `version`); one changed in between gets a `conflict` outcome and is left as is.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "whole_numbers"
+    )]
     #[schema(value_type = HashMap<String, u64>)]
     pub expected_versions: BTreeMap<UserId, u64>,
 }
@@ -185,7 +221,11 @@ pub struct BulkBeta {
     pub dry_run: bool,
     /// Change a user listed here only while they are still at this version (an outcome's
     /// `version`); one changed in between gets a `conflict` outcome and is left as is.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "whole_numbers"
+    )]
     #[schema(value_type = HashMap<String, u64>)]
     pub expected_versions: BTreeMap<UserId, u64>,
 }
@@ -277,4 +317,27 @@ pub fn invite_link(public_url: &str, token: &crate::domain::Token) -> String {
         public_url.trim_end_matches('/'),
         token.encode()
     )
+}
+
+/// Versions as JSON numbers: a whole number written `3.0` is the number 3 (JSON Schema's
+/// `integer` allows it), anything else is refused.
+fn whole_numbers<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<BTreeMap<UserId, u64>, D::Error> {
+    use serde::de::Error as _;
+    let raw = BTreeMap::<UserId, serde_json::Number>::deserialize(d)?;
+    raw.into_iter()
+        .map(|(id, n)| {
+            let whole = n.as_u64().or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= u64::MAX as f64)
+                    .map(|f| f as u64)
+            });
+            whole.map(|v| (id, v)).ok_or_else(|| {
+                D::Error::custom(format!(
+                    "the version of {id} must be a whole number, not {n}"
+                ))
+            })
+        })
+        .collect()
 }

@@ -36,7 +36,8 @@ pub struct Cli {
     /// Workspace address (slug) in a store holding several.
     #[arg(long, env = "ATENDER_WORKSPACE", global = true)]
     pub workspace: Option<String>,
-    /// Act as this Owner or Admin (default: the first active Owner).
+    /// Act as this Owner or Admin (default: the longest-standing active Owner, the one who
+    /// joined the workspace first).
     #[arg(long = "as", value_name = "EMAIL", global = true)]
     pub act_as: Option<String>,
     /// Where invite links point: the address of the atender-server that serves this store's

@@ -452,10 +452,18 @@ impl HttpClient {
                 })?
             }
             BulkChange::ChangeRoles { add, remove } => {
+                use crate::api::RoleAction;
+                // The wire names each role once: what it can't say is refused here, by the
+                // core's own rule.
+                crate::domain::rules::check_role_change(&add, &remove)?;
+                let roles = add
+                    .into_iter()
+                    .map(|r| (r, RoleAction::Add))
+                    .chain(remove.into_iter().map(|r| (r, RoleAction::Remove)))
+                    .collect();
                 Call::new(Method::POST, "users/roles/change").json(&BulkRoleChange {
                     ids,
-                    add,
-                    remove,
+                    roles,
                     dry_run,
                     expected_versions,
                 })?

@@ -3,7 +3,7 @@
 //! can't be separated; front ends call the same functions only through the service (dry runs).
 
 use super::error::{Refusal, Result};
-use super::{Invite, Roles, User, UserId, UserStatus};
+use super::{Field, Invite, Role, Roles, User, UserId, UserStatus};
 use std::collections::BTreeSet;
 use time::OffsetDateTime;
 
@@ -177,6 +177,24 @@ pub fn transfer_ownership(actor: &User, target: &User) -> Result<(Roles, Roles)>
 }
 
 /// Profile, team and beta changes: any Owner or Admin, on any user of the workspace.
+/// A change of roles (add some, remove some, keep the rest) names at least one role, and
+/// none both to add and to remove.
+pub fn check_role_change(add: &[Role], remove: &[Role]) -> Result<()> {
+    if add.is_empty() && remove.is_empty() {
+        return Err(Refusal::invalid(
+            Field::Roles,
+            "name a role to add or one to remove",
+        ));
+    }
+    if let Some(r) = add.iter().find(|r| remove.contains(r)) {
+        return Err(Refusal::invalid(
+            Field::Roles,
+            format!("{r} is both added and removed: name it once"),
+        ));
+    }
+    Ok(())
+}
+
 pub fn check_edit(actor: &User) -> Result<()> {
     require_manager(actor)
 }

@@ -176,12 +176,35 @@ fn as_strict_as_the_server(doc: &mut serde_json::Value) {
     for bulk in [
         "BulkIds",
         "BulkRoles",
+        "BulkRoleChange",
         "BulkTeam",
         "BulkBeta",
         "InvitePreview",
     ] {
         set(bulk, "/properties/ids", uuids.clone());
     }
+    // A map keyed by user id: the keys are uuids, the versions whole numbers.
+    for bulk in [
+        "BulkIds",
+        "BulkRoles",
+        "BulkRoleChange",
+        "BulkTeam",
+        "BulkBeta",
+    ] {
+        set(
+            bulk,
+            "/properties/expected_versions",
+            json!({"type": "object", "propertyNames": {"format": "uuid"},
+                   "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 9_007_199_254_740_991u64}}),
+        );
+    }
+    set(
+        "BulkRoleChange",
+        "/properties/roles",
+        json!({"type": "object", "minProperties": 1,
+               "propertyNames": {"enum": ["owner", "admin", "supervisor", "agent"]},
+               "additionalProperties": {"type": "string", "enum": ["add", "remove"]}}),
+    );
     set("BulkTeam", "/properties/team", uuid);
     set("BulkRoles", "/properties/roles/minItems", json!(1));
 }

@@ -229,10 +229,8 @@ async fn change_roles(
     Acting(api): Acting,
     ApiJson(req): ApiJson<BulkRoleChange>,
 ) -> Result<Json<BulkResults>, ApiError> {
-    let change = BulkChange::ChangeRoles {
-        add: req.add,
-        remove: req.remove,
-    };
+    let (add, remove) = req.split();
+    let change = BulkChange::ChangeRoles { add, remove };
     bulk(&api, change, req.ids, req.expected_versions, req.dry_run).await
 }
 

@@ -1501,3 +1501,38 @@ fn single_changes_name_who_acted_and_where() {
     let r = admin(dir.path(), &["teams"]);
     assert!(!r.stderr.contains("done as"), "{}", r.stderr);
 }
+
+/// Issue 20, point 4: the default `--as` is the longest-standing active Owner, and making a
+/// newer member an Owner does not change who acts next.
+#[test]
+fn the_default_acting_owner_stays_when_someone_newer_becomes_owner() {
+    let (dir, owner) = seeded();
+    let store = SledStore::open(dir.path().join("demo")).unwrap();
+    let newer = store
+        .users(owner.workspace)
+        .unwrap()
+        .into_iter()
+        .filter(|u| u.status == UserStatus::Active && !u.roles.is_owner())
+        .max_by_key(|u| u.created_at)
+        .unwrap();
+    drop(store);
+    let r = admin(
+        dir.path(),
+        &["roles", "set", "owner,agent", newer.email.as_str()],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let acted = format!("as {} in Demo Support Co", owner.email);
+    assert!(r.stderr.contains(&acted), "{}", r.stderr);
+    // The next change, with no --as, is still made by the same Owner.
+    let r = admin(dir.path(), &["roles", "set", "agent", newer.email.as_str()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains(&acted), "{}", r.stderr);
+    let store = SledStore::open(dir.path().join("demo")).unwrap();
+    let ann = store
+        .users(owner.workspace)
+        .unwrap()
+        .into_iter()
+        .find(|u| u.id == owner.id)
+        .unwrap();
+    assert!(ann.roles.is_owner(), "{ann:?}");
+}

@@ -88,7 +88,7 @@ async fn bulk_changes_at_versions_and_role_changes_over_http(store: Backend) {
         .await;
     let preview = expect(
         app.api(Method::POST, "/users/roles/change", &owner)
-            .json(&json!({"ids": [a, b], "add": ["admin"], "remove": ["agent"], "dry_run": true}))
+            .json(&json!({"ids": [a, b], "roles": {"admin": "add", "agent": "remove"}, "dry_run": true}))
             .send()
             .await
             .unwrap(),
@@ -114,7 +114,7 @@ async fn bulk_changes_at_versions_and_role_changes_over_http(store: Backend) {
     let out = expect(
         app.api(Method::POST, "/users/roles/change", &owner)
             .json(
-                &json!({"ids": [a, b], "add": ["admin"], "remove": ["agent"],
+                &json!({"ids": [a, b], "roles": {"admin": "add", "agent": "remove"},
                           "expected_versions": versions}),
             )
             .send()
@@ -135,7 +135,7 @@ async fn bulk_changes_at_versions_and_role_changes_over_http(store: Backend) {
     // Naming no role is a 400 that says what to do.
     let r = app
         .api(Method::POST, "/users/roles/change", &owner)
-        .json(&json!({"ids": [a]}))
+        .json(&json!({"ids": [a], "roles": {}}))
         .send()
         .await
         .unwrap();

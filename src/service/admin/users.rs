@@ -2,7 +2,7 @@
 //! and Ownership transfer have their own modules; the rules themselves are the domain's.
 
 use super::*;
-use crate::domain::{Field, Refusal, Role};
+use crate::domain::Refusal;
 
 impl<S: Store> LocalAdmin<S> {
     /// A page of users with each one as its stored JSON, for a front end that only passes them
@@ -216,7 +216,7 @@ pub(super) async fn bulk<S: Store>(
         BulkChange::SetRoles { roles } => {
             parse_roles(roles)?;
         }
-        BulkChange::ChangeRoles { add, remove } => check_role_change(add, remove)?,
+        BulkChange::ChangeRoles { add, remove } => rules::check_role_change(add, remove)?,
         _ => {}
     }
     let mut seen = BTreeSet::new();
@@ -358,19 +358,4 @@ pub(super) async fn delete_user<S: Store>(admin: &LocalAdmin<S>, id: UserId) -> 
             inner.store.flush()
         })
         .await
-}
-
-/// A change of roles names at least one role, and none both to add and to remove.
-fn check_role_change(add: &[Role], remove: &[Role]) -> Result<()> {
-    if add.is_empty() && remove.is_empty() {
-        return Err(Refusal::invalid(Field::Roles, "name a role to add or one to remove").into());
-    }
-    if let Some(r) = add.iter().find(|r| remove.contains(r)) {
-        return Err(Refusal::invalid(
-            Field::Roles,
-            format!("{r} is both added and removed: name it once"),
-        )
-        .into());
-    }
-    Ok(())
 }
