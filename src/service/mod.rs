@@ -475,6 +475,13 @@ impl<S: Store> Core<S> {
                 let user = tx
                     .user(session.workspace, session.user)?
                     .ok_or(Error::Refused(Refusal::Unauthenticated))?;
+                // Still 401, but saying why: the console tells its user they were deactivated
+                // instead of "your session has ended".
+                if user.status == UserStatus::Inactive {
+                    return Err(Error::Refused(Refusal::ActorInactive {
+                        actor: user.email.to_string(),
+                    }));
+                }
                 if user.status != UserStatus::Active || user.session_epoch != session.epoch {
                     return Err(Error::Refused(Refusal::Unauthenticated));
                 }

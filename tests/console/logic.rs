@@ -1703,3 +1703,31 @@ async fn a_cancelled_invite_says_it_cannot_be_undone() {
     };
     assert!(c.title.starts_with("Undo beta access"), "{}", c.title);
 }
+
+/// Issue 20, point 8: a console whose admin was deactivated says so, not "session ended".
+#[tokio::test]
+async fn a_deactivated_admin_is_told_so_on_the_sign_in_screen() {
+    use atender_admin::tui::components::SignInForm;
+    use atender_admin::tui::model::ServerContext;
+    let mut h = Harness::demo().await;
+    h.app.context_mut().server = Some(ServerContext {
+        url: "http://127.0.0.1:9".into(),
+        workspace: "demo-support-co".into(),
+        email: "x@y.io".into(),
+    });
+    h.app.reload();
+    h.answer_queued(|_| {
+        Err(Error::Refused(Refusal::ActorInactive {
+            actor: "x@y.io".into(),
+        }))
+    });
+    let Some(form) = h.app.layers().top::<SignInForm>() else {
+        panic!("{:?}", h.app.layers())
+    };
+    let message = form.message.clone().unwrap();
+    assert!(
+        message.contains("your account was deactivated"),
+        "{message}"
+    );
+    assert!(!message.contains("session has ended"), "{message}");
+}

@@ -71,10 +71,17 @@ async fn invited_and_deactivated_users_cannot_sign_in(backend: Backend) {
         .bulk(BulkChange::Deactivate, vec![bob.id], false)
         .await
         .unwrap();
-    // the session ends at once and signing in is refused
+    // the session ends at once (saying why: the account is inactive) and signing in is refused
+    let ended = w.core.authenticate(&session).await.unwrap_err();
     assert_eq!(
-        w.core.authenticate(&session).await.unwrap_err(),
-        Error::Refused(Refusal::Unauthenticated)
+        ended,
+        Error::Refused(Refusal::ActorInactive {
+            actor: "bob@acme.io".into()
+        })
+    );
+    assert_eq!(
+        ended.class(),
+        atender_admin::domain::ErrorClass::Unauthenticated
     );
     assert_eq!(
         w.core

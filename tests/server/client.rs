@@ -413,14 +413,18 @@ async fn bulk_outcomes_have_the_shape_of_offline_mode(store: Backend) {
     ));
     assert_eq!(done[2].email, None);
     assert!(done[3].is_done());
-    // the deactivated users' sessions ended: their next call is Unauthenticated
+    // the deactivated users' sessions ended, and their next call says why
     assert_eq!(
         bob.client.me().await.unwrap_err(),
-        Error::Refused(Refusal::Unauthenticated)
+        Error::Refused(Refusal::ActorInactive {
+            actor: "bob@acme.io".into()
+        })
     );
     assert_eq!(
         cy.client.list_teams().await.unwrap_err(),
-        Error::Refused(Refusal::Unauthenticated)
+        Error::Refused(Refusal::ActorInactive {
+            actor: "cy@acme.io".into()
+        })
     );
     // and they can't sign in
     let e = HttpClient::sign_in(&app.url, fast(), &slug, "bob@acme.io", PASSWORD)

@@ -124,10 +124,11 @@ async fn init_invite_accept_sign_in_deactivate_reactivate_delete(store: Backend)
     )
     .await;
     assert_eq!(out["results"][0]["outcome"], "done", "{out}");
+    // Still 401, saying why (the console tells Bob he was deactivated).
     expect_error(
         app.api(Method::GET, "/me", &bob).send().await.unwrap(),
         StatusCode::UNAUTHORIZED,
-        "unauthenticated",
+        "actor_inactive",
     )
     .await;
     expect_error(

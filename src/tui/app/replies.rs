@@ -381,9 +381,13 @@ impl App {
         };
         // What the console does follows from the kind of failure, as a status and an exit code do.
         match error_of(result).map(|e| (e.class(), e)) {
-            Some((ErrorClass::Unauthenticated, _)) => {
+            Some((ErrorClass::Unauthenticated, e)) => {
                 if !self.signing_in() {
-                    let why = "your session has ended (expired or signed out elsewhere); sign in again — everything you had open stays as it was";
+                    let why = if matches!(e, Error::Refused(Refusal::ActorInactive { .. })) {
+                        "your account was deactivated: an Owner or Admin can reactivate it; then sign in again"
+                    } else {
+                        "your session has ended (expired or signed out elsewhere); sign in again — everything you had open stays as it was"
+                    };
                     self.open(SignInForm::new(
                         &server.url,
                         &server.workspace,
