@@ -997,12 +997,26 @@ async fn large_bulk_changes_go_in_chunks_and_show_progress() {
     }
     assert_eq!(seen, vec![100, 200, total]);
     assert!(h.screen().contains(&format!("{total}/{total} done")));
+    let inactive = |h: &Harness| -> usize {
+        let screen = h.screen();
+        let at = screen.find("Inactive (").unwrap() + "Inactive (".len();
+        screen[at..].split(')').next().unwrap().parse().unwrap()
+    };
+    let before = inactive(&h);
     h.app.on_msg(Msg::Answer { id, result: last });
+    assert!(h.app.progress().is_none());
+    // The result is said with the tabs that show it (issue 20, point 7), not before them.
+    assert_eq!(
+        h.app.last_notice().unwrap().text,
+        "done; updating the tabs…"
+    );
+    assert_eq!(inactive(&h), before);
+    h.settle().await;
     assert_eq!(
         h.app.last_notice().unwrap().text,
         format!("{total} deactivated")
     );
-    assert!(h.app.progress().is_none());
+    assert_eq!(inactive(&h), before + total);
 }
 
 #[tokio::test]

@@ -76,6 +76,9 @@ pub struct App {
     /// The acting user can no longer manage users (their roles changed): the last data stays
     /// on screen, read-only. Holds what the core said.
     lost_rights: Option<String>,
+    /// A change's result, said once the reload after it is in, so that its numbers and the
+    /// tabs' counts agree when they appear.
+    after_reload: Option<Notice>,
 }
 
 impl App {
@@ -111,6 +114,7 @@ impl App {
             last_load: OffsetDateTime::now_utc(),
             progress: None,
             lost_rights: None,
+            after_reload: None,
             context,
         }
     }
@@ -462,6 +466,12 @@ impl App {
     fn say(&mut self, notice: Notice) {
         self.notice = Some(notice);
         self.notice_depth = self.layers.len();
+    }
+
+    /// Says `notice` when the reload just asked for has come in (meanwhile, that it is coming).
+    fn say_after_reload(&mut self, notice: Notice) {
+        self.after_reload = Some(notice);
+        self.notice("done; updating the tabs…");
     }
 
     /// Forgets the footer's notice.

@@ -131,6 +131,9 @@ impl App {
                         self.error(format!("could not load: {e}"));
                     }
                 }
+                if let Some(notice) = self.after_reload.take() {
+                    self.say(notice);
+                }
             }
             (Effect::TransferOwnership(_), result) => match result {
                 Ok(Reply::OwnershipTransferred(t)) => {
@@ -216,7 +219,6 @@ impl App {
         // Before the reload: what the users were is still in `data`.
         let step = self.undo_of_bulk(&change, seen, &outcomes);
         let notice = summary(&change, &outcomes, |id| self.person(id));
-        self.say(notice);
         for o in outcomes.iter().filter(|o| o.is_done()) {
             self.marks.remove(&o.id);
         }
@@ -244,6 +246,7 @@ impl App {
             self.remember(Undo::Change(step));
         }
         self.reload();
+        self.say_after_reload(notice);
     }
 
     /// An undo's answer: how many were put back, and each one left as they are, by name.
@@ -255,9 +258,9 @@ impl App {
             .collect();
         let mut notice = counted(back, "put back", &refused);
         notice.text = format!("undid {}: {}", step.what, notice.text);
-        self.say(notice);
         self.follow_undone(step, outcomes);
         self.reload();
+        self.say_after_reload(notice);
     }
 
     /// A saved edit (the console's or a form's): what puts it back becomes the newest step.
