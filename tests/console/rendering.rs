@@ -368,11 +368,40 @@ async fn the_table_at_80_columns_cuts_with_an_ellipsis_and_keeps_the_email() {
         text.contains("amelie.nguyen@demo-support.example"),
         "the email whole at 80 columns:\n{text}"
     );
+    // Every address on every tab is whole at 80 columns (issue 20, point 9), the longest too.
+    let whole = |text: &str| {
+        for word in text.split_whitespace().filter(|w| w.contains('@')) {
+            assert!(
+                word.ends_with("demo-support.example") || word.ends_with("demo-support.example\""),
+                "{word} is cut at 80 columns:\n{text}"
+            );
+        }
+    };
+    whole(&text);
     assert_snapshot!("active_tab_80x24", text);
     h.key(KeyCode::Char('2'));
+    whole(&screen(&h));
     assert_snapshot!("inactive_tab_80x24", screen(&h));
     h.key(KeyCode::Char('3'));
+    whole(&screen(&h));
     assert_snapshot!("pending_tab_80x24", screen(&h));
+    // The longest address of the demo, found and shown whole.
+    let longest = h
+        .core
+        .store()
+        .users(h.owner.workspace)
+        .unwrap()
+        .into_iter()
+        .filter(|u| u.status == UserStatus::Active)
+        .map(|u| u.email.to_string())
+        .max_by_key(|e| e.len())
+        .unwrap();
+    h.key(KeyCode::Char('1'));
+    h.key(KeyCode::Char('/'));
+    h.keys(&longest);
+    h.key(KeyCode::Enter);
+    let text = screen(&h);
+    assert!(text.contains(&longest), "{longest} is cut:\n{text}");
 }
 
 #[tokio::test]
