@@ -706,3 +706,49 @@ fn the_screen_after_scrolling_is_what_a_fresh_draw_shows() {
     t.send("q");
     assert_eq!(t.wait_exit(), 0);
 }
+
+/// Issue 20, points 3 and 9, through a real pseudo-terminal at 80×24: every address is whole,
+/// and `u` goes back through two changes, newest first, each named.
+#[test]
+fn at_80_columns_emails_are_whole_and_undo_goes_back_step_by_step() {
+    let (dir, before) = seeded();
+    let d = data(dir.path());
+    let mut t = Term::admin(&["--demo", "--data", &d], dir.path(), 80, 24);
+    t.wait_loaded("Active (218)");
+    let screen = t.screen();
+    for word in screen.split_whitespace().filter(|w| w.contains('@')) {
+        assert!(
+            word.ends_with("demo-support.example"),
+            "{word} is cut at 80 columns:\n{screen}"
+        );
+    }
+    // Two marked users deactivated, then beta for the one under the cursor.
+    t.keys(&[" ", " "]);
+    t.wait_for("2 marked");
+    t.send("d");
+    t.wait_for("Deactivate 2 users?");
+    t.wait_for("The rules allow both.");
+    t.send("y");
+    t.wait_for("2 deactivated");
+    t.send("b");
+    t.wait_for("1 beta o"); // on or off, as the user had it
+    // u: the newest first, then the one before it.
+    t.send("u");
+    t.wait_for("Undo beta access o");
+    t.send("y");
+    t.wait_for("undid beta access o");
+    t.send("u");
+    t.wait_for("Undo the deactivation of 2 users?");
+    t.send("y");
+    t.wait_for("undid the deactivation of 2 users: 2 put back");
+    t.send("u");
+    t.wait_for("nothing to undo");
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+    // The store is as it was.
+    let after = users_now(dir.path());
+    for u in &before {
+        let now = after.iter().find(|a| a.id == u.id).unwrap();
+        assert_eq!((now.status, now.beta), (u.status, u.beta), "{}", u.email);
+    }
+}
