@@ -476,7 +476,7 @@ pub const BINDINGS: &[Binding] = &[
         name: "undo",
         changes: false,
         scope: Scope::Everywhere,
-        help: "undo the last bulk deactivation or reactivation, or put back cleared marks",
+        help: "undo your newest change here (again for the one before), or put back cleared marks",
         hint: None,
     },
     Binding {
