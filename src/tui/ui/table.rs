@@ -362,7 +362,7 @@ mod tests {
     fn at_80_columns_the_email_keeps_its_space_on_every_tab() {
         for tab in Tab::ALL {
             let shown = widths(tab, 80);
-            assert_eq!(of(&shown, Col::Email), Some(34), "{tab:?}: {shown:?}");
+            assert_eq!(of(&shown, Col::Email), Some(40), "{tab:?}: {shown:?}");
             // and no column is below its minimum
             for (col, w) in &shown {
                 let spec = tab_columns(tab).iter().find(|(c, _)| c == col).unwrap().1;
