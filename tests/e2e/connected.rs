@@ -489,3 +489,146 @@ fn a_remembered_session_acts_only_where_and_as_whom_it_was_asked() {
     );
     drop(server);
 }
+
+/// A proxy in front of the server that holds back the answer to every dry run (a request
+/// whose body says `"dry_run":true`) for `delay`: a server slowed down on purpose.
+fn slow_dry_run_proxy(upstream: &str, delay: Duration) -> String {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let upstream = upstream.trim_start_matches("http://").to_string();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(server) = TcpStream::connect(&upstream) else {
+                continue;
+            };
+            let dry_run = Arc::new(AtomicBool::new(false));
+            let (mut c_in, mut s_out) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            let seen = dry_run.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 16384];
+                while let Ok(n) = c_in.read(&mut buf) {
+                    if n == 0 || s_out.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                    if String::from_utf8_lossy(&buf[..n]).contains("\"dry_run\":true") {
+                        seen.store(true, Ordering::SeqCst);
+                    }
+                }
+                let _ = s_out.shutdown(std::net::Shutdown::Write);
+            });
+            let (mut s_in, mut c_out) = (server, client);
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 16384];
+                while let Ok(n) = s_in.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    if dry_run.swap(false, Ordering::SeqCst) {
+                        std::thread::sleep(delay);
+                    }
+                    if c_out.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+                let _ = c_out.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    url
+}
+
+/// Issue 20, point 2, through a real pseudo-terminal and a real server slowed on purpose:
+/// until the rules check has answered, `y` does nothing; after it, `y` runs what was shown.
+#[test]
+fn yes_typed_before_the_rules_check_answers_changes_nothing() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("store");
+    let owner_token = init(&data);
+    let server = Server::start(&data, "127.0.0.1:0");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let cfg = ClientConfig::default();
+    let owner = rt.block_on(async {
+        atender_admin::client::accept_invite(&server.url, cfg.clone(), &owner_token, PASSWORD)
+            .await
+            .unwrap();
+        let owner = HttpClient::sign_in(&server.url, cfg.clone(), "acme", "ann@acme.io", PASSWORD)
+            .await
+            .unwrap()
+            .client;
+        let issued = owner
+            .invite(NewInvite {
+                email: "amy@acme.io".into(),
+                full_name: "Agent Amy".into(),
+                display_name: None,
+                roles: vec![Role::Agent],
+                teams: vec![],
+                send_invite: false,
+            })
+            .await
+            .unwrap();
+        atender_admin::client::accept_invite(
+            &server.url,
+            cfg.clone(),
+            &issued.token.encode(),
+            PASSWORD,
+        )
+        .await
+        .unwrap();
+        owner
+    });
+    let amy_status = || {
+        rt.block_on(async {
+            let page = owner.list_users(UserQuery::default()).await.unwrap();
+            page.items
+                .into_iter()
+                .find(|u| u.email.as_str() == "amy@acme.io")
+                .unwrap()
+                .status
+        })
+    };
+    let url = slow_dry_run_proxy(&server.url, Duration::from_secs(3));
+    let args = [
+        "--server",
+        url.as_str(),
+        "--workspace",
+        "acme",
+        "--email",
+        "ann@acme.io",
+        "--refresh",
+        "0",
+    ];
+    let mut t = Term::admin(&args, home.path(), 120, 40);
+    t.wait_for("Sign in");
+    t.send(PASSWORD);
+    t.send(ENTER);
+    t.wait_loaded("Active (2)");
+    t.send("/");
+    t.send("amy");
+    t.send(ENTER);
+    // d and a quick y: the y lands while the check is still out.
+    t.send("d");
+    t.wait_for("checking what the rules allow");
+    t.send("y");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        t.screen().contains("checking what the rules allow"),
+        "the dialog went on without the check:\n{}",
+        t.screen()
+    );
+    assert_eq!(
+        amy_status(),
+        UserStatus::Active,
+        "y before the check changed something"
+    );
+    // Once the check has answered, y runs what it showed.
+    t.wait_for("The rules allow");
+    t.send("y");
+    t.wait_for("1 deactivated");
+    assert_eq!(amy_status(), UserStatus::Inactive);
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+}
