@@ -487,6 +487,38 @@ fn a_remembered_session_acts_only_where_and_as_whom_it_was_asked() {
         "Owner",
         "Ann is still the Owner"
     );
+
+    // The console, in a real terminal: named Beta, it does not open on the remembered Acme
+    // session; it asks to sign in to Beta, and then it is in Beta.
+    let console = |workspace: &str| {
+        let args = [
+            "--server",
+            url.as_str(),
+            "--workspace",
+            workspace,
+            "--email",
+            "ann@acme.io",
+            "--refresh",
+            "0",
+        ];
+        Term::admin(&args, home.path(), 120, 40)
+    };
+    let mut t = console("beta");
+    t.wait_for("Sign in");
+    assert!(!t.screen().contains("atender-admin Acme"), "{}", t.screen());
+    t.send(PASSWORD);
+    t.send(ENTER);
+    t.wait_for("atender-admin Beta");
+    t.wait_for("as ann@acme.io");
+    assert!(!t.screen().contains("Acme ("), "{}", t.screen());
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+    // Named Acme, the remembered session is the one asked for: no sign-in, and it is Acme.
+    let mut t = console("acme");
+    t.wait_for("atender-admin Acme");
+    assert!(!t.screen().contains("Sign in"), "{}", t.screen());
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
     drop(server);
 }
 
